@@ -1,0 +1,55 @@
+# The contracts service. `make run` serves the API locally; `make test`
+# runs every test against DynamoDB Local. sam build calls the
+# build-<LogicalId> targets itself (BuildMethod: makefile).
+
+# ARCH is the architecture bootstraps are built for: arm64 as deployed;
+# tests and benchmarks pass the host's so they can run what they build.
+ARCH ?= arm64
+GO ?= go
+FUNCTIONS := CreateContractFunction AuthorizerFunction ContractActionsFunction OrganizationContractsFunction
+DIR_CreateContractFunction := create-contract
+DIR_AuthorizerFunction := authorizer
+DIR_ContractActionsFunction := contract-actions
+DIR_OrganizationContractsFunction := organization-contracts
+
+.PHONY: build run test lint fmt clean dynamodb-local $(addprefix build-,$(FUNCTIONS))
+
+# build-<LogicalId> writes $(ARTIFACTS_DIR)/bootstrap, exactly what
+# sam build expects of a provided.al2023 function.
+$(addprefix build-,$(FUNCTIONS)): build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set" >&2; exit 2; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(DIR_$*)
+
+# build builds every function into .aws-sam/build/<LogicalId>/bootstrap,
+# where sam build would put it, without needing SAM.
+build:
+	@for f in $(FUNCTIONS); do \
+		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR="$(CURDIR)/.aws-sam/build/$$f" || exit 1; \
+	done
+
+dynamodb-local:
+	infra/dynamodb-local.sh install
+
+# run serves every route of template.yaml at http://127.0.0.1:$(PORT),
+# with DynamoDB Local keeping its data in .local/data.
+PORT ?= 3000
+DDB_PORT ?= 8000
+run:
+	DDB_PORT=$(DDB_PORT) DDB_DATA_DIR="$(CURDIR)/.local/data" PORT=$(PORT) \
+		infra/dynamodb-local.sh run -- $(GO) run ./infra/local
+
+# test runs unit, DynamoDB Local integration, template and bootstrap
+# end-to-end tests, with the race detector.
+test:
+	infra/dynamodb-local.sh run -- $(GO) test -race -count=1 ./...
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf .aws-sam

@@ -1,0 +1,138 @@
+package contract
+
+import (
+	"fmt"
+	"time"
+)
+
+// MaxSafeInteger is the largest integer every JSON client can represent
+// exactly (2^53-1). Amounts and orders are bounded by it so a value written
+// by one client reads back unchanged in another.
+const MaxSafeInteger = 1<<53 - 1
+
+// Status is the lifecycle state of a contract.
+type Status string
+
+// The statuses a contract can be in. Dialects spell them their own way on
+// the wire (fabric uses upper case); this is the stored form.
+const (
+	StatusDraft    Status = "draft"
+	StatusActive   Status = "active"
+	StatusInactive Status = "inactive"
+	StatusExpired  Status = "expired"
+	StatusCanceled Status = "canceled"
+)
+
+// PartyKind says what kind of party a contract is with. Each dialect names
+// its counterparty differently: Kukkingu a client, fabric an organization,
+// EasyBilling a billing account, Aira a customer.
+type PartyKind string
+
+// The party kinds, one per dialect.
+const (
+	PartyClient       PartyKind = "client"
+	PartyOrganization PartyKind = "organization"
+	PartyAccount      PartyKind = "account"
+	PartyCustomer     PartyKind = "customer"
+)
+
+// Party is the counterparty of a contract: a reference kept as the client
+// gave it. The service does not own parties; it only files contracts under
+// them so they can be listed by party.
+type Party struct {
+	Kind PartyKind
+	ID   string
+}
+
+// Money is an amount in the minor unit of an ISO 4217 currency (cents for
+// EUR), so no value is ever a binary fraction.
+type Money struct {
+	Minor    int64
+	Currency string
+}
+
+// Contract is the one contract model behind every dialect.
+//
+// Number is the tenant-wide sequence number ("CT-0000000001") under which
+// the contract is stored and by which every dialect can find it. ID is the
+// public identifier the creating dialect handed out (Kukkingu's "ctr_...",
+// a UUID for Aira); it is unique within the tenant.
+type Contract struct {
+	TenantID    string
+	Number      string
+	ID          string
+	Party       Party
+	Name        string
+	Description string
+	Amount      *Money
+	Order       *int64
+	// ValidFrom and ValidTo bound the contract in time; both are inclusive
+	// instants. Nil means unbounded on that side.
+	ValidFrom *time.Time
+	ValidTo   *time.Time
+	Status    Status
+	// Version counts the writes of the contract; an update succeeds only
+	// if the stored version is still the one it read (optimistic locking).
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	CreatedBy string
+	UpdatedBy string
+	// DeletedAt is set by a delete; a deleted contract keeps its number
+	// and id but reads as not found.
+	DeletedAt *time.Time
+}
+
+// Deleted reports whether the contract has been deleted.
+func (c *Contract) Deleted() bool { return c.DeletedAt != nil }
+
+// Validate checks the rules that hold for a contract whichever dialect
+// wrote it. Field names in the returned *Error are the domain's (validFrom,
+// validTo, amount, order); a dialect with other names renames them with
+// RenameFields.
+func (c *Contract) Validate() error {
+	var fields []FieldError
+	if c.ValidFrom != nil && c.ValidTo != nil && c.ValidTo.Before(*c.ValidFrom) {
+		fields = append(fields, FieldError{Field: "validTo", Message: "must not be before validFrom"})
+	}
+	if c.Amount != nil {
+		if c.Amount.Minor < 0 || c.Amount.Minor > MaxSafeInteger {
+			fields = append(fields, FieldError{Field: "amount", Message: fmt.Sprintf("must be between 0 and %d", int64(MaxSafeInteger))})
+		}
+		if c.Amount.Currency == "" {
+			fields = append(fields, FieldError{Field: "currency", Message: "is required with an amount"})
+		}
+	}
+	if c.Order != nil && (*c.Order < 0 || *c.Order > MaxSafeInteger) {
+		fields = append(fields, FieldError{Field: "order", Message: fmt.Sprintf("must be between 0 and %d", int64(MaxSafeInteger))})
+	}
+	if c.Party.ID == "" {
+		fields = append(fields, FieldError{Field: "party", Message: "is required"})
+	}
+	if len(fields) > 0 {
+		return Invalid(fields...)
+	}
+	return nil
+}
+
+// RenameFields returns err with the field names of its FieldErrors mapped
+// through names (domain name -> wire name); names not in the map are kept.
+// Errors that are not *Error are returned unchanged.
+func RenameFields(err error, names map[string]string) error {
+	e, ok := err.(*Error)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	out := &Error{Kind: e.Kind, Message: e.Message, Fields: make([]FieldError, len(e.Fields))}
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	return out
+}
+
+// FormatNumber formats the n-th contract number of a tenant: "CT-" and ten
+// zero-padded digits, the form every dialect shows.
+func FormatNumber(n int64) string { return fmt.Sprintf("CT-%010d", n) }

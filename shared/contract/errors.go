@@ -1,0 +1,71 @@
+package contract
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an Error by what the caller can do about it. The HTTP
+// layer maps each kind to one status code, in one place.
+type Kind int
+
+// The kinds of Error. KindInternal is the zero value so that an error that
+// was never classified is treated as the service's fault, never the caller's.
+const (
+	KindInternal      Kind = iota // a fault of the service; its detail is never shown
+	KindInvalid                   // the request is malformed or a field breaks a shape rule
+	KindUnauthorized              // no credential, or one that is unknown or revoked
+	KindForbidden                 // the credential may not act on what the request names
+	KindNotFound                  // the named resource does not exist for this tenant
+	KindConflict                  // the request clashes with the current state
+	KindUnprocessable             // well-formed, but refers to things that do not fit together
+	KindUnavailable               // a dependency is overloaded or down; retrying later may work
+)
+
+// FieldError names one failing field by its JSON path as the client sent it
+// (for example "validTo" or "actions[0].planId") and says what is wrong.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a domain error: a Kind, a message written for the API's client,
+// and, for validation failures, every failing field at once.
+type Error struct {
+	Kind    Kind
+	Message string
+	Fields  []FieldError
+}
+
+// Error returns the client-facing message.
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error of the given kind with a formatted message.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns a KindInvalid *Error listing the failing fields.
+func Invalid(fields ...FieldError) *Error {
+	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: fields}
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or
+// KindInternal when there is none.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// ErrVersionConflict reports that a contract changed between the read and
+// the write of an update. Service.Update retries on it; it reaches a client
+// only when the retries run out.
+var ErrVersionConflict = &Error{Kind: KindConflict, Message: "the contract was changed concurrently; retry the request"}
+
+// NotFound returns the KindNotFound *Error for a contract id.
+func NotFound(id string) *Error {
+	return Errorf(KindNotFound, "contract %q not found", id)
+}

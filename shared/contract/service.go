@@ -1,0 +1,113 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Actor is who makes a change: the tenant whose data it touches and the id
+// of the credential that authenticated the request (recorded as createdBy
+// and updatedBy). It always comes from the authorizer, never from a body.
+type Actor struct {
+	TenantID     string
+	CredentialID string
+}
+
+// maxUpdateAttempts bounds how often Update re-reads and re-applies a
+// change that lost a race with another writer. Each attempt is two round
+// trips, so even a hot contract settles well inside a Lambda timeout.
+const maxUpdateAttempts = 8
+
+// Service applies the domain's rules around a Store. Every dialect goes
+// through it, so the rules hold whichever wire format a change came in.
+type Service struct {
+	Store Store
+	// Now returns the current time; tests pin it.
+	Now func() time.Time
+}
+
+// NewService returns a Service over store that uses the wall clock.
+func NewService(store Store) *Service {
+	return &Service{Store: store, Now: time.Now}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Create validates c, stamps it as created by actor, and stores it under
+// the tenant's next contract number. c.ID must already be set by the
+// dialect. On success c holds what was stored.
+func (s *Service) Create(ctx context.Context, actor Actor, c *Contract) error {
+	now := s.now()
+	c.TenantID = actor.TenantID
+	c.Version = 1
+	c.CreatedAt, c.UpdatedAt = now, now
+	c.CreatedBy, c.UpdatedBy = actor.CredentialID, actor.CredentialID
+	c.DeletedAt = nil
+	if c.Status == "" {
+		c.Status = StatusActive
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.Store.CreateContract(ctx, c)
+}
+
+// Get returns the tenant's contract with the given public id or number.
+// A deleted contract is not found.
+func (s *Service) Get(ctx context.Context, actor Actor, id string) (*Contract, error) {
+	c, err := s.Store.GetContract(ctx, actor.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Deleted() {
+		return nil, NotFound(id)
+	}
+	return c, nil
+}
+
+// List returns a page of the tenant's contracts that are not deleted.
+func (s *Service) List(ctx context.Context, actor Actor, q ListQuery) (Page, error) {
+	return s.Store.ListContracts(ctx, actor.TenantID, q)
+}
+
+// Update applies change to the tenant's contract id and stores the result,
+// validated, as a new version. If another writer got there first, it
+// re-reads and re-applies change, so no concurrent update is lost. change
+// must be safe to call more than once.
+func (s *Service) Update(ctx context.Context, actor Actor, id string, change func(*Contract) error) (*Contract, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := s.Get(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(c); err != nil {
+			return nil, err
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		c.Version++
+		c.UpdatedAt = s.now()
+		c.UpdatedBy = actor.CredentialID
+		err = s.Store.ReplaceContract(ctx, c)
+		if errors.Is(err, ErrVersionConflict) && attempt < maxUpdateAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+// Delete marks the tenant's contract id as deleted. It keeps its number
+// and id (they are never reused) but reads as not found from then on.
+func (s *Service) Delete(ctx context.Context, actor Actor, id string) error {
+	_, err := s.Update(ctx, actor, id, func(c *Contract) error {
+		at := s.now()
+		c.DeletedAt = &at
+		return nil
+	})
+	return err
+}

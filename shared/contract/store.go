@@ -1,0 +1,94 @@
+package contract
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+)
+
+// Store is what the domain needs from storage. The DynamoDB adapter
+// implements it; tests of the dialects may use a hand-written fake.
+//
+// Every method is scoped by tenant: an implementation never returns or
+// changes a contract of another tenant than the one it is given.
+type Store interface {
+	// CreateContract assigns c the tenant's next contract number (setting
+	// c.Number) and stores it. It fails with KindConflict if c.ID is
+	// already taken in the tenant, and writes nothing then.
+	CreateContract(ctx context.Context, c *Contract) error
+
+	// GetContract returns the contract with the given public ID or
+	// number, deleted or not; a missing one is a KindNotFound *Error.
+	GetContract(ctx context.Context, tenantID, id string) (*Contract, error)
+
+	// ListContracts returns one page of the tenant's contracts that are
+	// not deleted, in number order.
+	ListContracts(ctx context.Context, tenantID string, q ListQuery) (Page, error)
+
+	// ReplaceContract stores c in place of the stored contract with the
+	// same number, provided the stored one still has version
+	// c.Version-1; otherwise it returns ErrVersionConflict.
+	ReplaceContract(ctx context.Context, c *Contract) error
+}
+
+// ListQuery selects a page of contracts. A zero Party lists every contract
+// of the tenant; otherwise only those with that party.
+type ListQuery struct {
+	Party Party
+	// Limit is the most contracts a page holds; the caller bounds it.
+	Limit int
+	// After is the number of the last contract of the previous page, or
+	// empty for the first page.
+	After string
+}
+
+// Page is one page of a list. Next, when not empty, is the After of the
+// following page.
+type Page struct {
+	Contracts []Contract
+	Next      string
+}
+
+const cursorPrefix = "c1:"
+
+// EncodeCursor turns a Page's Next into the opaque cursor clients send
+// back. It carries only a contract number: the tenant and party come from
+// the request, so a cursor cannot reach into another tenant's data.
+func EncodeCursor(next string) string {
+	if next == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + next))
+}
+
+// DecodeCursor reverses EncodeCursor. A cursor the service did not issue
+// is a KindInvalid *Error naming the field.
+func DecodeCursor(field, cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	next, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if err != nil || !ok || !validNumber(next) {
+		return "", Invalid(FieldError{Field: field, Message: "is not a cursor this service issued"})
+	}
+	return next, nil
+}
+
+// validNumber reports whether s has the form FormatNumber produces.
+func validNumber(s string) bool {
+	d, ok := strings.CutPrefix(s, "CT-")
+	if !ok || len(d) != 10 {
+		return false
+	}
+	for _, r := range d {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsNumber reports whether s is a contract number ("CT-" and ten digits),
+// as opposed to a dialect's public id.
+func IsNumber(s string) bool { return validNumber(s) }

@@ -1,0 +1,358 @@
+package ddb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// contractItem is a contract as stored. Times are RFC 3339 strings with
+// nanoseconds so they sort and read back exactly.
+type contractItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	GSI1PK string `dynamodbav:"GSI1PK"`
+	GSI1SK string `dynamodbav:"GSI1SK"`
+	GSI2PK string `dynamodbav:"GSI2PK"`
+	GSI2SK string `dynamodbav:"GSI2SK"`
+	Type   string `dynamodbav:"type"`
+
+	TenantID    string  `dynamodbav:"tenantId"`
+	Number      string  `dynamodbav:"number"`
+	ID          string  `dynamodbav:"id"`
+	PartyKind   string  `dynamodbav:"partyKind"`
+	PartyID     string  `dynamodbav:"partyId"`
+	Name        string  `dynamodbav:"name,omitempty"`
+	Description string  `dynamodbav:"description,omitempty"`
+	AmountMinor *int64  `dynamodbav:"amountMinor,omitempty"`
+	Currency    string  `dynamodbav:"currency,omitempty"`
+	Order       *int64  `dynamodbav:"order,omitempty"`
+	ValidFrom   string  `dynamodbav:"validFrom,omitempty"`
+	ValidTo     string  `dynamodbav:"validTo,omitempty"`
+	Status      string  `dynamodbav:"status"`
+	Version     int64   `dynamodbav:"version"`
+	CreatedAt   string  `dynamodbav:"createdAt"`
+	UpdatedAt   string  `dynamodbav:"updatedAt"`
+	CreatedBy   string  `dynamodbav:"createdBy"`
+	UpdatedBy   string  `dynamodbav:"updatedBy"`
+	DeletedAt   *string `dynamodbav:"deletedAt,omitempty"`
+}
+
+// contractIDItem reserves a public id within a tenant and points at the
+// contract's number. It makes ids unique (written with
+// attribute_not_exists in the create transaction) and gives a strongly
+// consistent path from id to contract.
+type contractIDItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	Type   string `dynamodbav:"type"`
+	Number string `dynamodbav:"number"`
+}
+
+const timeLayout = time.RFC3339Nano
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func formatTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
+}
+
+func parseTimePtr(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func toContractItem(c *contract.Contract) contractItem {
+	it := contractItem{
+		PK: tenantPK(c.TenantID), SK: contractSK(c.Number),
+		GSI1PK: contractGSI1PK(c.TenantID, c.ID), GSI1SK: contractGSI1SK(),
+		GSI2PK: partyGSI2PK(c.TenantID, c.Party), GSI2SK: contractGSI2SK(c.Number),
+		Type:     typeContract,
+		TenantID: c.TenantID, Number: c.Number, ID: c.ID,
+		PartyKind: string(c.Party.Kind), PartyID: c.Party.ID,
+		Name: c.Name, Description: c.Description,
+		Order:     c.Order,
+		ValidFrom: formatTimePtr(c.ValidFrom), ValidTo: formatTimePtr(c.ValidTo),
+		Status: string(c.Status), Version: c.Version,
+		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
+		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy,
+	}
+	if c.Amount != nil {
+		minor := c.Amount.Minor
+		it.AmountMinor, it.Currency = &minor, c.Amount.Currency
+	}
+	if c.DeletedAt != nil {
+		s := formatTime(*c.DeletedAt)
+		it.DeletedAt = &s
+	}
+	return it
+}
+
+func (it *contractItem) toContract() (*contract.Contract, error) {
+	c := &contract.Contract{
+		TenantID: it.TenantID, Number: it.Number, ID: it.ID,
+		Party: contract.Party{Kind: contract.PartyKind(it.PartyKind), ID: it.PartyID},
+		Name:  it.Name, Description: it.Description, Order: it.Order,
+		Status: contract.Status(it.Status), Version: it.Version,
+		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+	}
+	if it.AmountMinor != nil {
+		c.Amount = &contract.Money{Minor: *it.AmountMinor, Currency: it.Currency}
+	}
+	var err error
+	var times []error
+	c.ValidFrom, err = parseTimePtr(it.ValidFrom)
+	times = append(times, err)
+	c.ValidTo, err = parseTimePtr(it.ValidTo)
+	times = append(times, err)
+	c.CreatedAt, err = time.Parse(timeLayout, it.CreatedAt)
+	times = append(times, err)
+	c.UpdatedAt, err = time.Parse(timeLayout, it.UpdatedAt)
+	times = append(times, err)
+	if it.DeletedAt != nil {
+		c.DeletedAt, err = parseTimePtr(*it.DeletedAt)
+		times = append(times, err)
+	}
+	if err := errors.Join(times...); err != nil {
+		return nil, fmt.Errorf("ddb: decode contract %s: %w", it.Number, err)
+	}
+	return c, nil
+}
+
+// CreateContract implements contract.Store. It draws the next number from
+// the tenant's counter, then writes the contract and its id item in one
+// transaction. A number drawn by a create whose transaction then fails is
+// not reused: numbers are unique and increasing, and such a gap is the
+// price of never handing one number out twice.
+func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error {
+	n, err := s.nextNumber(ctx, c.TenantID, sequenceContract)
+	if err != nil {
+		return err
+	}
+	c.Number = contract.FormatNumber(n)
+	item, err := attributevalue.MarshalMap(toContractItem(c))
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
+	idItem, err := attributevalue.MarshalMap(contractIDItem{
+		PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number,
+	})
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract id %s: %w", c.ID, err)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+			{Put: &types.Put{TableName: &s.table, Item: idItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		},
+	})
+	if failed := conditionFailed(err); failed != nil {
+		if len(failed) > 1 && failed[1] {
+			return contract.Errorf(contract.KindConflict, "contract id %q is already taken", c.ID)
+		}
+		return fmt.Errorf("ddb: create contract %s: number already in use: %w", c.Number, err)
+	}
+	if err != nil {
+		return fmt.Errorf("ddb: create contract %s: %w", c.Number, err)
+	}
+	return nil
+}
+
+// nextNumber atomically increments the tenant's named counter and returns
+// the new value. ADD on a missing item starts from zero, so the first
+// number is 1 and no setup is needed per tenant.
+func (s *Store) nextNumber(ctx context.Context, tenantID, sequence string) (int64, error) {
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key(tenantPK(tenantID), counterSK(sequence)),
+		UpdateExpression:         aws.String("ADD #last :one SET #type = :type"),
+		ExpressionAttributeNames: map[string]string{"#last": "last", "#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":  &types.AttributeValueMemberN{Value: "1"},
+			":type": &types.AttributeValueMemberS{Value: typeCounter},
+		},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ddb: next %s number of tenant %s: %w", sequence, tenantID, err)
+	}
+	var n int64
+	if err := attributevalue.Unmarshal(out.Attributes["last"], &n); err != nil {
+		return 0, fmt.Errorf("ddb: decode %s counter: %w", sequence, err)
+	}
+	return n, nil
+}
+
+// GetContract implements contract.Store.
+func (s *Store) GetContract(ctx context.Context, tenantID, id string) (*contract.Contract, error) {
+	if contract.IsNumber(id) {
+		return s.getContractByNumber(ctx, tenantID, id, id)
+	}
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(indexByID),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: contractGSI1PK(tenantID, id)},
+			":sk": &types.AttributeValueMemberS{Value: contractGSI1SK()},
+		},
+		Limit: aws.Int32(1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ddb: get contract %s: %w", id, err)
+	}
+	if len(out.Items) == 1 {
+		return decodeContract(out.Items[0])
+	}
+	// The index is eventually consistent: a contract created a moment ago
+	// may not be in it yet. The id item is read consistently, so a miss
+	// here means the id really is unknown.
+	idOut, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(tenantPK(tenantID), contractIDSK(id)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ddb: get contract id %s: %w", id, err)
+	}
+	if idOut.Item == nil {
+		return nil, contract.NotFound(id)
+	}
+	var ref contractIDItem
+	if err := attributevalue.UnmarshalMap(idOut.Item, &ref); err != nil {
+		return nil, fmt.Errorf("ddb: decode contract id %s: %w", id, err)
+	}
+	return s.getContractByNumber(ctx, tenantID, ref.Number, id)
+}
+
+// getContractByNumber reads one contract; asked names it in a not-found.
+func (s *Store) getContractByNumber(ctx context.Context, tenantID, number, asked string) (*contract.Contract, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(tenantPK(tenantID), contractSK(number)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ddb: get contract %s: %w", number, err)
+	}
+	if out.Item == nil {
+		return nil, contract.NotFound(asked)
+	}
+	return decodeContract(out.Item)
+}
+
+func decodeContract(av map[string]types.AttributeValue) (*contract.Contract, error) {
+	var it contractItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, fmt.Errorf("ddb: decode contract: %w", err)
+	}
+	return it.toContract()
+}
+
+// maxListReads bounds the queries one page may take. Deleted contracts are
+// filtered out after DynamoDB's Limit applies, so a page may need more than
+// one query to fill; the bound keeps a partition full of deleted contracts
+// from turning one request into an unbounded scan of it.
+const maxListReads = 10
+
+// ListContracts implements contract.Store. A page costs one Query in the
+// common case: it asks for Limit+1 items so it knows whether another page
+// follows, and reads on only while deleted contracts leave the page short.
+// The read cost is that of the items read (deleted ones included), never
+// of the tenant's whole partition.
+func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		FilterExpression:          aws.String("attribute_not_exists(deletedAt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{},
+	}
+	if q.Party.ID == "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :prefix)")
+		in.ExpressionAttributeValues[":pk"] = &types.AttributeValueMemberS{Value: tenantPK(tenantID)}
+		in.ExpressionAttributeValues[":prefix"] = &types.AttributeValueMemberS{Value: contractSKPrefix}
+		if q.After != "" {
+			in.ExclusiveStartKey = key(tenantPK(tenantID), contractSK(q.After))
+		}
+	} else {
+		gsiPK := partyGSI2PK(tenantID, q.Party)
+		in.IndexName = aws.String(indexByParty)
+		in.KeyConditionExpression = aws.String("GSI2PK = :pk")
+		in.ExpressionAttributeValues[":pk"] = &types.AttributeValueMemberS{Value: gsiPK}
+		if q.After != "" {
+			// An index's start key holds the table key and the index key.
+			in.ExclusiveStartKey = key(tenantPK(tenantID), contractSK(q.After))
+			in.ExclusiveStartKey[attrGSI2PK] = &types.AttributeValueMemberS{Value: gsiPK}
+			in.ExclusiveStartKey[attrGSI2SK] = &types.AttributeValueMemberS{Value: contractGSI2SK(q.After)}
+		}
+	}
+	var page contract.Page
+	for reads := 0; reads < maxListReads; reads++ {
+		in.Limit = aws.Int32(int32(q.Limit + 1 - len(page.Contracts)))
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return contract.Page{}, fmt.Errorf("ddb: list contracts of tenant %s: %w", tenantID, err)
+		}
+		for _, av := range out.Items {
+			c, err := decodeContract(av)
+			if err != nil {
+				return contract.Page{}, err
+			}
+			page.Contracts = append(page.Contracts, *c)
+		}
+		if len(page.Contracts) > q.Limit {
+			page.Contracts = page.Contracts[:q.Limit]
+			page.Next = page.Contracts[q.Limit-1].Number
+			return page, nil
+		}
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	// Out of reads with the page still short: hand out what there is and
+	// a cursor after the last item read, so the client can go on.
+	if n := len(page.Contracts); n > 0 {
+		page.Next = page.Contracts[n-1].Number
+	} else if sk, ok := in.ExclusiveStartKey[attrSK].(*types.AttributeValueMemberS); ok {
+		page.Next = strings.TrimPrefix(sk.Value, contractSKPrefix)
+	}
+	return page, nil
+}
+
+// ReplaceContract implements contract.Store with a conditional put: the
+// write happens only if the stored version is the one the caller read.
+func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract) error {
+	item, err := attributevalue.MarshalMap(toContractItem(c))
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.table,
+		Item:                item,
+		ConditionExpression: aws.String("version = :read"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)},
+		},
+	})
+	if conditionFailed(err) != nil {
+		return contract.ErrVersionConflict
+	}
+	if err != nil {
+		return fmt.Errorf("ddb: replace contract %s: %w", c.Number, err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package ddb
+
+import (
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// Every key format of the table is built in this file and nowhere else.
+//
+// The table is a single-table design with generic key names, so one table
+// holds every entity and new access patterns need no new table:
+//
+//	entity       PK                       SK                     GSI1PK / GSI1SK                 GSI2PK / GSI2SK
+//	tenant       TENANT#<tenant>          TENANT                 -                               -
+//	credential   CREDENTIAL#<credential>  CREDENTIAL             -                               -
+//	counter      TENANT#<tenant>          COUNTER#<sequence>     -                               -
+//	contract     TENANT#<tenant>          CONTRACT#<number>      TENANT#<t>#ID#<id> / CONTRACT   TENANT#<t>#PARTY#<kind>#<party> / CONTRACT#<number>
+//	contract id  TENANT#<tenant>          ID#<id>                -                               -
+//	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
+//
+// Access patterns, each with the key or index that serves it:
+//
+//	authenticate a token        GetItem credential (PK from the id inside the token)
+//	tenant of a credential      GetItem tenant
+//	next contract number        UpdateItem ADD on the tenant's counter (atomic; never a scan or a count)
+//	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
+//	contract by number          GetItem contract
+//	contract by public id       Query GSI1 (one item); on a miss, GetItem id item then GetItem
+//	                            contract, both strongly consistent, so a read right after a
+//	                            create never misses while the index catches up
+//	list a tenant's contracts   Query PK = TENANT#<t>, begins_with(SK, "CONTRACT#")
+//	list contracts of a party   Query GSI2 on the party's partition
+//	update a contract           PutItem with version = :read (optimistic lock)
+//	a tenant's plan catalog     GetItem / BatchGetItem plan
+//
+// Credentials are the only items whose partition is not a tenant's: the
+// authorizer must find the tenant from the credential. Every GSI partition
+// key starts with the tenant, so an index query cannot cross tenants.
+// Contract sort keys are "CONTRACT#" + number and nothing else under a
+// tenant starts with "CONTRACT#", so the list query reads only contracts.
+
+// Key attribute names, generic so that every entity can use every index.
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	// attrTTL names the attribute DynamoDB's time to live reads (epoch
+	// seconds); items without it never expire.
+	attrTTL = "expiresAt"
+)
+
+// Index names.
+const (
+	indexByID    = "GSI1"
+	indexByParty = "GSI2"
+)
+
+// Entity types, stored in every item's "type" attribute so an item read
+// from an index or a backup says what it is.
+const (
+	typeTenant     = "tenant"
+	typeCredential = "credential"
+	typeCounter    = "counter"
+	typeContract   = "contract"
+	typeContractID = "contract-id"
+	typePlan       = "plan"
+)
+
+// sequenceContract is the counter behind contract numbers, shared by every
+// dialect so a contract has one number whoever created it.
+const sequenceContract = "contract"
+
+func tenantPK(tenantID string) string         { return "TENANT#" + tenantID }
+func tenantSK() string                        { return "TENANT" }
+func credentialPK(credentialID string) string { return "CREDENTIAL#" + credentialID }
+func credentialSK() string                    { return "CREDENTIAL" }
+func counterSK(sequence string) string        { return "COUNTER#" + sequence }
+func contractSK(number string) string         { return contractSKPrefix + number }
+func contractIDSK(id string) string           { return "ID#" + id }
+func planSK(planID string) string             { return "PLAN#" + planID }
+
+// contractSKPrefix starts every contract's sort key and nothing else's.
+const contractSKPrefix = "CONTRACT#"
+
+func contractGSI1PK(tenantID, id string) string { return "TENANT#" + tenantID + "#ID#" + id }
+func contractGSI1SK() string                    { return "CONTRACT" }
+
+func partyGSI2PK(tenantID string, p contract.Party) string {
+	return "TENANT#" + tenantID + "#PARTY#" + string(p.Kind) + "#" + p.ID
+}
+func contractGSI2SK(number string) string { return contractSKPrefix + number }

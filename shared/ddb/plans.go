@@ -1,0 +1,69 @@
+package ddb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+type planItem struct {
+	PK               string   `dynamodbav:"PK"`
+	SK               string   `dynamodbav:"SK"`
+	Type             string   `dynamodbav:"type"`
+	TenantID         string   `dynamodbav:"tenantId"`
+	PlanID           string   `dynamodbav:"planId"`
+	Name             string   `dynamodbav:"name"`
+	Description      string   `dynamodbav:"description,omitempty"`
+	BillingCycleType string   `dynamodbav:"billingCycleType"`
+	Currencies       []string `dynamodbav:"currencies"`
+}
+
+// maxTransactItems is DynamoDB's limit on the items of one transaction.
+const maxTransactItems = 100
+
+// PutPlans writes plans into the tenant's catalog, replacing entries with
+// the same id, all or nothing (one transaction, so at most 100 plans per
+// call).
+func (s *Store) PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error {
+	if len(plans) == 0 || len(plans) > maxTransactItems {
+		return fmt.Errorf("ddb: put plans: between 1 and %d plans per call, got %d", maxTransactItems, len(plans))
+	}
+	items := make([]types.TransactWriteItem, 0, len(plans))
+	for _, p := range plans {
+		cycle := p.BillingCycleType
+		if cycle == "" {
+			cycle = contract.DefaultBillingCycleType
+		}
+		av, err := attributevalue.MarshalMap(planItem{
+			PK: tenantPK(tenantID), SK: planSK(p.ID), Type: typePlan, TenantID: tenantID,
+			PlanID: p.ID, Name: p.Name, Description: p.Description, BillingCycleType: cycle, Currencies: p.Currencies,
+		})
+		if err != nil {
+			return fmt.Errorf("ddb: encode plan %s: %w", p.ID, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av}})
+	}
+	if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return fmt.Errorf("ddb: put %d plans of tenant %s: %w", len(plans), tenantID, err)
+	}
+	return nil
+}
+
+// GetPlan returns one plan of the tenant's catalog; a missing plan is
+// auth.ErrNotFound wrapped with its id.
+func (s *Store) GetPlan(ctx context.Context, tenantID, planID string) (*contract.Plan, error) {
+	var it planItem
+	if err := s.getItem(ctx, tenantPK(tenantID), planSK(planID), &it); err != nil {
+		return nil, fmt.Errorf("ddb: get plan %s: %w", planID, err)
+	}
+	return &contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}, nil
+}
+
+var _ auth.Store = (*Store)(nil)
+var _ contract.Store = (*Store)(nil)

@@ -1,0 +1,78 @@
+package ddb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// TableDefinition is the table as template.yaml declares it: the keys, the
+// indexes and on-demand billing. Local runs and tests create the table from
+// it, and a test checks that it matches the template, so the table used
+// locally is the one that is deployed.
+func TableDefinition(name string) *dynamodb.CreateTableInput {
+	str := types.ScalarAttributeTypeS
+	keys := func(pk, sk string) []types.KeySchemaElement {
+		return []types.KeySchemaElement{
+			{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(sk), KeyType: types.KeyTypeRange},
+		}
+	}
+	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
+	return &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrPK), AttributeType: str},
+			{AttributeName: aws.String(attrSK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI1PK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI1SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI2PK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI2SK), AttributeType: str},
+		},
+		KeySchema: keys(attrPK, attrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			{IndexName: aws.String(indexByID), KeySchema: keys(attrGSI1PK, attrGSI1SK), Projection: all},
+			{IndexName: aws.String(indexByParty), KeySchema: keys(attrGSI2PK, attrGSI2SK), Projection: all},
+		},
+	}
+}
+
+// TTLAttribute is the attribute the table's time to live reads.
+const TTLAttribute = attrTTL
+
+// EnsureTable creates the table from TableDefinition if it does not exist,
+// waits until it is active, and turns on time to live. It is for local runs
+// and tests; deployed tables come from template.yaml.
+func EnsureTable(ctx context.Context, client *dynamodb.Client, name string) error {
+	_, err := client.CreateTable(ctx, TableDefinition(name))
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("ddb: create table %s: %w", name, err)
+	}
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		return fmt.Errorf("ddb: wait for table %s: %w", name, err)
+	}
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(attrTTL), Enabled: aws.Bool(true),
+		},
+	})
+	// A second enable of an enabled TTL is refused as a validation error;
+	// that is the state we want, so it is not a failure.
+	var invalid interface{ ErrorCode() string }
+	if err != nil && !(errors.As(err, &invalid) && invalid.ErrorCode() == "ValidationException") {
+		return fmt.Errorf("ddb: enable ttl on %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+// Package endpoints assembles the router of each HTTP function: which
+// dialect handlers serve which routes. The functions' main packages only
+// call these; tests build the same routers to check every route of
+// template.yaml is answered.
+package endpoints
+
+import (
+	"log/slog"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/kukkingu"
+)
+
+// CreateContract is CreateContractFunction's router: the Kukkingu
+// contracts API (Aira's joins it in its own issue).
+func CreateContract(store contract.Store, log *slog.Logger) *httpapi.Router {
+	rt := httpapi.NewRouter(log)
+	kukkingu.NewHandler(contract.NewService(store)).Register(rt)
+	return rt
+}
+
+// ContractActions is ContractActionsFunction's router: EasyBilling's
+// contract actions. Not built yet: its routes answer 501.
+func ContractActions(store contract.Store, log *slog.Logger) *httpapi.Router {
+	rt := httpapi.NewRouter(log)
+	for _, key := range []string{
+		"POST /api/contract-actions",
+		"POST /payment-hub/api/contract-actions",
+	} {
+		rt.Handle(key, httpapi.NotImplemented)
+	}
+	return rt
+}
+
+// OrganizationContracts is OrganizationContractsFunction's router:
+// fabric's organization contracts. Not built yet: its routes answer 501.
+func OrganizationContracts(store contract.Store, log *slog.Logger) *httpapi.Router {
+	rt := httpapi.NewRouter(log)
+	for _, key := range []string{
+		"POST /v1/organizations/{organizationId}/contracts",
+		"GET /v1/organizations/{organizationId}/contracts",
+		"GET /v1/organizations/{organizationId}/contracts/{contractId}",
+		"PUT /v1/organizations/{organizationId}/contracts/{contractId}",
+		"DELETE /v1/organizations/{organizationId}/contracts/{contractId}",
+	} {
+		rt.Handle(key, httpapi.NotImplemented)
+	}
+	return rt
+}

@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// ProblemContentType is the media type of every error body (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem details body. Errors lists every failing
+// field of a validation failure at once.
+type Problem struct {
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail,omitempty"`
+	Errors []contract.FieldError `json:"errors,omitempty"`
+}
+
+// statusOf maps each domain error kind to its HTTP status. It is the only
+// place that does.
+func statusOf(k contract.Kind) int {
+	switch k {
+	case contract.KindInvalid:
+		return http.StatusBadRequest
+	case contract.KindUnauthorized:
+		return http.StatusUnauthorized
+	case contract.KindForbidden:
+		return http.StatusForbidden
+	case contract.KindNotFound:
+		return http.StatusNotFound
+	case contract.KindConflict:
+		return http.StatusConflict
+	case contract.KindUnprocessable:
+		return http.StatusUnprocessableEntity
+	case contract.KindUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// problemType is a stable URI per status, so clients can switch on type.
+func problemType(status int) string {
+	if status == http.StatusInternalServerError {
+		return "about:blank"
+	}
+	return "https://contracts.example.com/problems/" + map[int]string{
+		400: "invalid-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+		405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+		415: "unsupported-media-type", 422: "unprocessable", 501: "not-implemented",
+		503: "unavailable",
+	}[status]
+}
+
+// ProblemResponse returns a problem+json response with the given status
+// and detail.
+func ProblemResponse(status int, detail string, fields ...contract.FieldError) events.APIGatewayV2HTTPResponse {
+	p := Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+	body, _ := json.Marshal(p) // a Problem always encodes
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": ProblemContentType},
+		Body:       string(body),
+	}
+}
+
+// errorResponse turns a handler's error into the client's response. A
+// domain *Error shows its message; anything else is a 500 whose body says
+// nothing of the cause (the caller logs it).
+func errorResponse(err error) events.APIGatewayV2HTTPResponse {
+	var se *statusError
+	if errors.As(err, &se) {
+		return ProblemResponse(se.status, se.detail)
+	}
+	kind := contract.KindOf(err)
+	status := statusOf(kind)
+	if kind == contract.KindInternal {
+		return ProblemResponse(status, "The service failed to handle the request. It has been logged; retry later.")
+	}
+	var fields []contract.FieldError
+	var e *contract.Error
+	if errors.As(err, &e) {
+		fields = e.Fields
+	}
+	return ProblemResponse(status, err.Error(), fields...)
+}

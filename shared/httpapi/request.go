@@ -1,0 +1,178 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// MaxBodyBytes bounds request bodies. A contract is a few hundred bytes;
+// 64 KiB leaves room for large descriptions and attribute maps while keeping
+// a hostile body from costing memory and CPU (API Gateway's own bound is
+// 10 MB).
+const MaxBodyBytes = 64 << 10
+
+// Authorizer context keys: what the authorizer hands to every function.
+const (
+	ContextTenantID      = auth.ContextTenantID
+	ContextCredentialID  = auth.ContextCredentialID
+	ContextTenantAliases = auth.ContextTenantAliases
+)
+
+// Request is an API Gateway HTTP API (payload v2) request, with the actor
+// the authorizer established.
+type Request struct {
+	Event events.APIGatewayV2HTTPRequest
+	Actor contract.Actor
+	// TenantAliases are the identifiers the tenant answers to in headers,
+	// besides its id.
+	TenantAliases []string
+}
+
+// PathParam returns a path parameter of the route.
+func (r *Request) PathParam(name string) string { return r.Event.PathParameters[name] }
+
+// Query returns a query string parameter, and whether it was present.
+func (r *Request) Query(name string) (string, bool) {
+	v, ok := r.Event.QueryStringParameters[name]
+	return v, ok
+}
+
+// Header returns a request header. API Gateway's HTTP API lower-cases
+// header names; the lookup also accepts other casings so that events
+// written by hand work the same.
+func (r *Request) Header(name string) string {
+	if v, ok := r.Event.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range r.Event.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// NamesTenant reports whether name is the request's tenant id or one of
+// its aliases.
+func (r *Request) NamesTenant(name string) bool {
+	if name == r.Actor.TenantID {
+		return true
+	}
+	for _, a := range r.TenantAliases {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// statusError is an error that carries its own HTTP status, for the
+// transport-level refusals (413, 415) that have no domain kind.
+type statusError struct {
+	status int
+	detail string
+}
+
+func (e *statusError) Error() string { return e.detail }
+
+// DecodeJSON reads the body as one JSON object into v. It refuses, with a
+// 4xx naming the problem: a body over MaxBodyBytes (413), a content type
+// other than JSON (415), an empty body, invalid UTF-8, malformed JSON, a
+// value of the wrong type (naming the field), unknown fields, and trailing
+// data after the object.
+func (r *Request) DecodeJSON(v any) error {
+	body := []byte(r.Event.Body)
+	if r.Event.IsBase64Encoded {
+		decoded, err := base64.StdEncoding.DecodeString(r.Event.Body)
+		if err != nil {
+			return contract.Errorf(contract.KindInvalid, "the body is not valid base64")
+		}
+		body = decoded
+	}
+	if len(body) > MaxBodyBytes {
+		return &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes)}
+	}
+	ct := r.Header("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return contract.Errorf(contract.KindInvalid, "the body is empty; a JSON object is required")
+	}
+	if !utf8.Valid(body) {
+		return contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
+	}
+	return DecodeStrict(body, v)
+}
+
+// DecodeStrict decodes one JSON value from data into v, refusing unknown
+// fields and trailing data, with errors that name the failing field.
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return contract.Errorf(contract.KindInvalid, "the body holds data after the JSON object")
+	}
+	return nil
+}
+
+// decodeError turns encoding/json's errors into client-facing ones that
+// name the field, without echoing Go type names.
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return contract.Errorf(contract.KindInvalid, "the body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return contract.Errorf(contract.KindInvalid, "the body is not valid JSON (it ends too early)")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
+		}
+		return contract.Invalid(contract.FieldError{Field: typ.Field, Message: "must be " + jsonKind(typ.Type.Kind().String(), typ.Value)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return contract.Invalid(contract.FieldError{Field: name, Message: "is not a known field"})
+	default:
+		return contract.Errorf(contract.KindInvalid, "the body could not be read as the expected JSON object")
+	}
+}
+
+// jsonKind describes a Go kind in JSON's terms for an error message.
+func jsonKind(goKind, got string) string {
+	switch goKind {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		if strings.HasPrefix(got, "number") {
+			return "an integer in range"
+		}
+		return "an integer"
+	case "float32", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	default:
+		return "an object"
+	}
+}

@@ -1,0 +1,223 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/logs"
+)
+
+// HandlerFunc handles one route. It returns the response, or an error that
+// the router turns into a problem response.
+type HandlerFunc func(ctx context.Context, r *Request) (events.APIGatewayV2HTTPResponse, error)
+
+type route struct {
+	method   string
+	segments []string // path template split on "/", "{name}" for parameters
+	handler  HandlerFunc
+}
+
+// Router dispatches API Gateway HTTP API events to the handlers of one
+// function, by route key ("POST /api/v1/contracts"). It is the one edge of
+// every HTTP function: it establishes the actor from the authorizer
+// context, recovers panics, and logs each failure once with the request id.
+type Router struct {
+	routes []route
+	log    *slog.Logger
+}
+
+// NewRouter returns an empty Router that logs to log.
+func NewRouter(log *slog.Logger) *Router { return &Router{log: log} }
+
+// Handle registers h for a route key of the form "METHOD /path/{param}",
+// exactly as template.yaml declares it.
+func (rt *Router) Handle(routeKey string, h HandlerFunc) {
+	method, path, ok := strings.Cut(routeKey, " ")
+	if !ok {
+		panic("httpapi: route key without a method: " + routeKey)
+	}
+	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h})
+}
+
+// RouteKeys returns the route keys registered, in registration order.
+func (rt *Router) RouteKeys() []string {
+	keys := make([]string, len(rt.routes))
+	for i, r := range rt.routes {
+		keys[i] = r.method + " " + strings.Join(r.segments, "/")
+	}
+	return keys
+}
+
+// match returns the route for method and path and its path parameters;
+// pathMatched reports whether some route has the path but another method.
+func (rt *Router) match(method, path string) (r *route, params map[string]string, pathMatched bool) {
+	parts := strings.Split(path, "/")
+	for i := range rt.routes {
+		cand := &rt.routes[i]
+		p, ok := matchPath(cand.segments, parts)
+		if !ok {
+			continue
+		}
+		if cand.method == method {
+			return cand, p, true
+		}
+		pathMatched = true
+	}
+	return nil, nil, pathMatched
+}
+
+func matchPath(template, parts []string) (map[string]string, bool) {
+	if len(template) != len(parts) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, t := range template {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if parts[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[t[1:len(t)-1]] = parts[i]
+			continue
+		}
+		if t != parts[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// Serve handles one event. It never returns an error: every failure is a
+// problem response, so API Gateway never answers with its own opaque 500.
+func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+	method := ev.RequestContext.HTTP.Method
+	path := ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	log := rt.log.With("requestId", ev.RequestContext.RequestID, "route", method+" "+path)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("awsRequestId", lc.AwsRequestID)
+	}
+	if tid := ev.Headers["trace-id"]; tid != "" && len(tid) <= 128 {
+		log = log.With("traceId", tid)
+	}
+	start := time.Now()
+	coldStart := logs.ColdStart()
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp = errorResponse(fmt.Errorf("panic: %v", p))
+		}
+		log.Info("request", "status", resp.StatusCode, "durationMs", float64(time.Since(start).Microseconds())/1000, "coldStart", coldStart)
+	}()
+
+	r, params, pathMatched := rt.match(method, strings.TrimSuffix(path, "/"))
+	if r == nil && strings.HasSuffix(path, "/") {
+		// A route declared with a trailing slash (Aira's "/v1/contracts/")
+		// matches only as declared.
+		r, params, pathMatched = rt.match(method, path)
+	}
+	if r == nil {
+		if pathMatched {
+			return ProblemResponse(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path)), nil
+		}
+		return ProblemResponse(http.StatusNotFound, fmt.Sprintf("no route for %s %s", method, path)), nil
+	}
+	// API Gateway fills path parameters; an event built by hand may not.
+	if len(ev.PathParameters) == 0 && len(params) > 0 {
+		ev.PathParameters = params
+	}
+
+	req := &Request{Event: ev}
+	actor, aliases, ok := actorFromContext(ev.RequestContext.Authorizer)
+	if !ok {
+		// The authorizer should have refused this request; answer as it
+		// would, so a misconfigured route never acts for nobody.
+		return ProblemResponse(http.StatusUnauthorized, "a valid credential is required (Authorization: Bearer <token> or X-API-KEY)"), nil
+	}
+	req.Actor, req.TenantAliases = actor, aliases
+	log = log.With("tenant", actor.TenantID)
+	ctx = WithLogger(ctx, log)
+
+	resp, err := r.handler(ctx, req)
+	if err != nil {
+		if contract.KindOf(err) == contract.KindInternal {
+			if _, transport := err.(*statusError); !transport {
+				log.Error("request failed", "error", err.Error())
+			}
+		}
+		return errorResponse(err), nil
+	}
+	return resp, nil
+}
+
+// actorFromContext reads what the authorizer handed over. Values arrive as
+// JSON strings; anything else is treated as absent.
+func actorFromContext(a *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) (contract.Actor, []string, bool) {
+	if a == nil || a.Lambda == nil {
+		return contract.Actor{}, nil, false
+	}
+	tenant, _ := a.Lambda[ContextTenantID].(string)
+	cred, _ := a.Lambda[ContextCredentialID].(string)
+	if tenant == "" || cred == "" {
+		return contract.Actor{}, nil, false
+	}
+	var aliases []string
+	if s, _ := a.Lambda[ContextTenantAliases].(string); s != "" {
+		aliases = strings.Split(s, ",")
+	}
+	return contract.Actor{TenantID: tenant, CredentialID: cred}, aliases, true
+}
+
+// JSON returns a response with v encoded as JSON.
+func JSON(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("httpapi: encode response: %w", err)
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": "application/json"},
+		Body:       string(body),
+	}, nil
+}
+
+// NoContent returns an empty 204 response.
+func NoContent() events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNoContent}
+}
+
+// NotImplemented is a handler for routes whose dialect is not built yet:
+// a clear 501 rather than a silent success.
+func NotImplemented(context.Context, *Request) (events.APIGatewayV2HTTPResponse, error) {
+	return ProblemResponse(http.StatusNotImplemented, "this route is declared but not implemented yet"), nil
+}
+
+type loggerKey struct{}
+
+// WithLogger returns ctx carrying log, the request's logger.
+func WithLogger(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, log)
+}
+
+// Logger returns the request's logger (with request id, trace id and
+// tenant), or slog's default outside a request.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}

@@ -1,0 +1,225 @@
+// Package kukkingu is the Kukkingu contracting dialect: its wire format
+// for contracts (/api/v1/contracts), decoded into and encoded from the one
+// contract model.
+//
+// Every request must name its tenant in the tenant-id header (the tenant's
+// id or one of its aliases); the tenant itself always comes from the
+// credential. Success bodies are wrapped in {"data": ...}.
+package kukkingu
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/validate"
+)
+
+// Route keys served by this dialect, as template.yaml declares them.
+const (
+	RouteCreate = "POST /api/v1/contracts"
+	RouteList   = "GET /api/v1/contracts"
+	RouteGet    = "GET /api/v1/contracts/{contractId}"
+	RoutePatch  = "PATCH /api/v1/contracts/{contractId}"
+	RouteDelete = "DELETE /api/v1/contracts/{contractId}"
+)
+
+// List page sizes: Kukkingu documents no pagination; ours is bounded so a
+// page is always one DynamoDB query of bounded size.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+// idPrefix and idLength make Kukkingu's contract ids: "ctr_" and 24
+// lowercase alphanumerics.
+const (
+	idPrefix = "ctr_"
+	idLength = 24
+)
+
+// Handler serves the Kukkingu routes over a contract Service.
+type Handler struct {
+	service   *contract.Service
+	validator *validate.Validator
+}
+
+// NewHandler returns a Handler over service.
+func NewHandler(service *contract.Service) *Handler {
+	v := validate.New()
+	v.RegisterPattern("kukkingu_datetime", "must be a UTC date-time such as 2023-10-05T14:48:00.000Z (a real calendar date, trailing Z)", validDateTime)
+	return &Handler{service: service, validator: v}
+}
+
+// Register adds the dialect's routes to rt.
+func (h *Handler) Register(rt *httpapi.Router) {
+	rt.Handle(RouteCreate, h.create)
+	rt.Handle(RouteList, h.list)
+	rt.Handle(RouteGet, h.get)
+	rt.Handle(RoutePatch, h.patch)
+	rt.Handle(RouteDelete, h.delete)
+}
+
+// checkTenantHeader enforces Kukkingu's required tenant-id header: absent
+// is a 400 naming it, naming another tenant than the credential's a 403.
+func checkTenantHeader(r *httpapi.Request) error {
+	name := r.Header("tenant-id")
+	if name == "" {
+		return contract.Invalid(contract.FieldError{Field: "tenant-id", Message: "header is required"})
+	}
+	if !r.NamesTenant(name) {
+		return contract.Errorf(contract.KindForbidden, "the tenant-id header names a tenant this credential does not belong to")
+	}
+	return nil
+}
+
+func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	if err := checkTenantHeader(r); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var in contractFields
+	if err := r.DecodeJSON(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.validator.Struct(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c := &contract.Contract{ID: ids.LowerAlnum(idPrefix, idLength), Status: contract.StatusActive}
+	if err := in.apply(c); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.service.Create(ctx, r.Actor, c); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)})
+	if err == nil {
+		resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
+	}
+	return resp, err
+}
+
+func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	if err := checkTenantHeader(r); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c, err := h.service.Get(ctx, r.Actor, r.PathParam("contractId"))
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c)})
+}
+
+func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	if err := checkTenantHeader(r); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	q := contract.ListQuery{Limit: defaultLimit}
+	var fields []contract.FieldError
+	if v, ok := r.Query("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			fields = append(fields, contract.FieldError{Field: "limit", Message: "must be an integer from 1 to " + strconv.Itoa(maxLimit)})
+		}
+		q.Limit = n
+	}
+	if v, ok := r.Query("clientId"); ok {
+		if v == "" || len(v) > 255 {
+			fields = append(fields, contract.FieldError{Field: "clientId", Message: "must be 1 to 255 characters"})
+		}
+		q.Party = contract.Party{Kind: contract.PartyClient, ID: v}
+	}
+	if v, ok := r.Query("cursor"); ok {
+		after, err := contract.DecodeCursor("cursor", v)
+		if err != nil {
+			var e *contract.Error
+			if errors.As(err, &e) {
+				fields = append(fields, e.Fields...)
+			}
+		}
+		q.After = after
+	}
+	if len(fields) > 0 {
+		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
+	}
+	page, err := h.service.List(ctx, r.Actor, q)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	out := listBody{Data: make([]contractBody, len(page.Contracts))}
+	for i := range page.Contracts {
+		out.Data[i] = bodyOf(&page.Contracts[i])
+	}
+	if page.Next != "" {
+		next := contract.EncodeCursor(page.Next)
+		out.NextCursor = &next
+	}
+	return httpapi.JSON(http.StatusOK, out)
+}
+
+// patch applies a JSON merge patch (RFC 7396) of the writable fields: a
+// field sent replaces the stored value, null clears an optional one, and
+// the result must pass the same rules as a create.
+func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	if err := checkTenantHeader(r); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var patch map[string]json.RawMessage
+	if err := r.DecodeJSON(&patch); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c, err := h.service.Update(ctx, r.Actor, r.PathParam("contractId"), func(c *contract.Contract) error {
+		merged, err := mergePatch(fieldsOf(c), patch)
+		if err != nil {
+			return err
+		}
+		var f contractFields
+		if err := httpapi.DecodeStrict(merged, &f); err != nil {
+			return err
+		}
+		if err := h.validator.Struct(&f); err != nil {
+			return err
+		}
+		return f.apply(c)
+	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c)})
+}
+
+// mergePatch overlays patch onto base's JSON object form.
+func mergePatch(base contractFields, patch map[string]json.RawMessage) ([]byte, error) {
+	raw, err := json.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, err
+	}
+	for k, v := range patch {
+		if string(v) == "null" {
+			delete(obj, k)
+			continue
+		}
+		obj[k] = v
+	}
+	return json.Marshal(obj)
+}
+
+func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	if err := checkTenantHeader(r); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.service.Delete(ctx, r.Actor, r.PathParam("contractId")); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.NoContent(), nil
+}
