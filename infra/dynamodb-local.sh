@@ -43,19 +43,19 @@ run() {
   fi
   command -v java >/dev/null || { echo "dynamodb-local: Java 17+ is required (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
   install
-  local jar lib port storage pid
+  local jar lib port storage
   jar="$(find_jar)"; lib="$(dirname "$jar")/DynamoDBLocal_lib"
   port="${DDB_PORT:-$(free_port)}"
   if [[ -n "${DDB_DATA_DIR:-}" ]]; then mkdir -p "$DDB_DATA_DIR"; storage=(-dbPath "$DDB_DATA_DIR"); else storage=(-inMemory); fi
   # -sharedDb: one database whatever the access key and region, so the
   # admin command, the local runner and the tests all see the same tables.
   java -Djava.library.path="$lib" -jar "$jar" "${storage[@]}" -sharedDb -port "$port" >"$root/.local/dynamodb-local.log" 2>&1 &
-  pid=$!
-  trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+  ddb_pid=$!
+  trap 'kill "$ddb_pid" 2>/dev/null; wait "$ddb_pid" 2>/dev/null || true' EXIT
   trap 'exit 130' INT TERM
   for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    kill -0 "$pid" 2>/dev/null || { echo "dynamodb-local: failed to start; see .local/dynamodb-local.log" >&2; cat "$root/.local/dynamodb-local.log" >&2; exit 1; }
+    kill -0 "$ddb_pid" 2>/dev/null || { echo "dynamodb-local: failed to start; see .local/dynamodb-local.log" >&2; cat "$root/.local/dynamodb-local.log" >&2; exit 1; }
     sleep 0.1
   done
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"

@@ -1,5 +1,7 @@
 package contract
 
+import "fmt"
+
 // Plan is an entry of a tenant's plan catalog: what a contract can be
 // billed on. Aira and EasyBilling contracts name plans by id; the catalog
 // is loaded by operators with the admin command.
@@ -26,6 +28,11 @@ func (p *Plan) Validate() error {
 	if len(p.Currencies) == 0 {
 		fields = append(fields, FieldError{Field: "currencies", Message: "must list at least one currency"})
 	}
+	for i, c := range p.Currencies {
+		if !isCurrencyShape(c) {
+			fields = append(fields, FieldError{Field: fmt.Sprintf("currencies[%d]", i), Message: "must be an ISO 4217 code of three capital letters"})
+		}
+	}
 	switch p.BillingCycleType {
 	case "", "monthly", "quarterly", "yearly":
 	default:
@@ -35,4 +42,19 @@ func (p *Plan) Validate() error {
 		return Invalid(fields...)
 	}
 	return nil
+}
+
+// isCurrencyShape reports whether code looks like an ISO 4217 code. The
+// dialects check codes against the full list; the catalog only needs the
+// shape to stay comparable.
+func isCurrencyShape(code string) bool {
+	if len(code) != 3 {
+		return false
+	}
+	for _, r := range code {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/logging"
 )
 
 // TableNameEnv names the environment variable that holds the table name.
@@ -21,7 +23,27 @@ func NewClient(ctx context.Context) (*dynamodb.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ddb: load aws config: %w", err)
 	}
-	return dynamodb.NewFromConfig(cfg), nil
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.Logger = withoutCloseChecksumWarning{next: cfg.Logger}
+	}), nil
+}
+
+// withoutCloseChecksumWarning drops one spurious SDK warning: DynamoDB
+// sends no X-Amz-Crc32 header on error responses, yet the SDK checks the
+// body of every response against it when closing the body, and so warns
+// "failed to close HTTP response body" on every failed condition
+// (aws/aws-sdk-go-v2 issue 3545). A failed condition is routine here
+// (optimistic locking, uniqueness), so the warning would flood the logs.
+// Checksums of successful responses are still verified.
+type withoutCloseChecksumWarning struct{ next logging.Logger }
+
+func (l withoutCloseChecksumWarning) Logf(c logging.Classification, format string, v ...any) {
+	if strings.HasPrefix(format, "failed to close HTTP response body") {
+		return
+	}
+	if l.next != nil {
+		l.next.Logf(c, format, v...)
+	}
 }
 
 // FromEnv returns a Store over the table named by TABLE_NAME, with a

@@ -1,0 +1,301 @@
+// Command admin manages tenants, credentials and plan catalogs in the
+// contracts table:
+//
+//	go run ./infra/admin tenant create --id ID [--alias VALUE ...]
+//	go run ./infra/admin token create --tenant ID
+//	go run ./infra/admin token revoke --id TOKEN_ID
+//	go run ./infra/admin plan put --tenant ID --file plans.json
+//
+// It works on the table named by TABLE_NAME with the usual AWS
+// configuration (a real account, or DynamoDB Local through
+// AWS_ENDPOINT_URL_DYNAMODB). With TABLE_NAME unset it targets the local
+// stack of make run: table contracts-local on DynamoDB Local at
+// 127.0.0.1:8000. Commands that mint a token print it as the last line of
+// their output, alone, so scripts can take it with tail -n 1. Bad input
+// exits with status 2 and a message; a failure of DynamoDB with status 1.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb"
+)
+
+// Local defaults: the same DynamoDB Local endpoint and table make run uses.
+const (
+	localTable    = "contracts-local"
+	localEndpoint = "http://127.0.0.1:8000"
+)
+
+const usage = `usage:
+  admin tenant create --id ID [--alias VALUE ...]
+  admin token create --tenant ID
+  admin token revoke --id TOKEN_ID
+  admin plan put --tenant ID --file plans.json`
+
+// Store is what the commands need from storage; *ddb.Store implements it.
+type Store interface {
+	auth.Store
+	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
+}
+
+// usageError is bad input: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func badUsage(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	if os.Getenv(ddb.TableNameEnv) == "" {
+		setLocalDefaults()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() (Store, error) { return ddb.FromEnv(ctx) }))
+}
+
+// setLocalDefaults points the command at make run's DynamoDB Local.
+func setLocalDefaults() {
+	defaults := map[string]string{
+		ddb.TableNameEnv:            localTable,
+		"AWS_ENDPOINT_URL_DYNAMODB": localEndpoint,
+		"AWS_REGION":                "us-east-1",
+		"AWS_ACCESS_KEY_ID":         "local",
+		"AWS_SECRET_ACCESS_KEY":     "local",
+	}
+	for k, v := range defaults {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
+}
+
+// run executes one command and returns the process exit status. The store
+// is opened only once the arguments are known to be good.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, open func() (Store, error)) int {
+	err := dispatch(ctx, args, stdout, open)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "admin: %s\n%s\n", ue.msg, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "admin: %v\n", err)
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	if len(args) < 2 {
+		return badUsage("a command is required")
+	}
+	cmd, rest := args[0]+" "+args[1], args[2:]
+	switch cmd {
+	case "tenant create":
+		return tenantCreate(ctx, rest, stdout, open)
+	case "token create":
+		return tokenCreate(ctx, rest, stdout, open)
+	case "token revoke":
+		return tokenRevoke(ctx, rest, stdout, open)
+	case "plan put":
+		return planPut(ctx, rest, stdout, open)
+	default:
+		return badUsage("unknown command %q", cmd)
+	}
+}
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parse parses flags and refuses positional leftovers.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return badUsage("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return badUsage("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func tenantCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
+	id := fs.String("id", "", "tenant id")
+	var aliases multiFlag
+	fs.Var(&aliases, "alias", "an identifier clients send for this tenant (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !auth.ValidID(*id) {
+		return badUsage("--id must be 1-128 characters of letters, digits, '_', '.', '-', starting with a letter or digit")
+	}
+	seen := map[string]bool{*id: true}
+	for _, a := range aliases {
+		if !auth.ValidID(a) {
+			return badUsage("--alias %q must be 1-128 characters of letters, digits, '_', '.', '-'", a)
+		}
+		if seen[a] {
+			return badUsage("--alias %q is given twice or equals the id", a)
+		}
+		seen[a] = true
+	}
+	store, err := open()
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if err := store.CreateTenant(ctx, auth.Tenant{ID: *id, Aliases: aliases, CreatedAt: now}); err != nil {
+		if errors.Is(err, auth.ErrExists) {
+			return badUsage("tenant %q already exists", *id)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created tenant %s\n", *id)
+	return mintToken(ctx, store, *id, now, stdout)
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !auth.ValidID(*tenant) {
+		return badUsage("--tenant is required")
+	}
+	store, err := open()
+	if err != nil {
+		return err
+	}
+	if _, err := store.GetTenant(ctx, *tenant); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return badUsage("tenant %q does not exist", *tenant)
+		}
+		return err
+	}
+	return mintToken(ctx, store, *tenant, time.Now().UTC(), stdout)
+}
+
+// mintToken stores a new credential and prints its id, then the token
+// alone on the last line.
+func mintToken(ctx context.Context, store Store, tenant string, now time.Time, stdout io.Writer) error {
+	cred, token := auth.NewToken(tenant, now)
+	if err := store.CreateCredential(ctx, cred); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created token id %s for tenant %s (shown once; only its hash is stored)\n%s\n", cred.ID, tenant, token)
+	return nil
+}
+
+func tokenRevoke(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	id := fs.String("id", "", "token id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return badUsage("--id is required")
+	}
+	store, err := open()
+	if err != nil {
+		return err
+	}
+	if err := store.RevokeCredential(ctx, *id, time.Now().UTC()); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return badUsage("token id %q does not exist", *id)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked token id %s\n", *id)
+	return nil
+}
+
+// maxPlans bounds one catalog file: the plans are written in one
+// transaction, all or nothing.
+const maxPlans = 100
+
+func planPut(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	fs := flag.NewFlagSet("plan put", flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant id")
+	file := fs.String("file", "", "JSON file: an array of plans")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !auth.ValidID(*tenant) || *file == "" {
+		return badUsage("--tenant and --file are required")
+	}
+	plans, err := readPlans(*file)
+	if err != nil {
+		return err
+	}
+	store, err := open()
+	if err != nil {
+		return err
+	}
+	if _, err := store.GetTenant(ctx, *tenant); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return badUsage("tenant %q does not exist", *tenant)
+		}
+		return err
+	}
+	if err := store.PutPlans(ctx, *tenant, plans); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "put %d plans into the catalog of tenant %s\n", len(plans), *tenant)
+	return nil
+}
+
+// readPlans reads and validates a catalog file, reporting every bad entry
+// by its index and field.
+func readPlans(path string) ([]contract.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, badUsage("read %s: %v", path, err)
+	}
+	var plans []contract.Plan
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&plans); err != nil {
+		return nil, badUsage("%s: not a JSON array of plans: %v", path, err)
+	}
+	if len(plans) == 0 || len(plans) > maxPlans {
+		return nil, badUsage("%s: must hold 1 to %d plans, has %d", path, maxPlans, len(plans))
+	}
+	var problems []string
+	ids := map[string]bool{}
+	for i, p := range plans {
+		var e *contract.Error
+		if err := p.Validate(); errors.As(err, &e) {
+			for _, f := range e.Fields {
+				problems = append(problems, fmt.Sprintf("[%d].%s %s", i, f.Field, f.Message))
+			}
+		}
+		if ids[p.ID] {
+			problems = append(problems, fmt.Sprintf("[%d].id %q appears twice", i, p.ID))
+		}
+		ids[p.ID] = true
+	}
+	if len(problems) > 0 {
+		return nil, badUsage("%s: %s", path, strings.Join(problems, "; "))
+	}
+	return plans, nil
+}

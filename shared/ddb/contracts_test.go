@@ -1,0 +1,302 @@
+package ddb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+var ctx = context.Background()
+
+func newContract(tenant, id, party string) *contract.Contract {
+	from := time.Date(2023, 10, 5, 14, 48, 0, 123456789, time.UTC)
+	order := int64(13)
+	return &contract.Contract{
+		TenantID: tenant, ID: id,
+		Party:       contract.Party{Kind: contract.PartyClient, ID: party},
+		Name:        "Standard Service Contract",
+		Description: "terms",
+		Amount:      &contract.Money{Minor: 9007199254740991, Currency: "EUR"},
+		Order:       &order,
+		ValidFrom:   &from,
+		Status:      contract.StatusActive,
+		Version:     1,
+		CreatedAt:   from, UpdatedAt: from,
+		CreatedBy: "cred", UpdatedBy: "cred",
+	}
+}
+
+func TestCreateAndReadBack(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	c := newContract("t1", "ctr_a", "clnt_1")
+	if err := s.CreateContract(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Number != "CT-0000000001" {
+		t.Fatalf("first number = %q", c.Number)
+	}
+	for _, id := range []string{"ctr_a", "CT-0000000001"} {
+		got, err := s.GetContract(ctx, "t1", id)
+		if err != nil {
+			t.Fatalf("get %s: %v", id, err)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Fatalf("read back differs:\n got %+v\nwant %+v", got, c)
+		}
+	}
+	d := newContract("t1", "ctr_b", "clnt_1")
+	if err := s.CreateContract(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Number != "CT-0000000002" {
+		t.Fatalf("second number = %q", d.Number)
+	}
+}
+
+func TestNumbersArePerTenant(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	for _, tenant := range []string{"t1", "t2"} {
+		c := newContract(tenant, "ctr_same", "clnt_1")
+		if err := s.CreateContract(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Number != "CT-0000000001" {
+			t.Fatalf("tenant %s first number = %q", tenant, c.Number)
+		}
+	}
+}
+
+func TestTenantIsolation(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	if err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_1")); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"ctr_a", "CT-0000000001"} {
+		if _, err := s.GetContract(ctx, "t2", id); contract.KindOf(err) != contract.KindNotFound {
+			t.Fatalf("tenant t2 get %s: %v, want not found", id, err)
+		}
+	}
+	for _, party := range []contract.Party{{}, {Kind: contract.PartyClient, ID: "clnt_1"}} {
+		page, err := s.ListContracts(ctx, "t2", contract.ListQuery{Party: party, Limit: 10})
+		if err != nil || len(page.Contracts) != 0 {
+			t.Fatalf("tenant t2 list: %v %+v", err, page)
+		}
+	}
+}
+
+func TestDuplicateIDWritesNothing(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	if err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_1")); err != nil {
+		t.Fatal(err)
+	}
+	err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_2"))
+	if contract.KindOf(err) != contract.KindConflict {
+		t.Fatalf("err = %v, want conflict", err)
+	}
+	page, err := s.ListContracts(ctx, "t1", contract.ListQuery{Limit: 10})
+	if err != nil || len(page.Contracts) != 1 {
+		t.Fatalf("list after refused create: %v, %d contracts", err, len(page.Contracts))
+	}
+}
+
+func TestGetByIDFallsBackWhenIndexLags(t *testing.T) {
+	client, table := ddbtest.NewTable(t)
+	s := ddb.New(client, table)
+	c := newContract("t1", "ctr_lag", "clnt_1")
+	if err := s.CreateContract(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// Take the contract out of the id index, as if the index had not
+	// caught up with the write yet.
+	_, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "TENANT#t1"},
+			"SK": &types.AttributeValueMemberS{Value: "CONTRACT#" + c.Number},
+		},
+		UpdateExpression: aws.String("REMOVE GSI1PK, GSI1SK"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetContract(ctx, "t1", "ctr_lag")
+	if err != nil || got.Number != c.Number {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if _, err := s.GetContract(ctx, "t1", "ctr_unknown"); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+func TestReplaceIsOptimistic(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	c := newContract("t1", "ctr_a", "clnt_1")
+	if err := s.CreateContract(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	first, second := *c, *c
+	first.Version, first.Name = 2, "first"
+	second.Version, second.Name = 2, "second"
+	if err := s.ReplaceContract(ctx, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceContract(ctx, &second); !errors.Is(err, contract.ErrVersionConflict) {
+		t.Fatalf("stale write: %v, want version conflict", err)
+	}
+	got, _ := s.GetContract(ctx, "t1", "ctr_a")
+	if got.Name != "first" || got.Version != 2 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestListPagesFiltersAndSkipsDeleted(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	svc := contract.NewService(s)
+	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
+	var want []string
+	for i := 0; i < 25; i++ {
+		party := "clnt_even"
+		if i%2 == 1 {
+			party = "clnt_odd"
+		}
+		c := newContract("", fmt.Sprintf("ctr_%02d", i), party)
+		if err := svc.Create(ctx, actor, c); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			if err := svc.Delete(ctx, actor, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want = append(want, c.Number)
+	}
+	collect := func(q contract.ListQuery) []string {
+		t.Helper()
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > 30 {
+				t.Fatal("pagination does not end")
+			}
+			page, err := s.ListContracts(ctx, "t1", q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Contracts) > q.Limit {
+				t.Fatalf("page of %d over limit %d", len(page.Contracts), q.Limit)
+			}
+			for _, c := range page.Contracts {
+				if c.Deleted() {
+					t.Fatalf("deleted contract %s listed", c.Number)
+				}
+				got = append(got, c.Number)
+			}
+			if page.Next == "" {
+				return got
+			}
+			q.After = page.Next
+		}
+	}
+	for _, limit := range []int{1, 3, 7, 20, 100} {
+		got := collect(contract.ListQuery{Limit: limit})
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("limit %d: got %v, want %v", limit, got, want)
+		}
+	}
+	var odd []string
+	for i, n := range want {
+		_ = i
+		c, _ := s.GetContract(ctx, "t1", n)
+		if c.Party.ID == "clnt_odd" {
+			odd = append(odd, n)
+		}
+	}
+	got := collect(contract.ListQuery{Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_odd"}, Limit: 4})
+	if fmt.Sprint(got) != fmt.Sprint(odd) {
+		t.Fatalf("party filter: got %v, want %v", got, odd)
+	}
+}
+
+func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	const n = 50
+	numbers := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newContract("t1", fmt.Sprintf("ctr_%d", i), "clnt_1")
+			if err := s.CreateContract(ctx, c); err != nil {
+				t.Error(err)
+				return
+			}
+			numbers <- c.Number
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[string]bool{}
+	for num := range numbers {
+		if seen[num] {
+			t.Fatalf("number %s handed out twice", num)
+		}
+		seen[num] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct numbers, want %d", len(seen), n)
+	}
+	for i := 1; i <= n; i++ {
+		if !seen[contract.FormatNumber(int64(i))] {
+			t.Fatalf("number %d skipped", i)
+		}
+	}
+}
+
+func TestConcurrentUpdatesLoseNothing(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	svc := contract.NewService(s)
+	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
+	c := newContract("", "ctr_hot", "clnt_1")
+	zero := int64(0)
+	c.Order = &zero
+	if err := svc.Create(ctx, actor, c); err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Update(ctx, actor, "ctr_hot", func(c *contract.Contract) error {
+				next := *c.Order + 1
+				c.Order = &next
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := svc.Get(ctx, actor, "ctr_hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.Order != n || got.Version != n+1 {
+		t.Fatalf("order = %d version = %d, want %d and %d", *got.Order, got.Version, n, n+1)
+	}
+}
