@@ -49,7 +49,8 @@ run() {
   if [[ -n "${DDB_DATA_DIR:-}" ]]; then mkdir -p "$DDB_DATA_DIR"; storage=(-dbPath "$DDB_DATA_DIR"); else storage=(-inMemory); fi
   # -sharedDb: one database whatever the access key and region, so the
   # admin command, the local runner and the tests all see the same tables.
-  java -Djava.library.path="$lib" -jar "$jar" "${storage[@]}" -sharedDb -port "$port" >"$root/.local/dynamodb-local.log" 2>&1 &
+  # Started from .local so the metadata file it writes stays out of the tree.
+  (cd "$root/.local" && exec java -Djava.library.path="$lib" -jar "$jar" "${storage[@]}" -sharedDb -port "$port") >"$root/.local/dynamodb-local.log" 2>&1 &
   ddb_pid=$!
   trap 'kill "$ddb_pid" 2>/dev/null; wait "$ddb_pid" 2>/dev/null || true' EXIT
   trap 'exit 130' INT TERM

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+var tokenLine = regexp.MustCompile(`^ctk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$`)
+
+// admin runs one command against store and returns its status and output.
+func admin(t *testing.T, store Store, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr, func() (Store, error) { return store, nil })
+	return code, stdout.String(), stderr.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestTenantAndTokenLifecycle(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	ctx := context.Background()
+
+	code, out, errOut := admin(t, store, "tenant", "create", "--id", "acme", "--alias", "tnt_1", "--alias", "acc-2")
+	if code != 0 || !tokenLine.MatchString(lastLine(out)) {
+		t.Fatalf("tenant create: %d %q %q", code, out, errOut)
+	}
+	first := lastLine(out)
+	p, err := auth.Authenticate(ctx, store, first)
+	if err != nil || p.Tenant.ID != "acme" || !p.Tenant.Names("acc-2") {
+		t.Fatalf("the printed token does not authenticate: %+v %v", p, err)
+	}
+
+	code, out, _ = admin(t, store, "token", "create", "--tenant", "acme")
+	second := lastLine(out)
+	if code != 0 || !tokenLine.MatchString(second) || second == first {
+		t.Fatalf("token create: %d %q", code, out)
+	}
+	p2, err := auth.Authenticate(ctx, store, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ = admin(t, store, "token", "revoke", "--id", p2.CredentialID); code != 0 {
+		t.Fatalf("revoke: %d %q", code, out)
+	}
+	if _, err := auth.Authenticate(ctx, store, second); err == nil {
+		t.Fatal("a revoked token still authenticates")
+	}
+	if _, err := auth.Authenticate(ctx, store, first); err != nil {
+		t.Fatalf("revoking one token revoked another: %v", err)
+	}
+	for _, printed := range []string{out, errOut} {
+		if strings.Contains(printed, auth.Hash(first)) {
+			t.Fatal("a token hash was printed")
+		}
+	}
+}
+
+func TestPlanPut(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "acme"); code != 0 {
+		t.Fatal(errOut)
+	}
+	file := filepath.Join(t.TempDir(), "plans.json")
+	os.WriteFile(file, []byte(`[{"id":"16ad814a-dd1b-41c8-9b4b-4e8551170fee","name":"Pro","currencies":["USD","CNY"]}]`), 0o600)
+	code, out, errOut := admin(t, store, "plan", "put", "--tenant", "acme", "--file", file)
+	if code != 0 {
+		t.Fatalf("plan put: %d %q %q", code, out, errOut)
+	}
+	p, err := store.GetPlan(context.Background(), "acme", "16ad814a-dd1b-41c8-9b4b-4e8551170fee")
+	if err != nil || p.Name != "Pro" || p.BillingCycleType != "monthly" {
+		t.Fatalf("plan: %+v %v", p, err)
+	}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "acme"); code != 0 {
+		t.Fatal(errOut)
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o600)
+		return p
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "a command is required"},
+		{"unknown command", []string{"tenant", "delete"}, "unknown command"},
+		{"missing id", []string{"tenant", "create"}, "--id"},
+		{"bad id", []string{"tenant", "create", "--id", "a b"}, "--id"},
+		{"existing tenant", []string{"tenant", "create", "--id", "acme"}, "already exists"},
+		{"duplicate alias", []string{"tenant", "create", "--id", "x", "--alias", "x"}, "twice"},
+		{"unknown flag", []string{"token", "create", "--tenant", "acme", "--admin"}, "flag provided but not defined"},
+		{"token for unknown tenant", []string{"token", "create", "--tenant", "nobody"}, "does not exist"},
+		{"revoke unknown", []string{"token", "revoke", "--id", "0123456789abcdef0123456789abcdef"}, "does not exist"},
+		{"plan file missing", []string{"plan", "put", "--tenant", "acme", "--file", filepath.Join(dir, "none.json")}, "read"},
+		{"plan file not JSON", []string{"plan", "put", "--tenant", "acme", "--file", write("a.json", "{")}, "not a JSON array"},
+		{"plan without name", []string{"plan", "put", "--tenant", "acme", "--file", write("b.json", `[{"id":"p","currencies":["USD"]}]`)}, "[0].name"},
+		{"plan unknown field", []string{"plan", "put", "--tenant", "acme", "--file", write("c.json", `[{"id":"p","name":"n","currencies":["USD"],"price":1}]`)}, "unknown field"},
+		{"plan for unknown tenant", []string{"plan", "put", "--tenant", "nobody", "--file", write("d.json", `[{"id":"p","name":"n","currencies":["USD"]}]`)}, "does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := admin(t, store, tt.args...)
+			if code != 2 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("got %d %q %q, want 2 and a message with %q", code, out, errOut, tt.want)
+			}
+		})
+	}
+}
