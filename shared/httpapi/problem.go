@@ -79,15 +79,13 @@ func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	if errors.As(err, &se) {
 		return ProblemResponse(se.status, se.detail)
 	}
-	kind := contract.KindOf(err)
-	status := statusOf(kind)
-	if kind == contract.KindInternal {
+	status := statusOf(contract.KindOf(err))
+	if status == http.StatusInternalServerError {
 		return ProblemResponse(status, "The service failed to handle the request. It has been logged; retry later.")
 	}
-	var fields []contract.FieldError
+	// Only the domain error's own message: text wrapped around it is for
+	// logs, not clients. Any status but 500 means KindOf found one.
 	var e *contract.Error
-	if errors.As(err, &e) {
-		fields = e.Fields
-	}
-	return ProblemResponse(status, err.Error(), fields...)
+	errors.As(err, &e)
+	return ProblemResponse(status, e.Message, e.Fields...)
 }

@@ -110,11 +110,17 @@ func (r *Request) DecodeJSON(v any) error {
 	if ct == "" || err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
 		return &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return contract.Errorf(contract.KindInvalid, "the body is empty; a JSON object is required")
 	}
 	if !utf8.Valid(body) {
 		return contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
+	}
+	// encoding/json decodes null into a struct as a no-op, which would let
+	// "null" through as an empty object.
+	if trimmed[0] != '{' {
+		return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
 	}
 	return DecodeStrict(body, v)
 }

@@ -59,8 +59,9 @@ func (rt *Router) RouteKeys() []string {
 }
 
 // match returns the route for method and path and its path parameters;
-// pathMatched reports whether some route has the path but another method.
-func (rt *Router) match(method, path string) (r *route, params map[string]string, pathMatched bool) {
+// allowed lists the methods of the routes that have the path, for a 405's
+// Allow header.
+func (rt *Router) match(method, path string) (r *route, params map[string]string, allowed []string) {
 	parts := strings.Split(path, "/")
 	for i := range rt.routes {
 		cand := &rt.routes[i]
@@ -69,11 +70,11 @@ func (rt *Router) match(method, path string) (r *route, params map[string]string
 			continue
 		}
 		if cand.method == method {
-			return cand, p, true
+			return cand, p, nil
 		}
-		pathMatched = true
+		allowed = append(allowed, cand.method)
 	}
-	return nil, nil, pathMatched
+	return nil, nil, allowed
 }
 
 func matchPath(template, parts []string) (map[string]string, bool) {
@@ -124,15 +125,27 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		log.Info("request", "status", resp.StatusCode, "durationMs", float64(time.Since(start).Microseconds())/1000, "coldStart", coldStart)
 	}()
 
-	r, params, pathMatched := rt.match(method, strings.TrimSuffix(path, "/"))
+	// A named stage (any but $default) prefixes rawPath and http.path
+	// with "/<stage>"; route keys are declared without it.
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
+		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
+			path = rest
+		}
+	}
+	// A route declared with a trailing slash (Aira's "/v1/contracts/")
+	// matches only as declared, and before one declared without it; a
+	// route declared without one also answers with it.
+	r, params, allowed := rt.match(method, path)
 	if r == nil && strings.HasSuffix(path, "/") {
-		// A route declared with a trailing slash (Aira's "/v1/contracts/")
-		// matches only as declared.
-		r, params, pathMatched = rt.match(method, path)
+		var allowedTrimmed []string
+		r, params, allowedTrimmed = rt.match(method, strings.TrimSuffix(path, "/"))
+		allowed = append(allowed, allowedTrimmed...)
 	}
 	if r == nil {
-		if pathMatched {
-			return ProblemResponse(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path)), nil
+		if len(allowed) > 0 {
+			resp := ProblemResponse(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path))
+			resp.Headers["Allow"] = strings.Join(allowed, ", ")
+			return resp, nil
 		}
 		return ProblemResponse(http.StatusNotFound, fmt.Sprintf("no route for %s %s", method, path)), nil
 	}
@@ -154,12 +167,11 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 
 	resp, err := r.handler(ctx, req)
 	if err != nil {
-		if contract.KindOf(err) == contract.KindInternal {
-			if _, transport := err.(*statusError); !transport {
-				log.Error("request failed", "error", err.Error())
-			}
+		resp = errorResponse(err)
+		if resp.StatusCode == http.StatusInternalServerError {
+			log.Error("request failed", "error", err.Error())
 		}
-		return errorResponse(err), nil
+		return resp, nil
 	}
 	return resp, nil
 }

@@ -1,0 +1,801 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+)
+
+// authorized is the context the authorizer hands over for tenant t1.
+func authorized() *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		Lambda: map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": "a1,a2"},
+	}
+}
+
+// event returns an authenticated request as API Gateway would send it,
+// except that path parameters are left for the router to fill.
+func event(method, path string) events.APIGatewayV2HTTPRequest {
+	return events.APIGatewayV2HTTPRequest{
+		Version:  "2.0",
+		RouteKey: method + " " + path,
+		RawPath:  path,
+		Headers:  map[string]string{},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID:  "req-1",
+			HTTP:       events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			Authorizer: authorized(),
+		},
+	}
+}
+
+// newRouter returns a Router logging JSON into the returned buffer.
+func newRouter() (*httpapi.Router, *bytes.Buffer) {
+	var buf bytes.Buffer
+	return httpapi.NewRouter(slog.New(slog.NewJSONHandler(&buf, nil))), &buf
+}
+
+func serve(t *testing.T, rt *httpapi.Router, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	return serveCtx(t, context.Background(), rt, ev)
+}
+
+func serveCtx(t *testing.T, ctx context.Context, rt *httpapi.Router, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	resp, err := rt.Serve(ctx, ev)
+	// Any error here would make API Gateway answer its own opaque 500.
+	if err != nil {
+		t.Fatalf("Serve returned an error: %v", err)
+	}
+	return resp
+}
+
+// logLines parses the JSON log output, one record per line.
+func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	for {
+		var m map[string]any
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return lines
+		}
+		if err != nil {
+			t.Fatalf("log output is not JSON lines: %v\n%s", err, buf)
+		}
+		lines = append(lines, m)
+	}
+}
+
+// linesWithMsg returns the log records whose message is msg.
+func linesWithMsg(t *testing.T, buf *bytes.Buffer, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range logLines(t, buf) {
+		if l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// requestLine returns the one "request" record and fails unless there is
+// exactly one with the given status.
+func requestLine(t *testing.T, buf *bytes.Buffer, status int) map[string]any {
+	t.Helper()
+	lines := linesWithMsg(t, buf, "request")
+	if len(lines) != 1 {
+		t.Fatalf("%d \"request\" log lines, want 1:\n%s", len(lines), buf)
+	}
+	if got, _ := lines[0]["status"].(float64); int(got) != status {
+		t.Fatalf("request line status = %v, want %d", lines[0]["status"], status)
+	}
+	return lines[0]
+}
+
+// problemTypes are the stable problem type URIs clients switch on.
+var problemTypes = map[int]string{
+	400: "https://contracts.example.com/problems/invalid-request",
+	401: "https://contracts.example.com/problems/unauthorized",
+	403: "https://contracts.example.com/problems/forbidden",
+	404: "https://contracts.example.com/problems/not-found",
+	405: "https://contracts.example.com/problems/method-not-allowed",
+	409: "https://contracts.example.com/problems/conflict",
+	413: "https://contracts.example.com/problems/payload-too-large",
+	415: "https://contracts.example.com/problems/unsupported-media-type",
+	422: "https://contracts.example.com/problems/unprocessable",
+	500: "about:blank",
+	501: "https://contracts.example.com/problems/not-implemented",
+	503: "https://contracts.example.com/problems/unavailable",
+}
+
+// problemOf checks resp is a well-formed problem+json response with the
+// given status and returns its body. Unknown members fail the decode: the
+// body carries the documented fields and nothing else.
+func problemOf(t *testing.T, resp events.APIGatewayV2HTTPResponse, status int) httpapi.Problem {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status = %d, want %d (body %s)", resp.StatusCode, status, resp.Body)
+	}
+	if httpapi.ProblemContentType != "application/problem+json" {
+		t.Fatalf("ProblemContentType = %q", httpapi.ProblemContentType)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != httpapi.ProblemContentType {
+		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
+	}
+	if resp.IsBase64Encoded {
+		t.Fatal("problem body is base64 encoded")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(resp.Body), &raw); err != nil {
+		t.Fatalf("problem body is not a JSON object: %v\n%s", err, resp.Body)
+	}
+	for _, k := range []string{"type", "title", "status"} {
+		if _, ok := raw[k]; !ok {
+			t.Fatalf("problem body lacks %q: %s", k, resp.Body)
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(resp.Body))
+	dec.DisallowUnknownFields()
+	var p httpapi.Problem
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("problem body does not decode as a Problem: %v\n%s", err, resp.Body)
+	}
+	if p.Status != status {
+		t.Errorf("body status = %d, response status %d", p.Status, status)
+	}
+	if p.Title != http.StatusText(status) {
+		t.Errorf("title = %q, want %q", p.Title, http.StatusText(status))
+	}
+	if want, ok := problemTypes[status]; ok && p.Type != want {
+		t.Errorf("type = %q, want %q", p.Type, want)
+	}
+	for _, f := range p.Errors {
+		if f.Field == "" || f.Message == "" {
+			t.Errorf("field error without field or message: %+v", f)
+		}
+	}
+	return p
+}
+
+// routeKeys are shaped like the service's real routes, including a
+// trailing-slash route.
+var routeKeys = []string{
+	"POST /api/v1/contracts",
+	"GET /api/v1/contracts",
+	"GET /api/v1/contracts/{contractId}",
+	"PATCH /api/v1/contracts/{contractId}",
+	"POST /v1/contracts/",
+	"GET /v1/organizations/{organizationId}/contracts/{contractId}",
+}
+
+// routingRouter registers every route key with a handler that records
+// which key it served and the path parameters it saw.
+func routingRouter(gotKey *string, gotParams *map[string]string) *httpapi.Router {
+	rt, _ := newRouter()
+	for _, key := range routeKeys {
+		rt.Handle(key, func(_ context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			*gotKey = key
+			*gotParams = r.Event.PathParameters
+			return httpapi.NoContent(), nil
+		})
+	}
+	return rt
+}
+
+func TestRouting(t *testing.T) {
+	tests := []struct {
+		method, path string
+		wantKey      string
+		wantParams   map[string]string
+	}{
+		{"POST", "/api/v1/contracts", "POST /api/v1/contracts", nil},
+		{"GET", "/api/v1/contracts", "GET /api/v1/contracts", nil},
+		{"GET", "/api/v1/contracts/ctr_1", "GET /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
+		{"PATCH", "/api/v1/contracts/ctr_1", "PATCH /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
+		{"GET", "/v1/organizations/org-9/contracts/ctr_2", "GET /v1/organizations/{organizationId}/contracts/{contractId}",
+			map[string]string{"organizationId": "org-9", "contractId": "ctr_2"}},
+		// A route declared without a trailing slash also answers with one.
+		{"GET", "/api/v1/contracts/", "GET /api/v1/contracts", nil},
+		{"GET", "/api/v1/contracts/ctr_1/", "GET /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
+		// A route declared with one answers as declared.
+		{"POST", "/v1/contracts/", "POST /v1/contracts/", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			var gotKey string
+			var gotParams map[string]string
+			rt := routingRouter(&gotKey, &gotParams)
+			resp := serve(t, rt, event(tt.method, tt.path))
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
+			}
+			if gotKey != tt.wantKey {
+				t.Fatalf("served by %q, want %q", gotKey, tt.wantKey)
+			}
+			if len(gotParams) != 0 || len(tt.wantParams) != 0 {
+				if !reflect.DeepEqual(gotParams, tt.wantParams) {
+					t.Fatalf("path parameters = %v, want %v", gotParams, tt.wantParams)
+				}
+			}
+		})
+	}
+}
+
+func TestRoutingRefusals(t *testing.T) {
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/nope", http.StatusNotFound},
+		{"GET", "/", http.StatusNotFound},
+		{"GET", "/api/v2/contracts", http.StatusNotFound},
+		{"GET", "/api/v1/contracts/ctr_1/extra", http.StatusNotFound},
+		{"GET", "/api/v1", http.StatusNotFound},
+		// An empty segment never fills a parameter.
+		{"GET", "/v1/organizations//contracts/ctr_2", http.StatusNotFound},
+		{"GET", "/api/v1/contracts//", http.StatusNotFound},
+		// The slash-declared route does not answer without its slash.
+		{"POST", "/v1/contracts", http.StatusNotFound},
+		{"DELETE", "/api/v1/contracts/ctr_1", http.StatusMethodNotAllowed},
+		{"PUT", "/api/v1/contracts", http.StatusMethodNotAllowed},
+		{"GET", "/v1/contracts/", http.StatusMethodNotAllowed},
+		{"DELETE", "/v1/organizations/o/contracts/c", http.StatusMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			var gotKey string
+			var gotParams map[string]string
+			rt := routingRouter(&gotKey, &gotParams)
+			p := problemOf(t, serve(t, rt, event(tt.method, tt.path)), tt.status)
+			if gotKey != "" {
+				t.Fatalf("handler of %q called", gotKey)
+			}
+			if !strings.Contains(p.Detail, tt.path) || !strings.Contains(p.Detail, tt.method) {
+				t.Errorf("detail %q does not name %s %s", p.Detail, tt.method, tt.path)
+			}
+		})
+	}
+}
+
+func TestRoutingUsesContextPathWithoutRawPath(t *testing.T) {
+	var gotKey string
+	var gotParams map[string]string
+	rt := routingRouter(&gotKey, &gotParams)
+	ev := event("GET", "/api/v1/contracts/ctr_1")
+	ev.RawPath = ""
+	if resp := serve(t, rt, ev); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
+	}
+	if gotKey != "GET /api/v1/contracts/{contractId}" || gotParams["contractId"] != "ctr_1" {
+		t.Fatalf("served by %q with %v", gotKey, gotParams)
+	}
+}
+
+func TestRoutingKeepsGatewayPathParameters(t *testing.T) {
+	// API Gateway's parameters are already decoded ("a b" for "a%20b");
+	// the router only fills them when the event has none.
+	var gotKey string
+	var gotParams map[string]string
+	rt := routingRouter(&gotKey, &gotParams)
+	ev := event("GET", "/api/v1/contracts/a%20b")
+	ev.PathParameters = map[string]string{"contractId": "a b"}
+	serve(t, rt, ev)
+	if want := map[string]string{"contractId": "a b"}; !reflect.DeepEqual(gotParams, want) {
+		t.Fatalf("path parameters = %v, want %v", gotParams, want)
+	}
+}
+
+func TestRouteKeys(t *testing.T) {
+	var k string
+	var p map[string]string
+	got := routingRouter(&k, &p).RouteKeys()
+	if !reflect.DeepEqual(got, routeKeys) {
+		t.Fatalf("RouteKeys() = %q, want %q", got, routeKeys)
+	}
+}
+
+func TestHandleRefusesKeyWithoutMethod(t *testing.T) {
+	rt, _ := newRouter()
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Handle accepted a route key without a method")
+		}
+	}()
+	rt.Handle("/api/v1/contracts", httpapi.NotImplemented)
+}
+
+func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
+	tests := []struct {
+		name       string
+		authorizer *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+	}{
+		{"no authorizer", nil},
+		{"no lambda context", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "x"}},
+		}},
+		{"empty lambda context", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{}}},
+		{"tenant missing", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"credentialId": "c1"}}},
+		{"credential missing", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"tenantId": "t1"}}},
+		{"tenant empty", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"tenantId": "", "credentialId": "c1"}}},
+		{"credential empty", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"tenantId": "t1", "credentialId": ""}}},
+		{"tenant not a string", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"tenantId": 42.0, "credentialId": "c1"}}},
+		{"credential not a string", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]interface{}{"tenantId": "t1", "credentialId": true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			called := false
+			rt.Handle("POST /api/v1/contracts", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				called = true
+				return httpapi.NoContent(), nil
+			})
+			ev := event("POST", "/api/v1/contracts")
+			ev.RequestContext.Authorizer = tt.authorizer
+			p := problemOf(t, serve(t, rt, ev), http.StatusUnauthorized)
+			if called {
+				t.Fatal("handler called without an actor")
+			}
+			if p.Detail == "" {
+				t.Error("401 without a detail telling the client what to send")
+			}
+			requestLine(t, buf, http.StatusUnauthorized)
+		})
+	}
+}
+
+// capture serves ev on a one-route router and returns the request the
+// handler saw.
+func capture(t *testing.T, ev events.APIGatewayV2HTTPRequest) *httpapi.Request {
+	t.Helper()
+	rt, _ := newRouter()
+	var got *httpapi.Request
+	rt.Handle(ev.RequestContext.HTTP.Method+" "+ev.RawPath, func(_ context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		got = r
+		return httpapi.NoContent(), nil
+	})
+	serve(t, rt, ev)
+	if got == nil {
+		t.Fatal("handler not called")
+	}
+	return got
+}
+
+func TestActorFromAuthorizerContext(t *testing.T) {
+	tests := []struct {
+		name        string
+		lambda      map[string]interface{}
+		wantAliases []string
+	}{
+		{"two aliases", map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": "a1,a2"}, []string{"a1", "a2"}},
+		{"one alias", map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": "a1"}, []string{"a1"}},
+		{"no aliases", map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": ""}, nil},
+		{"aliases key absent", map[string]interface{}{"tenantId": "t1", "credentialId": "c1"}, nil},
+		{"aliases not a string", map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": 7.0}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := event("GET", "/x")
+			ev.RequestContext.Authorizer.Lambda = tt.lambda
+			r := capture(t, ev)
+			if want := (contract.Actor{TenantID: "t1", CredentialID: "c1"}); r.Actor != want {
+				t.Errorf("Actor = %+v, want %+v", r.Actor, want)
+			}
+			if !reflect.DeepEqual(r.TenantAliases, tt.wantAliases) {
+				t.Errorf("TenantAliases = %q, want %q", r.TenantAliases, tt.wantAliases)
+			}
+		})
+	}
+}
+
+func TestNamesTenant(t *testing.T) {
+	r := capture(t, event("GET", "/x"))
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"t1", true},
+		{"a1", true},
+		{"a2", true},
+		{"c1", false}, // the credential is not a name of the tenant
+		{"T1", false},
+		{"A1", false},
+		{"a1,a2", false},
+		{"a", false},
+		{"t2", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := r.NamesTenant(tt.name); got != tt.want {
+			t.Errorf("NamesTenant(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDomainErrorsMapToStatus(t *testing.T) {
+	fields := []contract.FieldError{
+		{Field: "validTo", Message: "must not be before validFrom"},
+		{Field: "actions[0].planId", Message: "is required"},
+	}
+	tests := []struct {
+		name       string
+		err        error
+		status     int
+		wantDetail string
+		wantFields []contract.FieldError
+	}{
+		{"invalid", contract.Errorf(contract.KindInvalid, "limit must be between 1 and 100"), 400, "limit must be between 1 and 100", nil},
+		{"invalid fields", contract.Invalid(fields...), 400, "the request has invalid fields", fields},
+		{"unauthorized", contract.Errorf(contract.KindUnauthorized, "the credential is not valid"), 401, "the credential is not valid", nil},
+		{"forbidden", contract.Errorf(contract.KindForbidden, `tenant-id "x" does not name this tenant`), 403, `tenant-id "x" does not name this tenant`, nil},
+		{"not found", contract.NotFound("ctr_9"), 404, `contract "ctr_9" not found`, nil},
+		{"conflict", contract.Errorf(contract.KindConflict, "the id is taken"), 409, "the id is taken", nil},
+		{"version conflict", contract.ErrVersionConflict, 409, contract.ErrVersionConflict.Message, nil},
+		{"unprocessable", contract.Errorf(contract.KindUnprocessable, "plan p1 is not in the catalog"), 422, "plan p1 is not in the catalog", nil},
+		{"unprocessable fields", &contract.Error{Kind: contract.KindUnprocessable, Message: "the plans do not fit", Fields: fields[1:]}, 422, "the plans do not fit", fields[1:]},
+		{"unavailable", contract.Errorf(contract.KindUnavailable, "the store is overloaded; retry later"), 503, "the store is overloaded; retry later", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return events.APIGatewayV2HTTPResponse{}, tt.err
+			})
+			p := problemOf(t, serve(t, rt, event("GET", "/x")), tt.status)
+			if p.Detail != tt.wantDetail {
+				t.Errorf("detail = %q, want %q", p.Detail, tt.wantDetail)
+			}
+			if !reflect.DeepEqual(p.Errors, tt.wantFields) {
+				t.Errorf("errors = %+v, want %+v", p.Errors, tt.wantFields)
+			}
+			if tt.wantFields == nil && strings.Contains(serve(t, rt, event("GET", "/x")).Body, `"errors"`) {
+				t.Error("errors member present without field errors")
+			}
+			// A refusal is the client's doing, not a failure to alert on.
+			if l := linesWithMsg(t, buf, "request failed"); len(l) != 0 {
+				t.Errorf("domain error logged as a failure: %v", l)
+			}
+		})
+	}
+}
+
+func TestWrappedDomainErrorKeepsItsStatus(t *testing.T) {
+	rt, _ := newRouter()
+	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("get: %w", contract.NotFound("ctr_9"))
+	})
+	problemOf(t, serve(t, rt, event("GET", "/x")), http.StatusNotFound)
+}
+
+func TestInternalErrorsAreHidden(t *testing.T) {
+	const secret = "table contracts-prod: ProvisionedThroughputExceededException"
+	tests := []struct {
+		name    string
+		handler httpapi.HandlerFunc
+		logged  string
+	}{
+		{"plain error", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			return events.APIGatewayV2HTTPResponse{}, errors.New(secret)
+		}, secret},
+		{"wrapped plain error", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("put contract: %w", errors.New(secret))
+		}, "put contract: " + secret},
+		{"internal kind", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			return events.APIGatewayV2HTTPResponse{}, contract.Errorf(contract.KindInternal, "%s", secret)
+		}, secret},
+		{"response that cannot be encoded", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			return httpapi.JSON(http.StatusOK, map[string]any{"x": make(chan int)})
+		}, "unsupported type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			rt.Handle("GET /x", tt.handler)
+			resp := serve(t, rt, event("GET", "/x"))
+			p := problemOf(t, resp, http.StatusInternalServerError)
+			if p.Detail == "" {
+				t.Error("500 without a detail")
+			}
+			for _, leak := range []string{tt.logged, "ProvisionedThroughput", "contracts-prod", "put contract", "chan", "json:"} {
+				if strings.Contains(resp.Body, leak) {
+					t.Errorf("500 body leaks %q: %s", leak, resp.Body)
+				}
+			}
+			failed := linesWithMsg(t, buf, "request failed")
+			if len(failed) != 1 {
+				t.Fatalf("%d \"request failed\" lines, want 1:\n%s", len(failed), buf)
+			}
+			l := failed[0]
+			if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l["error"]), tt.logged) {
+				t.Errorf("failure line = %v, want level ERROR and error containing %q", l, tt.logged)
+			}
+			if l["requestId"] != "req-1" || l["tenant"] != "t1" {
+				t.Errorf("failure line lacks request id or tenant: %v", l)
+			}
+			if n := strings.Count(buf.String(), tt.logged); n != 1 {
+				t.Errorf("error text logged %d times, want once:\n%s", n, buf)
+			}
+			requestLine(t, buf, http.StatusInternalServerError)
+		})
+	}
+}
+
+func TestPanicsAreRecovered(t *testing.T) {
+	tests := []struct {
+		name  string
+		value any
+		text  string
+	}{
+		{"string", "index out of range in secret-handler", "secret-handler"},
+		{"error", errors.New("nil map in secret-handler"), "secret-handler"},
+		// A domain error thrown instead of returned is still a bug, not
+		// the client's fault.
+		{"domain error", contract.NotFound("secret-ctr"), "secret-ctr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				panic(tt.value)
+			})
+			resp := serve(t, rt, event("GET", "/x"))
+			problemOf(t, resp, http.StatusInternalServerError)
+			if strings.Contains(resp.Body, tt.text) || strings.Contains(resp.Body, "panic") {
+				t.Errorf("500 body leaks the panic: %s", resp.Body)
+			}
+			panicked := linesWithMsg(t, buf, "handler panicked")
+			if len(panicked) != 1 {
+				t.Fatalf("%d \"handler panicked\" lines, want 1:\n%s", len(panicked), buf)
+			}
+			l := panicked[0]
+			if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l["panic"]), tt.text) {
+				t.Errorf("panic line = %v", l)
+			}
+			if stack, _ := l["stack"].(string); !strings.Contains(stack, "router_test.go") {
+				t.Errorf("panic line lacks the stack of the handler: %q", stack)
+			}
+			requestLine(t, buf, http.StatusInternalServerError)
+		})
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("GET /api/v1/contracts", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, []string{})
+	})
+	ev := event("GET", "/api/v1/contracts")
+	ev.Headers["trace-id"] = "trace-7f3a"
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "aws-req-9"})
+	serveCtx(t, ctx, rt, ev)
+	if n := len(logLines(t, buf)); n != 1 {
+		t.Errorf("%d log lines for a successful request, want 1:\n%s", n, buf)
+	}
+	l := requestLine(t, buf, http.StatusOK)
+	want := map[string]any{
+		"level":        "INFO",
+		"requestId":    "req-1",
+		"route":        "GET /api/v1/contracts",
+		"awsRequestId": "aws-req-9",
+		"traceId":      "trace-7f3a",
+		"tenant":       "t1",
+	}
+	for k, v := range want {
+		if l[k] != v {
+			t.Errorf("request line %s = %v, want %v", k, l[k], v)
+		}
+	}
+	if _, ok := l["durationMs"].(float64); !ok {
+		t.Errorf("request line durationMs = %v", l["durationMs"])
+	}
+	if _, ok := l["coldStart"].(bool); !ok {
+		t.Errorf("request line coldStart = %v", l["coldStart"])
+	}
+}
+
+func TestRequestLogPerOutcome(t *testing.T) {
+	tests := []struct {
+		name         string
+		method, path string
+		lambda       map[string]interface{}
+		status       int
+	}{
+		{"not found", "GET", "/nope", nil, http.StatusNotFound},
+		{"method not allowed", "DELETE", "/x", nil, http.StatusMethodNotAllowed},
+		{"unauthenticated", "GET", "/x", map[string]interface{}{}, http.StatusUnauthorized},
+		{"domain error", "POST", "/x", nil, http.StatusConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return httpapi.NoContent(), nil
+			})
+			rt.Handle("POST /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return events.APIGatewayV2HTTPResponse{}, contract.Errorf(contract.KindConflict, "taken")
+			})
+			ev := event(tt.method, tt.path)
+			if tt.lambda != nil {
+				ev.RequestContext.Authorizer.Lambda = tt.lambda
+			}
+			serve(t, rt, ev)
+			l := requestLine(t, buf, tt.status)
+			if l["requestId"] != "req-1" {
+				t.Errorf("request line lacks the request id: %v", l)
+			}
+		})
+	}
+}
+
+func TestTraceIDIsBounded(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.NoContent(), nil
+	})
+	ev := event("GET", "/x")
+	// A client-chosen header must not be able to bloat every log line.
+	ev.Headers["trace-id"] = strings.Repeat("t", 129)
+	serve(t, rt, ev)
+	if l := requestLine(t, buf, http.StatusNoContent); l["traceId"] != nil {
+		t.Errorf("oversized trace id logged: %v", l["traceId"])
+	}
+}
+
+func TestLoggerCarriesRequestAttributes(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("GET /x", func(ctx context.Context, _ *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		httpapi.Logger(ctx).Info("inside")
+		return httpapi.NoContent(), nil
+	})
+	ev := event("GET", "/x")
+	ev.Headers["trace-id"] = "trace-1"
+	serve(t, rt, ev)
+	lines := linesWithMsg(t, buf, "inside")
+	if len(lines) != 1 {
+		t.Fatalf("%d handler lines:\n%s", len(lines), buf)
+	}
+	for k, v := range map[string]any{"requestId": "req-1", "tenant": "t1", "traceId": "trace-1"} {
+		if lines[0][k] != v {
+			t.Errorf("handler line %s = %v, want %v", k, lines[0][k], v)
+		}
+	}
+}
+
+func TestLoggerOutsideARequest(t *testing.T) {
+	if httpapi.Logger(context.Background()) != slog.Default() {
+		t.Fatal("Logger without a request logger is not slog.Default()")
+	}
+}
+
+// A named stage puts "/<stage>" before rawPath and http.path; the route
+// keys of template.yaml do not have it.
+func TestRoutingUnderNamedStage(t *testing.T) {
+	var gotKey string
+	var gotParams map[string]string
+	rt := routingRouter(&gotKey, &gotParams)
+	ev := event("GET", "/prod/api/v1/contracts/ctr_1")
+	ev.RouteKey = "GET /api/v1/contracts/{contractId}"
+	ev.RequestContext.RouteKey = ev.RouteKey
+	ev.RequestContext.Stage = "prod"
+	ev.PathParameters = map[string]string{"contractId": "ctr_1"}
+	if resp := serve(t, rt, ev); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
+	}
+	if gotKey != "GET /api/v1/contracts/{contractId}" || gotParams["contractId"] != "ctr_1" {
+		t.Fatalf("served by %q with %v", gotKey, gotParams)
+	}
+}
+
+// The slash must not turn "wrong method" into "no such resource".
+func TestTrailingSlashKeepsMethodNotAllowed(t *testing.T) {
+	for _, tt := range []struct{ method, path string }{
+		{"DELETE", "/api/v1/contracts/"},
+		{"PATCH", "/api/v1/contracts/"},
+		{"POST", "/api/v1/contracts/ctr_1/"},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			var gotKey string
+			var gotParams map[string]string
+			rt := routingRouter(&gotKey, &gotParams)
+			problemOf(t, serve(t, rt, event(tt.method, tt.path)), http.StatusMethodNotAllowed)
+		})
+	}
+}
+
+func TestSlashRouteWinsWithItsSlash(t *testing.T) {
+	rt, _ := newRouter()
+	var got string
+	for _, key := range []string{"POST /v1/contracts", "POST /v1/contracts/"} {
+		rt.Handle(key, func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+			got = key
+			return httpapi.NoContent(), nil
+		})
+	}
+	for path, want := range map[string]string{"/v1/contracts/": "POST /v1/contracts/", "/v1/contracts": "POST /v1/contracts"} {
+		got = ""
+		serve(t, rt, event("POST", path))
+		if got != want {
+			t.Errorf("POST %s served by %q, want %q", path, got, want)
+		}
+	}
+}
+
+// encoding/json decodes null into a struct or map as a no-op, so without
+// a check "null" passes as an empty object (an empty PATCH that still
+// writes a new version).
+func TestDecodeJSONRefusesNull(t *testing.T) {
+	for _, body := range []string{"null", " null\n"} {
+		var got payload
+		var called bool
+		problemOf(t, serve(t, decodeRouter(&got, &called), jsonEvent("application/json", body)), http.StatusBadRequest)
+	}
+}
+
+func TestWrappedDomainErrorShowsOnlyItsMessage(t *testing.T) {
+	rt, _ := newRouter()
+	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("ddb get CONTRACT#0000000009 in contracts-prod: %w", contract.NotFound("ctr_9"))
+	})
+	resp := serve(t, rt, event("GET", "/x"))
+	p := problemOf(t, resp, http.StatusNotFound)
+	if p.Detail != `contract "ctr_9" not found` {
+		t.Fatalf("detail = %q, want only the domain error's message", p.Detail)
+	}
+}
+
+func TestUnknownKindIsAnInternalError(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, &contract.Error{Kind: contract.Kind(99), Message: "secret internal detail"}
+	})
+	resp := serve(t, rt, event("GET", "/x"))
+	problemOf(t, resp, http.StatusInternalServerError)
+	if strings.Contains(resp.Body, "secret internal detail") {
+		t.Errorf("500 body leaks the message: %s", resp.Body)
+	}
+	if l := linesWithMsg(t, buf, "request failed"); len(l) != 1 {
+		t.Errorf("%d \"request failed\" lines, want 1:\n%s", len(l), buf)
+	}
+}
+
+func TestWrappedTransportRefusalIsNotAFailure(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("POST /things", func(_ context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		var p payload
+		if err := r.DecodeJSON(&p); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("create: %w", err)
+		}
+		return httpapi.NoContent(), nil
+	})
+	problemOf(t, serve(t, rt, jsonEvent("text/plain", "{}")), http.StatusUnsupportedMediaType)
+	if l := linesWithMsg(t, buf, "request failed"); len(l) != 0 {
+		t.Fatalf("a 415 was logged as a failure: %v", l)
+	}
+}
+
+// RFC 9110 requires a 405 to say which methods the resource allows.
+func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
+	var gotKey string
+	var gotParams map[string]string
+	rt := routingRouter(&gotKey, &gotParams)
+	resp := serve(t, rt, event("PUT", "/api/v1/contracts/ctr_1"))
+	problemOf(t, resp, http.StatusMethodNotAllowed)
+	if resp.Headers["Allow"] == "" {
+		t.Fatalf("no Allow header: %v", resp.Headers)
+	}
+}
