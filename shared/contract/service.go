@@ -32,7 +32,10 @@ func NewService(store Store) *Service {
 	return &Service{Store: store, Now: time.Now}
 }
 
-func (s *Service) now() time.Time { return s.Now().UTC() }
+// now is the time of a change, in UTC to the microsecond: the finest
+// precision any dialect shows (EasyBilling's timestamps), so what is
+// stored is exactly what every dialect can show.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // Create validates c, stamps it as created by actor, and stores it under
 // the tenant's next contract number. c.ID must already be set by the

@@ -33,7 +33,7 @@ func (f *fakeStore) ReplaceContract(ctx context.Context, c *contract.Contract) e
 
 var (
 	actor = contract.Actor{TenantID: "t1", CredentialID: "cred-1"}
-	t0    = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	t0    = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC) // whole microseconds, as the service stamps
 )
 
 func newService(store contract.Store) *contract.Service {

@@ -39,3 +39,9 @@ func formatDateTime(t time.Time) string {
 	}
 	return t.Format("2006-01-02T15:04:05.999999999Z")
 }
+
+// formatTimestamp writes a time the service stamped (createdAt,
+// updatedAt) exactly as Kukkingu does: always milliseconds.
+func formatTimestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

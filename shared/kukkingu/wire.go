@@ -116,7 +116,7 @@ func formatOptional(t *time.Time) *string {
 func bodyOf(c *contract.Contract) contractBody {
 	b := contractBody{
 		ID: c.ID, Client: c.Party.ID, Name: c.Name,
-		CreatedAt: formatDateTime(c.CreatedAt), UpdatedAt: formatDateTime(c.UpdatedAt),
+		CreatedAt: formatTimestamp(c.CreatedAt), UpdatedAt: formatTimestamp(c.UpdatedAt),
 		Order: c.Order, ValidFrom: formatOptional(c.ValidFrom), ValidTo: formatOptional(c.ValidTo),
 	}
 	if c.Amount != nil {

@@ -1,0 +1,362 @@
+package kukkingu_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/kukkingu"
+)
+
+// api drives the Kukkingu routes through the same router the function
+// uses, over a fresh DynamoDB Local table, and checks every response
+// against infra/openapi.yaml.
+type api struct {
+	t  *testing.T
+	rt *httpapi.Router
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	kukkingu.NewHandler(contract.NewService(ddbtest.NewStore(t))).Register(rt)
+	return &api{t: t, rt: rt}
+}
+
+// tenant is who a request acts for, as the authorizer would hand it over.
+type tenant struct{ id, aliases, header string }
+
+var (
+	tenantA = tenant{id: "tenant-a", aliases: "tnt_pfh0haxfpzowht3oi213cqos", header: "tnt_pfh0haxfpzowht3oi213cqos"}
+	tenantB = tenant{id: "tenant-b", header: "tenant-b"}
+)
+
+type response struct {
+	status  int
+	headers map[string]string
+	body    map[string]any
+}
+
+func (a *api) do(who tenant, method, target, body string, headers ...string) response {
+	a.t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	h := map[string]string{"content-type": "application/json"}
+	if who.header != "" {
+		h["tenant-id"] = who.header
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			delete(h, headers[i])
+		} else {
+			h[headers[i]] = headers[i+1]
+		}
+	}
+	query := map[string]string{}
+	for k, v := range u.Query() {
+		query[k] = strings.Join(v, ",")
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: u.Path, RawQueryString: u.RawQuery,
+		Headers: h, QueryStringParameters: query, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req-1",
+			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+				"tenantId": who.id, "credentialId": "cred-" + who.id, "tenantAliases": who.aliases,
+			}},
+		},
+	}
+	resp, err := a.rt.Serve(context.Background(), ev)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, target, err)
+	}
+	openapitest.Validate(a.t, ev, resp)
+	out := response{status: resp.StatusCode, headers: resp.Headers}
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
+			a.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)
+		}
+	}
+	return out
+}
+
+func (a *api) create(who tenant, body string) map[string]any {
+	a.t.Helper()
+	r := a.do(who, "POST", "/api/v1/contracts", body)
+	if r.status != http.StatusCreated {
+		a.t.Fatalf("create: %d %v", r.status, r.body)
+	}
+	return r.body["data"].(map[string]any)
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var (
+	idPattern   = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
+	timePattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+)
+
+func fieldsOf(body map[string]any) []string {
+	var errs []string
+	list, _ := body["errors"].([]any)
+	for _, e := range list {
+		errs = append(errs, e.(map[string]any)["field"].(string))
+	}
+	sort.Strings(errs)
+	return errs
+}
+
+func TestCreateSeedRequest(t *testing.T) {
+	a := newAPI(t)
+	r := a.do(tenantA, "POST", "/api/v1/contracts", readFile(t, "seed-create.json"))
+	if r.status != http.StatusCreated {
+		t.Fatalf("status %d: %v", r.status, r.body)
+	}
+	got := r.body["data"].(map[string]any)
+	var seed map[string]map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, "seed-response.json")), &seed); err != nil {
+		t.Fatal(err)
+	}
+	want := seed["data"]
+	if keys(got) != keys(want) {
+		t.Fatalf("fields %s, want the seed's %s", keys(got), keys(want))
+	}
+	for k, v := range want {
+		switch k {
+		case "id":
+			if !idPattern.MatchString(got[k].(string)) {
+				t.Errorf("id %q does not look like ctr_ + 24 lowercase alphanumerics", got[k])
+			}
+		case "createdAt", "updatedAt":
+			if !timePattern.MatchString(got[k].(string)) {
+				t.Errorf("%s %q is not in the seed's format", k, got[k])
+			}
+		default:
+			if !reflect.DeepEqual(got[k], v) {
+				t.Errorf("%s = %v, want %v", k, got[k], v)
+			}
+		}
+	}
+	if r.headers["Location"] != "/api/v1/contracts/"+got["id"].(string) {
+		t.Errorf("Location = %q", r.headers["Location"])
+	}
+}
+
+func keys(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
+}
+
+func TestCreateRefusals(t *testing.T) {
+	a := newAPI(t)
+	valid := `"clientId":"c","name":"n","amountMinor":1,"currencyCode":"EUR"`
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		fields []string
+	}{
+		{"every required field missing", `{}`, 400, []string{"amountMinor", "clientId", "currencyCode", "name"}},
+		{"nulls for required fields", `{"clientId":null,"name":null,"amountMinor":null,"currencyCode":null}`, 400, []string{"amountMinor", "clientId", "currencyCode", "name"}},
+		{"empty name", `{"clientId":"c","name":"","amountMinor":1,"currencyCode":"EUR"}`, 400, []string{"name"}},
+		{"name of 256", `{"clientId":"c","name":"` + strings.Repeat("x", 256) + `","amountMinor":1,"currencyCode":"EUR"}`, 400, []string{"name"}},
+		{"fractional amount", `{"clientId":"c","name":"n","amountMinor":1.5,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
+		{"string amount", `{"clientId":"c","name":"n","amountMinor":"5000","currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
+		{"amount past 2^53-1", `{"clientId":"c","name":"n","amountMinor":9007199254740992,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
+		{"amount past int64", `{"clientId":"c","name":"n","amountMinor":92233720368547758070,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
+		{"negative amount", `{"clientId":"c","name":"n","amountMinor":-1,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
+		{"unknown currency", `{"clientId":"c","name":"n","amountMinor":1,"currencyCode":"ZZZ"}`, 400, []string{"currencyCode"}},
+		{"lower-case currency", `{"clientId":"c","name":"n","amountMinor":1,"currencyCode":"eur"}`, 400, []string{"currencyCode"}},
+		{"order past 2^53-1", `{` + valid + `,"order":9007199254740992}`, 400, []string{"order"}},
+		{"validFrom with an offset", `{` + valid + `,"validFrom":"2023-10-05T14:48:00+01:00"}`, 400, []string{"validFrom"}},
+		{"validTo on 29 February of a common year", `{` + valid + `,"validTo":"2023-02-29T00:00Z"}`, 400, []string{"validTo"}},
+		{"validTo before validFrom", `{` + valid + `,"validFrom":"2023-10-05T14:48:00Z","validTo":"2023-10-05T14:47:59.999Z"}`, 400, []string{"validTo"}},
+		{"unknown field", `{` + valid + `,"tenantId":"other"}`, 400, []string{"tenantId"}},
+		{"not an object", `[1]`, 400, nil},
+		{"malformed", `{"clientId":`, 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.do(tenantA, "POST", "/api/v1/contracts", tt.body)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			}
+			if got := fieldsOf(r.body); tt.fields != nil && !reflect.DeepEqual(got, tt.fields) {
+				t.Fatalf("fields %v, want %v", got, tt.fields)
+			}
+		})
+	}
+	list := a.do(tenantA, "GET", "/api/v1/contracts", "")
+	if n := len(list.body["data"].([]any)); n != 0 {
+		t.Fatalf("refused creates left %d contracts", n)
+	}
+}
+
+func TestTenantHeader(t *testing.T) {
+	a := newAPI(t)
+	seed := readFile(t, "seed-create.json")
+	tests := []struct {
+		name   string
+		header string
+		status int
+	}{
+		{"alias", "tnt_pfh0haxfpzowht3oi213cqos", 201},
+		{"tenant id", "tenant-a", 201},
+		{"missing", "", 400},
+		{"another tenant", "tenant-b", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			who := tenantA
+			who.header = tt.header
+			r := a.do(who, "POST", "/api/v1/contracts", seed)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			}
+			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.body), []string{"tenant-id"}) {
+				t.Fatalf("a missing header must be named: %v", r.body)
+			}
+		})
+	}
+}
+
+func TestGetPatchDelete(t *testing.T) {
+	a := newAPI(t)
+	created := a.create(tenantA, readFile(t, "seed-create.json"))
+	path := "/api/v1/contracts/" + created["id"].(string)
+
+	got := a.do(tenantA, "GET", path, "")
+	if got.status != 200 || !reflect.DeepEqual(got.body["data"], created) {
+		t.Fatalf("read back %d %v, want %v", got.status, got.body, created)
+	}
+	if r := a.do(tenantB, "GET", path, ""); r.status != 404 {
+		t.Fatalf("another tenant reads it: %d", r.status)
+	}
+	if r := a.do(tenantA, "GET", "/api/v1/contracts/ctr_000000000000000000000000", ""); r.status != 404 {
+		t.Fatalf("unknown id: %d", r.status)
+	}
+
+	p := a.do(tenantA, "PATCH", path, `{"name":"Renamed","description":null,"amountMinor":7000}`, "content-type", "application/merge-patch+json")
+	if p.status != 200 {
+		t.Fatalf("patch: %d %v", p.status, p.body)
+	}
+	data := p.body["data"].(map[string]any)
+	if data["name"] != "Renamed" || data["amountMinor"] != float64(7000) || data["description"] != nil ||
+		data["createdAt"] != created["createdAt"] || data["id"] != created["id"] || data["order"] != float64(13) {
+		t.Fatalf("patched contract: %v", data)
+	}
+	refusals := []struct {
+		name, body string
+		status     int
+		field      string
+	}{
+		{"clear a required field", `{"name":null}`, 400, "name"},
+		{"bad amount", `{"amountMinor":-5}`, 400, "amountMinor"},
+		{"validTo before validFrom", `{"validTo":"2023-10-05T14:00Z"}`, 400, "validTo"},
+		{"unknown field", `{"id":"ctr_x"}`, 400, "id"},
+	}
+	for _, tt := range refusals {
+		t.Run("patch "+tt.name, func(t *testing.T) {
+			r := a.do(tenantA, "PATCH", path, tt.body)
+			if r.status != tt.status || !reflect.DeepEqual(fieldsOf(r.body), []string{tt.field}) {
+				t.Fatalf("got %d %v, want %d naming %s", r.status, r.body, tt.status, tt.field)
+			}
+		})
+	}
+	if r := a.do(tenantA, "GET", path, ""); !reflect.DeepEqual(r.body["data"], data) {
+		t.Fatalf("refused patches changed the contract: %v", r.body)
+	}
+	if r := a.do(tenantB, "PATCH", path, `{"name":"stolen"}`); r.status != 404 {
+		t.Fatalf("another tenant patches it: %d", r.status)
+	}
+
+	if r := a.do(tenantB, "DELETE", path, ""); r.status != 404 {
+		t.Fatalf("another tenant deletes it: %d", r.status)
+	}
+	if r := a.do(tenantA, "DELETE", path, ""); r.status != 204 || r.body != nil {
+		t.Fatalf("delete: %d %v", r.status, r.body)
+	}
+	for _, method := range []string{"GET", "DELETE"} {
+		if r := a.do(tenantA, method, path, ""); r.status != 404 {
+			t.Fatalf("%s after delete: %d", method, r.status)
+		}
+	}
+	if r := a.do(tenantA, "PATCH", path, `{"name":"x"}`); r.status != 404 {
+		t.Fatalf("patch after delete: %d", r.status)
+	}
+}
+
+func TestList(t *testing.T) {
+	a := newAPI(t)
+	var ids []string
+	for i, client := range []string{"clnt_a", "clnt_b", "clnt_a", "clnt_a", "clnt_b"} {
+		c := a.create(tenantA, `{"clientId":"`+client+`","name":"c`+string(rune('0'+i))+`","amountMinor":1,"currencyCode":"USD"}`)
+		ids = append(ids, c["id"].(string))
+	}
+	a.create(tenantB, `{"clientId":"clnt_a","name":"b's","amountMinor":1,"currencyCode":"USD"}`)
+
+	walk := func(query string) []string {
+		t.Helper()
+		var got []string
+		target := "/api/v1/contracts?" + query
+		for pages := 0; pages < 10; pages++ {
+			r := a.do(tenantA, "GET", target, "")
+			if r.status != 200 {
+				t.Fatalf("list %s: %d %v", target, r.status, r.body)
+			}
+			for _, c := range r.body["data"].([]any) {
+				got = append(got, c.(map[string]any)["id"].(string))
+			}
+			next, _ := r.body["nextCursor"].(string)
+			if next == "" {
+				return got
+			}
+			target = "/api/v1/contracts?" + query + "&cursor=" + url.QueryEscape(next)
+		}
+		t.Fatal("pagination does not end")
+		return nil
+	}
+	if got := walk("limit=2"); !reflect.DeepEqual(got, ids) {
+		t.Fatalf("all pages: %v, want %v", got, ids)
+	}
+	if got := walk("clientId=clnt_a&limit=1"); !reflect.DeepEqual(got, []string{ids[0], ids[2], ids[3]}) {
+		t.Fatalf("clientId filter: %v", got)
+	}
+	if got := walk("clientId=clnt_none"); len(got) != 0 {
+		t.Fatalf("unknown client: %v", got)
+	}
+	for _, q := range []string{"limit=0", "limit=101", "limit=x", "cursor=bogus", "clientId="} {
+		if r := a.do(tenantA, "GET", "/api/v1/contracts?"+q, ""); r.status != 400 {
+			t.Errorf("%s: %d, want 400", q, r.status)
+		}
+	}
+}
