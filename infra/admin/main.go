@@ -186,13 +186,19 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func
 	if err != nil {
 		return err
 	}
-	if _, err := store.GetTenant(ctx, *tenant); err != nil {
-		if errors.Is(err, auth.ErrNotFound) {
-			return badUsage("tenant %q does not exist", *tenant)
-		}
+	if err := requireTenant(ctx, store, *tenant); err != nil {
 		return err
 	}
 	return mintToken(ctx, store, *tenant, time.Now().UTC(), stdout)
+}
+
+// requireTenant refuses, as bad input, a tenant that does not exist.
+func requireTenant(ctx context.Context, store Store, id string) error {
+	_, err := store.GetTenant(ctx, id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return badUsage("tenant %q does not exist", id)
+	}
+	return err
 }
 
 // mintToken stores a new credential and prints its id, then the token
@@ -251,10 +257,7 @@ func planPut(ctx context.Context, args []string, stdout io.Writer, open func() (
 	if err != nil {
 		return err
 	}
-	if _, err := store.GetTenant(ctx, *tenant); err != nil {
-		if errors.Is(err, auth.ErrNotFound) {
-			return badUsage("tenant %q does not exist", *tenant)
-		}
+	if err := requireTenant(ctx, store, *tenant); err != nil {
 		return err
 	}
 	if err := store.PutPlans(ctx, *tenant, plans); err != nil {

@@ -43,13 +43,7 @@ func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) error {
 	if err != nil {
 		return fmt.Errorf("ddb: encode tenant %s: %w", t.ID, err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if conditionFailed(err) != nil {
-		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, auth.ErrExists)
-	}
-	if err != nil {
+	if err := s.putNew(ctx, item); err != nil {
 		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, err)
 	}
 	return nil
@@ -77,16 +71,22 @@ func (s *Store) CreateCredential(ctx context.Context, c auth.Credential) error {
 	if err != nil {
 		return fmt.Errorf("ddb: encode credential %s: %w", c.ID, err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if conditionFailed(err) != nil {
-		return fmt.Errorf("ddb: create credential %s: %w", c.ID, auth.ErrExists)
-	}
-	if err != nil {
+	if err := s.putNew(ctx, item); err != nil {
 		return fmt.Errorf("ddb: create credential %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// putNew writes item only if no item has its key yet; a taken key is
+// auth.ErrExists.
+func (s *Store) putNew(ctx context.Context, item map[string]types.AttributeValue) error {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if conditionFailed(err) != nil {
+		return auth.ErrExists
+	}
+	return err
 }
 
 // GetCredential implements auth.Store; a missing one is auth.ErrNotFound.
