@@ -5,6 +5,9 @@
 # ARCH is the architecture bootstraps are built for: arm64 as deployed;
 # tests and benchmarks pass the host's so they can run what they build.
 ARCH ?= arm64
+# GOOS is linux as deployed; a macOS developer's local stack passes darwin
+# so the bootstraps it runs are native.
+GOOS ?= linux
 GO ?= go
 FUNCTIONS := CreateContractFunction AuthorizerFunction ContractActionsFunction OrganizationContractsFunction
 DIR_CreateContractFunction := create-contract
@@ -18,7 +21,7 @@ DIR_OrganizationContractsFunction := organization-contracts
 # sam build expects of a provided.al2023 function.
 $(addprefix build-,$(FUNCTIONS)): build-%:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set" >&2; exit 2; }
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(DIR_$*)
 
 # build builds every function into .aws-sam/build/<LogicalId>/bootstrap,

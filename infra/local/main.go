@@ -1,0 +1,283 @@
+// Command local serves every route of template.yaml on this machine, the
+// way the deployed stack serves them: each function is its built bootstrap
+// running under the Lambda Runtime API, behind an emulation of the HTTP
+// API and its Lambda authorizer, over DynamoDB Local. It is what `make run`
+// starts, inside infra/dynamodb-local.sh, which provides
+// AWS_ENDPOINT_URL_DYNAMODB and local credentials.
+//
+// On its first start it creates a demo tenant with a token and the plan
+// catalog the seed documents' examples name, so those examples work as
+// printed. Environment: TABLE_NAME (default contracts-local), PORT
+// (default 3000), LOG_LEVEL (the functions' level; the template's default
+// otherwise).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/contracts-service/contracts/infra/local/gateway"
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb"
+)
+
+const (
+	defaultTable = "contracts-local"
+	defaultPort  = "3000"
+
+	// demoTenant answers to the tenant id in the Kukkingu seed's example.
+	demoTenant = "demo"
+	demoAlias  = "tnt_pfh0haxfpzowht3oi213cqos"
+)
+
+// demoPlans are the plans the seed documents' example requests name
+// (EasyBilling's planId; Aira's plan), so those requests find them.
+var demoPlans = []contract.Plan{
+	{
+		ID:               "16ad814a-dd1b-41c8-9b4b-4e8551170fee",
+		Name:             "Demo monthly plan",
+		Description:      "The plan of the EasyBilling create-contract-with-plan example.",
+		BillingCycleType: "monthly",
+		Currencies:       []string{"USD", "EUR", "BRL", "CNY"},
+	},
+	{
+		ID:               "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+		Name:             "Demo Aira plan",
+		Description:      "The plan of the Aira create-contract example.",
+		BillingCycleType: "monthly",
+		Currencies:       []string{"USD", "EUR", "BRL", "CNY"},
+	},
+}
+
+// seedRequest is the Kukkingu seed's create-contract example.
+const seedRequest = `{
+  "clientId": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
+  "name": "Standard Service Contract",
+  "amountMinor": 5000,
+  "currencyCode": "EUR",
+  "description": "This contract covers standard service terms and conditions.",
+  "order": 13,
+  "validFrom": "2023-10-05T14:48:00.000Z",
+  "validTo": "2023-10-05T14:48:00.000Z"
+}`
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" {
+		// Seeding a demo tenant into a real account's table would be a
+		// mistake: refuse rather than guess.
+		return errors.New("AWS_ENDPOINT_URL_DYNAMODB is not set; start it with make run (DynamoDB Local)")
+	}
+	root, err := gateway.RepoRoot()
+	if err != nil {
+		return err
+	}
+	table := envOr("TABLE_NAME", defaultTable)
+	port := envOr("PORT", defaultPort)
+
+	client, err := ddb.NewClient(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ddb.EnsureTable(ctx, client, table); err != nil {
+		return err
+	}
+	store := ddb.New(client, table)
+	token, err := ensureDemo(ctx, store, filepath.Join(root, ".local", "demo-token"), time.Now())
+	if err != nil {
+		return err
+	}
+
+	fnEnv := map[string]string{"TABLE_NAME": table}
+	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "LOG_LEVEL"} {
+		if v := os.Getenv(k); v != "" {
+			fnEnv[k] = v
+		}
+	}
+	logs := &lockedWriter{w: os.Stderr}
+	fmt.Fprintln(os.Stderr, "local: building the functions")
+	stack, err := gateway.StartStack(ctx, gateway.StackConfig{
+		Root:        root,
+		BuildDir:    filepath.Join(root, ".local", "build"),
+		Env:         fnEnv,
+		Output:      func(id string) io.Writer { return prefixWriter{w: logs, prefix: "[" + id + "] "} },
+		BuildOutput: os.Stderr,
+		Gateway:     gateway.Options{AccessLog: prefixWriter{w: logs, prefix: "[gateway] "}},
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           stack.Gateway,
+		ReadHeaderTimeout: 10 * time.Second,
+		// API Gateway's own bound on an integration is 30 s.
+		WriteTimeout: 35 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	fmt.Print(banner(url, token, stack.Gateway.Routes()))
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(os.Stderr, "local: stopping")
+	// Long enough for an invocation in flight to reach its timeout.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	return stack.Close()
+}
+
+// ensureDemo makes sure the demo tenant, a working token of it (kept in
+// tokenFile, so every start prints the same one) and its plan catalog
+// exist, and returns the token.
+func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now time.Time) (string, error) {
+	_, err := store.GetTenant(ctx, demoTenant)
+	switch {
+	case errors.Is(err, auth.ErrNotFound):
+		if err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias}, CreatedAt: now}); err != nil && !errors.Is(err, auth.ErrExists) {
+			return "", err
+		}
+	case err != nil:
+		return "", err
+	}
+	for _, p := range demoPlans {
+		if err := p.Validate(); err != nil {
+			return "", fmt.Errorf("demo plan %s: %w", p.ID, err)
+		}
+	}
+	if err := store.PutPlans(ctx, demoTenant, demoPlans); err != nil {
+		return "", err
+	}
+
+	if raw, err := os.ReadFile(tokenFile); err == nil {
+		token := strings.TrimSpace(string(raw))
+		p, err := auth.Authenticate(ctx, store, token)
+		if err == nil && p.Tenant.ID == demoTenant {
+			return token, nil
+		}
+		if err != nil && !errors.Is(err, auth.ErrUnknownCredential) {
+			return "", err
+		}
+		// The kept token no longer works (the data was wiped, or it was
+		// revoked): a new one replaces it.
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	cred, token := auth.NewToken(demoTenant, now)
+	if err := store.CreateCredential(ctx, cred); err != nil {
+		return "", err
+	}
+	if err := writeSecret(tokenFile, token+"\n"); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// writeSecret replaces path with data, readable by its owner only, and
+// never leaves a half-written file behind.
+func writeSecret(path, data string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".demo-token-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func banner(url, token string, routes []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nContracts API at %s\n\nRoutes:\n", url)
+	for _, r := range routes {
+		fmt.Fprintf(&b, "  %s\n", r)
+	}
+	fmt.Fprintf(&b, "\nDemo tenant %q (tenant-id %s), token (also in .local/demo-token):\n  %s\n", demoTenant, demoAlias, token)
+	fmt.Fprintf(&b, "\nTry:\n  curl -sS -X POST %s/api/v1/contracts \\\n"+
+		"    -H 'Authorization: Bearer %s' \\\n"+
+		"    -H 'Content-Type: application/json' \\\n"+
+		"    -H 'tenant-id: %s' \\\n"+
+		"    --data '%s'\n\nCtrl-C stops everything.\n\n",
+		url, token, demoAlias, strings.ReplaceAll(seedRequest, "\n", "\n    "))
+	return b.String()
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// lockedWriter serialises whole lines from every function and the gateway
+// onto one stream.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// prefixWriter tags each line with where it came from. Its writers hand it
+// whole lines.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := p.w.Write(append([]byte(p.prefix), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
