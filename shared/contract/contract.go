@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -58,14 +59,28 @@ type Money struct {
 // public identifier the creating dialect handed out (Kukkingu's "ctr_...",
 // a UUID for Aira); it is unique within the tenant.
 type Contract struct {
-	TenantID    string
-	Number      string
-	ID          string
-	Party       Party
+	TenantID string
+	Number   string
+	ID       string
+	Party    Party
+	// Reference is a client-chosen identifier, unique among the
+	// contracts of the same party (fabric's contractId). It never
+	// changes once the contract exists.
+	Reference   string
 	Name        string
 	Description string
-	Amount      *Money
-	Order       *int64
+	// Type is a free-form classification (fabric's contractType).
+	Type   string
+	Amount *Money
+	Order  *int64
+	// PriceList links the contract to a price list, when it has one.
+	PriceList *PriceListLink
+	// AccountID is the account the contract was created under, as the
+	// client's context named it (fabric's x-site-context account).
+	AccountID string
+	// Attributes is a JSON object of attributes the model does not
+	// capture, kept byte for byte as the client sent it.
+	Attributes json.RawMessage
 	// ValidFrom and ValidTo bound the contract in time; both are inclusive
 	// instants. Nil means unbounded on that side.
 	ValidFrom *time.Time
@@ -81,6 +96,15 @@ type Contract struct {
 	// DeletedAt is set by a delete; a deleted contract keeps its number
 	// and id but reads as not found.
 	DeletedAt *time.Time
+}
+
+// PriceListLink relates a contract to a price list. It has its own id and
+// timestamps because clients address and audit the relation itself.
+type PriceListLink struct {
+	ID          string
+	PriceListID int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Deleted reports whether the contract has been deleted.
@@ -109,10 +133,35 @@ func (c *Contract) Validate() error {
 	if c.Party.ID == "" {
 		fields = append(fields, FieldError{Field: "party", Message: "is required"})
 	}
+	if len(c.Reference) > maxReferenceLength {
+		fields = append(fields, FieldError{Field: "reference", Message: fmt.Sprintf("must be at most %d characters", maxReferenceLength)})
+	}
+	if c.Attributes != nil && (!json.Valid(c.Attributes) || !isObject(c.Attributes)) {
+		fields = append(fields, FieldError{Field: "attributes", Message: "must be a JSON object"})
+	}
 	if len(fields) > 0 {
 		return Invalid(fields...)
 	}
 	return nil
+}
+
+// maxReferenceLength bounds a client-chosen reference, which is part of a
+// storage key.
+const maxReferenceLength = 255
+
+// isObject reports whether valid JSON is an object.
+func isObject(raw json.RawMessage) bool {
+	for _, b := range raw {
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // RenameFields returns err with the field names of its FieldErrors mapped

@@ -37,10 +37,18 @@ func NewService(store Store) *Service {
 // stored is exactly what every dialect can show.
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
+// maxNumberedAttempts bounds how often Create draws a new number because
+// a reference derived from the previous one was already taken by a
+// client's own choice.
+const maxNumberedAttempts = 3
+
 // Create validates c, stamps it as created by actor, and stores it under
 // the tenant's next contract number. c.ID must already be set by the
-// dialect. On success c holds what was stored.
-func (s *Service) Create(ctx context.Context, actor Actor, c *Contract) error {
+// dialect. If numbered is not nil it is called once c has its number and
+// before it is stored, so a dialect can derive fields from the number
+// (fabric's generated contractId); such a field must be deterministic in
+// the number. On success c holds what was stored.
+func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, numbered func(*Contract)) error {
 	now := s.now()
 	c.TenantID = actor.TenantID
 	c.Version = 1
@@ -53,17 +61,66 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return s.Store.CreateContract(ctx, c)
+	givenReference := c.Reference
+	for attempt := 1; ; attempt++ {
+		n, err := s.Store.NextContractNumber(ctx, actor.TenantID)
+		if err != nil {
+			return err
+		}
+		c.Number = FormatNumber(n)
+		if numbered != nil {
+			numbered(c)
+		}
+		err = s.Store.CreateContract(ctx, c)
+		derived := c.Reference != givenReference
+		if derived && conflictOn(err, "reference") && attempt < maxNumberedAttempts {
+			c.Reference = givenReference
+			continue
+		}
+		return err
+	}
+}
+
+// conflictOn reports whether err is a KindConflict naming field.
+func conflictOn(err error, field string) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindConflict {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// GetByReference returns the party's contract with the given reference.
+// A deleted contract is not found unless includeDeleted is set.
+func (s *Service) GetByReference(ctx context.Context, actor Actor, party Party, reference string, includeDeleted bool) (*Contract, error) {
+	c, err := s.Store.GetContractByReference(ctx, actor.TenantID, party, reference)
+	if err != nil {
+		return nil, err
+	}
+	if c.Deleted() && !includeDeleted {
+		return nil, NotFound(reference)
+	}
+	return c, nil
 }
 
 // Get returns the tenant's contract with the given public id or number.
 // A deleted contract is not found.
 func (s *Service) Get(ctx context.Context, actor Actor, id string) (*Contract, error) {
+	return s.Find(ctx, actor, id, false)
+}
+
+// Find is Get, but finds deleted contracts too when includeDeleted is set.
+func (s *Service) Find(ctx context.Context, actor Actor, id string, includeDeleted bool) (*Contract, error) {
 	c, err := s.Store.GetContract(ctx, actor.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	if c.Deleted() {
+	if c.Deleted() && !includeDeleted {
 		return nil, NotFound(id)
 	}
 	return c, nil

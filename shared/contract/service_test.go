@@ -12,14 +12,25 @@ import (
 // fakeStore is a hand-written contract.Store whose behaviour each test
 // sets through function fields.
 type fakeStore struct {
+	next    func(ctx context.Context, tenantID string) (int64, error)
 	create  func(ctx context.Context, c *contract.Contract) error
+	byRef   func(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error)
 	get     func(ctx context.Context, tenantID, id string) (*contract.Contract, error)
 	list    func(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error)
 	replace func(ctx context.Context, c *contract.Contract) error
 }
 
+func (f *fakeStore) NextContractNumber(ctx context.Context, tenantID string) (int64, error) {
+	if f.next == nil {
+		return 1, nil
+	}
+	return f.next(ctx, tenantID)
+}
 func (f *fakeStore) CreateContract(ctx context.Context, c *contract.Contract) error {
 	return f.create(ctx, c)
+}
+func (f *fakeStore) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
+	return f.byRef(ctx, tenantID, party, reference)
 }
 func (f *fakeStore) GetContract(ctx context.Context, tenantID, id string) (*contract.Contract, error) {
 	return f.get(ctx, tenantID, id)
@@ -55,11 +66,10 @@ func TestCreateStampsAndStores(t *testing.T) {
 	var stored *contract.Contract
 	s := newService(&fakeStore{create: func(_ context.Context, c *contract.Contract) error {
 		stored = c
-		c.Number = contract.FormatNumber(1)
 		return nil
 	}})
 	c := validContract()
-	if err := s.Create(context.Background(), actor, c); err != nil {
+	if err := s.Create(context.Background(), actor, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	if stored != c || c.TenantID != "t1" || c.Version != 1 || c.Status != contract.StatusActive ||
@@ -93,7 +103,7 @@ func TestCreateRefusesInvalidWithoutStoring(t *testing.T) {
 			}})
 			c := validContract()
 			tt.change(c)
-			err := s.Create(context.Background(), actor, c)
+			err := s.Create(context.Background(), actor, c, nil)
 			var e *contract.Error
 			if !errors.As(err, &e) || e.Kind != contract.KindInvalid {
 				t.Fatalf("err = %v, want KindInvalid", err)
@@ -253,5 +263,42 @@ func TestPlanValidate(t *testing.T) {
 	var e *contract.Error
 	if !errors.As(bad.Validate(), &e) || len(e.Fields) != 4 {
 		t.Fatalf("got %+v, want id, name, currencies[0] and billingCycleType", e)
+	}
+}
+
+func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
+	n := int64(0)
+	var refs []string
+	s := newService(&fakeStore{
+		next: func(context.Context, string) (int64, error) { n++; return n, nil },
+		create: func(_ context.Context, c *contract.Contract) error {
+			refs = append(refs, c.Reference)
+			if c.Number == contract.FormatNumber(1) {
+				return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
+			}
+			return nil
+		},
+	})
+	c := validContract()
+	err := s.Create(context.Background(), actor, c, func(c *contract.Contract) { c.Reference = "ref-" + c.Number })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Number != "CT-0000000002" || c.Reference != "ref-CT-0000000002" || len(refs) != 2 {
+		t.Fatalf("number %s reference %s after %v", c.Number, c.Reference, refs)
+	}
+}
+
+func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
+	attempts := 0
+	s := newService(&fakeStore{create: func(context.Context, *contract.Contract) error {
+		attempts++
+		return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
+	}})
+	c := validContract()
+	c.Reference = "mine"
+	err := s.Create(context.Background(), actor, c, nil)
+	if contract.KindOf(err) != contract.KindConflict || attempts != 1 {
+		t.Fatalf("err %v after %d attempts, want one conflict", err, attempts)
 	}
 }

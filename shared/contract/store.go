@@ -12,17 +12,26 @@ import (
 // Every method is scoped by tenant: an implementation never returns or
 // changes a contract of another tenant than the one it is given.
 type Store interface {
-	// CreateContract assigns c the tenant's next contract number (setting
-	// c.Number) and stores it. It fails with KindConflict if c.ID is
-	// already taken in the tenant, and writes nothing then.
+	// NextContractNumber draws the tenant's next contract number. Each
+	// call returns a number no other call of the tenant ever returns.
+	NextContractNumber(ctx context.Context, tenantID string) (int64, error)
+
+	// CreateContract stores c, which has its number, all or nothing. It
+	// fails with a KindConflict *Error, writing nothing, if c.ID is
+	// already taken in the tenant (field "id") or c.Reference among the
+	// party's contracts (field "reference").
 	CreateContract(ctx context.Context, c *Contract) error
 
 	// GetContract returns the contract with the given public ID or
 	// number, deleted or not; a missing one is a KindNotFound *Error.
 	GetContract(ctx context.Context, tenantID, id string) (*Contract, error)
 
-	// ListContracts returns one page of the tenant's contracts that are
-	// not deleted, in number order.
+	// GetContractByReference returns the party's contract with the given
+	// reference, deleted or not; a missing one is a KindNotFound *Error.
+	GetContractByReference(ctx context.Context, tenantID string, party Party, reference string) (*Contract, error)
+
+	// ListContracts returns one page of the tenant's contracts, in number
+	// order; deleted ones only if the query asks for them.
 	ListContracts(ctx context.Context, tenantID string, q ListQuery) (Page, error)
 
 	// ReplaceContract stores c in place of the stored contract with the
@@ -35,6 +44,8 @@ type Store interface {
 // of the tenant; otherwise only those with that party.
 type ListQuery struct {
 	Party Party
+	// IncludeDeleted lists deleted contracts too.
+	IncludeDeleted bool
 	// Limit is the most contracts a page holds; the caller bounds it.
 	Limit int
 	// After is the number of the last contract of the previous page, or

@@ -2,6 +2,7 @@ package ddb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,25 +27,40 @@ type contractItem struct {
 	GSI2SK string `dynamodbav:"GSI2SK"`
 	Type   string `dynamodbav:"type"`
 
-	TenantID    string  `dynamodbav:"tenantId"`
-	Number      string  `dynamodbav:"number"`
-	ID          string  `dynamodbav:"id"`
-	PartyKind   string  `dynamodbav:"partyKind"`
-	PartyID     string  `dynamodbav:"partyId"`
-	Name        string  `dynamodbav:"name,omitempty"`
-	Description string  `dynamodbav:"description,omitempty"`
-	AmountMinor *int64  `dynamodbav:"amountMinor,omitempty"`
-	Currency    string  `dynamodbav:"currency,omitempty"`
-	Order       *int64  `dynamodbav:"order,omitempty"`
-	ValidFrom   string  `dynamodbav:"validFrom,omitempty"`
-	ValidTo     string  `dynamodbav:"validTo,omitempty"`
-	Status      string  `dynamodbav:"status"`
-	Version     int64   `dynamodbav:"version"`
-	CreatedAt   string  `dynamodbav:"createdAt"`
-	UpdatedAt   string  `dynamodbav:"updatedAt"`
-	CreatedBy   string  `dynamodbav:"createdBy"`
-	UpdatedBy   string  `dynamodbav:"updatedBy"`
-	DeletedAt   *string `dynamodbav:"deletedAt,omitempty"`
+	TenantID     string         `dynamodbav:"tenantId"`
+	Number       string         `dynamodbav:"number"`
+	ID           string         `dynamodbav:"id"`
+	PartyKind    string         `dynamodbav:"partyKind"`
+	PartyID      string         `dynamodbav:"partyId"`
+	Reference    string         `dynamodbav:"reference,omitempty"`
+	Name         string         `dynamodbav:"name,omitempty"`
+	Description  string         `dynamodbav:"description,omitempty"`
+	ContractType string         `dynamodbav:"contractType,omitempty"`
+	AmountMinor  *int64         `dynamodbav:"amountMinor,omitempty"`
+	Currency     string         `dynamodbav:"currency,omitempty"`
+	Order        *int64         `dynamodbav:"order,omitempty"`
+	PriceList    *priceListItem `dynamodbav:"priceList,omitempty"`
+	AccountID    string         `dynamodbav:"accountId,omitempty"`
+	// Attributes is kept as the JSON text the client sent: a DynamoDB map
+	// would turn numbers into decimals and lose key order.
+	Attributes string  `dynamodbav:"attributes,omitempty"`
+	ValidFrom  string  `dynamodbav:"validFrom,omitempty"`
+	ValidTo    string  `dynamodbav:"validTo,omitempty"`
+	Status     string  `dynamodbav:"status"`
+	Version    int64   `dynamodbav:"version"`
+	CreatedAt  string  `dynamodbav:"createdAt"`
+	UpdatedAt  string  `dynamodbav:"updatedAt"`
+	CreatedBy  string  `dynamodbav:"createdBy"`
+	UpdatedBy  string  `dynamodbav:"updatedBy"`
+	DeletedAt  *string `dynamodbav:"deletedAt,omitempty"`
+}
+
+// priceListItem is a contract's price list link, stored inside it.
+type priceListItem struct {
+	ID          string `dynamodbav:"id"`
+	PriceListID int64  `dynamodbav:"priceListId"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+	UpdatedAt   string `dynamodbav:"updatedAt"`
 }
 
 // contractIDItem reserves a public id within a tenant and points at the
@@ -87,9 +103,9 @@ func toContractItem(c *contract.Contract) contractItem {
 		GSI2PK: partyGSI2PK(c.TenantID, c.Party), GSI2SK: contractGSI2SK(c.Number),
 		Type:     typeContract,
 		TenantID: c.TenantID, Number: c.Number, ID: c.ID,
-		PartyKind: string(c.Party.Kind), PartyID: c.Party.ID,
-		Name: c.Name, Description: c.Description,
-		Order:     c.Order,
+		PartyKind: string(c.Party.Kind), PartyID: c.Party.ID, Reference: c.Reference,
+		Name: c.Name, Description: c.Description, ContractType: c.Type,
+		Order: c.Order, AccountID: c.AccountID, Attributes: string(c.Attributes),
 		ValidFrom: formatTimePtr(c.ValidFrom), ValidTo: formatTimePtr(c.ValidTo),
 		Status: string(c.Status), Version: c.Version,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
@@ -103,14 +119,18 @@ func toContractItem(c *contract.Contract) contractItem {
 		s := formatTime(*c.DeletedAt)
 		it.DeletedAt = &s
 	}
+	if pl := c.PriceList; pl != nil {
+		it.PriceList = &priceListItem{ID: pl.ID, PriceListID: pl.PriceListID, CreatedAt: formatTime(pl.CreatedAt), UpdatedAt: formatTime(pl.UpdatedAt)}
+	}
 	return it
 }
 
 func (it *contractItem) toContract() (*contract.Contract, error) {
 	c := &contract.Contract{
 		TenantID: it.TenantID, Number: it.Number, ID: it.ID,
-		Party: contract.Party{Kind: contract.PartyKind(it.PartyKind), ID: it.PartyID},
-		Name:  it.Name, Description: it.Description, Order: it.Order,
+		Party:     contract.Party{Kind: contract.PartyKind(it.PartyKind), ID: it.PartyID},
+		Reference: it.Reference, Name: it.Name, Description: it.Description, Type: it.ContractType,
+		Order: it.Order, AccountID: it.AccountID,
 		Status: contract.Status(it.Status), Version: it.Version,
 		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 	}
@@ -131,42 +151,59 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 		c.DeletedAt, err = parseTimePtr(*it.DeletedAt)
 		times = append(times, err)
 	}
+	if it.Attributes != "" {
+		c.Attributes = json.RawMessage(it.Attributes)
+	}
+	if pl := it.PriceList; pl != nil {
+		link := &contract.PriceListLink{ID: pl.ID, PriceListID: pl.PriceListID}
+		link.CreatedAt, err = time.Parse(timeLayout, pl.CreatedAt)
+		times = append(times, err)
+		link.UpdatedAt, err = time.Parse(timeLayout, pl.UpdatedAt)
+		times = append(times, err)
+		c.PriceList = link
+	}
 	if err := errors.Join(times...); err != nil {
 		return nil, fmt.Errorf("ddb: decode contract %s: %w", it.Number, err)
 	}
 	return c, nil
 }
 
-// CreateContract implements contract.Store. It draws the next number from
-// the tenant's counter, then writes the contract and its id item in one
-// transaction. A number drawn by a create whose transaction then fails is
-// not reused: numbers are unique and increasing, and such a gap is the
-// price of never handing one number out twice.
+// NextContractNumber implements contract.Store with the tenant's atomic
+// counter. A number drawn by a create that then fails is not reused:
+// numbers are unique and increasing, and such a gap is the price of never
+// handing one number out twice.
+func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64, error) {
+	return s.nextNumber(ctx, tenantID, sequenceContract)
+}
+
+// CreateContract implements contract.Store: the contract, its id item and,
+// if it has one, its reference item, in one transaction, each written only
+// if its key is free.
 func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error {
-	n, err := s.nextNumber(ctx, c.TenantID, sequenceContract)
-	if err != nil {
-		return err
+	items := []any{
+		toContractItem(c),
+		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
 	}
-	c.Number = contract.FormatNumber(n)
-	item, err := attributevalue.MarshalMap(toContractItem(c))
-	if err != nil {
-		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	if c.Reference != "" {
+		items = append(items, contractIDItem{PK: tenantPK(c.TenantID), SK: referenceSK(c.Party, c.Reference), Type: typeReference, Number: c.Number})
 	}
-	idItem, err := attributevalue.MarshalMap(contractIDItem{
-		PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number,
-	})
-	if err != nil {
-		return fmt.Errorf("ddb: encode contract id %s: %w", c.ID, err)
+	puts := make([]types.TransactWriteItem, len(items))
+	for i, it := range items {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-			{Put: &types.Put{TableName: &s.table, Item: idItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		},
-	})
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
-		if len(failed) > 1 && failed[1] {
-			return contract.Errorf(contract.KindConflict, "contract id %q is already taken", c.ID)
+		switch {
+		case len(failed) > 2 && failed[2]:
+			return &contract.Error{Kind: contract.KindConflict, Message: "a contract with this reference already exists",
+				Fields: []contract.FieldError{{Field: "reference", Message: fmt.Sprintf("%q is already taken", c.Reference)}}}
+		case len(failed) > 1 && failed[1]:
+			return &contract.Error{Kind: contract.KindConflict, Message: "a contract with this id already exists",
+				Fields: []contract.FieldError{{Field: "id", Message: fmt.Sprintf("%q is already taken", c.ID)}}}
 		}
 		return fmt.Errorf("ddb: create contract %s: number already in use: %w", c.Number, err)
 	}
@@ -174,6 +211,25 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error 
 		return fmt.Errorf("ddb: create contract %s: %w", c.Number, err)
 	}
 	return nil
+}
+
+// GetContractByReference implements contract.Store: the reference item
+// names the number, read consistently, then the contract.
+func (s *Store) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(tenantPK(tenantID), referenceSK(party, reference)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ddb: get contract reference %s: %w", reference, err)
+	}
+	if out.Item == nil {
+		return nil, contract.NotFound(reference)
+	}
+	var ref contractIDItem
+	if err := attributevalue.UnmarshalMap(out.Item, &ref); err != nil {
+		return nil, fmt.Errorf("ddb: decode contract reference %s: %w", reference, err)
+	}
+	return s.getContractByNumber(ctx, tenantID, ref.Number, reference)
 }
 
 // nextNumber atomically increments the tenant's named counter and returns
@@ -277,8 +333,10 @@ const maxListReads = 10
 func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
-		FilterExpression:          aws.String("attribute_not_exists(deletedAt)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{},
+	}
+	if !q.IncludeDeleted {
+		in.FilterExpression = aws.String("attribute_not_exists(deletedAt)")
 	}
 	if q.Party.ID == "" {
 		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :prefix)")

@@ -20,6 +20,16 @@ import (
 
 var ctx = context.Background()
 
+// create draws the next number and stores c, as contract.Service does.
+func create(s *ddb.Store, c *contract.Contract) error {
+	n, err := s.NextContractNumber(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	c.Number = contract.FormatNumber(n)
+	return s.CreateContract(ctx, c)
+}
+
 func newContract(tenant, id, party string) *contract.Contract {
 	from := time.Date(2023, 10, 5, 14, 48, 0, 123456789, time.UTC)
 	order := int64(13)
@@ -41,7 +51,7 @@ func newContract(tenant, id, party string) *contract.Contract {
 func TestCreateAndReadBack(t *testing.T) {
 	s := ddbtest.NewStore(t)
 	c := newContract("t1", "ctr_a", "clnt_1")
-	if err := s.CreateContract(ctx, c); err != nil {
+	if err := create(s, c); err != nil {
 		t.Fatal(err)
 	}
 	if c.Number != "CT-0000000001" {
@@ -57,7 +67,7 @@ func TestCreateAndReadBack(t *testing.T) {
 		}
 	}
 	d := newContract("t1", "ctr_b", "clnt_1")
-	if err := s.CreateContract(ctx, d); err != nil {
+	if err := create(s, d); err != nil {
 		t.Fatal(err)
 	}
 	if d.Number != "CT-0000000002" {
@@ -69,7 +79,7 @@ func TestNumbersArePerTenant(t *testing.T) {
 	s := ddbtest.NewStore(t)
 	for _, tenant := range []string{"t1", "t2"} {
 		c := newContract(tenant, "ctr_same", "clnt_1")
-		if err := s.CreateContract(ctx, c); err != nil {
+		if err := create(s, c); err != nil {
 			t.Fatal(err)
 		}
 		if c.Number != "CT-0000000001" {
@@ -80,7 +90,7 @@ func TestNumbersArePerTenant(t *testing.T) {
 
 func TestTenantIsolation(t *testing.T) {
 	s := ddbtest.NewStore(t)
-	if err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_1")); err != nil {
+	if err := create(s, newContract("t1", "ctr_a", "clnt_1")); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"ctr_a", "CT-0000000001"} {
@@ -98,10 +108,10 @@ func TestTenantIsolation(t *testing.T) {
 
 func TestDuplicateIDWritesNothing(t *testing.T) {
 	s := ddbtest.NewStore(t)
-	if err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_1")); err != nil {
+	if err := create(s, newContract("t1", "ctr_a", "clnt_1")); err != nil {
 		t.Fatal(err)
 	}
-	err := s.CreateContract(ctx, newContract("t1", "ctr_a", "clnt_2"))
+	err := create(s, newContract("t1", "ctr_a", "clnt_2"))
 	if contract.KindOf(err) != contract.KindConflict {
 		t.Fatalf("err = %v, want conflict", err)
 	}
@@ -115,7 +125,7 @@ func TestGetByIDFallsBackWhenIndexLags(t *testing.T) {
 	client, table := ddbtest.NewTable(t)
 	s := ddb.New(client, table)
 	c := newContract("t1", "ctr_lag", "clnt_1")
-	if err := s.CreateContract(ctx, c); err != nil {
+	if err := create(s, c); err != nil {
 		t.Fatal(err)
 	}
 	// Take the contract out of the id index, as if the index had not
@@ -143,7 +153,7 @@ func TestGetByIDFallsBackWhenIndexLags(t *testing.T) {
 func TestReplaceIsOptimistic(t *testing.T) {
 	s := ddbtest.NewStore(t)
 	c := newContract("t1", "ctr_a", "clnt_1")
-	if err := s.CreateContract(ctx, c); err != nil {
+	if err := create(s, c); err != nil {
 		t.Fatal(err)
 	}
 	first, second := *c, *c
@@ -172,7 +182,7 @@ func TestListPagesFiltersAndSkipsDeleted(t *testing.T) {
 			party = "clnt_odd"
 		}
 		c := newContract("", fmt.Sprintf("ctr_%02d", i), party)
-		if err := svc.Create(ctx, actor, c); err != nil {
+		if err := svc.Create(ctx, actor, c, nil); err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {
@@ -239,7 +249,7 @@ func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := newContract("t1", fmt.Sprintf("ctr_%d", i), "clnt_1")
-			if err := s.CreateContract(ctx, c); err != nil {
+			if err := create(s, c); err != nil {
 				t.Error(err)
 				return
 			}
@@ -272,7 +282,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	c := newContract("", "ctr_hot", "clnt_1")
 	zero := int64(0)
 	c.Order = &zero
-	if err := svc.Create(ctx, actor, c); err != nil {
+	if err := svc.Create(ctx, actor, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 6
@@ -298,5 +308,91 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	}
 	if *got.Order != n || got.Version != n+1 {
 		t.Fatalf("order = %d version = %d, want %d and %d", *got.Order, got.Version, n, n+1)
+	}
+}
+
+func TestReferencesAreUniquePerParty(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	org := func(id string) contract.Party { return contract.Party{Kind: contract.PartyOrganization, ID: id} }
+	first := newContract("t1", "id-1", "")
+	first.Party, first.Reference = org("org-a"), "C-1"
+	if err := create(s, first); err != nil {
+		t.Fatal(err)
+	}
+	same := newContract("t1", "id-2", "")
+	same.Party, same.Reference = org("org-a"), "C-1"
+	err := create(s, same)
+	var e *contract.Error
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || e.Fields[0].Field != "reference" {
+		t.Fatalf("same reference in the same party: %v", err)
+	}
+	if _, err := s.GetContract(ctx, "t1", "id-2"); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("the refused create left its contract: %v", err)
+	}
+	other := newContract("t1", "id-3", "")
+	other.Party, other.Reference = org("org-b"), "C-1"
+	if err := create(s, other); err != nil {
+		t.Fatalf("same reference in another party: %v", err)
+	}
+	// "org#a" + "x" and "org" + "a#x" must not meet in one key.
+	tricky := []*contract.Contract{newContract("t1", "id-4", ""), newContract("t1", "id-5", "")}
+	tricky[0].Party, tricky[0].Reference = org("org#a"), "x"
+	tricky[1].Party, tricky[1].Reference = org("org"), "a#x"
+	for _, c := range tricky {
+		if err := create(s, c); err != nil {
+			t.Fatalf("%s/%s: %v", c.Party.ID, c.Reference, err)
+		}
+	}
+	for _, c := range append(tricky, first, other) {
+		got, err := s.GetContractByReference(ctx, "t1", c.Party, c.Reference)
+		if err != nil || got.ID != c.ID {
+			t.Fatalf("by reference %s/%s: %+v %v", c.Party.ID, c.Reference, got, err)
+		}
+	}
+	if _, err := s.GetContractByReference(ctx, "t2", org("org-a"), "C-1"); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("another tenant's reference: %v", err)
+	}
+}
+
+func TestOptionalFieldsRoundTrip(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	c := newContract("t1", "0123456789abcdef01234567", "")
+	c.Party = contract.Party{Kind: contract.PartyOrganization, ID: "org"}
+	c.Reference, c.Type, c.AccountID = "201000000000001", "B2B", "64f0c0ffee0000000000beef"
+	c.Attributes = []byte(`{"b": 1.10, "a": [1, 9007199254740993]}`)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 1000, time.UTC)
+	c.PriceList = &contract.PriceListLink{ID: "aaaaaaaaaaaaaaaaaaaaaaaa", PriceListID: 100042, CreatedAt: at, UpdatedAt: at}
+	if err := create(s, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetContract(ctx, "t1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("read back differs:\n got %+v\nwant %+v", got, c)
+	}
+	if string(got.Attributes) != `{"b": 1.10, "a": [1, 9007199254740993]}` {
+		t.Fatalf("attributes not kept byte for byte: %s", got.Attributes)
+	}
+}
+
+func TestListIncludeDeleted(t *testing.T) {
+	s := ddbtest.NewStore(t)
+	svc := contract.NewService(s)
+	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
+	for _, id := range []string{"a", "b"} {
+		if err := svc.Create(ctx, actor, newContract("", id, "p"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.Delete(ctx, actor, "a"); err != nil {
+		t.Fatal(err)
+	}
+	for include, want := range map[bool]int{false: 1, true: 2} {
+		page, err := s.ListContracts(ctx, "t1", contract.ListQuery{Party: contract.Party{Kind: contract.PartyClient, ID: "p"}, Limit: 10, IncludeDeleted: include})
+		if err != nil || len(page.Contracts) != want {
+			t.Fatalf("includeDeleted=%v: %d contracts, %v", include, len(page.Contracts), err)
+		}
 	}
 }

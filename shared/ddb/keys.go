@@ -1,6 +1,8 @@
 package ddb
 
 import (
+	"strings"
+
 	"github.com/contracts-service/contracts/shared/contract"
 )
 
@@ -15,6 +17,7 @@ import (
 //	counter      TENANT#<tenant>          COUNTER#<sequence>     -                               -
 //	contract     TENANT#<tenant>          CONTRACT#<number>      TENANT#<t>#ID#<id> / CONTRACT   TENANT#<t>#PARTY#<kind>#<party> / CONTRACT#<number>
 //	contract id  TENANT#<tenant>          ID#<id>                -                               -
+//	reference    TENANT#<tenant>          REF#<kind>#<party>#<reference>  -                      -
 //	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
 //
 // Access patterns, each with the key or index that serves it:
@@ -24,6 +27,8 @@ import (
 //	next contract number        UpdateItem ADD on the tenant's counter (atomic; never a scan or a count)
 //	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
 //	contract by number          GetItem contract
+//	create with a reference     the same transaction, plus the reference item (attribute_not_exists)
+//	contract by reference       GetItem reference item, then GetItem contract
 //	contract by public id       Query GSI1 (one item); on a miss, GetItem id item then GetItem
 //	                            contract, both strongly consistent, so a read right after a
 //	                            create never misses while the index catches up
@@ -31,6 +36,10 @@ import (
 //	list contracts of a party   Query GSI2 on the party's partition
 //	update a contract           PutItem with version = :read (optimistic lock)
 //	a tenant's plan catalog     GetItem / BatchGetItem plan
+//
+// Values that come from clients (party ids, references, public ids) are
+// escaped with keyPart before they enter a key, so a "#" inside one cannot
+// forge the structure of another ("org#x" + "y" versus "org" + "x#y").
 //
 // Credentials are the only items whose partition is not a tenant's: the
 // authorizer must find the tenant from the credential. Every GSI partition
@@ -65,6 +74,7 @@ const (
 	typeCounter    = "counter"
 	typeContract   = "contract"
 	typeContractID = "contract-id"
+	typeReference  = "contract-reference"
 	typePlan       = "plan"
 )
 
@@ -78,16 +88,26 @@ func credentialPK(credentialID string) string { return "CREDENTIAL#" + credentia
 func credentialSK() string                    { return "CREDENTIAL" }
 func counterSK(sequence string) string        { return "COUNTER#" + sequence }
 func contractSK(number string) string         { return contractSKPrefix + number }
-func contractIDSK(id string) string           { return "ID#" + id }
+func contractIDSK(id string) string           { return "ID#" + keyPart(id) }
 func planSK(planID string) string             { return "PLAN#" + planID }
 
 // contractSKPrefix starts every contract's sort key and nothing else's.
 const contractSKPrefix = "CONTRACT#"
 
-func contractGSI1PK(tenantID, id string) string { return "TENANT#" + tenantID + "#ID#" + id }
+func contractGSI1PK(tenantID, id string) string { return "TENANT#" + tenantID + "#ID#" + keyPart(id) }
 func contractGSI1SK() string                    { return "CONTRACT" }
 
 func partyGSI2PK(tenantID string, p contract.Party) string {
-	return "TENANT#" + tenantID + "#PARTY#" + string(p.Kind) + "#" + p.ID
+	return "TENANT#" + tenantID + "#PARTY#" + string(p.Kind) + "#" + keyPart(p.ID)
 }
+
+func referenceSK(p contract.Party, reference string) string {
+	return "REF#" + string(p.Kind) + "#" + keyPart(p.ID) + "#" + keyPart(reference)
+}
+
+// keyEscaper escapes the key separator in client-supplied key parts, and
+// the escape character itself so the escaping cannot be forged either.
+var keyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
+
+func keyPart(s string) string             { return keyEscaper.Replace(s) }
 func contractGSI2SK(number string) string { return contractSKPrefix + number }

@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
@@ -302,11 +302,11 @@ func TestRoutes(t *testing.T) {
 }
 
 // TestRoutersMatchDocument serves real events through the functions'
-// routers, over an in-memory store, and validates every response: the
+// routers, over DynamoDB Local, and validates every response: the
 // document describes what the code actually answers, success and failure.
 func TestRoutersMatchDocument(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	kukkingu := endpoints.CreateContract(newMemStore(), log)
+	kukkingu := endpoints.CreateContract(ddbtest.NewStore(t), log)
 	serve := func(t *testing.T, rt *httpapi.Router, ev events.APIGatewayV2HTTPRequest, want int) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		resp, err := rt.Serve(context.Background(), ev)
@@ -382,71 +382,3 @@ func TestRoutersMatchDocument(t *testing.T) {
 	}
 }
 
-// memStore is a contract.Store in memory, enough to drive the handlers'
-// success paths without DynamoDB.
-type memStore struct {
-	mu        sync.Mutex
-	contracts map[string][]*contract.Contract // by tenant, in number order
-}
-
-func newMemStore() *memStore { return &memStore{contracts: map[string][]*contract.Contract{}} }
-
-func (s *memStore) CreateContract(_ context.Context, c *contract.Contract) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, have := range s.contracts[c.TenantID] {
-		if have.ID == c.ID {
-			return contract.Errorf(contract.KindConflict, "contract id %q is already taken", c.ID)
-		}
-	}
-	c.Number = contract.FormatNumber(int64(len(s.contracts[c.TenantID]) + 1))
-	stored := *c
-	s.contracts[c.TenantID] = append(s.contracts[c.TenantID], &stored)
-	return nil
-}
-
-func (s *memStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, have := range s.contracts[tenantID] {
-		if have.ID == id || have.Number == id {
-			c := *have
-			return &c, nil
-		}
-	}
-	return nil, contract.NotFound(id)
-}
-
-func (s *memStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var page contract.Page
-	for _, have := range s.contracts[tenantID] {
-		if have.Deleted() || have.Number <= q.After || (q.Party.ID != "" && have.Party != q.Party) {
-			continue
-		}
-		if len(page.Contracts) == q.Limit {
-			page.Next = page.Contracts[len(page.Contracts)-1].Number
-			break
-		}
-		page.Contracts = append(page.Contracts, *have)
-	}
-	return page, nil
-}
-
-func (s *memStore) ReplaceContract(_ context.Context, c *contract.Contract) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, have := range s.contracts[c.TenantID] {
-		if have.Number != c.Number {
-			continue
-		}
-		if have.Version != c.Version-1 {
-			return contract.ErrVersionConflict
-		}
-		stored := *c
-		s.contracts[c.TenantID][i] = &stored
-		return nil
-	}
-	return contract.NotFound(c.ID)
-}
