@@ -381,4 +381,3 @@ func TestRoutersMatchDocument(t *testing.T) {
 		serve(t, fabric, event(method, p, "", map[string]string{"content-type": "application/json"}, ""), http.StatusNotImplemented)
 	}
 }
-
