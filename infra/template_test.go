@@ -62,7 +62,7 @@ var dynamoDBActions = map[string][]string{
 	"AuthorizerFunction":            {"dynamodb:GetItem"},
 	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"ContractActionsFunction":       nil,
-	"OrganizationContractsFunction": nil,
+	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 }
 
 // tableResources are the only resources a DynamoDB grant may name: the

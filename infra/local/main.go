@@ -37,9 +37,11 @@ const (
 	defaultTable = "contracts-local"
 	defaultPort  = "3000"
 
-	// demoTenant answers to the tenant id in the Kukkingu seed's example.
-	demoTenant = "demo"
-	demoAlias  = "tnt_pfh0haxfpzowht3oi213cqos"
+	// demoTenant answers to the tenant id in the Kukkingu seed's example
+	// and to the x-site-context account of the fabric sample events.
+	demoTenant      = "demo"
+	demoAlias       = "tnt_pfh0haxfpzowht3oi213cqos"
+	demoSiteAccount = "1234567890abcdef12345678"
 )
 
 // demoPlans are the plans the seed documents' example requests name
@@ -168,7 +170,7 @@ func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now tim
 	_, err := store.GetTenant(ctx, demoTenant)
 	switch {
 	case errors.Is(err, auth.ErrNotFound):
-		if err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias}, CreatedAt: now}); err != nil && !errors.Is(err, auth.ErrExists) {
+		if err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias, demoSiteAccount}, CreatedAt: now}); err != nil && !errors.Is(err, auth.ErrExists) {
 			return "", err
 		}
 	case err != nil:

@@ -33,7 +33,7 @@ func readToken(t *testing.T, path string) string {
 func checkToken(t *testing.T, store *ddb.Store, token string) {
 	t.Helper()
 	p, err := auth.Authenticate(context.Background(), store, token)
-	if err != nil || p.Tenant.ID != demoTenant || !reflect.DeepEqual(p.Tenant.Aliases, []string{demoAlias}) {
+	if err != nil || p.Tenant.ID != demoTenant || !reflect.DeepEqual(p.Tenant.Aliases, []string{demoAlias, demoSiteAccount}) {
 		t.Errorf("token authenticates as %+v (%v), want the demo tenant", p, err)
 	}
 }

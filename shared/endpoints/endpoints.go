@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 )
@@ -34,17 +35,9 @@ func ContractActions(store contract.Store, log *slog.Logger) *httpapi.Router {
 }
 
 // OrganizationContracts is OrganizationContractsFunction's router:
-// fabric's organization contracts. Not built yet: its routes answer 501.
+// fabric's organization contracts.
 func OrganizationContracts(store contract.Store, log *slog.Logger) *httpapi.Router {
 	rt := httpapi.NewRouter(log)
-	for _, key := range []string{
-		"POST /v1/organizations/{organizationId}/contracts",
-		"GET /v1/organizations/{organizationId}/contracts",
-		"GET /v1/organizations/{organizationId}/contracts/{contractId}",
-		"PUT /v1/organizations/{organizationId}/contracts/{contractId}",
-		"DELETE /v1/organizations/{organizationId}/contracts/{contractId}",
-	} {
-		rt.Handle(key, httpapi.NotImplemented)
-	}
+	fabric.NewHandler(contract.NewService(store)).Register(rt)
 	return rt
 }

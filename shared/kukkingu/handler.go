@@ -175,7 +175,7 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c, err := h.service.Update(ctx, r.Actor, r.PathParam("contractId"), func(c *contract.Contract) error {
-		merged, err := mergePatch(fieldsOf(c), patch)
+		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
 		if err != nil {
 			return err
 		}
@@ -192,26 +192,6 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c)})
-}
-
-// mergePatch overlays patch onto base's JSON object form.
-func mergePatch(base contractFields, patch map[string]json.RawMessage) ([]byte, error) {
-	raw, err := json.Marshal(base)
-	if err != nil {
-		return nil, err
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, err
-	}
-	for k, v := range patch {
-		if string(v) == "null" {
-			delete(obj, k)
-			continue
-		}
-		obj[k] = v
-	}
-	return json.Marshal(obj)
 }
 
 func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {

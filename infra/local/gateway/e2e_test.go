@@ -125,23 +125,30 @@ func startStack(t *testing.T, table string) *gateway.Stack {
 
 type tenant struct {
 	id, alias, token, credentialID string
+	// aliases are all the tenant's aliases, as the authorizer hands them
+	// over.
+	aliases string
 }
 
-func newTenant(t *testing.T, store *ddb.Store, id, alias string) tenant {
+func newTenant(t *testing.T, store *ddb.Store, id, alias string, more ...string) tenant {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: []string{alias}, CreatedAt: now}); err != nil {
+	if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: append([]string{alias}, more...), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	cred, token := auth.NewToken(id, now)
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)
 	}
-	return tenant{id: id, alias: alias, token: token, credentialID: cred.ID}
+	return tenant{id: id, alias: alias, token: token, credentialID: cred.ID, aliases: strings.Join(append([]string{alias}, more...), ",")}
 }
 
 const seedAlias = "tnt_pfh0haxfpzowht3oi213cqos"
+
+// siteAccount is the fabric x-site-context account of the sample events;
+// tenant A answers to it.
+const siteAccount = "1234567890abcdef12345678"
 
 // TestBootstrapsEndToEnd runs the functions as built for Lambda, against
 // DynamoDB Local: first each with its sample event, as `sam local invoke`
@@ -150,7 +157,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	client, table := ddbtest.NewTable(t)
 	store := ddb.New(client, table)
 	stack := startStack(t, table)
-	a := newTenant(t, store, "tenant-a", seedAlias)
+	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
@@ -229,11 +236,11 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 		{"kukkingu-delete.json", 204, true},
 		{"contract-actions.json", 501, false},
 		{"payment-hub-contract-actions.json", 501, false},
-		{"fabric-create.json", 501, false},
-		{"fabric-list.json", 501, false},
-		{"fabric-get.json", 501, false},
-		{"fabric-update.json", 501, false},
-		{"fabric-delete.json", 501, false},
+		{"fabric-create.json", 200, false},
+		{"fabric-list.json", 200, false},
+		{"fabric-get.json", 200, false},
+		{"fabric-update.json", 200, false},
+		{"fabric-delete.json", 200, false},
 	}
 	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
 	listed := map[string]bool{"authorizer.json": true}
@@ -338,7 +345,7 @@ func testAuthorizerEvent(t *testing.T, stack *gateway.Stack, a tenant) {
 			}
 			var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
 			json.Unmarshal(out, &resp)
-			want := map[string]any{"tenantId": a.id, "credentialId": a.credentialID, "tenantAliases": a.alias}
+			want := map[string]any{"tenantId": a.id, "credentialId": a.credentialID, "tenantAliases": a.aliases}
 			if !resp.IsAuthorized || !reflect.DeepEqual(resp.Context, want) {
 				t.Errorf("got %s, want authorized with %v", out, want)
 			}
@@ -586,7 +593,8 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		{"unknown route", "GET", "/api/v2/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
 		{"method without a route", "PUT", "/api/v1/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
 		{"EasyBilling is not built yet", "POST", "/api/contract-actions", map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}, `{}`, 501, ""},
-		{"fabric is not built yet", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token}, "", 501, ""},
+		{"fabric lists an organization", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 200, ""},
+		{"fabric refuses another tenant's account", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + b.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 403, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -673,7 +673,7 @@ func TestSampleEvents(t *testing.T) {
 			if !isAuthorizer {
 				covered[sample["routeKey"].(string)] = true
 				lambda, _ := rc["authorizer"].(map[string]any)["lambda"].(map[string]any)
-				if lambda["tenantId"] != "demo" || !credential.MatchString(lambda["credentialId"].(string)) || lambda["tenantAliases"] != "tnt_pfh0haxfpzowht3oi213cqos" {
+				if lambda["tenantId"] != "demo" || !credential.MatchString(lambda["credentialId"].(string)) || lambda["tenantAliases"] != "tnt_pfh0haxfpzowht3oi213cqos,1234567890abcdef12345678" {
 					t.Errorf("authorizer context %v", lambda)
 				}
 			}

@@ -1,0 +1,267 @@
+// Package fabric is the fabric organization contracts dialect: full CRUD
+// with search under /v1/organizations/{organizationId}/contracts, decoded
+// into and encoded from the one contract model.
+//
+// The organization is the contract's party: every read and write is scoped
+// to it, so a contract of organization A is not found under organization
+// B. Every request carries an x-site-context header whose account must be
+// one of the tenant's identifiers. Deletes are soft: a deleted contract
+// keeps its contractId and is found again with includeDeleted=true.
+package fabric
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/validate"
+)
+
+// Route keys served by this dialect, as template.yaml declares them.
+const (
+	RouteCreate = "POST /v1/organizations/{organizationId}/contracts"
+	RouteList   = "GET /v1/organizations/{organizationId}/contracts"
+	RouteGet    = "GET /v1/organizations/{organizationId}/contracts/{contractId}"
+	RouteUpdate = "PUT /v1/organizations/{organizationId}/contracts/{contractId}"
+	RouteDelete = "DELETE /v1/organizations/{organizationId}/contracts/{contractId}"
+)
+
+// internalIDPattern is the shape of the _id fabric hands out: 24 hex
+// digits, like a MongoDB ObjectId.
+var internalIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
+
+// maxOrganizationID bounds the path's organizationId, which becomes part
+// of storage keys.
+const maxOrganizationID = 255
+
+// Handler serves the fabric routes over a contract Service.
+type Handler struct {
+	service   *contract.Service
+	validator *validate.Validator
+}
+
+// NewHandler returns a Handler over service.
+func NewHandler(service *contract.Service) *Handler {
+	v := validate.New()
+	v.RegisterPattern("fabric_datetime", dateTimeMessage, validDateTime)
+	return &Handler{service: service, validator: v}
+}
+
+// Register adds the dialect's routes to rt.
+func (h *Handler) Register(rt *httpapi.Router) {
+	rt.Handle(RouteCreate, h.create)
+	rt.Handle(RouteList, h.list)
+	rt.Handle(RouteGet, h.get)
+	rt.Handle(RouteUpdate, h.update)
+	rt.Handle(RouteDelete, h.delete)
+}
+
+// scope is what every fabric request is about: the organization of its
+// path and the account of its x-site-context.
+type scope struct {
+	party   contract.Party
+	account string
+}
+
+// scopeOf checks the organization and the x-site-context header.
+func scopeOf(r *httpapi.Request) (scope, error) {
+	org := r.PathParam("organizationId")
+	if org == "" || len(org) > maxOrganizationID {
+		return scope{}, contract.Invalid(contract.FieldError{Field: "organizationId", Message: "must be 1 to 255 characters"})
+	}
+	account, err := siteAccount(r.Header("x-site-context"))
+	if err != nil {
+		return scope{}, err
+	}
+	if !r.NamesTenant(account) {
+		return scope{}, contract.Errorf(contract.KindForbidden, "the x-site-context account is not an account of this credential's tenant")
+	}
+	return scope{party: contract.Party{Kind: contract.PartyOrganization, ID: org}, account: account}, nil
+}
+
+// siteAccount reads the account out of an x-site-context header: a JSON
+// object with a mandatory 24-character account and optional channel,
+// stage and date, which do not change what the service does.
+func siteAccount(header string) (string, error) {
+	field := func(msg string) error {
+		return contract.Invalid(contract.FieldError{Field: "x-site-context", Message: msg})
+	}
+	if header == "" {
+		return "", field("header is required: a JSON object with the 24-character account")
+	}
+	var ctx struct {
+		Account *string `json:"account"`
+	}
+	if err := json.Unmarshal([]byte(header), &ctx); err != nil {
+		return "", field("header must be a JSON object, such as {\"account\": \"<24 characters>\"}")
+	}
+	if ctx.Account == nil {
+		return "", field("header has no account")
+	}
+	if len(*ctx.Account) != 24 {
+		return "", field("account must be 24 characters")
+	}
+	return *ctx.Account, nil
+}
+
+// find returns the organization's contract named by id, which is either
+// its _id or its contractId.
+func (h *Handler) find(ctx context.Context, r *httpapi.Request, s scope, id string, includeDeleted bool) (*contract.Contract, error) {
+	if internalIDPattern.MatchString(id) {
+		c, err := h.service.Find(ctx, r.Actor, id, includeDeleted)
+		if err == nil && c.Party == s.party {
+			return c, nil
+		}
+		if err != nil && contract.KindOf(err) != contract.KindNotFound {
+			return nil, err
+		}
+	}
+	c, err := h.service.GetByReference(ctx, r.Actor, s.party, id, includeDeleted)
+	if contract.KindOf(err) == contract.KindNotFound {
+		return nil, contract.NotFound(id)
+	}
+	return c, err
+}
+
+func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	s, err := scopeOf(r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var in contractFields
+	if err := r.DecodeJSON(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.validate(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c := &contract.Contract{ID: ids.Hex(12), Party: s.party, AccountID: s.account}
+	if in.ContractID != nil {
+		c.Reference = *in.ContractID
+	}
+	if err := in.apply(c, time.Now().UTC().Truncate(time.Microsecond), func() string { return ids.Hex(12) }); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var numbered func(*contract.Contract)
+	if c.Reference == "" {
+		numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
+	}
+	if err := h.service.Create(ctx, r.Actor, c, numbered); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	// fabric answers a create with 200, not 201.
+	return httpapi.JSON(http.StatusOK, bodyOf(c))
+}
+
+// validate applies the shape rules and the null rule for the free-form
+// attributes, which must be an object when present.
+func (h *Handler) validate(f *contractFields) error {
+	if err := h.validator.Struct(f); err != nil {
+		return err
+	}
+	if a := f.AdditionalAttributes; len(a) > 0 && string(a) != "null" && a[0] != '{' {
+		return contract.Invalid(contract.FieldError{Field: "additionalAttributes", Message: "must be a JSON object"})
+	}
+	return nil
+}
+
+func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	s, err := scopeOf(r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	includeDeleted, err := boolParam(r, "includeDeleted")
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c, err := h.find(ctx, r, s, r.PathParam("contractId"), includeDeleted)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, bodyOf(c))
+}
+
+// update is a partial update: the fields sent replace the stored ones
+// (null clears contractType, priceListId or additionalAttributes), and the
+// result must pass the rules of a create, dates checked together.
+func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	s, err := scopeOf(r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var patch map[string]json.RawMessage
+	if err := r.DecodeJSON(&patch); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var fields []contract.FieldError
+	for k := range patch {
+		switch {
+		case k == "contractId":
+			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be changed"})
+		case !updatable[k]:
+			fields = append(fields, contract.FieldError{Field: k, Message: "is not a known field"})
+		}
+	}
+	if len(fields) > 0 {
+		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
+	}
+	c, err := h.change(ctx, r, s, func(c *contract.Contract) error {
+		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
+		if err != nil {
+			return err
+		}
+		var f contractFields
+		if err := httpapi.DecodeStrict(merged, &f); err != nil {
+			return err
+		}
+		if err := h.validate(&f); err != nil {
+			return err
+		}
+		return f.apply(c, time.Now().UTC().Truncate(time.Microsecond), func() string { return ids.Hex(12) })
+	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	return httpapi.JSON(http.StatusOK, bodyOf(c))
+}
+
+// delete is a soft delete: it answers the record with isDeleted true, and
+// its contractId stays taken.
+func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	s, err := scopeOf(r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	c, err := h.change(ctx, r, s, func(c *contract.Contract) error {
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		c.DeletedAt = &at
+		return nil
+	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, bodyOf(c))
+}
+
+// change finds the organization's contract of the path and applies fn to
+// it as one optimistic update; the contract must not be deleted.
+func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn func(*contract.Contract) error) (*contract.Contract, error) {
+	id := r.PathParam("contractId")
+	found, err := h.find(ctx, r, s, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return h.service.Update(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+		if c.Party != s.party {
+			return contract.NotFound(id)
+		}
+		return fn(c)
+	})
+}

@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// MergePatch applies a JSON merge patch (RFC 7396) of top-level fields to
+// base's JSON object form and returns the merged object: a field of patch
+// replaces base's, and null removes it. Dialects decode the result with
+// DecodeStrict and validate it as they would a create, so an update obeys
+// exactly the create's rules.
+func MergePatch(base any, patch map[string]json.RawMessage) ([]byte, error) {
+	raw, err := json.Marshal(base)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: encode patch base: %w", err)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("httpapi: patch base is not an object: %w", err)
+	}
+	for k, v := range patch {
+		if string(v) == "null" {
+			delete(obj, k)
+			continue
+		}
+		obj[k] = v
+	}
+	return json.Marshal(obj)
+}
