@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -81,6 +82,13 @@ type Contract struct {
 	// Attributes is a JSON object of attributes the model does not
 	// capture, kept byte for byte as the client sent it.
 	Attributes json.RawMessage
+	// PaymentAccountID names the payment account that pays for the
+	// contract (Aira's paymentAccountId).
+	PaymentAccountID string
+	// PlanIDs are the plans of the tenant's catalog the contract bills on.
+	PlanIDs []string
+	// Billing holds the billing terms, when the dialect sets any.
+	Billing *BillingTerms
 	// ValidFrom and ValidTo bound the contract in time; both are inclusive
 	// instants. Nil means unbounded on that side.
 	ValidFrom *time.Time
@@ -96,6 +104,20 @@ type Contract struct {
 	// DeletedAt is set by a delete; a deleted contract keeps its number
 	// and id but reads as not found.
 	DeletedAt *time.Time
+}
+
+// BillingTerms say when and how a contract is billed. Days of the month
+// are 1 to 31; in a shorter month a day past its end means its last day.
+type BillingTerms struct {
+	// EndDay is the day of the month a billing period ends on.
+	EndDay *int
+	// ScheduledPaymentDay is the day of the month payment is collected.
+	ScheduledPaymentDay *int
+	// DueOffsetDays is how many days after issue an invoice is due.
+	DueOffsetDays *int
+	// CycleMinimumAmount is the least a billing cycle charges, a
+	// non-negative decimal kept exactly as written ("10.50").
+	CycleMinimumAmount string
 }
 
 // PriceListLink relates a contract to a price list. It has its own id and
@@ -139,6 +161,21 @@ func (c *Contract) Validate() error {
 	if c.Attributes != nil && (!json.Valid(c.Attributes) || !isObject(c.Attributes)) {
 		fields = append(fields, FieldError{Field: "attributes", Message: "must be a JSON object"})
 	}
+	if b := c.Billing; b != nil {
+		day := func(field string, d *int) {
+			if d != nil && (*d < 1 || *d > 31) {
+				fields = append(fields, FieldError{Field: field, Message: "must be a day of the month, 1 to 31"})
+			}
+		}
+		day("billingEndDay", b.EndDay)
+		day("scheduledPaymentDay", b.ScheduledPaymentDay)
+		if b.DueOffsetDays != nil && *b.DueOffsetDays < 0 {
+			fields = append(fields, FieldError{Field: "dueOffsetDays", Message: "must be 0 or more"})
+		}
+		if b.CycleMinimumAmount != "" && !nonNegativeDecimal(b.CycleMinimumAmount) {
+			fields = append(fields, FieldError{Field: "cycleMinimumAmount", Message: "must be a number of 0 or more"})
+		}
+	}
 	if len(fields) > 0 {
 		return Invalid(fields...)
 	}
@@ -148,6 +185,24 @@ func (c *Contract) Validate() error {
 // maxReferenceLength bounds a client-chosen reference, which is part of a
 // storage key.
 const maxReferenceLength = 255
+
+// nonNegativeDecimal reports whether s is a plain non-negative decimal
+// number: digits, optionally a point and more digits (no sign, no
+// exponent), so it reads back the same in every client.
+func nonNegativeDecimal(s string) bool {
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if whole == "" || (hasPoint && frac == "") {
+		return false
+	}
+	for _, part := range []string{whole, frac} {
+		for _, r := range part {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // isObject reports whether valid JSON is an object.
 func isObject(raw json.RawMessage) bool {

@@ -42,13 +42,23 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 // client's own choice.
 const maxNumberedAttempts = 3
 
+// CreateOptions are the optional parts of a create.
+type CreateOptions struct {
+	// Numbered, if set, is called once the contract has its number and
+	// before it is stored, so a dialect can derive fields from the number
+	// (fabric's generated contractId); such a field must be deterministic
+	// in the number.
+	Numbered func(*Contract)
+	// With are new records stored in the same transaction as the
+	// contract.
+	With Companions
+}
+
 // Create validates c, stamps it as created by actor, and stores it under
-// the tenant's next contract number. c.ID must already be set by the
-// dialect. If numbered is not nil it is called once c has its number and
-// before it is stored, so a dialect can derive fields from the number
-// (fabric's generated contractId); such a field must be deterministic in
-// the number. On success c holds what was stored.
-func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, numbered func(*Contract)) error {
+// the tenant's next contract number, together with opts.With, all or
+// nothing. c.ID must already be set by the dialect. On success c holds
+// what was stored.
+func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts CreateOptions) error {
 	now := s.now()
 	c.TenantID = actor.TenantID
 	c.Version = 1
@@ -61,6 +71,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, numbered
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	s.stampCompanions(actor, opts.With, now)
 	givenReference := c.Reference
 	for attempt := 1; ; attempt++ {
 		n, err := s.Store.NextContractNumber(ctx, actor.TenantID)
@@ -68,10 +79,10 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, numbered
 			return err
 		}
 		c.Number = FormatNumber(n)
-		if numbered != nil {
-			numbered(c)
+		if opts.Numbered != nil {
+			opts.Numbered(c)
 		}
-		err = s.Store.CreateContract(ctx, c)
+		err = s.Store.CreateContract(ctx, c, opts.With)
 		derived := c.Reference != givenReference
 		if derived && conflictOn(err, "reference") && attempt < maxNumberedAttempts {
 			c.Reference = givenReference
@@ -136,21 +147,32 @@ func (s *Service) List(ctx context.Context, actor Actor, q ListQuery) (Page, err
 // re-reads and re-applies change, so no concurrent update is lost. change
 // must be safe to call more than once.
 func (s *Service) Update(ctx context.Context, actor Actor, id string, change func(*Contract) error) (*Contract, error) {
+	return s.UpdateWith(ctx, actor, id, func(c *Contract) (Companions, error) {
+		return Companions{}, change(c)
+	})
+}
+
+// UpdateWith is Update for a change that also creates records (a new
+// payment account), stored in the same transaction as the contract.
+func (s *Service) UpdateWith(ctx context.Context, actor Actor, id string, change func(*Contract) (Companions, error)) (*Contract, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.Get(ctx, actor, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := change(c); err != nil {
+		with, err := change(c)
+		if err != nil {
 			return nil, err
 		}
 		if err := c.Validate(); err != nil {
 			return nil, err
 		}
+		now := s.now()
+		s.stampCompanions(actor, with, now)
 		c.Version++
-		c.UpdatedAt = s.now()
+		c.UpdatedAt = now
 		c.UpdatedBy = actor.CredentialID
-		err = s.Store.ReplaceContract(ctx, c)
+		err = s.Store.ReplaceContract(ctx, c, with)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxUpdateAttempts {
 			continue
 		}

@@ -13,11 +13,11 @@ import (
 // sets through function fields.
 type fakeStore struct {
 	next    func(ctx context.Context, tenantID string) (int64, error)
-	create  func(ctx context.Context, c *contract.Contract) error
+	create  func(ctx context.Context, c *contract.Contract, with contract.Companions) error
 	byRef   func(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error)
 	get     func(ctx context.Context, tenantID, id string) (*contract.Contract, error)
 	list    func(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error)
-	replace func(ctx context.Context, c *contract.Contract) error
+	replace func(ctx context.Context, c *contract.Contract, with contract.Companions) error
 }
 
 func (f *fakeStore) NextContractNumber(ctx context.Context, tenantID string) (int64, error) {
@@ -26,8 +26,8 @@ func (f *fakeStore) NextContractNumber(ctx context.Context, tenantID string) (in
 	}
 	return f.next(ctx, tenantID)
 }
-func (f *fakeStore) CreateContract(ctx context.Context, c *contract.Contract) error {
-	return f.create(ctx, c)
+func (f *fakeStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	return f.create(ctx, c, with)
 }
 func (f *fakeStore) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
 	return f.byRef(ctx, tenantID, party, reference)
@@ -38,8 +38,8 @@ func (f *fakeStore) GetContract(ctx context.Context, tenantID, id string) (*cont
 func (f *fakeStore) ListContracts(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
 	return f.list(ctx, tenantID, q)
 }
-func (f *fakeStore) ReplaceContract(ctx context.Context, c *contract.Contract) error {
-	return f.replace(ctx, c)
+func (f *fakeStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	return f.replace(ctx, c, with)
 }
 
 var (
@@ -64,12 +64,12 @@ func validContract() *contract.Contract {
 
 func TestCreateStampsAndStores(t *testing.T) {
 	var stored *contract.Contract
-	s := newService(&fakeStore{create: func(_ context.Context, c *contract.Contract) error {
+	s := newService(&fakeStore{create: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
 		stored = c
 		return nil
 	}})
 	c := validContract()
-	if err := s.Create(context.Background(), actor, c, nil); err != nil {
+	if err := s.Create(context.Background(), actor, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if stored != c || c.TenantID != "t1" || c.Version != 1 || c.Status != contract.StatusActive ||
@@ -97,13 +97,13 @@ func TestCreateRefusesInvalidWithoutStoring(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newService(&fakeStore{create: func(context.Context, *contract.Contract) error {
+			s := newService(&fakeStore{create: func(context.Context, *contract.Contract, contract.Companions) error {
 				t.Fatal("an invalid contract reached the store")
 				return nil
 			}})
 			c := validContract()
 			tt.change(c)
-			err := s.Create(context.Background(), actor, c, nil)
+			err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
 			var e *contract.Error
 			if !errors.As(err, &e) || e.Kind != contract.KindInvalid {
 				t.Fatalf("err = %v, want KindInvalid", err)
@@ -148,7 +148,7 @@ func TestUpdateRetriesOnVersionConflict(t *testing.T) {
 			c.Version = version
 			return c, nil
 		},
-		replace: func(_ context.Context, c *contract.Contract) error {
+		replace: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
 			writes++
 			if writes < 3 {
 				version++ // another writer got there first
@@ -176,7 +176,7 @@ func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 	writes := 0
 	s := newService(&fakeStore{
 		get: func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(context.Context, *contract.Contract) error {
+		replace: func(context.Context, *contract.Contract, contract.Companions) error {
 			writes++
 			return contract.ErrVersionConflict
 		},
@@ -193,7 +193,7 @@ func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 func TestUpdateRefusesInvalidChange(t *testing.T) {
 	s := newService(&fakeStore{
 		get: func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(context.Context, *contract.Contract) error {
+		replace: func(context.Context, *contract.Contract, contract.Companions) error {
 			t.Fatal("an invalid change reached the store")
 			return nil
 		},
@@ -211,7 +211,7 @@ func TestDeleteMarksDeleted(t *testing.T) {
 	var written *contract.Contract
 	s := newService(&fakeStore{
 		get:     func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(_ context.Context, c *contract.Contract) error { written = c; return nil },
+		replace: func(_ context.Context, c *contract.Contract, _ contract.Companions) error { written = c; return nil },
 	})
 	if err := s.Delete(context.Background(), actor, "ctr_x"); err != nil {
 		t.Fatal(err)
@@ -271,7 +271,7 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 	var refs []string
 	s := newService(&fakeStore{
 		next: func(context.Context, string) (int64, error) { n++; return n, nil },
-		create: func(_ context.Context, c *contract.Contract) error {
+		create: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
 			refs = append(refs, c.Reference)
 			if c.Number == contract.FormatNumber(1) {
 				return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
@@ -280,7 +280,7 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 		},
 	})
 	c := validContract()
-	err := s.Create(context.Background(), actor, c, func(c *contract.Contract) { c.Reference = "ref-" + c.Number })
+	err := s.Create(context.Background(), actor, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,13 +291,13 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 
 func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
 	attempts := 0
-	s := newService(&fakeStore{create: func(context.Context, *contract.Contract) error {
+	s := newService(&fakeStore{create: func(context.Context, *contract.Contract, contract.Companions) error {
 		attempts++
 		return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
 	}})
 	c := validContract()
 	c.Reference = "mine"
-	err := s.Create(context.Background(), actor, c, nil)
+	err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
 	if contract.KindOf(err) != contract.KindConflict || attempts != 1 {
 		t.Fatalf("err %v after %d attempts, want one conflict", err, attempts)
 	}

@@ -16,11 +16,12 @@ type Store interface {
 	// call returns a number no other call of the tenant ever returns.
 	NextContractNumber(ctx context.Context, tenantID string) (int64, error)
 
-	// CreateContract stores c, which has its number, all or nothing. It
-	// fails with a KindConflict *Error, writing nothing, if c.ID is
-	// already taken in the tenant (field "id") or c.Reference among the
-	// party's contracts (field "reference").
-	CreateContract(ctx context.Context, c *Contract) error
+	// CreateContract stores c, which has its number, and the new records
+	// of with, all or nothing. It fails with a KindConflict *Error,
+	// writing nothing, if c.ID is already taken in the tenant (field
+	// "id"), c.Reference among the party's contracts (field "reference")
+	// or a new customer's externalId (field "externalId").
+	CreateContract(ctx context.Context, c *Contract, with Companions) error
 
 	// GetContract returns the contract with the given public ID or
 	// number, deleted or not; a missing one is a KindNotFound *Error.
@@ -35,9 +36,10 @@ type Store interface {
 	ListContracts(ctx context.Context, tenantID string, q ListQuery) (Page, error)
 
 	// ReplaceContract stores c in place of the stored contract with the
-	// same number, provided the stored one still has version
-	// c.Version-1; otherwise it returns ErrVersionConflict.
-	ReplaceContract(ctx context.Context, c *Contract) error
+	// same number, and the new records of with, all or nothing, provided
+	// the stored one still has version c.Version-1; otherwise it returns
+	// ErrVersionConflict.
+	ReplaceContract(ctx context.Context, c *Contract, with Companions) error
 }
 
 // ListQuery selects a page of contracts. A zero Party lists every contract

@@ -43,16 +43,27 @@ type contractItem struct {
 	AccountID    string         `dynamodbav:"accountId,omitempty"`
 	// Attributes is kept as the JSON text the client sent: a DynamoDB map
 	// would turn numbers into decimals and lose key order.
-	Attributes string  `dynamodbav:"attributes,omitempty"`
-	ValidFrom  string  `dynamodbav:"validFrom,omitempty"`
-	ValidTo    string  `dynamodbav:"validTo,omitempty"`
-	Status     string  `dynamodbav:"status"`
-	Version    int64   `dynamodbav:"version"`
-	CreatedAt  string  `dynamodbav:"createdAt"`
-	UpdatedAt  string  `dynamodbav:"updatedAt"`
-	CreatedBy  string  `dynamodbav:"createdBy"`
-	UpdatedBy  string  `dynamodbav:"updatedBy"`
-	DeletedAt  *string `dynamodbav:"deletedAt,omitempty"`
+	Attributes       string       `dynamodbav:"attributes,omitempty"`
+	PaymentAccountID string       `dynamodbav:"paymentAccountId,omitempty"`
+	PlanIDs          []string     `dynamodbav:"planIds,omitempty"`
+	Billing          *billingItem `dynamodbav:"billing,omitempty"`
+	ValidFrom        string       `dynamodbav:"validFrom,omitempty"`
+	ValidTo          string       `dynamodbav:"validTo,omitempty"`
+	Status           string       `dynamodbav:"status"`
+	Version          int64        `dynamodbav:"version"`
+	CreatedAt        string       `dynamodbav:"createdAt"`
+	UpdatedAt        string       `dynamodbav:"updatedAt"`
+	CreatedBy        string       `dynamodbav:"createdBy"`
+	UpdatedBy        string       `dynamodbav:"updatedBy"`
+	DeletedAt        *string      `dynamodbav:"deletedAt,omitempty"`
+}
+
+// billingItem is a contract's billing terms, stored inside it.
+type billingItem struct {
+	EndDay              *int   `dynamodbav:"endDay,omitempty"`
+	ScheduledPaymentDay *int   `dynamodbav:"scheduledPaymentDay,omitempty"`
+	DueOffsetDays       *int   `dynamodbav:"dueOffsetDays,omitempty"`
+	CycleMinimumAmount  string `dynamodbav:"cycleMinimumAmount,omitempty"`
 }
 
 // priceListItem is a contract's price list link, stored inside it.
@@ -106,6 +117,7 @@ func toContractItem(c *contract.Contract) contractItem {
 		PartyKind: string(c.Party.Kind), PartyID: c.Party.ID, Reference: c.Reference,
 		Name: c.Name, Description: c.Description, ContractType: c.Type,
 		Order: c.Order, AccountID: c.AccountID, Attributes: string(c.Attributes),
+		PaymentAccountID: c.PaymentAccountID, PlanIDs: c.PlanIDs,
 		ValidFrom: formatTimePtr(c.ValidFrom), ValidTo: formatTimePtr(c.ValidTo),
 		Status: string(c.Status), Version: c.Version,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
@@ -119,6 +131,9 @@ func toContractItem(c *contract.Contract) contractItem {
 		s := formatTime(*c.DeletedAt)
 		it.DeletedAt = &s
 	}
+	if b := c.Billing; b != nil {
+		it.Billing = &billingItem{EndDay: b.EndDay, ScheduledPaymentDay: b.ScheduledPaymentDay, DueOffsetDays: b.DueOffsetDays, CycleMinimumAmount: b.CycleMinimumAmount}
+	}
 	if pl := c.PriceList; pl != nil {
 		it.PriceList = &priceListItem{ID: pl.ID, PriceListID: pl.PriceListID, CreatedAt: formatTime(pl.CreatedAt), UpdatedAt: formatTime(pl.UpdatedAt)}
 	}
@@ -131,6 +146,7 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 		Party:     contract.Party{Kind: contract.PartyKind(it.PartyKind), ID: it.PartyID},
 		Reference: it.Reference, Name: it.Name, Description: it.Description, Type: it.ContractType,
 		Order: it.Order, AccountID: it.AccountID,
+		PaymentAccountID: it.PaymentAccountID, PlanIDs: it.PlanIDs,
 		Status: contract.Status(it.Status), Version: it.Version,
 		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 	}
@@ -154,6 +170,9 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 	if it.Attributes != "" {
 		c.Attributes = json.RawMessage(it.Attributes)
 	}
+	if b := it.Billing; b != nil {
+		c.Billing = &contract.BillingTerms{EndDay: b.EndDay, ScheduledPaymentDay: b.ScheduledPaymentDay, DueOffsetDays: b.DueOffsetDays, CycleMinimumAmount: b.CycleMinimumAmount}
+	}
 	if pl := it.PriceList; pl != nil {
 		link := &contract.PriceListLink{ID: pl.ID, PriceListID: pl.PriceListID}
 		link.CreatedAt, err = time.Parse(timeLayout, pl.CreatedAt)
@@ -176,17 +195,23 @@ func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64,
 	return s.nextNumber(ctx, tenantID, sequenceContract)
 }
 
-// CreateContract implements contract.Store: the contract, its id item and,
-// if it has one, its reference item, in one transaction, each written only
-// if its key is free.
-func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error {
+// CreateContract implements contract.Store: the contract, its id item,
+// its reference item if it has a reference, and the new records of with,
+// in one transaction, each written only if its key is free.
+func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
 	items := []any{
 		toContractItem(c),
 		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
 	}
+	// reasons names what each item's failed condition means to a client;
+	// the contract's own key can only clash if the counter was reset.
+	reasons := []string{"", "id"}
 	if c.Reference != "" {
 		items = append(items, contractIDItem{PK: tenantPK(c.TenantID), SK: referenceSK(c.Party, c.Reference), Type: typeReference, Number: c.Number})
+		reasons = append(reasons, "reference")
 	}
+	companions, companionReasons := companionItems(with)
+	items, reasons = append(items, companions...), append(reasons, companionReasons...)
 	puts := make([]types.TransactWriteItem, len(items))
 	for i, it := range items {
 		av, err := attributevalue.MarshalMap(it)
@@ -197,13 +222,10 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error 
 	}
 	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
-		switch {
-		case len(failed) > 2 && failed[2]:
-			return &contract.Error{Kind: contract.KindConflict, Message: "a contract with this reference already exists",
-				Fields: []contract.FieldError{{Field: "reference", Message: fmt.Sprintf("%q is already taken", c.Reference)}}}
-		case len(failed) > 1 && failed[1]:
-			return &contract.Error{Kind: contract.KindConflict, Message: "a contract with this id already exists",
-				Fields: []contract.FieldError{{Field: "id", Message: fmt.Sprintf("%q is already taken", c.ID)}}}
+		for i, f := range failed {
+			if f && i < len(reasons) && reasons[i] != "" {
+				return takenError(reasons[i], c, with)
+			}
 		}
 		return fmt.Errorf("ddb: create contract %s: number already in use: %w", c.Number, err)
 	}
@@ -211,6 +233,21 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract) error 
 		return fmt.Errorf("ddb: create contract %s: %w", c.Number, err)
 	}
 	return nil
+}
+
+// takenError is the conflict for a unique value a write found taken.
+func takenError(field string, c *contract.Contract, with contract.Companions) error {
+	value := map[string]string{"id": c.ID, "reference": c.Reference}[field]
+	switch {
+	case field == "externalId" && with.Customer != nil:
+		value = with.Customer.ExternalID
+	case field == "customer.id" && with.Customer != nil:
+		value = with.Customer.ID
+	case field == "paymentAccount.id" && with.PaymentAccount != nil:
+		value = with.PaymentAccount.ID
+	}
+	return &contract.Error{Kind: contract.KindConflict, Message: "a record with this " + field + " already exists",
+		Fields: []contract.FieldError{{Field: field, Message: fmt.Sprintf("%q is already taken", value)}}}
 }
 
 // GetContractByReference implements contract.Store: the reference item
@@ -393,21 +430,45 @@ func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.L
 
 // ReplaceContract implements contract.Store with a conditional put: the
 // write happens only if the stored version is the one the caller read.
-func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract) error {
+// New companions make it one transaction with them.
+func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
 	item, err := attributevalue.MarshalMap(toContractItem(c))
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.table,
-		Item:                item,
-		ConditionExpression: aws.String("version = :read"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)},
-		},
-	})
-	if conditionFailed(err) != nil {
-		return contract.ErrVersionConflict
+	condition := aws.String("version = :read")
+	values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
+	companions, reasons := companionItems(with)
+	if len(companions) == 0 {
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
+		})
+		if conditionFailed(err) != nil {
+			return contract.ErrVersionConflict
+		}
+		if err != nil {
+			return fmt.Errorf("ddb: replace contract %s: %w", c.Number, err)
+		}
+		return nil
+	}
+	puts := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}
+	for _, it := range companions {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	if failed := conditionFailed(err); failed != nil {
+		if failed[0] {
+			return contract.ErrVersionConflict
+		}
+		for i, f := range failed[1:] {
+			if f && i < len(reasons) {
+				return takenError(reasons[i], c, with)
+			}
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("ddb: replace contract %s: %w", c.Number, err)

@@ -27,7 +27,7 @@ func create(s *ddb.Store, c *contract.Contract) error {
 		return err
 	}
 	c.Number = contract.FormatNumber(n)
-	return s.CreateContract(ctx, c)
+	return s.CreateContract(ctx, c, contract.Companions{})
 }
 
 func newContract(tenant, id, party string) *contract.Contract {
@@ -159,10 +159,10 @@ func TestReplaceIsOptimistic(t *testing.T) {
 	first, second := *c, *c
 	first.Version, first.Name = 2, "first"
 	second.Version, second.Name = 2, "second"
-	if err := s.ReplaceContract(ctx, &first); err != nil {
+	if err := s.ReplaceContract(ctx, &first, contract.Companions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReplaceContract(ctx, &second); !errors.Is(err, contract.ErrVersionConflict) {
+	if err := s.ReplaceContract(ctx, &second, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
 		t.Fatalf("stale write: %v, want version conflict", err)
 	}
 	got, _ := s.GetContract(ctx, "t1", "ctr_a")
@@ -182,7 +182,7 @@ func TestListPagesFiltersAndSkipsDeleted(t *testing.T) {
 			party = "clnt_odd"
 		}
 		c := newContract("", fmt.Sprintf("ctr_%02d", i), party)
-		if err := svc.Create(ctx, actor, c, nil); err != nil {
+		if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {
@@ -282,7 +282,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	c := newContract("", "ctr_hot", "clnt_1")
 	zero := int64(0)
 	c.Order = &zero
-	if err := svc.Create(ctx, actor, c, nil); err != nil {
+	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 6
@@ -382,7 +382,7 @@ func TestListIncludeDeleted(t *testing.T) {
 	svc := contract.NewService(s)
 	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
 	for _, id := range []string{"a", "b"} {
-		if err := svc.Create(ctx, actor, newContract("", id, "p"), nil); err != nil {
+		if err := svc.Create(ctx, actor, newContract("", id, "p"), contract.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,6 +19,9 @@ import (
 //	contract id  TENANT#<tenant>          ID#<id>                -                               -
 //	reference    TENANT#<tenant>          REF#<kind>#<party>#<reference>  -                      -
 //	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
+//	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
+//	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
+//	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#CUSTOMER#<c>#PAYMENT-ACCOUNTS / PAYMENT-ACCOUNT#<createdAt>#<id>
 //
 // Access patterns, each with the key or index that serves it:
 //
@@ -36,6 +39,10 @@ import (
 //	list contracts of a party   Query GSI2 on the party's partition
 //	update a contract           PutItem with version = :read (optimistic lock)
 //	a tenant's plan catalog     GetItem / BatchGetItem plan
+//	create a customer           PutItem customer + external id item in one transaction
+//	  (or inside a contract's create transaction, with its payment account)
+//	customer, payment account   GetItem
+//	a customer's pay accounts   Query GSI2 on the customer's payment-account partition
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot
@@ -75,6 +82,9 @@ const (
 	typeContract   = "contract"
 	typeContractID = "contract-id"
 	typeReference  = "contract-reference"
+	typeCustomer   = "customer"
+	typeExternalID = "customer-external-id"
+	typePayAccount = "payment-account"
 	typePlan       = "plan"
 )
 
@@ -103,6 +113,19 @@ func partyGSI2PK(tenantID string, p contract.Party) string {
 
 func referenceSK(p contract.Party, reference string) string {
 	return "REF#" + string(p.Kind) + "#" + keyPart(p.ID) + "#" + keyPart(reference)
+}
+
+func customerSK(id string) string                 { return "CUSTOMER#" + keyPart(id) }
+func customerExternalSK(externalID string) string { return "CUSTOMER-EXTERNAL#" + keyPart(externalID) }
+func paymentAccountSK(id string) string           { return "PAYMENT-ACCOUNT#" + keyPart(id) }
+
+func paymentAccountsGSI2PK(tenantID, customerID string) string {
+	return "TENANT#" + tenantID + "#CUSTOMER#" + keyPart(customerID) + "#PAYMENT-ACCOUNTS"
+}
+
+// paymentAccountGSI2SK sorts a customer's payment accounts oldest first.
+func paymentAccountGSI2SK(createdAt, id string) string {
+	return "PAYMENT-ACCOUNT#" + createdAt + "#" + keyPart(id)
 }
 
 // keyEscaper escapes the key separator in client-supplied key parts, and

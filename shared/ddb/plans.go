@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -65,5 +66,46 @@ func (s *Store) GetPlan(ctx context.Context, tenantID, planID string) (*contract
 	return &contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}, nil
 }
 
+// maxBatchGet is DynamoDB's limit on the keys of one BatchGetItem.
+const maxBatchGet = 100
+
+// GetPlans implements contract.Catalog with one BatchGetItem per 100 ids
+// (retrying the keys DynamoDB leaves unprocessed under load).
+func (s *Store) GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]contract.Plan, error) {
+	plans := map[string]contract.Plan{}
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, key(tenantPK(tenantID), planSK(id)))
+		}
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), maxBatchGet)
+		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		keys = keys[n:]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt == 5 {
+				return nil, fmt.Errorf("ddb: get plans of tenant %s: keys still unprocessed after %d attempts", tenantID, attempt)
+			}
+			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return nil, fmt.Errorf("ddb: get plans of tenant %s: %w", tenantID, err)
+			}
+			for _, av := range out.Responses[s.table] {
+				var it planItem
+				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+					return nil, fmt.Errorf("ddb: decode plan: %w", err)
+				}
+				plans[it.PlanID] = contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}
+			}
+			pending = out.UnprocessedKeys
+		}
+	}
+	return plans, nil
+}
+
+var _ contract.Catalog = (*Store)(nil)
 var _ auth.Store = (*Store)(nil)
 var _ contract.Store = (*Store)(nil)

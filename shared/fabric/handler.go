@@ -149,11 +149,11 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := in.apply(c, time.Now().UTC().Truncate(time.Microsecond), func() string { return ids.Hex(12) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var numbered func(*contract.Contract)
+	var opts contract.CreateOptions
 	if c.Reference == "" {
-		numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
+		opts.Numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
 	}
-	if err := h.service.Create(ctx, r.Actor, c, numbered); err != nil {
+	if err := h.service.Create(ctx, r.Actor, c, opts); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	// fabric answers a create with 200, not 201.

@@ -95,7 +95,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := in.apply(c); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if err := h.service.Create(ctx, r.Actor, c, nil); err != nil {
+	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)})

@@ -1,0 +1,97 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Customer is a tenant's customer (Aira's customer): a party the service
+// owns, with an id it assigns and an externalId the tenant chooses, unique
+// within the tenant.
+type Customer struct {
+	TenantID   string
+	ID         string
+	ExternalID string
+	Name       string
+	// CustomFields is a JSON object kept byte for byte as sent.
+	CustomFields json.RawMessage
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	CreatedBy    string
+	UpdatedBy    string
+}
+
+// PaymentAccount is who pays for a customer's contracts: a legal entity
+// with its tax id, email and billing address.
+type PaymentAccount struct {
+	TenantID     string
+	ID           string
+	CustomerID   string
+	BusinessName string
+	TradeName    string
+	TaxID        string
+	Email        string
+	Address      Address
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	CreatedBy    string
+	UpdatedBy    string
+}
+
+// Address is a postal address.
+type Address struct {
+	ZipCode      string
+	Number       string
+	Street       string
+	Neighborhood string
+	City         string
+	State        string
+	Country      string
+	Complement   string
+}
+
+// Companions are new records written in the same transaction as a
+// contract, or not at all: a contract refused for any reason leaves no
+// orphan customer or payment account behind.
+type Companions struct {
+	Customer       *Customer
+	PaymentAccount *PaymentAccount
+}
+
+// PartyStore is what the domain needs to keep customers and payment
+// accounts. Every method is scoped by tenant.
+type PartyStore interface {
+	// CreateCustomer stores a new customer; a taken externalId is a
+	// KindConflict *Error naming field "externalId".
+	CreateCustomer(ctx context.Context, cu *Customer) error
+	// GetCustomer returns a customer; a missing one is KindNotFound.
+	GetCustomer(ctx context.Context, tenantID, id string) (*Customer, error)
+	// GetPaymentAccount returns a payment account; a missing one is
+	// KindNotFound.
+	GetPaymentAccount(ctx context.Context, tenantID, id string) (*PaymentAccount, error)
+	// ListPaymentAccounts returns a customer's payment accounts, oldest
+	// first.
+	ListPaymentAccounts(ctx context.Context, tenantID, customerID string) ([]PaymentAccount, error)
+}
+
+// Catalog is the tenant's plan catalog.
+type Catalog interface {
+	// GetPlans returns the plans of the catalog among ids, by id; ids not
+	// in the catalog are absent from the map.
+	GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]Plan, error)
+}
+
+// stamp marks a new customer or payment account as created by actor.
+func (s *Service) stampCompanions(actor Actor, with Companions, now time.Time) {
+	if cu := with.Customer; cu != nil {
+		cu.TenantID = actor.TenantID
+		cu.CreatedAt, cu.UpdatedAt = now, now
+		cu.CreatedBy, cu.UpdatedBy = actor.CredentialID, actor.CredentialID
+	}
+	if pa := with.PaymentAccount; pa != nil {
+		pa.TenantID = actor.TenantID
+		pa.CreatedAt, pa.UpdatedAt = now, now
+		pa.CreatedBy, pa.UpdatedBy = actor.CredentialID, actor.CredentialID
+	}
+}

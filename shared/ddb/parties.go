@@ -1,0 +1,223 @@
+package ddb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+type customerItem struct {
+	PK           string `dynamodbav:"PK"`
+	SK           string `dynamodbav:"SK"`
+	Type         string `dynamodbav:"type"`
+	TenantID     string `dynamodbav:"tenantId"`
+	CustomerID   string `dynamodbav:"customerId"`
+	ExternalID   string `dynamodbav:"externalId"`
+	Name         string `dynamodbav:"name"`
+	CustomFields string `dynamodbav:"customFields,omitempty"`
+	CreatedAt    string `dynamodbav:"createdAt"`
+	UpdatedAt    string `dynamodbav:"updatedAt"`
+	CreatedBy    string `dynamodbav:"createdBy"`
+	UpdatedBy    string `dynamodbav:"updatedBy"`
+}
+
+// externalIDItem reserves a customer externalId within the tenant.
+type externalIDItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	CustomerID string `dynamodbav:"customerId"`
+}
+
+type paymentAccountItem struct {
+	PK               string           `dynamodbav:"PK"`
+	SK               string           `dynamodbav:"SK"`
+	GSI2PK           string           `dynamodbav:"GSI2PK"`
+	GSI2SK           string           `dynamodbav:"GSI2SK"`
+	Type             string           `dynamodbav:"type"`
+	TenantID         string           `dynamodbav:"tenantId"`
+	PaymentAccountID string           `dynamodbav:"paymentAccountId"`
+	CustomerID       string           `dynamodbav:"customerId"`
+	BusinessName     string           `dynamodbav:"businessName,omitempty"`
+	TradeName        string           `dynamodbav:"tradeName,omitempty"`
+	TaxID            string           `dynamodbav:"taxId"`
+	Email            string           `dynamodbav:"email"`
+	Address          contract.Address `dynamodbav:"address"`
+	CreatedAt        string           `dynamodbav:"createdAt"`
+	UpdatedAt        string           `dynamodbav:"updatedAt"`
+	CreatedBy        string           `dynamodbav:"createdBy"`
+	UpdatedBy        string           `dynamodbav:"updatedBy"`
+}
+
+func toCustomerItem(cu *contract.Customer) customerItem {
+	return customerItem{
+		PK: tenantPK(cu.TenantID), SK: customerSK(cu.ID), Type: typeCustomer,
+		TenantID: cu.TenantID, CustomerID: cu.ID, ExternalID: cu.ExternalID, Name: cu.Name,
+		CustomFields: string(cu.CustomFields),
+		CreatedAt:    formatTime(cu.CreatedAt), UpdatedAt: formatTime(cu.UpdatedAt),
+		CreatedBy: cu.CreatedBy, UpdatedBy: cu.UpdatedBy,
+	}
+}
+
+func (it *customerItem) toCustomer() (*contract.Customer, error) {
+	cu := &contract.Customer{
+		TenantID: it.TenantID, ID: it.CustomerID, ExternalID: it.ExternalID, Name: it.Name,
+		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+	}
+	if it.CustomFields != "" {
+		cu.CustomFields = json.RawMessage(it.CustomFields)
+	}
+	var err1, err2 error
+	cu.CreatedAt, err1 = time.Parse(timeLayout, it.CreatedAt)
+	cu.UpdatedAt, err2 = time.Parse(timeLayout, it.UpdatedAt)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("ddb: decode customer %s: %w", it.CustomerID, err)
+	}
+	return cu, nil
+}
+
+func toPaymentAccountItem(pa *contract.PaymentAccount) paymentAccountItem {
+	created := formatTime(pa.CreatedAt)
+	return paymentAccountItem{
+		PK: tenantPK(pa.TenantID), SK: paymentAccountSK(pa.ID),
+		GSI2PK: paymentAccountsGSI2PK(pa.TenantID, pa.CustomerID), GSI2SK: paymentAccountGSI2SK(created, pa.ID),
+		Type: typePayAccount, TenantID: pa.TenantID, PaymentAccountID: pa.ID, CustomerID: pa.CustomerID,
+		BusinessName: pa.BusinessName, TradeName: pa.TradeName, TaxID: pa.TaxID, Email: pa.Email, Address: pa.Address,
+		CreatedAt: created, UpdatedAt: formatTime(pa.UpdatedAt), CreatedBy: pa.CreatedBy, UpdatedBy: pa.UpdatedBy,
+	}
+}
+
+func (it *paymentAccountItem) toPaymentAccount() (*contract.PaymentAccount, error) {
+	pa := &contract.PaymentAccount{
+		TenantID: it.TenantID, ID: it.PaymentAccountID, CustomerID: it.CustomerID,
+		BusinessName: it.BusinessName, TradeName: it.TradeName, TaxID: it.TaxID, Email: it.Email, Address: it.Address,
+		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+	}
+	var err1, err2 error
+	pa.CreatedAt, err1 = time.Parse(timeLayout, it.CreatedAt)
+	pa.UpdatedAt, err2 = time.Parse(timeLayout, it.UpdatedAt)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("ddb: decode payment account %s: %w", it.PaymentAccountID, err)
+	}
+	return pa, nil
+}
+
+// companionItems are the items of the new records of with, each to be
+// written only if its key is free, and what a failed condition on each
+// means to a client.
+func companionItems(with contract.Companions) ([]any, []string) {
+	var items []any
+	var reasons []string
+	if cu := with.Customer; cu != nil {
+		items = append(items,
+			toCustomerItem(cu),
+			externalIDItem{PK: tenantPK(cu.TenantID), SK: customerExternalSK(cu.ExternalID), Type: typeExternalID, CustomerID: cu.ID})
+		reasons = append(reasons, "customer.id", "externalId")
+	}
+	if pa := with.PaymentAccount; pa != nil {
+		items = append(items, toPaymentAccountItem(pa))
+		reasons = append(reasons, "paymentAccount.id")
+	}
+	return items, reasons
+}
+
+// CreateCustomer implements contract.PartyStore: the customer and its
+// externalId reservation, in one transaction.
+func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error {
+	items, reasons := companionItems(contract.Companions{Customer: cu})
+	puts := make([]types.TransactWriteItem, len(items))
+	for i, it := range items {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
+		}
+		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	if failed := conditionFailed(err); failed != nil {
+		for i, f := range failed {
+			if f && i < len(reasons) {
+				return takenError(reasons[i], &contract.Contract{}, contract.Companions{Customer: cu})
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ddb: create customer %s: %w", cu.ID, err)
+	}
+	return nil
+}
+
+// GetCustomer implements contract.PartyStore.
+func (s *Store) GetCustomer(ctx context.Context, tenantID, id string) (*contract.Customer, error) {
+	var it customerItem
+	if err := s.getItem(ctx, tenantPK(tenantID), customerSK(id), &it); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil, contract.Errorf(contract.KindNotFound, "customer %q not found", id)
+		}
+		return nil, fmt.Errorf("ddb: get customer %s: %w", id, err)
+	}
+	return it.toCustomer()
+}
+
+// GetPaymentAccount implements contract.PartyStore.
+func (s *Store) GetPaymentAccount(ctx context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
+	var it paymentAccountItem
+	if err := s.getItem(ctx, tenantPK(tenantID), paymentAccountSK(id), &it); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil, contract.Errorf(contract.KindNotFound, "payment account %q not found", id)
+		}
+		return nil, fmt.Errorf("ddb: get payment account %s: %w", id, err)
+	}
+	return it.toPaymentAccount()
+}
+
+// maxPaymentAccounts bounds one customer's listed payment accounts: the
+// list is not paginated, and a customer has a handful.
+const maxPaymentAccounts = 1000
+
+// ListPaymentAccounts implements contract.PartyStore with one Query of the
+// customer's partition of GSI2 (more only past 1 MB).
+func (s *Store) ListPaymentAccounts(ctx context.Context, tenantID, customerID string) ([]contract.PaymentAccount, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(indexByParty),
+		KeyConditionExpression: aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: paymentAccountsGSI2PK(tenantID, customerID)},
+		},
+	}
+	accounts := []contract.PaymentAccount{}
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("ddb: list payment accounts of %s: %w", customerID, err)
+		}
+		for _, av := range out.Items {
+			var it paymentAccountItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, fmt.Errorf("ddb: decode payment account: %w", err)
+			}
+			pa, err := it.toPaymentAccount()
+			if err != nil {
+				return nil, err
+			}
+			accounts = append(accounts, *pa)
+		}
+		if out.LastEvaluatedKey == nil || len(accounts) >= maxPaymentAccounts {
+			return accounts, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+var _ contract.PartyStore = (*Store)(nil)
