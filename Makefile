@@ -15,7 +15,7 @@ DIR_AuthorizerFunction := authorizer
 DIR_ContractActionsFunction := contract-actions
 DIR_OrganizationContractsFunction := organization-contracts
 
-.PHONY: build run test lint fmt clean dynamodb-local $(addprefix build-,$(FUNCTIONS))
+.PHONY: build run test lint fmt fuzz clean dynamodb-local $(addprefix build-,$(FUNCTIONS))
 
 # build-<LogicalId> writes $(ARTIFACTS_DIR)/bootstrap, exactly what
 # sam build expects of a provided.al2023 function.
@@ -46,6 +46,25 @@ run:
 # end-to-end tests, with the race detector.
 test:
 	infra/dynamodb-local.sh run -- $(GO) test -race -count=1 ./...
+
+# fuzz runs every fuzz test of the module for FUZZTIME each, one after
+# the other: go test -fuzz takes a single target of a single package.
+# Targets are found with go test -list, so a new FuzzXxx joins without an
+# edit here. FUZZMINIMIZETIME caps the time spent shrinking each new
+# input, which by default may take a minute and eat a short run. make test
+# runs the fuzz tests' seed corpora as ordinary tests.
+FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 10s
+fuzz:
+	@set -e; \
+	for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+		list="$$($(GO) test -list '^Fuzz' $$pkg)" || { echo "$$list"; exit 1; }; \
+		for target in $$(echo "$$list" | grep '^Fuzz'); do \
+			echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) \
+				-fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
+		done; \
+	done
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -60,7 +60,7 @@ var discard = slog.New(slog.DiscardHandler)
 // Granting another is a deliberate change to this list.
 var dynamoDBActions = map[string][]string{
 	"AuthorizerFunction":            {"dynamodb:GetItem"},
-	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"ContractActionsFunction":       nil,
 	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 }

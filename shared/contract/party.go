@@ -82,7 +82,13 @@ type Catalog interface {
 	GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]Plan, error)
 }
 
-// stamp marks a new customer or payment account as created by actor.
+// CreateCustomer stamps cu as created by actor and stores it.
+func (s *Service) CreateCustomer(ctx context.Context, actor Actor, store PartyStore, cu *Customer) error {
+	s.stampCompanions(actor, Companions{Customer: cu}, s.now())
+	return store.CreateCustomer(ctx, cu)
+}
+
+// stampCompanions marks a new customer or payment account as created by actor.
 func (s *Service) stampCompanions(actor Actor, with Companions, now time.Time) {
 	if cu := with.Customer; cu != nil {
 		cu.TenantID = actor.TenantID

@@ -37,6 +37,11 @@ func NewService(store Store) *Service {
 // stored is exactly what every dialect can show.
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
+// Clock returns the time a change made now is stamped with, for the
+// stamps a dialect sets itself (a soft delete's time), so that every
+// stamp of one service comes from one clock.
+func (s *Service) Clock() time.Time { return s.now() }
+
 // maxNumberedAttempts bounds how often Create draws a new number because
 // a reference derived from the previous one was already taken by a
 // client's own choice.

@@ -1,6 +1,8 @@
 package ddb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -21,7 +23,7 @@ import (
 //	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
 //	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
-//	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#CUSTOMER#<c>#PAYMENT-ACCOUNTS / PAYMENT-ACCOUNT#<createdAt>#<id>
+//	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
 //
 // Access patterns, each with the key or index that serves it:
 //
@@ -98,29 +100,56 @@ func credentialPK(credentialID string) string { return "CREDENTIAL#" + credentia
 func credentialSK() string                    { return "CREDENTIAL" }
 func counterSK(sequence string) string        { return "COUNTER#" + sequence }
 func contractSK(number string) string         { return contractSKPrefix + number }
-func contractIDSK(id string) string           { return "ID#" + keyPart(id) }
+func contractIDSK(id string) string           { return boundedSK("ID#", keyPart(id)) }
 func planSK(planID string) string             { return "PLAN#" + planID }
 
 // contractSKPrefix starts every contract's sort key and nothing else's.
 const contractSKPrefix = "CONTRACT#"
 
-func contractGSI1PK(tenantID, id string) string { return "TENANT#" + tenantID + "#ID#" + keyPart(id) }
-func contractGSI1SK() string                    { return "CONTRACT" }
+func contractGSI1PK(tenantID, id string) string {
+	return boundedPK("TENANT#"+tenantID+"#ID#", keyPart(id))
+}
+func contractGSI1SK() string { return "CONTRACT" }
 
 func partyGSI2PK(tenantID string, p contract.Party) string {
-	return "TENANT#" + tenantID + "#PARTY#" + string(p.Kind) + "#" + keyPart(p.ID)
+	return boundedPK("TENANT#"+tenantID+"#PARTY#"+string(p.Kind)+"#", keyPart(p.ID))
 }
 
 func referenceSK(p contract.Party, reference string) string {
-	return "REF#" + string(p.Kind) + "#" + keyPart(p.ID) + "#" + keyPart(reference)
+	return boundedSK("REF#"+string(p.Kind)+"#", keyPart(p.ID)+"#"+keyPart(reference))
 }
 
-func customerSK(id string) string                 { return "CUSTOMER#" + keyPart(id) }
-func customerExternalSK(externalID string) string { return "CUSTOMER-EXTERNAL#" + keyPart(externalID) }
-func paymentAccountSK(id string) string           { return "PAYMENT-ACCOUNT#" + keyPart(id) }
+// DynamoDB's limits on the size of a key attribute.
+const (
+	maxPartitionKeyBytes = 2048
+	maxSortKeyBytes      = 1024
+)
+
+// boundedSK is prefix+rest when that fits in a sort key. Escaping can
+// triple a client's parts past DynamoDB's limit; such a key is prefix, "#"
+// and rest's SHA-256 digest instead: escaped parts never start with "#",
+// so no short key can equal a digest key.
+func boundedSK(prefix, rest string) string { return bounded(prefix, rest, maxSortKeyBytes) }
+
+// boundedPK is boundedSK for partition keys (of the indexes).
+func boundedPK(prefix, rest string) string { return bounded(prefix, rest, maxPartitionKeyBytes) }
+
+func bounded(prefix, rest string, limit int) string {
+	if len(prefix)+len(rest) <= limit {
+		return prefix + rest
+	}
+	sum := sha256.Sum256([]byte(rest))
+	return prefix + "#" + hex.EncodeToString(sum[:])
+}
+
+func customerSK(id string) string { return boundedSK("CUSTOMER#", keyPart(id)) }
+func customerExternalSK(externalID string) string {
+	return boundedSK("CUSTOMER-EXTERNAL#", keyPart(externalID))
+}
+func paymentAccountSK(id string) string { return boundedSK("PAYMENT-ACCOUNT#", keyPart(id)) }
 
 func paymentAccountsGSI2PK(tenantID, customerID string) string {
-	return "TENANT#" + tenantID + "#CUSTOMER#" + keyPart(customerID) + "#PAYMENT-ACCOUNTS"
+	return boundedPK("TENANT#"+tenantID+"#PAYMENT-ACCOUNTS#", keyPart(customerID))
 }
 
 // paymentAccountGSI2SK sorts a customer's payment accounts oldest first.

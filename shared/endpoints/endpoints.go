@@ -7,17 +7,27 @@ package endpoints
 import (
 	"log/slog"
 
+	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 )
 
-// CreateContract is CreateContractFunction's router: the Kukkingu
-// contracts API (Aira's joins it in its own issue).
-func CreateContract(store contract.Store, log *slog.Logger) *httpapi.Router {
+// Store is everything the functions need from storage; the DynamoDB
+// adapter implements it.
+type Store interface {
+	contract.Store
+	aira.Store
+}
+
+// CreateContract is CreateContractFunction's router: the Kukkingu and Aira
+// contracts APIs.
+func CreateContract(store Store, log *slog.Logger) *httpapi.Router {
 	rt := httpapi.NewRouter(log)
-	kukkingu.NewHandler(contract.NewService(store)).Register(rt)
+	service := contract.NewService(store)
+	kukkingu.NewHandler(service).Register(rt)
+	aira.NewHandler(service, store).Register(rt)
 	return rt
 }
 

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -146,7 +145,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if in.ContractID != nil {
 		c.Reference = *in.ContractID
 	}
-	if err := in.apply(c, time.Now().UTC().Truncate(time.Microsecond), func() string { return ids.Hex(12) }); err != nil {
+	if err := in.apply(c, h.service.Clock(), func() string { return ids.Hex(12) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var opts contract.CreateOptions
@@ -207,6 +206,8 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be changed"})
 		case !updatable[k]:
 			fields = append(fields, contract.FieldError{Field: k, Message: "is not a known field"})
+		case string(patch[k]) == "null" && !clearable[k]:
+			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be null"})
 		}
 	}
 	if len(fields) > 0 {
@@ -224,7 +225,7 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		if err := h.validate(&f); err != nil {
 			return err
 		}
-		return f.apply(c, time.Now().UTC().Truncate(time.Microsecond), func() string { return ids.Hex(12) })
+		return f.apply(c, h.service.Clock(), func() string { return ids.Hex(12) })
 	})
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
@@ -240,7 +241,7 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c, err := h.change(ctx, r, s, func(c *contract.Contract) error {
-		at := time.Now().UTC().Truncate(time.Microsecond)
+		at := h.service.Clock()
 		c.DeletedAt = &at
 		return nil
 	})

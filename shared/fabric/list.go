@@ -155,11 +155,13 @@ func parseListQuery(r *httpapi.Request) (listQuery, error) {
 		}
 		q.search = strings.ToLower(v)
 	}
-	includeDeleted, err := boolParam(r, "includeDeleted")
-	if err != nil {
-		return q, err
+	if v, ok := r.Query("includeDeleted"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("includeDeleted", "must be true or false")
+		}
+		q.includeDeleted = b
 	}
-	q.includeDeleted = includeDeleted
 	if len(fields) > 0 {
 		return q, contract.Invalid(fields...)
 	}

@@ -2,6 +2,7 @@ package fabric
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type contractFields struct {
 	Status               *string         `json:"status,omitempty" validate:"omitempty,oneof=ACTIVE DRAFT INACTIVE"`
 	AdditionalAttributes json.RawMessage `json:"additionalAttributes,omitempty"`
 }
+
+// clearable are the updatable fields an update may set to null.
+var clearable = map[string]bool{"contractType": true, "priceListId": true, "additionalAttributes": true}
 
 // updatable are the fields an update may change: contractId is fixed once
 // the contract exists (it is how clients find it).
@@ -88,6 +92,11 @@ const dateTimeMessage = "must be an ISO 8601 date-time with a time zone, such as
 // parseDateTime reads an ISO 8601 date-time as RFC 3339 profiles it: a
 // date, a time, and a Z or an offset.
 func parseDateTime(s string) (time.Time, error) {
+	// time.Parse also reads a comma before the fraction, which RFC 3339
+	// does not allow.
+	if strings.Contains(s, ",") {
+		return time.Time{}, errors.New("a comma is not an RFC 3339 fraction separator")
+	}
 	return time.Parse(time.RFC3339Nano, s)
 }
 
@@ -112,10 +121,12 @@ func (f *contractFields) apply(c *contract.Contract, now time.Time, newLinkID fu
 	if err != nil {
 		return contract.Invalid(contract.FieldError{Field: "endDate", Message: dateTimeMessage})
 	}
+	// Instants are kept to the millisecond fabric answers in, so the order
+	// checked here is the one every later read and update sees.
+	from, to = from.UTC().Truncate(time.Millisecond), to.UTC().Truncate(time.Millisecond)
 	if !to.After(from) {
 		return contract.Invalid(contract.FieldError{Field: "endDate", Message: "must be after startDate"})
 	}
-	from, to = from.UTC(), to.UTC()
 	c.ValidFrom, c.ValidTo = &from, &to
 	c.Status = contract.StatusDraft
 	if f.Status != nil {

@@ -11,6 +11,11 @@ import (
 // DecodeStrict and validate it as they would a create, so an update obeys
 // exactly the create's rules.
 func MergePatch(base any, patch map[string]json.RawMessage) ([]byte, error) {
+	// A null for a key base does not have would vanish in the merge, and
+	// the patch would pass with a field nobody knows.
+	if err := CheckPatchKeys(patch, base); err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(base)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: encode patch base: %w", err)

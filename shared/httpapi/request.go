@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -90,9 +91,8 @@ func (e *statusError) Error() string { return e.detail }
 
 // DecodeJSON reads the body as one JSON object into v. It refuses, with a
 // 4xx naming the problem: a body over MaxBodyBytes (413), a content type
-// other than JSON (415), an empty body, invalid UTF-8, malformed JSON, a
-// value of the wrong type (naming the field), unknown fields, and trailing
-// data after the object.
+// other than JSON (415), an empty body, invalid UTF-8, malformed JSON, and
+// everything DecodeStrict refuses.
 func (r *Request) DecodeJSON(v any) error {
 	body := []byte(r.Event.Body)
 	if r.Event.IsBase64Encoded {
@@ -122,29 +122,51 @@ func (r *Request) DecodeJSON(v any) error {
 	if trimmed[0] != '{' {
 		return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
 	}
-	return DecodeStrict(body, v)
+	return decodeStrict(body, v)
 }
 
-// DecodeStrict decodes one JSON value from data into v, refusing unknown
-// fields and trailing data, with errors that name the failing field.
+// DecodeStrict decodes one JSON value from data into v, with errors that
+// name the field ("items[3].name"). Besides malformed JSON and invalid
+// UTF-8 it refuses what encoding/json would let through: unknown fields,
+// keys that match a field only when case is ignored, duplicate keys, data
+// after the value, integers beyond ±(2^53-1) (contract.MaxSafeInteger) or
+// written with a fraction or exponent, numbers beyond float64's range, and
+// nesting, arrays or objects past MaxJSONDepth, MaxJSONArrayLength and
+// MaxJSONObjectMembers.
 func DecodeStrict(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
+	}
+	return decodeStrict(data, v)
+}
+
+// decodeStrict is DecodeStrict for data already known to be UTF-8.
+func decodeStrict(data []byte, v any) error {
+	if err := checkJSON(data, shapeOf(v)); err != nil {
+		return err
+	}
+	// The scan has refused unknown fields and data after the value. The
+	// decoder refuses unknown fields again, as a backstop should the scan
+	// ever read a struct's fields differently from encoding/json; data
+	// after the value it need not look for.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return contract.Errorf(contract.KindInvalid, "the body holds data after the JSON object")
-	}
 	return nil
 }
 
 // decodeError turns encoding/json's errors into client-facing ones that
-// name the field, without echoing Go type names.
+// name the field, without echoing Go type names. A destination encoding/json
+// cannot decode into at all is the service's fault, not the client's.
 func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var invalid *json.InvalidUnmarshalError
 	switch {
+	case errors.As(err, &invalid):
+		return fmt.Errorf("httpapi: decode: %w", err)
 	case errors.As(err, &syntax):
 		return contract.Errorf(contract.KindInvalid, "the body is not valid JSON (at byte %d)", syntax.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -153,7 +175,7 @@ func decodeError(err error) error {
 		if typ.Field == "" {
 			return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
 		}
-		return contract.Invalid(contract.FieldError{Field: typ.Field, Message: "must be " + jsonKind(typ.Type.Kind().String(), typ.Value)})
+		return contract.Invalid(contract.FieldError{Field: typ.Field, Message: "must be " + jsonKind(typ.Type, typ.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return contract.Invalid(contract.FieldError{Field: name, Message: "is not a known field"})
@@ -162,21 +184,24 @@ func decodeError(err error) error {
 	}
 }
 
-// jsonKind describes a Go kind in JSON's terms for an error message.
-func jsonKind(goKind, got string) string {
-	switch goKind {
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+// jsonKind describes a Go type in JSON's terms for an error message; got is
+// encoding/json's description of the value ("number 1.5", "string").
+func jsonKind(t reflect.Type, got string) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if strings.HasPrefix(got, "number") {
-			return "an integer in range"
+			lo, hi := integerRange(t)
+			return fmt.Sprintf("an integer from %d to %d", lo, hi)
 		}
 		return "an integer"
-	case "float32", "float64":
+	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case "string":
+	case reflect.String:
 		return "a string"
-	case "bool":
+	case reflect.Bool:
 		return "a boolean"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "an array"
 	default:
 		return "an object"

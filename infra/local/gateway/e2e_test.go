@@ -22,6 +22,7 @@ import (
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
@@ -158,6 +159,12 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	store := ddb.New(client, table)
 	stack := startStack(t, table)
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
+	// The plan the Aira samples bill on, as make run's demo catalog has it.
+	if err := store.PutPlans(context.Background(), a.id, []contract.Plan{
+		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
@@ -186,15 +193,6 @@ func loadEvent(t *testing.T, name string, tn tenant) map[string]any {
 	return ev
 }
 
-// withContractID points a sample event at another contract.
-func withContractID(ev map[string]any, id string) {
-	const sampleID = "ctr_z23aoo8naxk68ewcr64tchh5"
-	ev["rawPath"] = strings.Replace(ev["rawPath"].(string), sampleID, id, 1)
-	httpCtx := ev["requestContext"].(map[string]any)["http"].(map[string]any)
-	httpCtx["path"] = strings.Replace(httpCtx["path"].(string), sampleID, id, 1)
-	ev["pathParameters"].(map[string]any)["contractId"] = id
-}
-
 func functionOfRoute(t *testing.T, stack *gateway.Stack, routeKey string) string {
 	t.Helper()
 	for _, r := range stack.API.Routes {
@@ -221,26 +219,94 @@ func invokeEvent(t *testing.T, stack *gateway.Stack, ev map[string]any) events.A
 	return resp
 }
 
+// Placeholder ids in the sample events, replaced by the ids of the records
+// the samples before them created.
+const (
+	sampleKukkinguID   = "ctr_z23aoo8naxk68ewcr64tchh5"
+	sampleAiraID       = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	sampleAiraDraftID  = "9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f"
+	sampleAiraCustomer = "7b1e0c52-8d7f-4b8e-9a51-2f1d6c0e4a10"
+)
+
 func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
+	// ids maps each placeholder to the id of a record a sample created.
+	ids := map[string]string{}
+	capture := func(placeholder string, body map[string]any, path ...string) {
+		var v any = body
+		for _, p := range path {
+			v, _ = v.(map[string]any)[p]
+		}
+		if s, ok := v.(string); ok {
+			ids[placeholder] = s
+		}
+	}
 	tests := []struct {
 		file       string
 		wantStatus int
-		// onContract says the event names a contract: the one created
-		// first is substituted for the sample's id.
-		onContract bool
+		check      func(t *testing.T, body map[string]any)
 	}{
-		{"kukkingu-create.json", 201, false},
-		{"kukkingu-get.json", 200, true},
-		{"kukkingu-list.json", 200, false},
-		{"kukkingu-patch.json", 200, true},
-		{"kukkingu-delete.json", 204, true},
-		{"contract-actions.json", 501, false},
-		{"payment-hub-contract-actions.json", 501, false},
-		{"fabric-create.json", 200, false},
-		{"fabric-list.json", 200, false},
-		{"fabric-get.json", 200, false},
-		{"fabric-update.json", 200, false},
-		{"fabric-delete.json", 200, false},
+		{"kukkingu-create.json", 201, func(t *testing.T, b map[string]any) { capture(sampleKukkinguID, b, "data", "id") }},
+		{"kukkingu-get.json", 200, func(t *testing.T, b map[string]any) {
+			if b["data"].(map[string]any)["id"] != ids[sampleKukkinguID] {
+				t.Errorf("got %v, want contract %s", b, ids[sampleKukkinguID])
+			}
+		}},
+		{"kukkingu-list.json", 200, func(t *testing.T, b map[string]any) {
+			if !strings.Contains(mustJSON(b["data"]), ids[sampleKukkinguID]) {
+				t.Errorf("list %v lacks contract %s", b, ids[sampleKukkinguID])
+			}
+		}},
+		{"kukkingu-patch.json", 200, func(t *testing.T, b map[string]any) {
+			c := b["data"].(map[string]any)
+			if c["name"] != "Standard Service Contract (renewed)" || c["amountMinor"] != 5500.0 {
+				t.Errorf("patched contract %v", c)
+			}
+		}},
+		{"kukkingu-delete.json", 204, nil},
+		{"aira-create.json", 201, func(t *testing.T, b map[string]any) {
+			capture(sampleAiraID, b, "contract", "id")
+			capture(sampleAiraCustomer, b, "customer", "id")
+		}},
+		{"aira-create-noslash.json", 201, func(t *testing.T, b map[string]any) {
+			capture(sampleAiraDraftID, b, "contract", "id")
+			if b["contract"].(map[string]any)["status"] != "draft" || b["customer"].(map[string]any)["id"] != ids[sampleAiraCustomer] {
+				t.Errorf("a draft for the existing customer: %v", b)
+			}
+		}},
+		{"aira-get.json", 200, nil},
+		{"aira-replace.json", 200, func(t *testing.T, b map[string]any) {
+			if c := b["contract"].(map[string]any); c["endDate"] != "2025-12-24" || c["billingEndDay"] != 20.0 {
+				t.Errorf("replaced contract %v", c)
+			}
+		}},
+		{"aira-activate.json", 200, func(t *testing.T, b map[string]any) {
+			if b["contract"].(map[string]any)["status"] != "active" {
+				t.Errorf("activated contract %v", b)
+			}
+		}},
+		{"aira-cancel.json", 200, func(t *testing.T, b map[string]any) {
+			if b["contract"].(map[string]any)["status"] != "canceled" {
+				t.Errorf("canceled contract %v", b)
+			}
+		}},
+		{"aira-create-customer.json", 201, nil},
+		{"aira-create-customer-slash.json", 201, nil},
+		{"aira-payment-accounts.json", 200, func(t *testing.T, b map[string]any) {
+			if n := len(b["items"].([]any)); n != 2 {
+				t.Errorf("%d payment accounts, want the 2 the creates made", n)
+			}
+		}},
+		{"contract-actions.json", 501, nil},
+		{"payment-hub-contract-actions.json", 501, nil},
+		{"fabric-create.json", 200, nil},
+		{"fabric-list.json", 200, nil},
+		{"fabric-get.json", 200, nil},
+		{"fabric-update.json", 200, nil},
+		{"fabric-delete.json", 200, func(t *testing.T, b map[string]any) {
+			if b["isDeleted"] != true {
+				t.Errorf("deleted contract %v", b)
+			}
+		}},
 	}
 	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
 	listed := map[string]bool{"authorizer.json": true}
@@ -253,58 +319,41 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 		}
 	}
 
-	var contractID string
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			ev := loadEvent(t, tt.file, a)
-			if tt.onContract {
-				if contractID == "" {
-					t.Fatal("no contract was created to act on")
-				}
-				withContractID(ev, contractID)
-			}
+			ev := withIDs(loadEvent(t, tt.file, a), ids)
 			resp := invokeEvent(t, stack, ev)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, resp.Body)
 			}
-			var body struct {
-				Data json.RawMessage `json:"data"`
-			}
-			if resp.StatusCode == 204 {
+			if resp.StatusCode == 204 || tt.check == nil {
 				return
 			}
+			var body map[string]any
 			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 				t.Fatalf("body %s: %v", resp.Body, err)
 			}
-			switch tt.file {
-			case "kukkingu-create.json":
-				var c map[string]any
-				json.Unmarshal(body.Data, &c)
-				contractID, _ = c["id"].(string)
-			case "kukkingu-get.json":
-				if !strings.Contains(string(body.Data), contractID) {
-					t.Errorf("got %s, want contract %s", body.Data, contractID)
-				}
-			case "kukkingu-list.json":
-				if !strings.Contains(string(body.Data), contractID) {
-					t.Errorf("list %s lacks contract %s", body.Data, contractID)
-				}
-			case "kukkingu-patch.json":
-				var c map[string]any
-				json.Unmarshal(body.Data, &c)
-				if c["name"] != "Standard Service Contract (renewed)" || c["amountMinor"] != 5500.0 {
-					t.Errorf("patched contract %s", body.Data)
-				}
-			}
+			tt.check(t, body)
 		})
 	}
 	t.Run("deleted contract is gone", func(t *testing.T) {
-		ev := loadEvent(t, "kukkingu-get.json", a)
-		withContractID(ev, contractID)
+		ev := withIDs(loadEvent(t, "kukkingu-get.json", a), ids)
 		if resp := invokeEvent(t, stack, ev); resp.StatusCode != 404 {
 			t.Errorf("status %d after delete, want 404", resp.StatusCode)
 		}
 	})
+}
+
+// withIDs replaces the placeholder ids of a sample event wherever a
+// request carries them: path, path parameters, query and body.
+func withIDs(ev map[string]any, ids map[string]string) map[string]any {
+	raw := mustJSON(ev)
+	for placeholder, id := range ids {
+		raw = strings.ReplaceAll(raw, placeholder, id)
+	}
+	var out map[string]any
+	json.Unmarshal([]byte(raw), &out)
+	return out
 }
 
 func testAuthorizerEvent(t *testing.T, stack *gateway.Stack, a tenant) {

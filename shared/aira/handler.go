@@ -1,0 +1,364 @@
+// Package aira is the Aira dialect: contracts created together with a new
+// or existing customer and payment account (/v1/contracts), their
+// lifecycle (replace, activate, cancel), customers, and the payment
+// accounts of a customer, over the one contract model.
+//
+// A contract, its new customer and its new payment account are written in
+// one transaction: a refused contract leaves no orphan behind. Ids are
+// UUIDs. Dates are whole days and the end date is inclusive.
+package aira
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/brazil"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/validate"
+)
+
+// Route keys served by this dialect, as template.yaml declares them. The
+// documented create path has a trailing slash; both forms are served.
+const (
+	RouteCreate        = "POST /v1/contracts"
+	RouteCreateSlash   = "POST /v1/contracts/"
+	RouteGet           = "GET /v1/contracts/{id}"
+	RouteReplace       = "PUT /v1/contracts/{id}"
+	RouteCancel        = "POST /v1/contracts/{id}/cancel"
+	RouteActivate      = "POST /v1/contracts/{id}/activate"
+	RouteCustomer      = "POST /v1/customers"
+	RouteCustomerSlash = "POST /v1/customers/"
+	RouteAccounts      = "GET /v1/payment-accounts/by-customer"
+)
+
+// Store is what the dialect needs from storage besides the contract
+// Service: customers, payment accounts and the plan catalog.
+type Store interface {
+	contract.PartyStore
+	contract.Catalog
+}
+
+// Handler serves the Aira routes.
+type Handler struct {
+	service   *contract.Service
+	store     Store
+	validator *validate.Validator
+}
+
+// NewHandler returns a Handler over service and store.
+func NewHandler(service *contract.Service, store Store) *Handler {
+	v := validate.New()
+	v.RegisterPattern("aira_date", "must be a calendar date such as 2023-12-25", validDate)
+	v.RegisterPattern("brazil_taxid", "must be a CPF or CNPJ with valid check digits", brazil.ValidTaxID)
+	v.RegisterPattern("brazil_cep", "must be a CEP: 8 digits, optionally 5-3 with a hyphen", brazil.ValidCEP)
+	v.RegisterPattern("brazil_uf", "must be one of Brazil's 27 UF codes, such as SP", brazil.ValidUF)
+	return &Handler{service: service, store: store, validator: v}
+}
+
+// Register adds the dialect's routes to rt.
+func (h *Handler) Register(rt *httpapi.Router) {
+	rt.Handle(RouteCreate, h.create)
+	rt.Handle(RouteCreateSlash, h.create)
+	rt.Handle(RouteGet, h.get)
+	rt.Handle(RouteReplace, h.replace)
+	rt.Handle(RouteCancel, h.transition(contract.StatusCanceled, contract.StatusDraft, contract.StatusActive))
+	rt.Handle(RouteActivate, h.transition(contract.StatusActive, contract.StatusDraft))
+	rt.Handle(RouteCustomer, h.createCustomer)
+	rt.Handle(RouteCustomerSlash, h.createCustomer)
+	rt.Handle(RouteAccounts, h.paymentAccounts)
+}
+
+func invalid(field, msg string) error {
+	return contract.Invalid(contract.FieldError{Field: field, Message: msg})
+}
+
+// checkContract applies the rules validator tags cannot express, naming
+// fields by their path in the body.
+func checkContract(f *contractFields, prefix string) error {
+	var fields []contract.FieldError
+	if f.EndDate != nil && *f.EndDate < f.StartDate {
+		fields = append(fields, contract.FieldError{Field: prefix + "endDate", Message: "must not be before startDate"})
+	}
+	if !validCustomFields(f.CustomFields) {
+		fields = append(fields, contract.FieldError{Field: prefix + "customFields", Message: "must be an object whose values are strings or arrays of strings"})
+	}
+	if bs := f.BillingSettings; bs != nil && bs.BillingCycleMinimumAmount != nil {
+		if v, err := bs.BillingCycleMinimumAmount.Float64(); err != nil || v < 0 {
+			fields = append(fields, contract.FieldError{Field: prefix + "billingSettings.billingCycleMinimumAmount", Message: "must be a number of 0 or more"})
+		}
+	}
+	if len(fields) > 0 {
+		return contract.Invalid(fields...)
+	}
+	return nil
+}
+
+// plansOf loads the contract's plans from the tenant's catalog; ids not in
+// it are a 422 naming each.
+func (h *Handler) plansOf(ctx context.Context, tenantID string, ids []string) (map[string]contract.Plan, error) {
+	plans, err := h.store.GetPlans(ctx, tenantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var fields []contract.FieldError
+	for i, id := range ids {
+		if _, ok := plans[id]; !ok {
+			fields = append(fields, contract.FieldError{Field: fmt.Sprintf("contract.planIds[%d]", i), Message: fmt.Sprintf("plan %q is not in this tenant's catalog", id)})
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &contract.Error{Kind: contract.KindUnprocessable, Message: "the contract names plans that do not exist", Fields: fields}
+	}
+	return plans, nil
+}
+
+// paymentAccountFor resolves the payment account of a create or replace:
+// a new one (returned as a companion to write with the contract) or an
+// existing one of the same customer.
+func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string) (*contract.PaymentAccount, bool, error) {
+	if fields != nil {
+		return fields.toPaymentAccount(ids.UUID(), customerID), true, nil
+	}
+	pa, err := h.store.GetPaymentAccount(ctx, tenantID, *id)
+	if contract.KindOf(err) == contract.KindNotFound {
+		return nil, false, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("payment account %q not found", *id),
+			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "is not a payment account of this tenant"}}}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if pa.CustomerID != customerID {
+		return nil, false, &contract.Error{Kind: contract.KindUnprocessable, Message: "the payment account belongs to another customer",
+			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "belongs to another customer"}}}
+	}
+	return pa, false, nil
+}
+
+func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	var in createRequest
+	if err := r.DecodeJSON(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if (in.Customer == nil) == (in.CustomerID == nil) {
+		return events.APIGatewayV2HTTPResponse{}, invalid("customer", "send exactly one of customer and customerId")
+	}
+	if (in.PaymentAccount == nil) == (in.PaymentAccountID == nil) {
+		return events.APIGatewayV2HTTPResponse{}, invalid("paymentAccount", "send exactly one of paymentAccount and paymentAccountId")
+	}
+	if err := h.validator.Struct(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := checkContract(in.Contract, "contract."); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if in.Customer != nil && !validCustomFields(in.Customer.CustomFields) {
+		return events.APIGatewayV2HTTPResponse{}, invalid("customer.customFields", "must be an object whose values are strings or arrays of strings")
+	}
+	tenant := r.Actor.TenantID
+	plans, err := h.plansOf(ctx, tenant, in.Contract.PlanIDs)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+
+	var with contract.Companions
+	var customer *contract.Customer
+	if in.Customer != nil {
+		customer = &contract.Customer{ID: ids.UUID(), ExternalID: in.Customer.ExternalID, Name: in.Customer.Name, CustomFields: customFieldsOf(in.Customer.CustomFields)}
+		with.Customer = customer
+	} else if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
+		if contract.KindOf(err) == contract.KindNotFound {
+			err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
+				Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
+		}
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if isNew {
+		with.PaymentAccount = account
+	}
+
+	c := &contract.Contract{
+		ID: ids.UUID(), Party: contract.Party{Kind: contract.PartyCustomer, ID: customer.ID},
+		PaymentAccountID: account.ID, Status: contract.StatusActive,
+	}
+	if in.Contract.Status != nil {
+		c.Status = contract.Status(*in.Contract.Status)
+	}
+	in.Contract.apply(c)
+	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{With: with}); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	return httpapi.JSON(http.StatusCreated, contractResponse{
+		Contract: contractBodyOf(c, plans), Customer: customerBodyOf(customer), PaymentAccount: paymentAccountBodyOf(account),
+	})
+}
+
+// find returns the tenant's Aira contract id: one whose party is a
+// customer. Contracts of the other dialects are not Aira's to show.
+func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contract, error) {
+	id := r.PathParam("id")
+	c, err := h.service.Get(ctx, r.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Party.Kind != contract.PartyCustomer {
+		return nil, contract.NotFound(id)
+	}
+	return c, nil
+}
+
+// respond answers the contract with its customer, payment account and
+// plans, as every contract route of Aira does.
+func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int) (events.APIGatewayV2HTTPResponse, error) {
+	customer, err := h.store.GetCustomer(ctx, tenantID, c.Party.ID)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: customer of contract %s: %w", c.Number, err)
+	}
+	account, err := h.store.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: payment account of contract %s: %w", c.Number, err)
+	}
+	plans, err := h.store.GetPlans(ctx, tenantID, c.PlanIDs)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(status, contractResponse{
+		Contract: contractBodyOf(c, plans), Customer: customerBodyOf(customer), PaymentAccount: paymentAccountBodyOf(account),
+	})
+}
+
+func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	c, err := h.find(ctx, r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+}
+
+// replace replaces the contract's editable fields, by the rules of a
+// create. Its customer stays; its payment account may change to a new one
+// (written in the same transaction) or another of the same customer.
+func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	var in replaceRequest
+	if err := r.DecodeJSON(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if in.PaymentAccount != nil && in.PaymentAccountID != nil {
+		return events.APIGatewayV2HTTPResponse{}, invalid("paymentAccount", "send at most one of paymentAccount and paymentAccountId")
+	}
+	if in.Contract != nil && in.Contract.Status != nil {
+		return events.APIGatewayV2HTTPResponse{}, invalid("contract.status", "is changed with /activate or /cancel, not by a replace")
+	}
+	if err := h.validator.Struct(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := checkContract(in.Contract, "contract."); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	existing, err := h.find(ctx, r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if _, err := h.plansOf(ctx, r.Actor.TenantID, in.Contract.PlanIDs); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var with contract.Companions
+	accountID := existing.PaymentAccountID
+	if in.PaymentAccount != nil || in.PaymentAccountID != nil {
+		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if isNew {
+			with.PaymentAccount = account
+		}
+		accountID = account.ID
+	}
+	c, err := h.service.UpdateWith(ctx, r.Actor, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
+		if c.Status == contract.StatusCanceled {
+			return contract.Companions{}, statusConflict(c.Status, "replaced")
+		}
+		in.Contract.apply(c)
+		c.PaymentAccountID = accountID
+		return with, nil
+	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+	}
+	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+}
+
+func statusConflict(current contract.Status, action string) error {
+	return &contract.Error{Kind: contract.KindConflict, Message: fmt.Sprintf("the contract is %s and cannot be %s", current, action),
+		Fields: []contract.FieldError{{Field: "status", Message: fmt.Sprintf("is %s", current)}}}
+}
+
+// transition returns a handler that moves a contract to status `to` from
+// one of `from`; any other current status is a 409 naming it.
+func (h *Handler) transition(to contract.Status, from ...contract.Status) httpapi.HandlerFunc {
+	action := map[contract.Status]string{contract.StatusCanceled: "canceled", contract.StatusActive: "activated"}[to]
+	return func(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		existing, err := h.find(ctx, r)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		c, err := h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
+			for _, s := range from {
+				if c.Status == s {
+					c.Status = to
+					return nil
+				}
+			}
+			return statusConflict(c.Status, action)
+		})
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+	}
+}
+
+func (h *Handler) createCustomer(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	var in customerRequest
+	if err := r.DecodeJSON(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.validator.Struct(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if !validCustomFields(in.CustomFields) {
+		return events.APIGatewayV2HTTPResponse{}, invalid("customFields", "must be an object whose values are strings or arrays of strings")
+	}
+	cu := &contract.Customer{ID: ids.UUID(), ExternalID: in.ExternalID, Name: in.Name, CustomFields: customFieldsOf(in.CustomFields)}
+	if err := h.service.CreateCustomer(ctx, r.Actor, h.store, cu); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, map[string]string{"externalId": "externalId"})
+	}
+	return httpapi.JSON(http.StatusCreated, customerBodyOf(cu))
+}
+
+func (h *Handler) paymentAccounts(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	customerID, _ := r.Query("customerId")
+	if customerID == "" {
+		return events.APIGatewayV2HTTPResponse{}, invalid("customerId", "is required")
+	}
+	if _, err := h.store.GetCustomer(ctx, r.Actor.TenantID, customerID); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	accounts, err := h.store.ListPaymentAccounts(ctx, r.Actor.TenantID, customerID)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	out := itemsBody{Items: make([]paymentAccountBody, len(accounts))}
+	for i := range accounts {
+		out.Items[i] = paymentAccountBodyOf(&accounts[i])
+	}
+	return httpapi.JSON(http.StatusOK, out)
+}

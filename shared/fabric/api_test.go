@@ -1,0 +1,214 @@
+package fabric_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/fabric"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+)
+
+// api drives the fabric routes through the same router the function uses,
+// over a fresh DynamoDB Local table, and checks every response against
+// infra/openapi.yaml.
+type api struct {
+	rt *httpapi.Router
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	fabric.NewHandler(contract.NewService(ddbtest.NewStore(t))).Register(rt)
+	return &api{rt: rt}
+}
+
+// tenant is who a request acts for, as the authorizer hands it over, and
+// the account its x-site-context names by default.
+type tenant struct{ id, aliases, account string }
+
+var (
+	tenantA = tenant{id: "tenant-a", aliases: "acme-retail,1234567890abcdef12345678", account: "1234567890abcdef12345678"}
+	tenantB = tenant{id: "tenant-b", aliases: "abcdefabcdefabcdefabcdef", account: "abcdefabcdefabcdefabcdef"}
+)
+
+// siteContext is an x-site-context header naming account.
+func siteContext(account string) string {
+	b, err := json.Marshal(map[string]string{"account": account})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func contractsPath(org string) string { return "/v1/organizations/" + org + "/contracts" }
+
+func contractPath(org, id string) string { return contractsPath(org) + "/" + id }
+
+type response struct {
+	status int
+	raw    string
+	body   map[string]any
+}
+
+// serve sends one request and validates the exchange against the document.
+// It never stops the test, so workers may call it concurrently: a document
+// mismatch is reported through t.Errorf and anything else is returned.
+// headers are name/value pairs overriding the defaults; an empty value
+// removes the header.
+func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		return response{}, err
+	}
+	h := map[string]string{"content-type": "application/json", "x-site-context": siteContext(who.account)}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			delete(h, headers[i])
+		} else {
+			h[headers[i]] = headers[i+1]
+		}
+	}
+	query := map[string]string{}
+	for k, v := range u.Query() {
+		query[k] = strings.Join(v, ",")
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
+		Headers: h, QueryStringParameters: query, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req-1",
+			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+				httpapi.ContextTenantID: who.id, httpapi.ContextCredentialID: "cred-" + who.id, httpapi.ContextTenantAliases: who.aliases,
+			}},
+		},
+	}
+	resp, err := a.rt.Serve(context.Background(), ev)
+	if err != nil {
+		return response{}, fmt.Errorf("%s %s: %v", method, target, err)
+	}
+	openapitest.Validate(t, ev, resp)
+	out := response{status: resp.StatusCode, raw: resp.Body}
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
+			return out, fmt.Errorf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)
+		}
+	}
+	return out, nil
+}
+
+func (a *api) do(t testing.TB, who tenant, method, target, body string, headers ...string) response {
+	t.Helper()
+	r, err := a.serve(t, who, method, target, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// create creates a contract in org and returns it, failing unless the
+// answer is 200.
+func (a *api) create(t testing.TB, who tenant, org, body string) map[string]any {
+	t.Helper()
+	r := a.do(t, who, "POST", contractsPath(org), body)
+	if r.status != http.StatusOK {
+		t.Fatalf("create in %s: %d %s", org, r.status, r.raw)
+	}
+	return r.body
+}
+
+// get reads a contract, failing unless the answer is 200.
+func (a *api) get(t testing.TB, who tenant, org, id string) map[string]any {
+	t.Helper()
+	r := a.do(t, who, "GET", contractPath(org, id), "")
+	if r.status != http.StatusOK {
+		t.Fatalf("get %s in %s: %d %s", id, org, r.status, r.raw)
+	}
+	return r.body
+}
+
+func readFile(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// body is a request body built from fields, for cases where writing the
+// JSON out would hide what differs between cases.
+func body(t testing.TB, fields map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var (
+	hexIDPattern     = regexp.MustCompile(`^[0-9a-f]{24}$`)
+	instantPattern   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+	generatedPattern = regexp.MustCompile(`^201\d{12}$`)
+)
+
+// fieldsOf lists, sorted, the fields a problem response names.
+func fieldsOf(body map[string]any) []string {
+	errs := []string{}
+	list, _ := body["errors"].([]any)
+	for _, e := range list {
+		errs = append(errs, e.(map[string]any)["field"].(string))
+	}
+	sort.Strings(errs)
+	return errs
+}
+
+// messageOf is what a problem response says of field.
+func messageOf(body map[string]any, field string) string {
+	list, _ := body["errors"].([]any)
+	for _, e := range list {
+		if m := e.(map[string]any); m["field"] == field {
+			s, _ := m["message"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func keys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// without returns a copy of m without the named keys.
+func without(m map[string]any, names ...string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, n := range names {
+		delete(out, n)
+	}
+	return out
+}

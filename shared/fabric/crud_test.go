@@ -1,0 +1,432 @@
+package fabric_test
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/httpapi"
+)
+
+func TestGet(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	id, ref := c["_id"].(string), c["contractId"].(string)
+	// A contract of another organization whose contractId happens to be
+	// the _id of c: the organization decides which of the two an id names.
+	twin := a.create(t, tenantA, "org-globex", `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+id+`"}`)
+
+	found := []struct {
+		name    string
+		who     tenant
+		org, id string
+		want    map[string]any
+	}{
+		{"by _id", tenantA, orgA, id, c},
+		{"by contractId", tenantA, orgA, ref, c},
+		{"by contractId with includeDeleted", tenantA, orgA, ref + "?includeDeleted=true", c},
+		{"another organization's contractId equal to the _id", tenantA, "org-globex", id, twin},
+	}
+	for _, tt := range found {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := a.get(t, tt.who, tt.org, tt.id); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got\n%v\nwant\n%v", got, tt.want)
+			}
+		})
+	}
+
+	notFound := []struct {
+		name    string
+		who     tenant
+		org, id string
+	}{
+		{"by _id under another organization", tenantA, "org-initech", id},
+		{"by contractId under another organization", tenantA, "org-globex", ref},
+		{"by _id for another tenant", tenantB, orgA, id},
+		{"by contractId for another tenant", tenantB, orgA, ref},
+		{"an unknown contractId", tenantA, orgA, "CNTR-2024-ACME-0002"},
+		{"an unknown _id", tenantA, orgA, "0123456789abcdef01234567"},
+		{"the _id in upper case", tenantA, orgA, strings.ToUpper(id)},
+		{"the price list relation's _id", tenantA, orgA, c["contractPriceList"].(map[string]any)["_id"].(string)},
+		{"an id longer than any contractId", tenantA, orgA, strings.Repeat("x", 256)},
+	}
+	for _, tt := range notFound {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := a.do(t, tt.who, "GET", contractPath(tt.org, tt.id), ""); r.status != http.StatusNotFound {
+				t.Fatalf("status %d, want 404: %s", r.status, r.raw)
+			}
+		})
+	}
+
+	t.Run("includeDeleted not a boolean", func(t *testing.T) {
+		r := a.do(t, tenantA, "GET", contractPath(orgA, id)+"?includeDeleted=maybe", "")
+		if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"includeDeleted"}) {
+			t.Fatalf("got %d %s, want 400 naming includeDeleted", r.status, r.raw)
+		}
+	})
+}
+
+func TestSoftDelete(t *testing.T) {
+	a := newAPI(t)
+	seed := readFile(t, "seed-create.json")
+	c := a.create(t, tenantA, orgA, seed)
+	id, ref := c["_id"].(string), c["contractId"].(string)
+
+	t.Run("refused outside its organization and tenant", func(t *testing.T) {
+		for _, tt := range []struct {
+			who tenant
+			org string
+		}{{tenantA, "org-globex"}, {tenantB, orgA}} {
+			for _, byID := range []string{id, ref} {
+				if r := a.do(t, tt.who, "DELETE", contractPath(tt.org, byID), ""); r.status != http.StatusNotFound {
+					t.Fatalf("%s deletes %s of %s: %d %s", tt.who.id, byID, tt.org, r.status, r.raw)
+				}
+			}
+		}
+		if got := a.get(t, tenantA, orgA, id); !reflect.DeepEqual(got, c) {
+			t.Fatalf("refused deletes changed the contract: %v", got)
+		}
+	})
+
+	r := a.do(t, tenantA, "DELETE", contractPath(orgA, ref), "")
+	if r.status != http.StatusOK {
+		t.Fatalf("delete: %d %s", r.status, r.raw)
+	}
+	deleted := r.body
+	if deleted["isDeleted"] != true {
+		t.Fatalf("delete answered isDeleted %v", deleted["isDeleted"])
+	}
+	if !reflect.DeepEqual(without(deleted, "isDeleted", "updatedAt"), without(c, "isDeleted", "updatedAt")) {
+		t.Fatalf("delete changed more than isDeleted and updatedAt:\n%v\nwas\n%v", deleted, c)
+	}
+	if deleted["updatedAt"].(string) < c["updatedAt"].(string) {
+		t.Fatalf("updatedAt went back from %v to %v", c["updatedAt"], deleted["updatedAt"])
+	}
+
+	for _, byID := range []string{id, ref} {
+		t.Run("GET by "+byID, func(t *testing.T) {
+			for _, q := range []string{"", "?includeDeleted=false"} {
+				if r := a.do(t, tenantA, "GET", contractPath(orgA, byID)+q, ""); r.status != http.StatusNotFound {
+					t.Fatalf("GET%s after delete: %d %s", q, r.status, r.raw)
+				}
+			}
+			r := a.do(t, tenantA, "GET", contractPath(orgA, byID)+"?includeDeleted=true", "")
+			if r.status != http.StatusOK || !reflect.DeepEqual(r.body, deleted) {
+				t.Fatalf("GET with includeDeleted: %d %v, want %v", r.status, r.body, deleted)
+			}
+		})
+	}
+	t.Run("the contractId stays taken", func(t *testing.T) {
+		r := a.do(t, tenantA, "POST", contractsPath(orgA), seed)
+		if r.status != http.StatusConflict || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) {
+			t.Fatalf("create with a deleted contract's contractId: %d %s", r.status, r.raw)
+		}
+	})
+	t.Run("deleted once only", func(t *testing.T) {
+		for _, byID := range []string{id, ref} {
+			if r := a.do(t, tenantA, "DELETE", contractPath(orgA, byID), ""); r.status != http.StatusNotFound {
+				t.Fatalf("delete again by %s: %d %s", byID, r.status, r.raw)
+			}
+		}
+	})
+	t.Run("no update after delete", func(t *testing.T) {
+		for _, byID := range []string{id, ref} {
+			if r := a.do(t, tenantA, "PUT", contractPath(orgA, byID), `{"status":"ACTIVE"}`); r.status != http.StatusNotFound {
+				t.Fatalf("update by %s: %d %s", byID, r.status, r.raw)
+			}
+		}
+		r := a.do(t, tenantA, "GET", contractPath(orgA, id)+"?includeDeleted=true", "")
+		if !reflect.DeepEqual(r.body, deleted) {
+			t.Fatalf("refused requests changed the deleted contract: %v", r.body)
+		}
+	})
+}
+
+func TestUpdateFields(t *testing.T) {
+	a := newAPI(t)
+	// Each case updates its own contract, created from the seed under its
+	// own contractId.
+	tests := []struct {
+		name  string
+		patch string
+		// want holds the fields the update changes; nil means removed.
+		want map[string]any
+	}{
+		{"startDate", `{"startDate":"2024-02-01T00:00:00.000Z"}`, map[string]any{"startDate": "2024-02-01T00:00:00.000Z"}},
+		{"startDate with an offset", `{"startDate":"2024-02-01T01:30:00+01:30"}`, map[string]any{"startDate": "2024-02-01T00:00:00.000Z"}},
+		{"endDate", `{"endDate":"2025-06-30T12:00:00.250Z"}`, map[string]any{"endDate": "2025-06-30T12:00:00.250Z"}},
+		{"both dates past the stored endDate", `{"startDate":"2026-01-01T00:00:00Z","endDate":"2026-12-31T00:00:00Z"}`,
+			map[string]any{"startDate": "2026-01-01T00:00:00.000Z", "endDate": "2026-12-31T00:00:00.000Z"}},
+		{"status", `{"status":"INACTIVE"}`, map[string]any{"status": "INACTIVE"}},
+		{"status to DRAFT", `{"status":"DRAFT"}`, map[string]any{"status": "DRAFT"}},
+		{"contractType", `{"contractType":"RETAIL"}`, map[string]any{"contractType": "RETAIL"}},
+		{"contractType cleared", `{"contractType":null}`, map[string]any{"contractType": nil}},
+		{"additionalAttributes replaced as a whole", `{"additionalAttributes":{"region":"APAC"}}`, map[string]any{"additionalAttributes": map[string]any{"region": "APAC"}}},
+		{"additionalAttributes emptied", `{"additionalAttributes":{}}`, map[string]any{"additionalAttributes": map[string]any{}}},
+		{"additionalAttributes cleared", `{"additionalAttributes":null}`, map[string]any{"additionalAttributes": nil}},
+		{"priceListId cleared", `{"priceListId":null}`, map[string]any{"contractPriceList": nil}},
+		{"every field at once", `{"startDate":"2024-03-01T00:00:00Z","endDate":"2024-09-01T00:00:00Z","status":"DRAFT","contractType":null,"additionalAttributes":{"a":[1,2]}}`,
+			map[string]any{"startDate": "2024-03-01T00:00:00.000Z", "endDate": "2024-09-01T00:00:00.000Z", "status": "DRAFT", "contractType": nil, "additionalAttributes": map[string]any{"a": []any{1.0, 2.0}}}},
+		{"nothing", `{}`, nil},
+	}
+	seed := readFile(t, "seed-create.json")
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := "CNTR-UPDATE-" + string(rune('A'+i))
+			before := a.create(t, tenantA, orgA, strings.Replace(seed, "CNTR-2024-ACME-0001", ref, 1))
+			r := a.do(t, tenantA, "PUT", contractPath(orgA, ref), tt.patch)
+			if r.status != http.StatusOK {
+				t.Fatalf("update: %d %s", r.status, r.raw)
+			}
+			want := without(before, "updatedAt")
+			for k, v := range tt.want {
+				if v == nil {
+					delete(want, k)
+				} else {
+					want[k] = v
+				}
+			}
+			if got := without(r.body, "updatedAt"); !reflect.DeepEqual(got, want) {
+				t.Fatalf("updated\n%v\nwant\n%v", got, want)
+			}
+			if r.body["updatedAt"].(string) < before["updatedAt"].(string) {
+				t.Fatalf("updatedAt went back from %v to %v", before["updatedAt"], r.body["updatedAt"])
+			}
+			if back := a.get(t, tenantA, orgA, ref); !reflect.DeepEqual(back, r.body) {
+				t.Fatalf("read back\n%v\nwant\n%v", back, r.body)
+			}
+		})
+	}
+}
+
+func TestUpdatePriceList(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"CNTR-PL"}`)
+	path := contractPath(orgA, c["_id"].(string))
+	put := func(t *testing.T, patch string) map[string]any {
+		t.Helper()
+		r := a.do(t, tenantA, "PUT", path, patch)
+		if r.status != http.StatusOK {
+			t.Fatalf("update %s: %d %s", patch, r.status, r.raw)
+		}
+		return r.body
+	}
+	linkOf := func(c map[string]any) map[string]any {
+		link, _ := c["contractPriceList"].(map[string]any)
+		return link
+	}
+
+	added := put(t, `{"priceListId":500}`)
+	first := linkOf(added)
+	if first == nil || first["priceListId"] != 500.0 || first["contractId"] != "CNTR-PL" || !hexIDPattern.MatchString(first["_id"].(string)) {
+		t.Fatalf("added relation %v", added["contractPriceList"])
+	}
+	if first["createdAt"] != first["updatedAt"] || first["createdAt"].(string) < c["createdAt"].(string) {
+		t.Fatalf("a relation added by an update is stamped %v/%v, want one instant after the contract's creation", first["createdAt"], first["updatedAt"])
+	}
+
+	changed := linkOf(put(t, `{"priceListId":501}`))
+	if changed["_id"] != first["_id"] || changed["createdAt"] != first["createdAt"] || changed["priceListId"] != 501.0 {
+		t.Fatalf("changing the price list made %v, want %v with priceListId 501", changed, first)
+	}
+	if changed["updatedAt"].(string) < first["updatedAt"].(string) {
+		t.Fatalf("the relation's updatedAt went back: %v then %v", first["updatedAt"], changed["updatedAt"])
+	}
+
+	// Sending the price list it already has is no change to the relation.
+	if same := linkOf(put(t, `{"priceListId":501,"status":"ACTIVE"}`)); !reflect.DeepEqual(same, changed) {
+		t.Fatalf("the same priceListId changed the relation: %v, was %v", same, changed)
+	}
+	// Nor is an update of other fields.
+	if same := linkOf(put(t, `{"contractType":"RETAIL"}`)); !reflect.DeepEqual(same, changed) {
+		t.Fatalf("an update of other fields changed the relation: %v, was %v", same, changed)
+	}
+
+	if removed := put(t, `{"priceListId":null}`); removed["contractPriceList"] != nil {
+		t.Fatalf("removed relation still answered: %v", removed["contractPriceList"])
+	}
+	again := linkOf(put(t, `{"priceListId":501}`))
+	if again == nil || again["_id"] == first["_id"] {
+		t.Fatalf("a relation added after a removal is %v, want a new one (not %v)", again, first["_id"])
+	}
+}
+
+func TestUpdateRefusals(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	path := contractPath(orgA, c["contractId"].(string))
+	tests := []struct {
+		name, patch string
+		status      int
+		fields      []string // nil: a refusal of the body as a whole
+		message     string   // when set, what the first field's refusal says
+	}{
+		{"endDate before the stored startDate", `{"endDate":"2023-12-31T23:59:59.999Z"}`, 400, []string{"endDate"}, ""},
+		{"endDate equal to the stored startDate", `{"endDate":"2024-01-01T00:00:00Z"}`, 400, []string{"endDate"}, ""},
+		{"startDate after the stored endDate", `{"startDate":"2025-01-01T00:00:00Z"}`, 400, []string{"endDate"}, ""},
+		{"startDate equal to the stored endDate", `{"startDate":"2024-12-31T23:59:59.999Z"}`, 400, []string{"endDate"}, ""},
+		{"both dates, in the wrong order", `{"startDate":"2024-06-01T00:00:00Z","endDate":"2024-05-01T00:00:00Z"}`, 400, []string{"endDate"}, ""},
+		{"startDate cleared", `{"startDate":null}`, 400, []string{"startDate"}, ""},
+		{"endDate cleared", `{"endDate":null}`, 400, []string{"endDate"}, ""},
+		{"startDate a date only", `{"startDate":"2024-02-01"}`, 400, []string{"startDate"}, ""},
+		{"contractId", `{"contractId":"CNTR-OTHER"}`, 400, []string{"contractId"}, "cannot be changed"},
+		{"contractId unchanged", `{"contractId":"CNTR-2024-ACME-0001"}`, 400, []string{"contractId"}, "cannot be changed"},
+		{"_id", `{"_id":"0123456789abcdef01234567"}`, 400, []string{"_id"}, ""},
+		{"isDeleted", `{"isDeleted":true}`, 400, []string{"isDeleted"}, ""},
+		{"an unknown field", `{"addressId":"x"}`, 400, []string{"addressId"}, ""},
+		{"status unknown", `{"status":"ARCHIVED"}`, 400, []string{"status"}, ""},
+		{"priceListId a string", `{"priceListId":"500"}`, 400, []string{"priceListId"}, ""},
+		{"priceListId negative", `{"priceListId":-1}`, 400, []string{"priceListId"}, ""},
+		{"additionalAttributes an array", `{"additionalAttributes":["NET30"]}`, 400, []string{"additionalAttributes"}, ""},
+		{"contractType of 256 characters", `{"contractType":"` + strings.Repeat("t", 256) + `"}`, 400, []string{"contractType"}, ""},
+		{"not an object", `[{"status":"ACTIVE"}]`, 400, nil, ""},
+		{"null", `null`, 400, nil, ""},
+		{"malformed", `{"status":`, 400, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.do(t, tenantA, "PUT", path, tt.patch)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.raw)
+			}
+			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.body), tt.fields) {
+				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.body), tt.fields, r.raw)
+			}
+			if tt.message != "" && messageOf(r.body, tt.fields[0]) != tt.message {
+				t.Fatalf("%s: %q, want %q", tt.fields[0], messageOf(r.body, tt.fields[0]), tt.message)
+			}
+		})
+	}
+	t.Run("not sent as JSON", func(t *testing.T) {
+		r := a.do(t, tenantA, "PUT", path, `{"status":"DRAFT"}`, "content-type", "text/plain")
+		if r.status != http.StatusUnsupportedMediaType {
+			t.Fatalf("status %d, want 415: %s", r.status, r.raw)
+		}
+	})
+	t.Run("body over the limit", func(t *testing.T) {
+		r := a.do(t, tenantA, "PUT", path, `{"additionalAttributes":{"notes":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}}`)
+		if r.status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d, want 413", r.status)
+		}
+	})
+	t.Run("outside its organization and tenant", func(t *testing.T) {
+		for _, tt := range []struct {
+			who tenant
+			org string
+		}{{tenantA, "org-globex"}, {tenantB, orgA}} {
+			for _, id := range []string{c["_id"].(string), c["contractId"].(string)} {
+				if r := a.do(t, tt.who, "PUT", contractPath(tt.org, id), `{"status":"INACTIVE"}`); r.status != http.StatusNotFound {
+					t.Fatalf("%s updates %s of %s: %d %s", tt.who.id, id, tt.org, r.status, r.raw)
+				}
+			}
+		}
+		if r := a.do(t, tenantA, "PUT", contractPath(orgA, "CNTR-UNKNOWN"), `{"status":"INACTIVE"}`); r.status != http.StatusNotFound {
+			t.Fatalf("unknown contract: %d %s", r.status, r.raw)
+		}
+	})
+	if got := a.get(t, tenantA, orgA, c["_id"].(string)); !reflect.DeepEqual(got, c) {
+		t.Fatalf("refused updates changed the contract:\n%v\nwas\n%v", got, c)
+	}
+}
+
+// TestConcurrentUpdates sends updates of different fields at once: each
+// is merged onto the contract as stored, so none is lost.
+func TestConcurrentUpdates(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"CNTR-RACE"}`)
+	path := contractPath(orgA, c["_id"].(string))
+	patches := []string{
+		`{"status":"ACTIVE"}`,
+		`{"contractType":"WHOLESALE"}`,
+		`{"priceListId":77}`,
+		`{"additionalAttributes":{"paymentTerms":"NET60"}}`,
+		`{"endDate":"2025-12-31T00:00:00Z"}`,
+		`{"startDate":"2023-06-01T00:00:00Z"}`,
+	}
+	var wg sync.WaitGroup
+	for _, p := range patches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := a.serve(t, tenantA, "PUT", path, p)
+			if err != nil {
+				t.Error(err)
+			} else if r.status != http.StatusOK {
+				t.Errorf("update %s: %d %s", p, r.status, r.raw)
+			}
+		}()
+	}
+	wg.Wait()
+	got := a.get(t, tenantA, orgA, c["_id"].(string))
+	link, _ := got["contractPriceList"].(map[string]any)
+	if got["status"] != "ACTIVE" || got["contractType"] != "WHOLESALE" || link == nil || link["priceListId"] != 77.0 ||
+		!reflect.DeepEqual(got["additionalAttributes"], map[string]any{"paymentTerms": "NET60"}) ||
+		got["endDate"] != "2025-12-31T00:00:00.000Z" || got["startDate"] != "2023-06-01T00:00:00.000Z" {
+		t.Fatalf("an update was lost: %v", got)
+	}
+}
+
+func TestSubMillisecondDates(t *testing.T) {
+	a := newAPI(t)
+	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0009Z"}`)
+	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"endDate"}) {
+		t.Fatalf("dates within one millisecond: %d %s, want 400 naming endDate", r.status, r.raw)
+	}
+	c := a.create(t, tenantA, orgA, `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0019Z","contractId":"CNTR-SUBMS"}`)
+	u := a.do(t, tenantA, "PUT", contractPath(orgA, "CNTR-SUBMS"), `{"status":"ACTIVE"}`)
+	if u.status != http.StatusOK || u.body["startDate"] != c["startDate"] || u.body["endDate"] != c["endDate"] {
+		t.Fatalf("update of the status: %d %s, want the dates of %v", u.status, u.raw, c)
+	}
+}
+
+func TestCommaFractionRefused(t *testing.T) {
+	a := newAPI(t)
+	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00,5Z","endDate":"2024-12-31T00:00:00Z"}`)
+	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"startDate"}) {
+		t.Fatalf("%d %s, want 400 naming startDate", r.status, r.raw)
+	}
+}
+
+func TestUpdateStatusNull(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	r := a.do(t, tenantA, "PUT", contractPath(orgA, c["_id"].(string)), `{"status":null}`)
+	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"status"}) {
+		t.Fatalf("%d %s, want 400 naming status", r.status, r.raw)
+	}
+	if got := a.get(t, tenantA, orgA, c["_id"].(string)); got["status"] != "ACTIVE" {
+		t.Fatalf("status %v, want ACTIVE", got["status"])
+	}
+}
+
+func TestListRefusesEveryParameterAtOnce(t *testing.T) {
+	a := newAPI(t)
+	r := a.do(t, tenantA, "GET", contractsPath(orgA)+"?limit=0&includeDeleted=maybe", "")
+	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"includeDeleted", "limit"}) {
+		t.Fatalf("%d %s, want 400 naming includeDeleted and limit", r.status, r.raw)
+	}
+}
+
+// Keys escape and may grow past DynamoDB's key size limits; such keys are
+// digested, never refused with a 500.
+func TestLongKeys(t *testing.T) {
+	a := newAPI(t)
+	long := strings.Repeat("x", 1100)
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		if r := a.do(t, tenantA, method, contractPath(orgA, long), `{}`); r.status != http.StatusNotFound {
+			t.Errorf("%s an id of 1100 characters: %d %s, want 404", method, r.status, r.raw)
+		}
+	}
+	org := strings.Repeat("o", 255)
+	for _, ref := range []string{strings.Repeat("#", 255), strings.Repeat("%", 255)} {
+		c := a.create(t, tenantA, org, `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`)
+		if got := a.get(t, tenantA, org, c["_id"].(string)); got["contractId"] != ref {
+			t.Fatalf("read back %v", got)
+		}
+		if r := a.do(t, tenantA, "POST", contractsPath(org), `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`); r.status != http.StatusConflict {
+			t.Fatalf("the same contractId again: %d %s, want 409", r.status, r.raw)
+		}
+	}
+}
