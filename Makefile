@@ -15,7 +15,7 @@ DIR_AuthorizerFunction := authorizer
 DIR_ContractActionsFunction := contract-actions
 DIR_OrganizationContractsFunction := organization-contracts
 
-.PHONY: build run test lint fmt fuzz clean dynamodb-local $(addprefix build-,$(FUNCTIONS))
+.PHONY: build run test bench lint fmt fuzz clean dynamodb-local $(addprefix build-,$(FUNCTIONS))
 
 # build-<LogicalId> writes $(ARTIFACTS_DIR)/bootstrap, exactly what
 # sam build expects of a provided.al2023 function.
@@ -46,6 +46,13 @@ run:
 # end-to-end tests, with the race detector.
 test:
 	infra/dynamodb-local.sh run -- $(GO) test -race -count=1 ./...
+
+# bench measures cold starts, artifact sizes, warm latency against the
+# bare DynamoDB calls, round trips and consumed capacity, handler CPU and
+# allocations, and create throughput, against DynamoDB Local, and writes
+# BENCHMARKS.md. It only reports: no number fails it.
+bench:
+	infra/dynamodb-local.sh run -- $(GO) run ./bench -go "$(GO)" -out BENCHMARKS.md
 
 # fuzz runs every fuzz test of the module for FUZZTIME each, one after
 # the other: go test -fuzz takes a single target of a single package.

@@ -5,6 +5,7 @@
 package infra_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -61,7 +62,7 @@ var discard = slog.New(slog.DiscardHandler)
 var dynamoDBActions = map[string][]string{
 	"AuthorizerFunction":            {"dynamodb:GetItem"},
 	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-	"ContractActionsFunction":       nil,
+	"ContractActionsFunction":       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 }
 
@@ -275,6 +276,55 @@ func functions(t *testing.T) map[string]*serverless.Function {
 	return fns
 }
 
+// asyncTriggers are the event sources besides the HTTP API that may
+// invoke a function: EasyBilling's contract actions also arrive by queue
+// and by EventBridge.
+var asyncTriggers = map[string]map[string]bool{
+	"ContractActionsFunction": {"SQS": true, "EventBridgeRule": true},
+}
+
+// TestAsyncTriggers checks the queue and the rule that feed
+// ContractActionsFunction: partial batch responses, so one bad message
+// fails alone; a dead-letter queue behind the queue and the rule; the
+// rule's pattern on the documented detail-type.
+func TestAsyncTriggers(t *testing.T) {
+	// goformation does not model every property of these events
+	// (FunctionResponseTypes, for one), so they are read from the YAML.
+	_, raw := load(t)
+	events, _ := lookup(raw, "Resources", "ContractActionsFunction", "Properties", "Events").(map[string]any)
+	var sqs, rule bool
+	for name, ev := range events {
+		props := lookup(ev, "Properties")
+		switch lookup(ev, "Type") {
+		case "SQS":
+			sqs = true
+			if b, _ := json.Marshal(lookup(props, "FunctionResponseTypes")); string(b) != `["ReportBatchItemFailures"]` {
+				t.Errorf("%s: the SQS event must report batch item failures, has %s", name, b)
+			}
+			if q := lookup(props, "Queue"); q != "!GetAtt ContractActionsQueue.Arn" {
+				t.Errorf("%s: queue %v, want ContractActionsQueue", name, q)
+			}
+		case "EventBridgeRule":
+			rule = true
+			if lookup(props, "DeadLetterConfig") == nil || lookup(props, "RetryPolicy") == nil {
+				t.Errorf("%s: the rule needs a retry policy and a dead-letter queue", name)
+			}
+			if b, _ := json.Marshal(lookup(props, "Pattern", "detail-type")); string(b) != `["ContractActionRequested"]` {
+				t.Errorf("%s: pattern detail-type %s, want [ContractActionRequested]", name, b)
+			}
+		}
+	}
+	if !sqs || !rule {
+		t.Fatalf("ContractActionsFunction lacks its SQS (%v) or EventBridge (%v) trigger", sqs, rule)
+	}
+	if n := lookup(raw, "Resources", "ContractActionsQueue", "Properties", "RedrivePolicy", "maxReceiveCount"); n == nil {
+		t.Error("ContractActionsQueue has no redrive to a dead-letter queue")
+	}
+	if lookup(raw, "Resources", "ContractActionsDeadLetterQueue") == nil {
+		t.Error("no ContractActionsDeadLetterQueue")
+	}
+}
+
 // route is one HttpApi event of a function.
 type route struct {
 	event string
@@ -292,7 +342,9 @@ func routesOf(t *testing.T, id string, fn *serverless.Function) []route {
 	for _, name := range sortedKeys(fn.Events) {
 		ev := fn.Events[name]
 		if ev.Type != "HttpApi" {
-			t.Errorf("%s event %s is of type %q; this service's functions are invoked by the HTTP API only", id, name, ev.Type)
+			if !asyncTriggers[id][ev.Type] {
+				t.Errorf("%s event %s is of type %q; only the HTTP API invokes this function", id, name, ev.Type)
+			}
 			continue
 		}
 		if ev.Properties == nil || ev.Properties.HttpApiEvent == nil {

@@ -21,5 +21,5 @@ func main() {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(endpoints.ContractActions(store, log).Serve)
+	lambda.Start(endpoints.ContractActionsHandler(store, log))
 }

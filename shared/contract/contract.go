@@ -89,6 +89,9 @@ type Contract struct {
 	PlanIDs []string
 	// Billing holds the billing terms, when the dialect sets any.
 	Billing *BillingTerms
+	// Segments is the chain of the contract's terms, oldest first
+	// (EasyBilling's contract segments); empty for dialects without them.
+	Segments []Segment
 	// ValidFrom and ValidTo bound the contract in time; both are inclusive
 	// instants. Nil means unbounded on that side.
 	ValidFrom *time.Time

@@ -43,19 +43,20 @@ type contractItem struct {
 	AccountID    string         `dynamodbav:"accountId,omitempty"`
 	// Attributes is kept as the JSON text the client sent: a DynamoDB map
 	// would turn numbers into decimals and lose key order.
-	Attributes       string       `dynamodbav:"attributes,omitempty"`
-	PaymentAccountID string       `dynamodbav:"paymentAccountId,omitempty"`
-	PlanIDs          []string     `dynamodbav:"planIds,omitempty"`
-	Billing          *billingItem `dynamodbav:"billing,omitempty"`
-	ValidFrom        string       `dynamodbav:"validFrom,omitempty"`
-	ValidTo          string       `dynamodbav:"validTo,omitempty"`
-	Status           string       `dynamodbav:"status"`
-	Version          int64        `dynamodbav:"version"`
-	CreatedAt        string       `dynamodbav:"createdAt"`
-	UpdatedAt        string       `dynamodbav:"updatedAt"`
-	CreatedBy        string       `dynamodbav:"createdBy"`
-	UpdatedBy        string       `dynamodbav:"updatedBy"`
-	DeletedAt        *string      `dynamodbav:"deletedAt,omitempty"`
+	Attributes       string        `dynamodbav:"attributes,omitempty"`
+	PaymentAccountID string        `dynamodbav:"paymentAccountId,omitempty"`
+	PlanIDs          []string      `dynamodbav:"planIds,omitempty"`
+	Billing          *billingItem  `dynamodbav:"billing,omitempty"`
+	Segments         []segmentItem `dynamodbav:"segments,omitempty"`
+	ValidFrom        string        `dynamodbav:"validFrom,omitempty"`
+	ValidTo          string        `dynamodbav:"validTo,omitempty"`
+	Status           string        `dynamodbav:"status"`
+	Version          int64         `dynamodbav:"version"`
+	CreatedAt        string        `dynamodbav:"createdAt"`
+	UpdatedAt        string        `dynamodbav:"updatedAt"`
+	CreatedBy        string        `dynamodbav:"createdBy"`
+	UpdatedBy        string        `dynamodbav:"updatedBy"`
+	DeletedAt        *string       `dynamodbav:"deletedAt,omitempty"`
 }
 
 // billingItem is a contract's billing terms, stored inside it.
@@ -118,6 +119,7 @@ func toContractItem(c *contract.Contract) contractItem {
 		Name: c.Name, Description: c.Description, ContractType: c.Type,
 		Order: c.Order, AccountID: c.AccountID, Attributes: string(c.Attributes),
 		PaymentAccountID: c.PaymentAccountID, PlanIDs: c.PlanIDs,
+		Segments:  toSegmentItems(c.Segments),
 		ValidFrom: formatTimePtr(c.ValidFrom), ValidTo: formatTimePtr(c.ValidTo),
 		Status: string(c.Status), Version: c.Version,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
@@ -170,6 +172,8 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 	if it.Attributes != "" {
 		c.Attributes = json.RawMessage(it.Attributes)
 	}
+	c.Segments, err = toSegments(it.Segments)
+	times = append(times, err)
 	if b := it.Billing; b != nil {
 		c.Billing = &contract.BillingTerms{EndDay: b.EndDay, ScheduledPaymentDay: b.ScheduledPaymentDay, DueOffsetDays: b.DueOffsetDays, CycleMinimumAmount: b.CycleMinimumAmount}
 	}

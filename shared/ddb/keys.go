@@ -23,6 +23,8 @@ import (
 //	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
 //	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
+//	action       TENANT#<tenant>          ACTION#<number>        -                               -
+//	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
 //
 // Access patterns, each with the key or index that serves it:
@@ -45,6 +47,11 @@ import (
 //	  (or inside a contract's create transaction, with its payment account)
 //	customer, payment account   GetItem
 //	a customer's pay accounts   Query GSI2 on the customer's payment-account partition
+//	next action number          UpdateItem ADD on the tenant's action counter
+//	apply contract actions      TransactWriteItems: the action record, new contracts with their
+//	                            id items, changed contracts with version = :read
+//	action by number            GetItem action
+//	apply a delivery once       the same transaction, plus its delivery item (attribute_not_exists)
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot
@@ -87,12 +94,17 @@ const (
 	typeCustomer   = "customer"
 	typeExternalID = "customer-external-id"
 	typePayAccount = "payment-account"
+	typeAction     = "contract-action"
+	typeDelivery   = "delivery"
 	typePlan       = "plan"
 )
 
 // sequenceContract is the counter behind contract numbers, shared by every
 // dialect so a contract has one number whoever created it.
 const sequenceContract = "contract"
+
+// sequenceAction numbers contract-actions requests (CA-...).
+const sequenceAction = "action"
 
 func tenantPK(tenantID string) string         { return "TENANT#" + tenantID }
 func tenantSK() string                        { return "TENANT" }
@@ -101,7 +113,9 @@ func credentialSK() string                    { return "CREDENTIAL" }
 func counterSK(sequence string) string        { return "COUNTER#" + sequence }
 func contractSK(number string) string         { return contractSKPrefix + number }
 func contractIDSK(id string) string           { return boundedSK("ID#", keyPart(id)) }
-func planSK(planID string) string             { return "PLAN#" + planID }
+func planSK(planID string) string             { return boundedSK("PLAN#", keyPart(planID)) }
+func actionSK(number string) string           { return boundedSK("ACTION#", keyPart(number)) }
+func dedupeSK(key string) string              { return boundedSK("DEDUPE#", keyPart(key)) }
 
 // contractSKPrefix starts every contract's sort key and nothing else's.
 const contractSKPrefix = "CONTRACT#"

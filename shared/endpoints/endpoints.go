@@ -5,13 +5,20 @@
 package endpoints
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/kukkingu"
+	"github.com/contracts-service/contracts/shared/trigger"
 )
 
 // Store is everything the functions need from storage; the DynamoDB
@@ -19,6 +26,8 @@ import (
 type Store interface {
 	contract.Store
 	aira.Store
+	easybilling.Store
+	easybilling.TenantChecker
 }
 
 // CreateContract is CreateContractFunction's router: the Kukkingu and Aira
@@ -32,16 +41,57 @@ func CreateContract(store Store, log *slog.Logger) *httpapi.Router {
 }
 
 // ContractActions is ContractActionsFunction's router: EasyBilling's
-// contract actions. Not built yet: its routes answer 501.
-func ContractActions(store contract.Store, log *slog.Logger) *httpapi.Router {
-	rt := httpapi.NewRouter(log)
-	for _, key := range []string{
-		"POST /api/contract-actions",
-		"POST /payment-hub/api/contract-actions",
-	} {
-		rt.Handle(key, httpapi.NotImplemented)
-	}
+// contract actions and the routes that read their results back.
+func ContractActions(store Store, log *slog.Logger) *httpapi.Router {
+	rt, _ := contractActions(store, log)
 	return rt
+}
+
+func contractActions(store Store, log *slog.Logger) (*httpapi.Router, *easybilling.Handler) {
+	rt := httpapi.NewRouter(log)
+	h := easybilling.NewHandler(contract.NewService(store), store)
+	h.Register(rt)
+	return rt, h
+}
+
+// ContractActionsHandler is ContractActionsFunction's Lambda handler: the
+// function is triggered by API Gateway, by SQS, by EventBridge and by
+// direct invocation, and answers each in its own protocol.
+func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+	rt, h := contractActions(store, log)
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		kind, err := trigger.Recognise(raw)
+		if err != nil {
+			log.Warn("unrecognised event", "error", err.Error())
+			return nil, err
+		}
+		switch kind {
+		case trigger.HTTP:
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("decode http api event: %w", err)
+			}
+			return rt.Serve(ctx, ev)
+		case trigger.SQS:
+			var ev events.SQSEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("decode sqs event: %w", err)
+			}
+			return h.HandleSQS(ctx, store, log, ev), nil
+		case trigger.EventBridge:
+			var ev events.EventBridgeEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("decode eventbridge event: %w", err)
+			}
+			return nil, h.HandleEventBridge(ctx, store, log, ev)
+		default:
+			var inv easybilling.Invocation
+			if err := json.Unmarshal(raw, &inv); err != nil {
+				return nil, fmt.Errorf("decode direct invocation: %w", err)
+			}
+			return h.HandleDirect(ctx, store, log, inv)
+		}
+	}
 }
 
 // OrganizationContracts is OrganizationContractsFunction's router:

@@ -71,9 +71,13 @@ func ProblemResponse(status int, detail string, fields ...contract.FieldError) e
 	}
 }
 
-// errorResponse turns a handler's error into the client's response. A
-// domain *Error shows its message; anything else is a 500 whose body says
-// nothing of the cause (the caller logs it).
+// ErrorResponse turns a handler's error into the client's response, as
+// the router does for errors handlers return: a domain *Error shows its
+// message; anything else is a 500 whose body says nothing of the cause
+// (the caller logs it). Handlers that decorate every response (a header
+// on errors too) use it.
+func ErrorResponse(err error) events.APIGatewayV2HTTPResponse { return errorResponse(err) }
+
 func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	var se *statusError
 	if errors.As(err, &se) {

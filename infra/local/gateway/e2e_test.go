@@ -162,6 +162,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	// The plan the Aira samples bill on, as make run's demo catalog has it.
 	if err := store.PutPlans(context.Background(), a.id, []contract.Plan{
 		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
+		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD", "CNY"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +227,10 @@ const (
 	sampleAiraID       = "0f8fad5b-d9cb-469f-a165-70867728950e"
 	sampleAiraDraftID  = "9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f"
 	sampleAiraCustomer = "7b1e0c52-8d7f-4b8e-9a51-2f1d6c0e4a10"
+	// The EasyBilling read samples name the first numbers a tenant gets;
+	// the test tenant's first EasyBilling contract has another.
+	sampleContractNumber = "CT-0000000001"
+	sampleActionNumber   = "CA-0000000001"
 )
 
 func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
@@ -296,8 +301,31 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 				t.Errorf("%d payment accounts, want the 2 the creates made", n)
 			}
 		}},
-		{"contract-actions.json", 501, nil},
-		{"payment-hub-contract-actions.json", 501, nil},
+		{"contract-actions.json", 200, func(t *testing.T, b map[string]any) {
+			capture(sampleContractNumber, b, "contractInfo", "contractNumber")
+			capture(sampleActionNumber, b, "contractActionNumber")
+			if b["contractInfo"].(map[string]any)["createdOn"] == nil {
+				t.Errorf("the production route names its timestamps createdOn: %v", b)
+			}
+		}},
+		{"payment-hub-contract-actions.json", 200, func(t *testing.T, b map[string]any) {
+			if b["contractInfo"].(map[string]any)["createdAt"] == nil {
+				t.Errorf("the sandbox route names its timestamps createdAt: %v", b)
+			}
+		}},
+		{"easybilling-get-contract.json", 200, nil},
+		{"payment-hub-get-contract.json", 200, nil},
+		{"easybilling-list-contracts.json", 200, func(t *testing.T, b map[string]any) {
+			if n := len(b["items"].([]any)); n != 2 {
+				t.Errorf("%d contracts of the account, want the 2 the samples created", n)
+			}
+		}},
+		{"payment-hub-list-contracts.json", 200, nil},
+		{"easybilling-get-action.json", 200, nil},
+		{"payment-hub-get-action.json", 200, nil},
+		{"sqs-contract-actions.json", 0, nil},
+		{"eventbridge-contract-action.json", 0, nil},
+		{"direct-contract-actions.json", 0, nil},
 		{"fabric-create.json", 200, nil},
 		{"fabric-list.json", 200, nil},
 		{"fabric-get.json", 200, nil},
@@ -322,6 +350,10 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			ev := withIDs(loadEvent(t, tt.file, a), ids)
+			if tt.wantStatus == 0 {
+				testTriggerEvent(t, stack, a, tt.file, ev)
+				return
+			}
 			resp := invokeEvent(t, stack, ev)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, resp.Body)
@@ -342,6 +374,63 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 			t.Errorf("status %d after delete, want 404", resp.StatusCode)
 		}
 	})
+}
+
+// testTriggerEvent invokes ContractActionsFunction with a sample that
+// comes from SQS, EventBridge or a direct invocation, as tenant a, and
+// checks the answer each source expects: twice, since a redelivery must
+// apply nothing again.
+func testTriggerEvent(t *testing.T, stack *gateway.Stack, a tenant, file string, ev map[string]any) {
+	t.Helper()
+	switch {
+	case ev["Records"] != nil:
+		for _, r := range ev["Records"].([]any) {
+			r.(map[string]any)["messageAttributes"].(map[string]any)["tenantId"].(map[string]any)["stringValue"] = a.id
+		}
+	case ev["detail"] != nil:
+		ev["detail"].(map[string]any)["tenantId"] = a.id
+	default:
+		ev["tenantId"] = a.id
+	}
+	payload, _ := json.Marshal(ev)
+	for delivery := 1; delivery <= 2; delivery++ {
+		out, fnErr, err := stack.Functions["ContractActionsFunction"].Invoke(context.Background(), payload)
+		if err != nil || fnErr != nil {
+			t.Fatalf("delivery %d: fnErr=%v err=%v", delivery, fnErr, err)
+		}
+		switch file {
+		case "sqs-contract-actions.json":
+			// The second message is poisoned: it alone is reported.
+			if want := `{"batchItemFailures":[{"itemIdentifier":"0d2e4f6a-8b0c-4d1e-9f2a-3b4c5d6e7f80"}]}`; string(out) != want {
+				t.Errorf("delivery %d answered %s, want %s", delivery, out, want)
+			}
+		case "eventbridge-contract-action.json":
+			if string(out) != "null" {
+				t.Errorf("delivery %d answered %s", delivery, out)
+			}
+		case "direct-contract-actions.json":
+			var body map[string]any
+			if json.Unmarshal(out, &body) != nil || body["contractActionNumber"] == nil {
+				t.Errorf("delivery %d answered %s, want the action", delivery, out)
+			}
+		}
+	}
+	// Each account got exactly one contract, however often its event came.
+	account := map[string]string{
+		"sqs-contract-actions.json": "ACC-0000000002", "eventbridge-contract-action.json": "ACC-0000000003",
+	}[file]
+	if account == "" {
+		return
+	}
+	list := loadEvent(t, "easybilling-list-contracts.json", a)
+	list["rawQueryString"] = "accountNumber=" + account
+	list["queryStringParameters"] = map[string]any{"accountNumber": account}
+	resp := invokeEvent(t, stack, list)
+	var page map[string]any
+	json.Unmarshal([]byte(resp.Body), &page)
+	if items, _ := page["items"].([]any); len(items) != 1 {
+		t.Errorf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
+	}
 }
 
 // withIDs replaces the placeholder ids of a sample event wherever a
@@ -641,7 +730,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		{"malformed token", "GET", path, kukkingu("nope", seedAlias), "", 401, `{"message":"Unauthorized"}`},
 		{"unknown route", "GET", "/api/v2/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
 		{"method without a route", "PUT", "/api/v1/contracts", kukkingu(a.token, seedAlias), "", 404, `{"message":"Not Found"}`},
-		{"EasyBilling is not built yet", "POST", "/api/contract-actions", map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}, `{}`, 501, ""},
+		{"EasyBilling refuses an empty request", "POST", "/api/contract-actions", map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}, `{}`, 400, ""},
 		{"fabric lists an organization", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 200, ""},
 		{"fabric refuses another tenant's account", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + b.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 403, ""},
 	}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/bench/internal/memstore"
+	"github.com/contracts-service/contracts/shared/httpapi"
+)
+
+// allocSite is one function that allocates, in a handler's memory
+// profile.
+type allocSite struct {
+	Function string
+	// PerRequest is the objects it allocated per request.
+	PerRequest float64
+	// Share is its part of every object the requests allocated.
+	Share float64
+}
+
+// allocProfile is where one handler operation's allocations come from.
+type allocProfile struct {
+	Name  string
+	Sites []allocSite
+}
+
+// allocProfileRuns is how many requests a profile records: enough that
+// anything else the process allocates meanwhile is a rounding error.
+const allocProfileRuns = 2000
+
+// profileAllocs serves each dialect's operations over the in-memory
+// store, as the handler benchmarks do, with every allocation recorded
+// (runtime.MemProfileRate 1), and names the functions that allocate the
+// most objects per request: the report can then say which code
+// allocates, not only how much.
+func profileAllocs(ctx context.Context) ([]allocProfile, error) {
+	var out []allocProfile
+	for di := range dialects {
+		d := &dialects[di]
+		rt, reqs, err := inMemory(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		for _, op := range warmOps {
+			ev := reqs[op]
+			sites, err := profileRequests(func() error {
+				_, err := serve(ctx, rt, ev)
+				return err
+			}, allocProfileRuns)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, allocProfile{Name: strings.ToLower(d.Name) + "/" + op, Sites: sites})
+		}
+	}
+	return out, nil
+}
+
+// profileRequests runs do n times with every allocation profiled and
+// returns the ten functions that allocated most objects in that time.
+func profileRequests(do func() error, n int) ([]allocSite, error) {
+	rate := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	defer func() { runtime.MemProfileRate = rate }()
+	before := allocsByStack()
+	for i := 0; i < n; i++ {
+		if err := do(); err != nil {
+			return nil, err
+		}
+	}
+	after := allocsByStack()
+
+	byFunc := map[string]int64{}
+	var total int64
+	for stack, objects := range after {
+		objects -= before[stack]
+		if objects <= 0 {
+			continue
+		}
+		total += objects
+		byFunc[allocatingFunction(stack)] += objects
+	}
+	sites := make([]allocSite, 0, len(byFunc))
+	for fn, objects := range byFunc {
+		sites = append(sites, allocSite{Function: fn, PerRequest: float64(objects) / float64(n), Share: float64(objects) / float64(total)})
+	}
+	sort.Slice(sites, func(i, j int) bool {
+		if sites[i].PerRequest != sites[j].PerRequest {
+			return sites[i].PerRequest > sites[j].PerRequest
+		}
+		return sites[i].Function < sites[j].Function
+	})
+	if len(sites) > 10 {
+		sites = sites[:10]
+	}
+	return sites, nil
+}
+
+// benchTenant is the actor of the in-memory runs. Its token is never
+// checked: the router trusts the authorizer's context, as in Lambda.
+var benchTenant = Tenant{
+	ID:           "bench",
+	Alias:        "tnt_pfh0haxfpzowht3oi213cqos",
+	CredentialID: "9f86d081884c7d659a2feaa0c55ad015",
+	Token:        "ctk_9f86d081884c7d659a2feaa0c55ad015_Qm9vdHN0cmFwLWxvY2FsLWRlbW8tdG9rZW4tZXhhbXB",
+}
+
+// inMemory builds d's router over a fresh in-memory store holding
+// seedContracts contracts of benchTenant, as a warm tenant's table does,
+// and returns it with one request of each operation (the get reads the
+// first contract).
+func inMemory(ctx context.Context, d *Dialect) (*httpapi.Router, map[string]events.APIGatewayV2HTTPRequest, error) {
+	rt := d.Router(memstore.New(), discardLogger(d.Function))
+	var existing string
+	for i := 0; i < seedContracts; i++ {
+		resp, err := serve(ctx, rt, d.Create(benchTenant))
+		if err != nil {
+			return nil, nil, err
+		}
+		if existing == "" {
+			if existing, err = d.CreatedID(resp); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return rt, map[string]events.APIGatewayV2HTTPRequest{
+		"create": d.Create(benchTenant),
+		"get":    d.Get(benchTenant, existing),
+		"list":   d.List(benchTenant),
+	}, nil
+}
+
+// allocsByStack returns the objects allocated so far per allocation
+// stack. The profile is as of the last completed garbage collection, and
+// an allocation reaches it one cycle after it happened: hence two.
+func allocsByStack() map[[32]uintptr]int64 {
+	runtime.GC()
+	runtime.GC()
+	var records []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		records = make([]runtime.MemProfileRecord, n+50)
+		var ok bool
+		if n, ok = runtime.MemProfile(records, true); ok {
+			records = records[:n]
+			break
+		}
+	}
+	out := make(map[[32]uintptr]int64, len(records))
+	for _, r := range records {
+		out[r.Stack0] += r.AllocObjects
+	}
+	return out
+}
+
+// allocatingFunction names the function at the top of an allocation's
+// stack, past the runtime's own frames (maps, slices growing): the code
+// that asked for the memory.
+func allocatingFunction(stack [32]uintptr) string {
+	var pcs []uintptr
+	for _, pc := range stack {
+		if pc == 0 {
+			break
+		}
+		pcs = append(pcs, pc)
+	}
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && !strings.HasPrefix(f.Function, "runtime.") && !strings.HasPrefix(f.Function, "internal/runtime/") {
+			return f.Function
+		}
+		if !more {
+			break
+		}
+	}
+	return fmt.Sprintf("unknown (%d frames)", len(pcs))
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contracts-service/contracts/infra/local/gateway"
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
+)
+
+// coldTarget is one bootstrap to start, with the first request it gets.
+type coldTarget struct {
+	ID   string
+	Path string
+	// First says what the first request is, for the table.
+	First string
+	// Function is the template's function (timeout, memory, environment);
+	// the hello world borrows the first function's.
+	Function gateway.Function
+	Payload  []byte
+	// check reads the answer; it returns what the table shows of it
+	// ("200", "authorized") or an error if the answer is not the expected
+	// kind of success.
+	check func(resp []byte) (string, error)
+}
+
+// coldResult is every start of one target.
+type coldResult struct {
+	ID    string
+	First string
+	// Init is, per start, the time from the process's start to its first
+	// request for work; Answer the time to its first answered request.
+	Init, Answer []time.Duration
+	// InitCalls and RequestCalls are, per start, the DynamoDB requests
+	// made during init and during the first request.
+	InitCalls, RequestCalls []int
+	Answered                string
+	Trace                   initTrace
+}
+
+// apiAnswer checks a function's HTTP API response. want2xx is for
+// functions that serve a registered dialect: their read must succeed.
+// Any other function gets a request built only from its route, so it may
+// answer 501 (declared, not built) or a 4xx (a dialect no registration
+// describes refusing a bare request), but never a 500 or a function error.
+func apiAnswer(want2xx bool) func([]byte) (string, error) {
+	return func(resp []byte) (string, error) {
+		var r struct {
+			StatusCode int    `json:"statusCode"`
+			Body       string `json:"body"`
+		}
+		if err := json.Unmarshal(resp, &r); err != nil || r.StatusCode == 0 {
+			return "", fmt.Errorf("not an HTTP API response: %.200s", resp)
+		}
+		ok := r.StatusCode/100 == 2 || (!want2xx && (r.StatusCode == 501 || r.StatusCode/100 == 4))
+		if !ok {
+			return "", fmt.Errorf("answered %d: %.200s", r.StatusCode, r.Body)
+		}
+		return strconv.Itoa(r.StatusCode), nil
+	}
+}
+
+// authorizerAnswer checks that the authorizer let the request through.
+func authorizerAnswer(resp []byte) (string, error) {
+	var r struct {
+		IsAuthorized bool `json:"isAuthorized"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil || !r.IsAuthorized {
+		return "", fmt.Errorf("the authorizer refused a valid token: %.200s", resp)
+	}
+	return "authorized", nil
+}
+
+// anyAnswer accepts whatever the function returned.
+func anyAnswer([]byte) (string, error) { return "answered", nil }
+
+// measureColdStarts starts every target starts times, round-robin in a
+// fresh random order each round so that drift of the machine (other load,
+// CPU frequency) hits every target alike, after one unrecorded start each
+// to load the executables into the page cache. traceStarts more starts per
+// target run with GODEBUG=inittrace=1 to say where package initialization
+// goes; tracing slows a start, so they are kept out of the figures.
+func measureColdStarts(ctx context.Context, targets []coldTarget, env map[string]string, proxy *countingProxy, starts int, progress func(string)) ([]*coldResult, error) {
+	results := make([]*coldResult, len(targets))
+	for i, t := range targets {
+		results[i] = &coldResult{ID: t.ID, First: t.First}
+		if _, err := startOnce(ctx, t, env, proxy, nil); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.ID, err)
+		}
+		trace, err := traceInit(ctx, t, env, proxy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.ID, err)
+		}
+		results[i].Trace = trace
+	}
+	order := make([]int, len(targets))
+	for i := range order {
+		order[i] = i
+	}
+	for round := 0; round < starts; round++ {
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			s, err := startOnce(ctx, targets[i], env, proxy, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", targets[i].ID, err)
+			}
+			r := results[i]
+			r.Init = append(r.Init, s.init)
+			r.Answer = append(r.Answer, s.answer)
+			r.InitCalls = append(r.InitCalls, s.initCalls)
+			r.RequestCalls = append(r.RequestCalls, s.requestCalls)
+			r.Answered = s.answered
+		}
+		if (round+1)%10 == 0 {
+			progress(fmt.Sprintf("cold starts: %d of %d rounds", round+1, starts))
+		}
+	}
+	return results, nil
+}
+
+// start is what one cold start measured.
+type start struct {
+	init, answer            time.Duration
+	initCalls, requestCalls int
+	answered                string
+}
+
+// startOnce starts a fresh process of t (a new execution environment, as
+// Lambda makes for a cold start), hands it its first request, and ends it.
+func startOnce(ctx context.Context, t coldTarget, env map[string]string, proxy *countingProxy, output *lockedBuffer) (start, error) {
+	all := map[string]string{}
+	for k, v := range t.Function.Environment {
+		all[k] = v
+	}
+	for k, v := range env {
+		all[k] = v
+	}
+	cfg := runtimeapi.Config{
+		Name:           strings.ReplaceAll(t.ID, " ", "-"),
+		Path:           t.Path,
+		Env:            all,
+		Timeout:        t.Function.Timeout,
+		MemorySize:     t.Function.MemorySize,
+		MaxConcurrency: 1,
+	}
+	if output != nil {
+		// Only when set: a nil *lockedBuffer would be a non-nil Writer.
+		cfg.Output = output
+	}
+	f, err := runtimeapi.NewFunction(cfg)
+	if err != nil {
+		return start{}, err
+	}
+	defer f.Close()
+	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, fnErr, err := f.Invoke(ictx, t.Payload)
+	answeredAt := time.Now()
+	if err != nil {
+		return start{}, err
+	}
+	if fnErr != nil {
+		return start{}, fnErr
+	}
+	answered, err := t.check(resp)
+	if err != nil {
+		return start{}, err
+	}
+	insts := f.Instances()
+	if len(insts) != 1 || insts[0].InitDuration == 0 {
+		return start{}, fmt.Errorf("the process did not stay up after its first request")
+	}
+	began, initDone := insts[0].StartedAt, insts[0].StartedAt.Add(insts[0].InitDuration)
+	return start{
+		init:         insts[0].InitDuration,
+		answer:       answeredAt.Sub(began),
+		initCalls:    proxy.between(began, initDone),
+		requestCalls: proxy.between(initDone, answeredAt),
+		answered:     answered,
+	}, nil
+}
+
+// lockedBuffer collects a process's output lines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// initTrace is what the Go runtime's inittrace says of a bootstrap's
+// package initializers, the code that runs before main: per package, the
+// median over a few traced starts, so one start that the machine
+// interrupted does not make a package look slow.
+type initTrace struct {
+	Packages int
+	// Clock is the time all package initializers took together.
+	Clock  time.Duration
+	Allocs int64
+	Bytes  int64
+	// All is every package, slowest first.
+	All []packageInit
+}
+
+type packageInit struct {
+	Package string
+	Clock   time.Duration
+	Allocs  int64
+	Bytes   int64
+}
+
+// traceStarts is how many traced starts the medians come from.
+const traceStarts = 5
+
+// inittraceLine is one line of GODEBUG=inittrace=1.
+var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, (\d+) bytes, (\d+) allocs`)
+
+// traceInit starts t traceStarts times with GODEBUG=inittrace=1 and
+// takes each package initializer's median.
+func traceInit(ctx context.Context, t coldTarget, env map[string]string, proxy *countingProxy) (initTrace, error) {
+	traced := map[string]string{"GODEBUG": "inittrace=1"}
+	for k, v := range env {
+		traced[k] = v
+	}
+	var runs [][]packageInit
+	for i := 0; i < traceStarts; i++ {
+		var out lockedBuffer
+		if _, err := startOnce(ctx, t, traced, proxy, &out); err != nil {
+			return initTrace{}, err
+		}
+		runs = append(runs, parseInitTrace(out.String()))
+	}
+	return summarizeInitTraces(runs), nil
+}
+
+// parseInitTrace reads the package initializers of one traced start.
+func parseInitTrace(output string) []packageInit {
+	var out []packageInit
+	for _, line := range strings.Split(output, "\n") {
+		m := inittraceLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		clock, _ := strconv.ParseFloat(m[2], 64)
+		bytes, _ := strconv.ParseInt(m[3], 10, 64)
+		allocs, _ := strconv.ParseInt(m[4], 10, 64)
+		out = append(out, packageInit{Package: m[1], Clock: time.Duration(clock * float64(time.Millisecond)), Bytes: bytes, Allocs: allocs})
+	}
+	return out
+}
+
+// summarizeInitTraces takes, per package, the median clock of the runs
+// (allocations do not vary) and sums them.
+func summarizeInitTraces(runs [][]packageInit) initTrace {
+	clocks := map[string][]time.Duration{}
+	last := map[string]packageInit{}
+	var order []string
+	for _, run := range runs {
+		for _, p := range run {
+			if _, seen := clocks[p.Package]; !seen {
+				order = append(order, p.Package)
+			}
+			clocks[p.Package] = append(clocks[p.Package], p.Clock)
+			last[p.Package] = p
+		}
+	}
+	var tr initTrace
+	all := make([]packageInit, 0, len(order))
+	for _, name := range order {
+		p := last[name]
+		p.Clock = percentile(clocks[name], 50)
+		tr.Packages++
+		tr.Clock += p.Clock
+		tr.Allocs += p.Allocs
+		tr.Bytes += p.Bytes
+		all = append(all, p)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Clock > all[j].Clock })
+	tr.All = all
+	return tr
+}

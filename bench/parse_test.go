@@ -1,0 +1,156 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	var s []time.Duration
+	for i := 100; i >= 1; i-- { // unsorted on purpose
+		s = append(s, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 0.1: time.Millisecond} {
+		if got := percentile(s, p); got != want {
+			t.Errorf("p%g = %v, want %v", p, got, want)
+		}
+	}
+	if s[0] != 100*time.Millisecond {
+		t.Fatal("percentile reordered its input")
+	}
+	if percentile(nil, 50) != 0 {
+		t.Fatal("no samples must give zero")
+	}
+	if got := percentile([]time.Duration{3, 1, 2}, 50); got != 2 {
+		t.Fatalf("median of three = %v", got)
+	}
+}
+
+func TestMedianFloat(t *testing.T) {
+	if got := medianFloat([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Fatalf("even count: %g", got)
+	}
+	if got := medianFloat([]float64{5, 1, 3}); got != 3 {
+		t.Fatalf("odd count: %g", got)
+	}
+	if !math.IsNaN(medianFloat(nil)) {
+		t.Fatal("no values must be NaN")
+	}
+}
+
+const goTestOutput = `goos: linux
+goarch: amd64
+pkg: github.com/contracts-service/contracts/bench
+cpu: AMD EPYC
+BenchmarkHandler/kukkingu/create-2         	   53968	     53999 ns/op	     27546 cpu-ns/op	    6719 B/op	      81 allocs/op
+BenchmarkHandler/kukkingu/create-2         	   25915	     79345 ns/op	     27808 cpu-ns/op	    6474 B/op	      81 allocs/op
+BenchmarkHandler/kukkingu/create-2         	   25915	     60000 ns/op	     27000 cpu-ns/op	    6474 B/op	      80 allocs/op
+BenchmarkHandler/kukkingu/get-2            	  115738	     15697 ns/op	     10335 cpu-ns/op	    4056 B/op	      39 allocs/op
+PASS
+ok  	github.com/contracts-service/contracts/bench	12.345s
+`
+
+func TestParseGoBench(t *testing.T) {
+	bs := parseGoBench(goTestOutput)
+	if len(bs) != 2 || bs[0].Name != "BenchmarkHandler/kukkingu/create" || bs[1].Name != "BenchmarkHandler/kukkingu/get" {
+		t.Fatalf("parsed %+v", bs)
+	}
+	if got := bs[0].median("ns/op"); got != 60000 {
+		t.Errorf("median ns/op = %g", got)
+	}
+	if got := bs[0].median("allocs/op"); got != 81 {
+		t.Errorf("median allocs/op = %g", got)
+	}
+	if got := units(bs); strings.Join(got, " ") != "ns/op cpu-ns/op B/op allocs/op" {
+		t.Errorf("units in order: %v", got)
+	}
+}
+
+func TestInitTraceMediansPerPackage(t *testing.T) {
+	run := func(a, b string) []packageInit {
+		return parseInitTrace("init runtime @0.01 ms, " + a + " ms clock, 0 bytes, 0 allocs\n" +
+			"some other line\n" +
+			"init github.com/contracts-service/contracts/shared/y @1.5 ms, " + b + " ms clock, 1024 bytes, 12 allocs\n")
+	}
+	tr := summarizeInitTraces([][]packageInit{run("0.1", "2"), run("0.2", "9"), run("0.3", "3")})
+	if tr.Packages != 2 || tr.Allocs != 12 || tr.Bytes != 1024 {
+		t.Fatalf("%+v", tr)
+	}
+	if tr.All[0].Package != "github.com/contracts-service/contracts/shared/y" || tr.All[0].Clock != 3*time.Millisecond {
+		t.Fatalf("the slowest package should be y with its median, 3 ms: %+v", tr.All)
+	}
+	if tr.Clock != 3200*time.Microsecond {
+		t.Fatalf("total %v, want 3.2 ms", tr.Clock)
+	}
+	if g := groupInit(tr); g[otherInitGroup] != 200*time.Microsecond || g["the service's packages"] != 3*time.Millisecond {
+		t.Fatalf("groups %v", g)
+	}
+}
+
+func TestInitGroups(t *testing.T) {
+	for pkg, want := range map[string]string{
+		"github.com/aws/aws-sdk-go-v2/service/ssooidc/internal/endpoints": "SDK default config and credential chain",
+		"github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas":           "DynamoDB client and SDK core",
+		"github.com/go-playground/validator/v10":                          "validator and its dependencies",
+		"github.com/contracts-service/contracts/shared/auth":              "the service's packages",
+		"crypto/md5": otherInitGroup,
+	} {
+		if got := initGroupOf(pkg); got != want {
+			t.Errorf("%s: %q, want %q", pkg, got, want)
+		}
+	}
+}
+
+func TestHelloWorldRecipeSwapsOnlyThePackage(t *testing.T) {
+	recipe := "test -n \"build/x\" || { echo \"ARTIFACTS_DIR is not set\" >&2; exit 2; }\n" +
+		"CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \\\n" +
+		"\t-o \"build/x/bootstrap\" ./functions/create-contract\n"
+	got, n := helloWorldRecipe(recipe)
+	if n != 1 {
+		t.Fatalf("replaced %d packages", n)
+	}
+	if !strings.Contains(got, "-tags lambda.norpc -trimpath -ldflags='-s -w'") || !strings.HasSuffix(got, "./bench/internal/helloworld\n") {
+		t.Fatalf("recipe %q", got)
+	}
+	if _, n := helloWorldRecipe("go build ./cmd/x"); n != 0 {
+		t.Fatal("a recipe without a function package must be refused")
+	}
+}
+
+func TestArtifactZipsTheBootstrapAlone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bootstrap")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("compressible "), 10000), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, err := measureArtifact("f", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Bootstrap != 130000 || a.Zip <= 0 || a.Zip >= a.Bootstrap/10 {
+		t.Fatalf("%+v: a Deflate zip of repetitive bytes should be far smaller", a)
+	}
+}
+
+func TestZipHoldsAnExecutableNamedBootstrap(t *testing.T) {
+	data, err := zipBootstrap(strings.NewReader("#!/bin/sh\n"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != 1 {
+		t.Fatalf("%d entries, want the bootstrap alone", len(zr.File))
+	}
+	if f := zr.File[0]; f.Name != "bootstrap" || f.Mode().Perm() != 0o755 || f.Method != zip.Deflate {
+		t.Fatalf("%s %v method %d: Lambda runs an executable bootstrap at the root", f.Name, f.Mode(), f.Method)
+	}
+}

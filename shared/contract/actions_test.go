@@ -1,0 +1,176 @@
+package contract_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+func newChange() *contract.Change {
+	n := 0
+	return &contract.Change{
+		Now:   time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC),
+		Actor: contract.Actor{TenantID: "t", CredentialID: "cred"},
+		Plans: map[string]contract.Plan{
+			"basic": {ID: "basic", Currencies: []string{"USD", "EUR"}},
+			"pro":   {ID: "pro", Currencies: []string{"USD"}, BillingCycleType: "yearly"},
+		},
+		NewID: func() string { n++; return fmt.Sprintf("seg-%d", n) },
+	}
+}
+
+func started(t *testing.T, ch *contract.Change) *contract.Contract {
+	t.Helper()
+	c := &contract.Contract{Number: "CT-0000000001", Status: contract.StatusActive}
+	if _, err := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31", ExpirationDate: "2026-12-31"}}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// field returns the single field an Unprocessable error names.
+func field(t *testing.T, err error) string {
+	t.Helper()
+	var e *contract.Error
+	if !errors.As(err, &e) || e.Kind != contract.KindUnprocessable || len(e.Fields) != 1 {
+		t.Fatalf("err = %v, want one unprocessable field", err)
+	}
+	return e.Fields[0].Field
+}
+
+func TestStart(t *testing.T) {
+	ch := newChange()
+	c := started(t, ch)
+	s := c.Segments[0]
+	if s.BillingCycleDay != 31 || s.BillingCycleType != "monthly" || s.PreviousID != "" || s.CreatedBy != "cred" {
+		t.Fatalf("segment %+v", s)
+	}
+	if c.ValidFrom.Format(time.DateOnly) != "2026-01-31" || c.ValidTo.Format(time.RFC3339Nano) != "2026-12-31T23:59:59.999999999Z" {
+		t.Fatalf("span %v .. %v, want the segment's days, end inclusive", c.ValidFrom, c.ValidTo)
+	}
+	refusals := []struct {
+		name    string
+		entries []contract.Terms
+		index   int
+		field   string
+	}{
+		{"unknown plan", []contract.Terms{{PlanID: "gold", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, 0, "planId"},
+		{"currency the plan lacks", []contract.Terms{{PlanID: "pro", Currencies: []string{"USD", "EUR"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, 0, "currency[1]"},
+		{"expiration not after effective", []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-01-01"}}, 0, "expirationDate"},
+		{"overlapping entries", []contract.Terms{
+			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-06-30"},
+			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-06-30", ExpirationDate: "2026-12-31"},
+		}, 1, "effectiveDate"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			i, err := newChange().Start(&contract.Contract{}, tt.entries)
+			if i != tt.index || field(t, err) != tt.field {
+				t.Fatalf("entry %d, field %s; want %d, %s", i, field(t, err), tt.index, tt.field)
+			}
+		})
+	}
+}
+
+func TestChanges(t *testing.T) {
+	tests := []struct {
+		name   string
+		apply  func(ch *contract.Change, c *contract.Contract) error
+		check  func(t *testing.T, c *contract.Contract)
+		refuse string // the field a refusal names, or "" for success
+	}{
+		{"switch plan", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-04-10"})
+		}, func(t *testing.T, c *contract.Contract) {
+			s := c.Segments[1]
+			if s.PreviousID != c.Segments[0].ID || s.PlanID != "pro" || s.ExpirationDate != "2026-12-31" || s.BillingCycleDay != 10 || s.BillingCycleType != "yearly" {
+				t.Fatalf("new segment %+v", s)
+			}
+		}, ""},
+		{"switch before the segment", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31"})
+		}, nil, "effectiveDate"},
+		{"renew", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2027-01-01", "2027-12-31")
+		}, func(t *testing.T, c *contract.Contract) {
+			if c.ValidTo.Format(time.DateOnly) != "2027-12-31" || c.Segments[1].PlanID != "basic" {
+				t.Fatalf("renewed %+v", c.Segments)
+			}
+		}, ""},
+		{"renew inside the segment", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2026-12-01", "2027-12-31")
+		}, nil, "effectiveDate"},
+		{"early renew", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2027-09-30"})
+		}, func(t *testing.T, c *contract.Contract) {
+			if s := c.Segments[1]; s.PlanID != "basic" || s.Currencies[0] != "USD" || c.ValidTo.Format(time.DateOnly) != "2027-09-30" {
+				t.Fatalf("early renewed %+v", s)
+			}
+		}, ""},
+		{"early renew that does not extend", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2026-11-30"})
+		}, nil, "expirationDate"},
+		{"update price", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.UpdatePrice(c, c.Segments[0].ID, "49.90", "2026-05-01")
+		}, func(t *testing.T, c *contract.Contract) {
+			if s := c.Segments[1]; s.Price != "49.90" || s.PreviousID != c.Segments[0].ID {
+				t.Fatalf("repriced %+v", s)
+			}
+		}, ""},
+		{"update price of a stale segment", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.UpdatePrice(c, "seg-old", "49.90", "2026-05-01")
+		}, nil, "contractSegmentId"},
+		{"cancel", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Cancel(c, "2026-06-30")
+		}, func(t *testing.T, c *contract.Contract) {
+			if c.Status != contract.StatusCanceled || c.ValidTo.Format(time.DateOnly) != "2026-06-30" || c.SegmentStatus(0, "2026-03-15") != contract.StatusCanceled {
+				t.Fatalf("canceled %+v", c)
+			}
+		}, ""},
+		{"cancel after the end", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Cancel(c, "2027-01-01")
+		}, nil, "effectiveDate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := newChange()
+			c := started(t, ch)
+			err := tt.apply(ch, c)
+			if tt.refuse != "" {
+				if got := field(t, err); got != tt.refuse {
+					t.Fatalf("refusal names %s, want %s", got, tt.refuse)
+				}
+				if len(c.Segments) != 1 {
+					t.Fatalf("a refused change added segments: %+v", c.Segments)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestNoChangeToCanceledOrExpired(t *testing.T) {
+	ch := newChange()
+	c := started(t, ch)
+	if err := ch.Cancel(c, "2026-06-30"); err != nil {
+		t.Fatal(err)
+	}
+	if field(t, ch.Renew(c, "2027-01-01", "2027-12-31")) != "contractNumber" {
+		t.Fatal("a canceled contract changed")
+	}
+	expired := started(t, ch)
+	ch.Now = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	if expired.CurrentStatus(ch.Now) != contract.StatusExpired {
+		t.Fatalf("status %s the day after expiration", expired.CurrentStatus(ch.Now))
+	}
+	if field(t, ch.Cancel(expired, "2026-12-31")) != "contractNumber" {
+		t.Fatal("an expired contract changed")
+	}
+}

@@ -1,0 +1,117 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Segment is one period of a contract's terms (EasyBilling's contract
+// segment). Segments are immutable: every change to a contract's terms
+// writes a new segment whose PreviousID names the one it follows, so the
+// chain is the contract's history. A segment is in effect from its
+// EffectiveDate until the day before the next segment's EffectiveDate, or
+// through its own ExpirationDate when it is the last.
+type Segment struct {
+	ID         string
+	PreviousID string
+	PlanID     string
+	Currencies []string
+	// EffectiveDate and ExpirationDate are calendar dates (YYYY-MM-DD),
+	// both inclusive.
+	EffectiveDate  string
+	ExpirationDate string
+	// BillingCycleDay is the day of the month of EffectiveDate. In a
+	// month shorter than it (a cycle day of 29 to 31), the cycle falls on
+	// the month's last day.
+	BillingCycleDay  int
+	BillingCycleType string
+	// Price overrides the plan's price: a non-negative decimal kept as
+	// written, or empty for the plan's own.
+	Price     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	CreatedBy string
+	UpdatedBy string
+}
+
+// Action is the record of one contract-actions request (EasyBilling's
+// contract action): its number ("CA-" and ten digits), what it asked, and
+// the segments it wrote. All of a request's changes and its action record
+// are stored in one transaction.
+type Action struct {
+	TenantID      string
+	ID            string
+	Number        string
+	AccountNumber string
+	// ContractID is the id of the contract the request's last action
+	// changed.
+	ContractID string
+	// Type is the type of the request's last action.
+	Type string
+	// Request is the request as the client sent it.
+	Request    json.RawMessage
+	SegmentIDs []string
+	Status     Status
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	CreatedBy  string
+	UpdatedBy  string
+}
+
+// ErrAlreadyApplied reports that a delivery with the same dedupe key was
+// already applied: a redelivery, which must succeed without a change.
+var ErrAlreadyApplied = errors.New("contract: already applied")
+
+// FormatActionNumber formats the n-th action number of a tenant.
+func FormatActionNumber(n int64) string { return fmt.Sprintf("CA-%010d", n) }
+
+// ActionStore is what the domain needs to apply contract actions.
+type ActionStore interface {
+	// NextActionNumber draws the tenant's next action number.
+	NextActionNumber(ctx context.Context, tenantID string) (int64, error)
+	// ApplyActions stores, in one transaction, the action record, the
+	// new contracts and the changed ones (each written only if its stored
+	// version is still the one read). A version conflict is
+	// ErrVersionConflict and writes nothing. A non-empty dedupe key (an
+	// SQS message id, an EventBridge event id) is recorded in the same
+	// transaction; a request with a key already recorded writes nothing
+	// and returns ErrAlreadyApplied, so a redelivery applies nothing twice.
+	ApplyActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string) error
+	// GetAction returns an action by number; a missing one is
+	// KindNotFound.
+	GetAction(ctx context.Context, tenantID, number string) (*Action, error)
+}
+
+// DateLayout is the layout of calendar dates.
+const DateLayout = time.DateOnly
+
+// Today is the calendar date of t in UTC.
+func Today(t time.Time) string { return t.UTC().Format(DateLayout) }
+
+// CurrentStatus is the status a contract reads as at now: a contract
+// whose end has passed is expired whatever it was stored as, so no batch
+// job is needed to keep statuses right.
+func (c *Contract) CurrentStatus(now time.Time) Status {
+	if c.Status == StatusCanceled || c.Status == StatusDraft || c.Status == StatusInactive {
+		return c.Status
+	}
+	if c.ValidTo != nil && c.ValidTo.Before(now) {
+		return StatusExpired
+	}
+	return c.Status
+}
+
+// SegmentStatus is the status segment i of c reads as on day today.
+func (c *Contract) SegmentStatus(i int, today string) Status {
+	s := c.Segments[i]
+	if c.Status == StatusCanceled {
+		return StatusCanceled
+	}
+	if s.ExpirationDate < today {
+		return StatusExpired
+	}
+	return StatusActive
+}

@@ -1,0 +1,206 @@
+package ddb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// segmentItem is a contract segment, stored inside its contract: segments
+// are read and written with their contract, never alone.
+type segmentItem struct {
+	ID               string   `dynamodbav:"id"`
+	PreviousID       string   `dynamodbav:"previousId,omitempty"`
+	PlanID           string   `dynamodbav:"planId"`
+	Currencies       []string `dynamodbav:"currencies"`
+	EffectiveDate    string   `dynamodbav:"effectiveDate"`
+	ExpirationDate   string   `dynamodbav:"expirationDate"`
+	BillingCycleDay  int      `dynamodbav:"billingCycleDay"`
+	BillingCycleType string   `dynamodbav:"billingCycleType"`
+	Price            string   `dynamodbav:"price,omitempty"`
+	CreatedAt        string   `dynamodbav:"createdAt"`
+	UpdatedAt        string   `dynamodbav:"updatedAt"`
+	CreatedBy        string   `dynamodbav:"createdBy"`
+	UpdatedBy        string   `dynamodbav:"updatedBy"`
+}
+
+func toSegmentItems(segs []contract.Segment) []segmentItem {
+	if len(segs) == 0 {
+		return nil
+	}
+	out := make([]segmentItem, len(segs))
+	for i, s := range segs {
+		out[i] = segmentItem{
+			ID: s.ID, PreviousID: s.PreviousID, PlanID: s.PlanID, Currencies: s.Currencies,
+			EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate,
+			BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType, Price: s.Price,
+			CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt), CreatedBy: s.CreatedBy, UpdatedBy: s.UpdatedBy,
+		}
+	}
+	return out
+}
+
+func toSegments(items []segmentItem) ([]contract.Segment, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	out := make([]contract.Segment, len(items))
+	for i, it := range items {
+		created, err1 := time.Parse(timeLayout, it.CreatedAt)
+		updated, err2 := time.Parse(timeLayout, it.UpdatedAt)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("ddb: decode segment %s: %w", it.ID, err)
+		}
+		out[i] = contract.Segment{
+			ID: it.ID, PreviousID: it.PreviousID, PlanID: it.PlanID, Currencies: it.Currencies,
+			EffectiveDate: it.EffectiveDate, ExpirationDate: it.ExpirationDate,
+			BillingCycleDay: it.BillingCycleDay, BillingCycleType: it.BillingCycleType, Price: it.Price,
+			CreatedAt: created, UpdatedAt: updated, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+		}
+	}
+	return out, nil
+}
+
+type actionItem struct {
+	PK            string   `dynamodbav:"PK"`
+	SK            string   `dynamodbav:"SK"`
+	Type          string   `dynamodbav:"type"`
+	TenantID      string   `dynamodbav:"tenantId"`
+	ActionID      string   `dynamodbav:"actionId"`
+	Number        string   `dynamodbav:"number"`
+	AccountNumber string   `dynamodbav:"accountNumber"`
+	ContractID    string   `dynamodbav:"contractId"`
+	ActionType    string   `dynamodbav:"actionType"`
+	Request       string   `dynamodbav:"request"`
+	SegmentIDs    []string `dynamodbav:"segmentIds"`
+	Status        string   `dynamodbav:"status"`
+	CreatedAt     string   `dynamodbav:"createdAt"`
+	UpdatedAt     string   `dynamodbav:"updatedAt"`
+	CreatedBy     string   `dynamodbav:"createdBy"`
+	UpdatedBy     string   `dynamodbav:"updatedBy"`
+}
+
+// deliveryItem records that a delivery (an SQS message, an EventBridge
+// event) was applied, until it can no longer be redelivered.
+type deliveryItem struct {
+	PK           string `dynamodbav:"PK"`
+	SK           string `dynamodbav:"SK"`
+	Type         string `dynamodbav:"type"`
+	ActionNumber string `dynamodbav:"actionNumber"`
+	ExpiresAt    int64  `dynamodbav:"expiresAt"`
+}
+
+// deliveryRetention outlives SQS's longest message retention (14 days),
+// so no redelivery can find its record gone.
+const deliveryRetention = 15 * 24 * time.Hour
+
+// NextActionNumber implements contract.ActionStore with the tenant's
+// atomic action counter.
+func (s *Store) NextActionNumber(ctx context.Context, tenantID string) (int64, error) {
+	return s.nextNumber(ctx, tenantID, sequenceAction)
+}
+
+// ApplyActions implements contract.ActionStore: one transaction holding
+// the action record, each new contract with its id item, and each changed
+// contract conditioned on the version that was read.
+func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+	record, err := attributevalue.MarshalMap(actionItem{
+		PK: tenantPK(a.TenantID), SK: actionSK(a.Number), Type: typeAction, TenantID: a.TenantID,
+		ActionID: a.ID, Number: a.Number, AccountNumber: a.AccountNumber, ContractID: a.ContractID,
+		ActionType: a.Type, Request: string(a.Request), SegmentIDs: a.SegmentIDs, Status: string(a.Status),
+		CreatedAt: formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt), CreatedBy: a.CreatedBy, UpdatedBy: a.UpdatedBy,
+	})
+	if err != nil {
+		return fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: record, ConditionExpression: notExists}}}
+	for _, c := range created {
+		for _, it := range []any{
+			toContractItem(c),
+			contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
+		} {
+			av, err := attributevalue.MarshalMap(it)
+			if err != nil {
+				return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: notExists}})
+		}
+	}
+	deliveryAt := -1
+	if dedupe != "" {
+		av, err := attributevalue.MarshalMap(deliveryItem{
+			PK: tenantPK(a.TenantID), SK: dedupeSK(dedupe), Type: typeDelivery, ActionNumber: a.Number,
+			ExpiresAt: a.CreatedAt.Add(deliveryRetention).Unix(),
+		})
+		if err != nil {
+			return fmt.Errorf("ddb: encode delivery %s: %w", dedupe, err)
+		}
+		deliveryAt = len(items)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: notExists}})
+	}
+	firstChanged := len(items)
+	for _, c := range changed {
+		av, err := attributevalue.MarshalMap(toContractItem(c))
+		if err != nil {
+			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :read"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}},
+		}})
+	}
+	if len(items) > maxTransactItems {
+		return fmt.Errorf("ddb: apply action %s: %d items, over a transaction's %d", a.Number, len(items), maxTransactItems)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed := conditionFailed(err); failed != nil {
+		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
+			return contract.ErrAlreadyApplied
+		}
+		for i := firstChanged; i < len(failed); i++ {
+			if failed[i] {
+				return contract.ErrVersionConflict
+			}
+		}
+		return fmt.Errorf("ddb: apply action %s: a new key is taken: %w", a.Number, err)
+	}
+	if err != nil {
+		return fmt.Errorf("ddb: apply action %s: %w", a.Number, err)
+	}
+	return nil
+}
+
+// GetAction implements contract.ActionStore.
+func (s *Store) GetAction(ctx context.Context, tenantID, number string) (*contract.Action, error) {
+	var it actionItem
+	if err := s.getItem(ctx, tenantPK(tenantID), actionSK(number), &it); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil, contract.Errorf(contract.KindNotFound, "contract action %q not found", number)
+		}
+		return nil, fmt.Errorf("ddb: get action %s: %w", number, err)
+	}
+	created, err1 := time.Parse(timeLayout, it.CreatedAt)
+	updated, err2 := time.Parse(timeLayout, it.UpdatedAt)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("ddb: decode action %s: %w", number, err)
+	}
+	return &contract.Action{
+		TenantID: it.TenantID, ID: it.ActionID, Number: it.Number, AccountNumber: it.AccountNumber,
+		ContractID: it.ContractID, Type: it.ActionType, Request: json.RawMessage(it.Request),
+		SegmentIDs: it.SegmentIDs, Status: contract.Status(it.Status),
+		CreatedAt: created, UpdatedAt: updated, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+	}, nil
+}
+
+var _ contract.ActionStore = (*Store)(nil)

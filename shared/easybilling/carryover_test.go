@@ -1,0 +1,284 @@
+package easybilling_test
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestRenew, TestUpdatePrice and TestEarlyRenewKeepingTerms: the actions
+// that carry the current segment's plan over, without naming it.
+func TestRenew(t *testing.T) {
+	a := newAPI(t)
+	for _, ref := range refs {
+		t.Run(ref.name, func(t *testing.T) {
+			before := info(t, a.act(t, tenantA, prod, request(t, "ACC-1", act1("create-contract-with-plan",
+				with(term(seedPlan, start, end, "CNY"), "contractPrice", 12.5)))))
+			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("renew",
+				with(ref.of(before), "effectiveDate", "2091-01-01", "expirationDate", "2091-12-31"))))
+			c := info(t, got)
+			segs := segments(t, c)
+			if len(segs) != 2 {
+				t.Fatalf("%d segments, want 2", len(segs))
+			}
+			checkFollows(t, segs[0], segs[1])
+			want := map[string]any{
+				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": "2091-01-01",
+				"expirationDate": "2091-12-31", "billingCycleDay": 1.0, "billingCycleType": "monthly",
+			}
+			for k, v := range want {
+				if !reflect.DeepEqual(segs[1][k], v) {
+					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
+				}
+			}
+			if c["effectiveDate"] != start || c["expirationDate"] != "2091-12-31" {
+				t.Errorf("contract spans %v to %v, want %s to 2091-12-31", c["effectiveDate"], c["expirationDate"], start)
+			}
+			a.checkRecord(t, got, "renew", segs[1]["id"])
+			a.checkStored(t, c)
+		})
+	}
+}
+
+func TestUpdatePrice(t *testing.T) {
+	a := newAPI(t)
+	for _, ref := range refs {
+		t.Run(ref.name, func(t *testing.T) {
+			before := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD", "CNY")
+			current := segments(t, before)[0]
+			body := request(t, "ACC-1", act1("update-price", with(ref.of(before),
+				"contractSegmentId", current["id"], "planId", seedPlan, "effectiveDate", "2090-06-30")))
+			// The price goes in as written, so its text is kept.
+			body = strings.Replace(body, `"planId"`, `"contractPrice":49.90,"planId"`, 1)
+			r := a.do(t, tenantA, "POST", prod+"/contract-actions", body)
+			got := must(t, 200, r)
+			c := info(t, got)
+			segs := segments(t, c)
+			if len(segs) != 2 {
+				t.Fatalf("%d segments, want 2", len(segs))
+			}
+			checkFollows(t, segs[0], segs[1])
+			if _, ok := segs[0]["contractPrice"]; ok {
+				t.Errorf("the first segment has a price: %v", segs[0])
+			}
+			want := map[string]any{
+				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
+				"expirationDate": end, "billingCycleDay": 30.0,
+			}
+			for k, v := range want {
+				if !reflect.DeepEqual(segs[1][k], v) {
+					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
+				}
+			}
+			if !strings.Contains(r.raw, `"contractPrice":49.90`) {
+				t.Errorf("the price is not kept as written: %s", r.raw)
+			}
+			a.checkRecord(t, got, "update-price", segs[1]["id"])
+			a.checkStored(t, c)
+		})
+	}
+}
+
+// TestEarlyRenewKeepingTerms renews early without naming a plan or
+// currencies: the current ones carry over.
+func TestEarlyRenewKeepingTerms(t *testing.T) {
+	a := newAPI(t)
+	tests := []struct {
+		name   string
+		entry  obj
+		plan   string
+		cycle  string
+		coins  []any
+		refFor func(map[string]any) obj
+	}{
+		{"currency only, by contractNumber", obj{"currency": []string{"CNY"}}, seedPlan, "monthly", []any{"CNY"}, byNumber},
+		{"same terms, by contractId", obj{}, seedPlan, "monthly", []any{"USD"}, byID},
+		{"empty currency keeps them", obj{"currency": []string{}}, seedPlan, "monthly", []any{"USD"}, byID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
+			entry := with(tt.refFor(before), "effectiveDate", "2090-10-20", "expirationDate", "2091-10-19")
+			for k, v := range tt.entry {
+				entry[k] = v
+			}
+			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("early-renew", entry)))
+			c := info(t, got)
+			segs := segments(t, c)
+			if len(segs) != 2 {
+				t.Fatalf("%d segments, want 2", len(segs))
+			}
+			checkFollows(t, segs[0], segs[1])
+			want := map[string]any{
+				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
+				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
+			}
+			for k, v := range want {
+				if !reflect.DeepEqual(segs[1][k], v) {
+					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
+				}
+			}
+			if c["expirationDate"] != "2091-10-19" {
+				t.Errorf("contract expires %v, want 2091-10-19", c["expirationDate"])
+			}
+			a.checkRecord(t, got, "early-renew", segs[1]["id"])
+			a.checkStored(t, c)
+		})
+	}
+}
+
+// TestRenewEndsAfterItStarts: a renewal's expirationDate must be after its
+// effectiveDate, as a create's must.
+func TestRenewEndsAfterItStarts(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
+	for _, exp := range []string{"2091-01-01", "2090-12-31"} {
+		r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", act1("renew",
+			with(byNumber(c), "effectiveDate", "2091-01-01", "expirationDate", exp))))
+		refused(t, r, http.StatusUnprocessableEntity, "actions[0].renew[0].expirationDate")
+	}
+}
+
+// TestEveryFailingFieldAtOnce: a refusal lists the fields the tags refuse
+// and those the action types refuse together.
+func TestEveryFailingFieldAtOnce(t *testing.T) {
+	a := newAPI(t)
+	body := request(t, "ACC-1",
+		act1("create-contract-with-plan", obj{"planId": seedPlan}),
+		obj{"type": "nope"},
+	)
+	refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", body), http.StatusBadRequest,
+		"actions[0].createContractWithPlan[0].currency", "actions[0].createContractWithPlan[0].effectiveDate",
+		"actions[0].createContractWithPlan[0].expirationDate", "actions[1].type")
+}
+
+// TestRefusalsNameTheFieldSent: an entry that names its contract by
+// contractId is told about contractId, and a contractNumber too long is
+// named by its path as sent.
+func TestRefusalsNameTheFieldSent(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
+	other := a.create(t, tenantA, "ACC-2", seedPlan, start, end, "USD")
+	a.act(t, tenantA, prod, request(t, "ACC-1", act1("cancel", with(byNumber(c), "effectiveDate", "2090-03-01"))))
+	tests := []struct {
+		name   string
+		entry  obj
+		status int
+		field  string
+	}{
+		{"unknown contractId", obj{"contractId": "4f8e2d1c-0000-4000-8000-000000000000", "effectiveDate": "2090-03-01"}, 404, "contractId"},
+		{"another account's contract by contractId", with(byID(other), "effectiveDate", "2090-03-01"), 404, "contractId"},
+		{"a canceled contract by contractId", with(byID(c), "effectiveDate", "2090-03-01"), 422, "contractId"},
+		{"contractNumber over 64 characters", obj{"contractNumber": strings.Repeat("C", 65), "effectiveDate": "2090-03-01"}, 400, "contractNumber"},
+		{"contractId over 64 characters", obj{"contractId": strings.Repeat("C", 65), "effectiveDate": "2090-03-01"}, 400, "contractId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", act1("cancel", tt.entry)))
+			refused(t, r, tt.status, "actions[0].cancel[0]."+tt.field)
+		})
+	}
+}
+
+// TestOtherDialectsContractsNotFound: the EasyBilling routes answer only
+// EasyBilling contracts (of an account); another dialect's contract of the
+// same tenant is not found, as Aira does not find Kukkingu's.
+func TestOtherDialectsContractsNotFound(t *testing.T) {
+	a := newAPI(t)
+	r, err := serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR"}`, "tenant-id", tenantA.id)
+	if err != nil || r.status != http.StatusCreated {
+		t.Fatalf("Kukkingu create: %d %s %v", r.status, r.raw, err)
+	}
+	id := r.body["data"].(map[string]any)["id"].(string)
+	for _, prefix := range []string{prod, hub} {
+		for _, ref := range []string{"CT-0000000001", id} {
+			refused(t, a.do(t, tenantA, "GET", prefix+"/contracts/"+ref, ""), http.StatusNotFound)
+		}
+	}
+}
+
+// TestLongContractActionNumber: a path too long for a key is not found,
+// not a failure of the service.
+func TestLongContractActionNumber(t *testing.T) {
+	a := newAPI(t)
+	for _, prefix := range []string{prod, hub} {
+		refused(t, a.do(t, tenantA, "GET", prefix+"/contract-actions/CA-"+strings.Repeat("1", 1100), ""), http.StatusNotFound)
+	}
+}
+
+// TestTooManyContractsInOneRequest: a request that changes more contracts
+// than one transaction can hold is refused, and writes nothing.
+func TestTooManyContractsInOneRequest(t *testing.T) {
+	a := newAPI(t)
+	var contracts []map[string]any
+	for range 4 {
+		var creates []obj
+		for range 25 {
+			creates = append(creates, act1("create-contract-with-plan", term(seedPlan, start, end, "USD")))
+		}
+		a.act(t, tenantA, prod, request(t, "ACC-1", creates...))
+	}
+	contracts = a.list(t, tenantA, prod, "ACC-1", 100)
+	if len(contracts) != 100 {
+		t.Fatalf("%d contracts", len(contracts))
+	}
+	var actions []obj
+	for i := range 4 {
+		var entries []obj
+		for _, c := range contracts[25*i : 25*(i+1)] {
+			entries = append(entries, with(byNumber(c), "effectiveDate", "2090-06-01"))
+		}
+		actions = append(actions, act1("cancel", entries...))
+	}
+	r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", actions...))
+	refused(t, r, http.StatusBadRequest, "actions")
+	if got := a.list(t, tenantA, prod, "ACC-1", 100); !reflect.DeepEqual(got, contracts) {
+		t.Errorf("a refused request changed contracts")
+	}
+	// 99 changed contracts and the action record fit.
+	actions[3][payloadKeys["cancel"]] = actions[3][payloadKeys["cancel"]].([]any)[:24]
+	a.act(t, tenantA, prod, request(t, "ACC-1", actions...))
+}
+
+// TestRefusedRequestsDrawNoNumbers: a refused request burns no contract
+// number, so the next contract takes the number after the last one.
+func TestRefusedRequestsDrawNoNumbers(t *testing.T) {
+	a := newAPI(t)
+	good := act1("create-contract-with-plan", term(seedPlan, start, end, "USD"))
+	for i, actions := range [][]obj{
+		{act1("create-contract-with-plan", term("no-such-plan", start, end, "USD"))},
+		{good, act1("create-contract-with-plan", term(seedPlan, start, end, "EUR"))},
+	} {
+		r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", actions...))
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("request %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	got := info(t, a.act(t, tenantA, prod, request(t, "ACC-1", good)))
+	if got["contractNumber"] != "CT-0000000001" {
+		t.Errorf("the first contract made is %v, want CT-0000000001", got["contractNumber"])
+	}
+}
+
+// TestRetryDrawsNoNumbers: a request that loses a race is applied again,
+// under the numbers it drew the first time.
+func TestRetryDrawsNoNumbers(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
+	racing := &racingStore{Store: a.store}
+	racing.races.Store(1)
+	r, err := serve(t, router(racing), tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1",
+		act1("create-contract-with-plan", term(seedPlan, start, end, "USD")),
+		act1("cancel", with(byNumber(c), "effectiveDate", "2090-06-30"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := must(t, http.StatusOK, r)
+	if got["contractActionNumber"] != "CA-0000000002" {
+		t.Errorf("the retried request is %v, want CA-0000000002", got["contractActionNumber"])
+	}
+	if n := a.list(t, tenantA, prod, "ACC-1", 20); len(n) != 2 || n[1]["contractNumber"] != "CT-0000000002" {
+		t.Errorf("the retried request's contract is %v, want CT-0000000002", n)
+	}
+}
