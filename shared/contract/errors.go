@@ -35,10 +35,22 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
+	// Err is the cause, for logs; clients see only Message.
+	Err error
 }
 
 // Error returns the client-facing message.
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Unavailable returns a KindUnavailable *Error: a dependency is overloaded
+// or unreachable and the client should retry later. cause is kept for the
+// logs.
+func Unavailable(cause error) *Error {
+	return &Error{Kind: KindUnavailable, Message: "the service is busy; retry after the time in Retry-After", Err: cause}
+}
 
 // Errorf returns an *Error of the given kind with a formatted message.
 func Errorf(kind Kind, format string, args ...any) *Error {

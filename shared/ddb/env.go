@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // TableNameEnv names the environment variable that holds the table name.
@@ -18,13 +19,22 @@ const TableNameEnv = "TABLE_NAME"
 // NewClient returns a DynamoDB client configured from the environment the
 // way every AWS SDK is: region, credentials, and AWS_ENDPOINT_URL_DYNAMODB,
 // which points it at DynamoDB Local with no code branch here.
-func NewClient(ctx context.Context) (*dynamodb.Client, error) {
+//
+// opts adjust the client's options after the service's own (tests put a
+// fault-injecting HTTP client there).
+func NewClient(ctx context.Context, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ddb: load aws config: %w", err)
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.Logger = withoutCloseChecksumWarning{next: cfg.Logger}
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(classifyUnavailable, middleware.Before)
+		})
+		for _, opt := range opts {
+			opt(o)
+		}
 	}), nil
 }
 

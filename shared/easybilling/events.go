@@ -74,6 +74,14 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	return &out, nil
 }
 
+// retryable reports whether err is a fault of the service or of its
+// dependencies, which a later delivery may not meet, rather than a request
+// that can never apply.
+func retryable(err error) bool {
+	k := contract.KindOf(err)
+	return k == contract.KindInternal || k == contract.KindUnavailable
+}
+
 // problemError turns an error into one whose message names the problem
 // and every failing field, as a direct invocation's caller sees it.
 func problemError(err error) error {
@@ -93,8 +101,8 @@ func problemError(err error) error {
 func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *slog.Logger, inv Invocation) (any, error) {
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, "aws:lambda:invoke", inv.Request, "")
 	if err != nil {
-		if contract.KindOf(err) == contract.KindInternal {
-			log.Error("direct invocation failed", "tenant", inv.TenantID, "error", err.Error())
+		if retryable(err) {
+			log.Error("direct invocation failed", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
 		}
 		return nil, problemError(err)
 	}
@@ -122,8 +130,8 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 	case errors.Is(err, contract.ErrAlreadyApplied):
 		log.Info("event already applied", "tenant", inv.TenantID)
 		return nil
-	case contract.KindOf(err) == contract.KindInternal && err != nil:
-		log.Error("event failed; EventBridge will retry", "tenant", inv.TenantID, "error", err.Error())
+	case err != nil && retryable(err):
+		log.Error("event failed; EventBridge will retry", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
 		return err
 	case err != nil:
 		log.Warn("dropped an event that cannot apply", "tenant", inv.TenantID, "problem", problemError(err).Error())
@@ -152,8 +160,8 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 		case errors.Is(err, contract.ErrAlreadyApplied):
 			mlog.Info("message already applied", "tenant", tenant)
 		case err != nil:
-			if contract.KindOf(err) == contract.KindInternal {
-				mlog.Error("message failed", "tenant", tenant, "error", err.Error())
+			if retryable(err) {
+				mlog.Error("message failed", "tenant", tenant, "error", httpapi.ErrorText(err))
 			} else {
 				mlog.Warn("message refused", "tenant", tenant, "problem", problemError(err).Error())
 			}

@@ -113,8 +113,8 @@ func (h *Handler) traced(n naming, next handlerFunc) httpapi.HandlerFunc {
 		resp, err := next(ctx, r, n)
 		if err != nil {
 			resp = httpapi.ErrorResponse(err)
-			if resp.StatusCode == http.StatusInternalServerError {
-				httpapi.Logger(ctx).Error("request failed", "traceId", trace, "error", err.Error())
+			if resp.StatusCode >= http.StatusInternalServerError {
+				httpapi.Logger(ctx).Error("request failed", "traceId", trace, "error", httpapi.ErrorText(err))
 			}
 		}
 		if resp.Headers == nil {

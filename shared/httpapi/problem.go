@@ -59,6 +59,9 @@ func problemType(status int) string {
 	}[status]
 }
 
+// RetryAfterSeconds is the Retry-After of a 503.
+const RetryAfterSeconds = "2"
+
 // ProblemResponse returns a problem+json response with the given status
 // and detail.
 func ProblemResponse(status int, detail string, fields ...contract.FieldError) events.APIGatewayV2HTTPResponse {
@@ -91,5 +94,12 @@ func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	// logs, not clients. Any status but 500 means KindOf found one.
 	var e *contract.Error
 	errors.As(err, &e)
-	return ProblemResponse(status, e.Message, e.Fields...)
+	resp := ProblemResponse(status, e.Message, e.Fields...)
+	if status == http.StatusServiceUnavailable {
+		// The SDK has already retried with backoff inside the request's
+		// time; a client that waits this long gives the table time to
+		// recover instead of retrying into the same overload.
+		resp.Headers["Retry-After"] = RetryAfterSeconds
+	}
+	return resp
 }

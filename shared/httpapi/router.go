@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -168,8 +169,8 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	resp, err := r.handler(ctx, req)
 	if err != nil {
 		resp = errorResponse(err)
-		if resp.StatusCode == http.StatusInternalServerError {
-			log.Error("request failed", "error", err.Error())
+		if resp.StatusCode >= http.StatusInternalServerError {
+			log.Error("request failed", "error", ErrorText(err))
 		}
 		return resp, nil
 	}
@@ -216,6 +217,16 @@ func NoContent() events.APIGatewayV2HTTPResponse {
 // a clear 501 rather than a silent success.
 func NotImplemented(context.Context, *Request) (events.APIGatewayV2HTTPResponse, error) {
 	return ProblemResponse(http.StatusNotImplemented, "this route is declared but not implemented yet"), nil
+}
+
+// ErrorText is an error with its cause, for the logs: a domain error
+// shows clients only its message, but its cause belongs in the log.
+func ErrorText(err error) string {
+	var e *contract.Error
+	if errors.As(err, &e) && e.Err != nil {
+		return err.Error() + ": " + e.Err.Error()
+	}
+	return err.Error()
 }
 
 type loggerKey struct{}

@@ -466,9 +466,14 @@ func TestDomainErrorsMapToStatus(t *testing.T) {
 			if tt.wantFields == nil && strings.Contains(serve(t, rt, event("GET", "/x")).Body, `"errors"`) {
 				t.Error("errors member present without field errors")
 			}
-			// A refusal is the client's doing, not a failure to alert on.
-			if l := linesWithMsg(t, buf, "request failed"); len(l) != 0 {
-				t.Errorf("domain error logged as a failure: %v", l)
+			// A refusal is the client's doing, not a failure to alert on;
+			// an unavailable dependency is one, logged on every request.
+			want := 0
+			if tt.status == 503 {
+				want = 2
+			}
+			if l := linesWithMsg(t, buf, "request failed"); len(l) != want {
+				t.Errorf("%d failure lines, want %d: %v", len(l), want, l)
 			}
 		})
 	}
@@ -797,5 +802,22 @@ func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
 	problemOf(t, resp, http.StatusMethodNotAllowed)
 	if resp.Headers["Allow"] == "" {
 		t.Fatalf("no Allow header: %v", resp.Headers)
+	}
+}
+
+// An overloaded dependency is a 503 with Retry-After, its cause logged and
+// not shown.
+func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
+	rt, buf := newRouter()
+	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("ddb: get: %w", contract.Unavailable(errors.New("ThrottlingException: rate exceeded")))
+	})
+	resp := serve(t, rt, event("GET", "/x"))
+	problemOf(t, resp, http.StatusServiceUnavailable)
+	if resp.Headers["Retry-After"] == "" || strings.Contains(resp.Body, "Throttling") {
+		t.Fatalf("headers %v body %s", resp.Headers, resp.Body)
+	}
+	if l := linesWithMsg(t, buf, "request failed"); len(l) != 1 || !strings.Contains(fmt.Sprint(l[0]["error"]), "ThrottlingException") {
+		t.Fatalf("the cause is not logged once: %v", l)
 	}
 }
