@@ -160,6 +160,7 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 			ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}},
 		}})
 	}
+	items, claimAt := s.withClaim(ctx, items)
 	if len(items) > maxTransactItems {
 		return fmt.Errorf("ddb: apply action %s: %d items, over a transaction's %d", a.Number, len(items), maxTransactItems)
 	}
@@ -167,6 +168,9 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
 			return contract.ErrAlreadyApplied
+		}
+		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
+			return errClaimLost
 		}
 		for i := firstChanged; i < len(failed); i++ {
 			if failed[i] {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // contractItem is a contract as stored. Times are RFC 3339 strings with
@@ -224,8 +225,12 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 		}
 		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	}
+	puts, claimAt := s.withClaim(ctx, puts)
 	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
+		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
+			return errClaimLost
+		}
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
 				return takenError(reasons[i], c, with)
@@ -443,7 +448,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	condition := aws.String("version = :read")
 	values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
 	companions, reasons := companionItems(with)
-	if len(companions) == 0 {
+	if len(companions) == 0 && idempotency.ClaimFrom(ctx) == nil {
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
 		})
@@ -463,10 +468,14 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		}
 		puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	}
+	puts, claimAt := s.withClaim(ctx, puts)
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
 			return contract.ErrVersionConflict
+		}
+		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
+			return errClaimLost
 		}
 		for i, f := range failed[1:] {
 			if f && i < len(reasons) {

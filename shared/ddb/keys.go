@@ -25,6 +25,7 @@ import (
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
 //	action       TENANT#<tenant>          ACTION#<number>        -                               -
 //	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires)
+//	idempotency  TENANT#<tenant>          IDEMPOTENCY#<key>      -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
 //
 // Access patterns, each with the key or index that serves it:
@@ -52,6 +53,10 @@ import (
 //	                            id items, changed contracts with version = :read
 //	action by number            GetItem action
 //	apply a delivery once       the same transaction, plus its delivery item (attribute_not_exists)
+//	take an Idempotency-Key     PutItem, conditional on the key being free (the holder comes back
+//	                            with the refusal: ReturnValuesOnConditionCheckFailure)
+//	mark it committed           an Update of the key's item inside the request's write transaction
+//	store its answer            PutItem, conditional on still holding the key
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot
@@ -96,6 +101,7 @@ const (
 	typePayAccount = "payment-account"
 	typeAction     = "contract-action"
 	typeDelivery   = "delivery"
+	typeIdemKey    = "idempotency-key"
 	typePlan       = "plan"
 )
 
@@ -116,6 +122,7 @@ func contractIDSK(id string) string           { return boundedSK("ID#", keyPart(
 func planSK(planID string) string             { return boundedSK("PLAN#", keyPart(planID)) }
 func actionSK(number string) string           { return boundedSK("ACTION#", keyPart(number)) }
 func dedupeSK(key string) string              { return boundedSK("DEDUPE#", keyPart(key)) }
+func idempotencySK(key string) string         { return boundedSK("IDEMPOTENCY#", keyPart(key)) }
 
 // contractSKPrefix starts every contract's sort key and nothing else's.
 const contractSKPrefix = "CONTRACT#"

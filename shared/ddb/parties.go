@@ -143,8 +143,12 @@ func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error
 		}
 		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	}
+	puts, claimAt := s.withClaim(ctx, puts)
 	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
+		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
+			return errClaimLost
+		}
 		for i, f := range failed {
 			if f && i < len(reasons) {
 				return takenError(reasons[i], &contract.Contract{}, contract.Companions{Customer: cu})

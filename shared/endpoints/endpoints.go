@@ -17,6 +17,7 @@ import (
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 	"github.com/contracts-service/contracts/shared/trigger"
 )
@@ -28,12 +29,22 @@ type Store interface {
 	aira.Store
 	easybilling.Store
 	easybilling.TenantChecker
+	idempotency.Store
+}
+
+// newRouter is a router whose writes honour Idempotency-Key.
+func newRouter(store Store, log *slog.Logger) *httpapi.Router {
+	rt := httpapi.NewRouter(log)
+	if store != nil {
+		rt.UseIdempotency(store)
+	}
+	return rt
 }
 
 // CreateContract is CreateContractFunction's router: the Kukkingu and Aira
 // contracts APIs.
 func CreateContract(store Store, log *slog.Logger) *httpapi.Router {
-	rt := httpapi.NewRouter(log)
+	rt := newRouter(store, log)
 	service := contract.NewService(store)
 	kukkingu.NewHandler(service).Register(rt)
 	aira.NewHandler(service, store).Register(rt)
@@ -48,7 +59,7 @@ func ContractActions(store Store, log *slog.Logger) *httpapi.Router {
 }
 
 func contractActions(store Store, log *slog.Logger) (*httpapi.Router, *easybilling.Handler) {
-	rt := httpapi.NewRouter(log)
+	rt := newRouter(store, log)
 	h := easybilling.NewHandler(contract.NewService(store), store)
 	h.Register(rt)
 	return rt, h
@@ -96,8 +107,8 @@ func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context,
 
 // OrganizationContracts is OrganizationContractsFunction's router:
 // fabric's organization contracts.
-func OrganizationContracts(store contract.Store, log *slog.Logger) *httpapi.Router {
-	rt := httpapi.NewRouter(log)
+func OrganizationContracts(store Store, log *slog.Logger) *httpapi.Router {
+	rt := newRouter(store, log)
 	fabric.NewHandler(contract.NewService(store)).Register(rt)
 	return rt
 }

@@ -37,6 +37,9 @@ const (
 type Request struct {
 	Event events.APIGatewayV2HTTPRequest
 	Actor contract.Actor
+	// routeKey is the route the request matched, as template.yaml
+	// declares it.
+	routeKey string
 	// TenantAliases are the identifiers the tenant answers to in headers,
 	// besides its id.
 	TenantAliases []string

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/logs"
 )
 
@@ -35,6 +36,8 @@ type route struct {
 type Router struct {
 	routes []route
 	log    *slog.Logger
+	// idem keeps Idempotency-Keys; nil serves writes without them.
+	idem idempotency.Store
 }
 
 // NewRouter returns an empty Router that logs to log.
@@ -155,7 +158,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		ev.PathParameters = params
 	}
 
-	req := &Request{Event: ev}
+	req := &Request{Event: ev, routeKey: r.method + " " + strings.Join(r.segments, "/")}
 	actor, aliases, ok := actorFromContext(ev.RequestContext.Authorizer)
 	if !ok {
 		// The authorizer should have refused this request; answer as it
@@ -166,6 +169,16 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	log = log.With("tenant", actor.TenantID)
 	ctx = WithLogger(ctx, log)
 
+	if key, sent := idempotencyKey(req); sent && rt.idem != nil && isWrite(method) {
+		resp, err := rt.serveIdempotent(ctx, r.handler, req, key, log)
+		if err != nil {
+			resp = errorResponse(err)
+			if resp.StatusCode >= http.StatusInternalServerError {
+				log.Error("request failed", "error", ErrorText(err))
+			}
+		}
+		return resp, nil
+	}
 	resp, err := r.handler(ctx, req)
 	if err != nil {
 		resp = errorResponse(err)
