@@ -1,6 +1,8 @@
-// Command contract-actions is ContractActionsFunction: it wires the DynamoDB store and the
-// function's router (see shared/endpoints) and hands them to the Lambda
-// runtime. Clients are created once, here, outside the handler.
+// Command contract-actions is ContractActionsFunction: it wires the
+// DynamoDB store into the function's handler (see shared/endpoints), which
+// answers API Gateway, SQS, EventBridge and direct invocations, and hands
+// it to the Lambda runtime. Clients are created once, here, outside the
+// handler.
 package main
 
 import (

@@ -1,5 +1,5 @@
-// Command create-contract is CreateContractFunction: it wires the DynamoDB store and the
-// function's router (see shared/endpoints) and hands them to the Lambda
+// Command create-contract is CreateContractFunction: it wires the DynamoDB store and
+// the function's router (see shared/endpoints) and hands them to the Lambda
 // runtime. Clients are created once, here, outside the handler.
 package main
 
