@@ -114,40 +114,27 @@ func (s *Store) NextActionNumber(ctx context.Context, tenantID string) (int64, e
 // the action record, each new contract with its id item, and each changed
 // contract conditioned on the version that was read.
 func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
-	record, err := attributevalue.MarshalMap(actionItem{
+	news := []any{actionItem{
 		PK: tenantPK(a.TenantID), SK: actionSK(a.Number), Type: typeAction, TenantID: a.TenantID,
 		ActionID: a.ID, Number: a.Number, AccountNumber: a.AccountNumber, ContractID: a.ContractID,
 		ActionType: a.Type, Request: string(a.Request), SegmentIDs: a.SegmentIDs, Status: string(a.Status),
 		CreatedAt: formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt), CreatedBy: a.CreatedBy, UpdatedBy: a.UpdatedBy,
-	})
-	if err != nil {
-		return fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
-	}
-	notExists := aws.String("attribute_not_exists(PK)")
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: record, ConditionExpression: notExists}}}
+	}}
 	for _, c := range created {
-		for _, it := range []any{
-			toContractItem(c),
-			contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
-		} {
-			av, err := attributevalue.MarshalMap(it)
-			if err != nil {
-				return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
-			}
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: notExists}})
-		}
+		news = append(news, toContractItem(c),
+			contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number})
 	}
 	deliveryAt := -1
 	if dedupe != "" {
-		av, err := attributevalue.MarshalMap(deliveryItem{
+		deliveryAt = len(news)
+		news = append(news, deliveryItem{
 			PK: tenantPK(a.TenantID), SK: dedupeSK(dedupe), Type: typeDelivery, ActionNumber: a.Number,
 			ExpiresAt: a.CreatedAt.Add(deliveryRetention).Unix(),
 		})
-		if err != nil {
-			return fmt.Errorf("ddb: encode delivery %s: %w", dedupe, err)
-		}
-		deliveryAt = len(items)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: notExists}})
+	}
+	items, err := s.newItems(news...)
+	if err != nil {
+		return fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
 	}
 	firstChanged := len(items)
 	for _, c := range changed {

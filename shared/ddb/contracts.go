@@ -217,16 +217,12 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	}
 	companions, companionReasons := companionItems(with)
 	items, reasons = append(items, companions...), append(reasons, companionReasons...)
-	puts := make([]types.TransactWriteItem, len(items))
-	for i, it := range items {
-		av, err := attributevalue.MarshalMap(it)
-		if err != nil {
-			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
-		}
-		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	puts, err := s.newItems(items...)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
 	puts, claimAt := s.withClaim(ctx, puts)
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
 		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
 			return errClaimLost
@@ -460,14 +456,11 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		}
 		return nil
 	}
-	puts := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}
-	for _, it := range companions {
-		av, err := attributevalue.MarshalMap(it)
-		if err != nil {
-			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
-		}
-		puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	news, err := s.newItems(companions...)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
+	puts := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}, news...)
 	puts, claimAt := s.withClaim(ctx, puts)
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {

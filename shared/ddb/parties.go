@@ -135,16 +135,12 @@ func companionItems(with contract.Companions) ([]any, []string) {
 // externalId reservation, in one transaction.
 func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error {
 	items, reasons := companionItems(contract.Companions{Customer: cu})
-	puts := make([]types.TransactWriteItem, len(items))
-	for i, it := range items {
-		av, err := attributevalue.MarshalMap(it)
-		if err != nil {
-			return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
-		}
-		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	puts, err := s.newItems(items...)
+	if err != nil {
+		return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
 	}
 	puts, claimAt := s.withClaim(ctx, puts)
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if failed := conditionFailed(err); failed != nil {
 		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
 			return errClaimLost

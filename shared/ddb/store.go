@@ -3,6 +3,8 @@ package ddb
 import (
 	"errors"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -22,6 +24,21 @@ func New(client *dynamodb.Client, table string) *Store {
 
 // Table returns the name of the table the store uses.
 func (s *Store) Table() string { return s.table }
+
+// newItems encodes items as transaction puts that write each only if its
+// key is free: how every new record (and every uniqueness reservation)
+// enters the table.
+func (s *Store) newItems(items ...any) ([]types.TransactWriteItem, error) {
+	puts := make([]types.TransactWriteItem, len(items))
+	for i, it := range items {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return nil, err
+		}
+		puts[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	return puts, nil
+}
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
