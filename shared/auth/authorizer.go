@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/logs"
 )
 
 // Context keys the authorizer hands to the functions; httpapi reads them.
@@ -37,6 +39,7 @@ func NewAuthorizer(store Store, log *slog.Logger) *Authorizer {
 
 // Handle answers one authorization request.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+	logs.Invocation(req.RequestContext.RequestID)
 	log := a.log.With("requestId", req.RequestContext.RequestID, "routeKey", req.RouteKey)
 	headers := make(map[string]string, len(req.Headers))
 	for k, v := range req.Headers {

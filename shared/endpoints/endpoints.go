@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
@@ -19,6 +20,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/kukkingu"
+	"github.com/contracts-service/contracts/shared/logs"
 	"github.com/contracts-service/contracts/shared/trigger"
 )
 
@@ -71,6 +73,14 @@ func contractActions(store Store, log *slog.Logger) (*httpapi.Router, *easybilli
 func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
 	rt, h := contractActions(store, log)
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		// Only HTTP events carry a request id of their own (the router
+		// logs it); a queue's, a rule's or a direct invocation is known
+		// by Lambda's.
+		log := log
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			logs.Invocation(lc.AwsRequestID)
+			log = log.With("requestId", lc.AwsRequestID)
+		}
 		kind, err := trigger.Recognise(raw)
 		if err != nil {
 			log.Warn("unrecognised event", "error", err.Error())

@@ -8,6 +8,7 @@
 package logs
 
 import (
+	stdlog "log"
 	"log/slog"
 	"os"
 	"strings"
@@ -31,7 +32,33 @@ func New() *slog.Logger {
 	if fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
 		log = log.With("function", fn)
 	}
+	// The Lambda runtime library reports a handler's error (the
+	// authorizer's answer to every refused token) through the standard
+	// logger, in plain text; it goes through this logger instead, with
+	// the request id of the invocation it is about.
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(runtimeReports{log: log})
 	return log
+}
+
+// inFlight is the request id of the invocation this process is running:
+// an execution environment runs one invocation at a time.
+var inFlight atomic.Pointer[string]
+
+// Invocation records the request id of the invocation starting now, for
+// what the runtime library writes about it after the handler returns.
+func Invocation(requestID string) { inFlight.Store(&requestID) }
+
+// runtimeReports writes each line of the standard logger as a JSON record.
+type runtimeReports struct{ log *slog.Logger }
+
+func (w runtimeReports) Write(p []byte) (int, error) {
+	id := ""
+	if v := inFlight.Load(); v != nil {
+		id = *v
+	}
+	w.log.Info("lambda runtime report", "requestId", id, "report", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 var warm atomic.Bool
