@@ -241,7 +241,7 @@ func TestListPagesFiltersAndSkipsDeleted(t *testing.T) {
 
 func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
 	s := ddbtest.NewStore(t)
-	const n = 50
+	const n = 100
 	numbers := make(chan string, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -271,6 +271,16 @@ func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		if !seen[contract.FormatNumber(int64(i))] {
 			t.Fatalf("number %d skipped", i)
+		}
+	}
+	// Every one of them is readable, by its id and by its number.
+	for i := 0; i < n; i++ {
+		c, err := s.GetContract(ctx, "t1", fmt.Sprintf("ctr_%d", i))
+		if err != nil {
+			t.Fatalf("contract ctr_%d: %v", i, err)
+		}
+		if _, err := s.GetContract(ctx, "t1", c.Number); err != nil {
+			t.Fatalf("contract %s: %v", c.Number, err)
 		}
 	}
 }
