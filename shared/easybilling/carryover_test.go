@@ -181,21 +181,29 @@ func TestRefusalsNameTheFieldSent(t *testing.T) {
 	}
 }
 
-// TestOtherDialectsContractsNotFound: the EasyBilling routes answer only
-// EasyBilling contracts (of an account); another dialect's contract of the
-// same tenant is not found, as Aira does not find Kukkingu's.
-func TestOtherDialectsContractsNotFound(t *testing.T) {
+// TestOtherDialectsContractsRead: a contract any dialect created reads
+// through EasyBilling's routes, by number or id, with the party it is filed
+// under as its account and no segments.
+func TestOtherDialectsContractsRead(t *testing.T) {
 	a := newAPI(t)
-	r, err := serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR"}`, "tenant-id", tenantA.id)
+	r, err := serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR","validFrom":"2024-01-01T00:00Z"}`, "tenant-id", tenantA.id)
 	if err != nil || r.status != http.StatusCreated {
 		t.Fatalf("Kukkingu create: %d %s %v", r.status, r.raw, err)
 	}
 	id := r.body["data"].(map[string]any)["id"].(string)
 	for _, prefix := range []string{prod, hub} {
 		for _, ref := range []string{"CT-0000000001", id} {
-			refused(t, a.do(t, tenantA, "GET", prefix+"/contracts/"+ref, ""), http.StatusNotFound)
+			got := must(t, http.StatusOK, a.do(t, tenantA, "GET", prefix+"/contracts/"+ref, ""))
+			if got["contractNumber"] != "CT-0000000001" || got["id"] != id || got["accountNumber"] != "clnt_1" ||
+				got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != nil || len(got["contractSegments"].([]any)) != 0 {
+				t.Errorf("%s%s: %v", prefix, ref, got)
+			}
 		}
 	}
+	// It is not an account's contract, so actions do not reach it.
+	refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "clnt_1",
+		act1("cancel", obj{"contractNumber": "CT-0000000001", "effectiveDate": "2024-06-30"}))),
+		http.StatusNotFound, "actions[0].cancel[0].contractNumber")
 }
 
 // TestLongContractActionNumber: a path too long for a key is not found,

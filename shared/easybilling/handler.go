@@ -87,41 +87,27 @@ func NewHandler(service *contract.Service, store Store) *Handler {
 	return &Handler{service: service, store: store, validator: v}
 }
 
-// Register adds the dialect's routes to rt.
+// Register adds the dialect's routes to rt, whose answers then echo the
+// trace-id.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.Handle(RouteActions, h.traced(namedOn, h.actions))
-	rt.Handle(RouteHubActions, h.traced(namedAt, h.actions))
-	rt.Handle(RouteGetContract, h.traced(namedOn, h.getContract))
-	rt.Handle(RouteHubGetContract, h.traced(namedAt, h.getContract))
-	rt.Handle(RouteListContracts, h.traced(namedOn, h.listContracts))
-	rt.Handle(RouteHubList, h.traced(namedAt, h.listContracts))
-	rt.Handle(RouteGetAction, h.traced(namedOn, h.getAction))
-	rt.Handle(RouteHubGetAction, h.traced(namedAt, h.getAction))
+	rt.EchoTraceID()
+	rt.Handle(RouteActions, h.named(namedOn, h.actions))
+	rt.Handle(RouteHubActions, h.named(namedAt, h.actions))
+	rt.Handle(RouteGetContract, h.named(namedOn, h.getContract))
+	rt.Handle(RouteHubGetContract, h.named(namedAt, h.getContract))
+	rt.Handle(RouteListContracts, h.named(namedOn, h.listContracts))
+	rt.Handle(RouteHubList, h.named(namedAt, h.listContracts))
+	rt.Handle(RouteGetAction, h.named(namedOn, h.getAction))
+	rt.Handle(RouteHubGetAction, h.named(namedAt, h.getAction))
 }
 
 type handlerFunc func(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error)
 
-// traced echoes the request's trace-id on the response, success or
-// failure, generating one when the client sent none.
-func (h *Handler) traced(n naming, next handlerFunc) httpapi.HandlerFunc {
+// named binds a handler to its route's naming of timestamps. The router
+// echoes the trace-id (Register asks it to), on errors and replays too.
+func (h *Handler) named(n naming, next handlerFunc) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		trace := r.Header("trace-id")
-		if trace == "" || len(trace) > 128 {
-			trace = ids.UUID()
-		}
-		httpapi.Logger(ctx).Debug("trace", "traceId", trace)
-		resp, err := next(ctx, r, n)
-		if err != nil {
-			resp = httpapi.ErrorResponse(err)
-			if resp.StatusCode >= http.StatusInternalServerError {
-				httpapi.Logger(ctx).Error("request failed", "traceId", trace, "error", httpapi.ErrorText(err))
-			}
-		}
-		if resp.Headers == nil {
-			resp.Headers = map[string]string{}
-		}
-		resp.Headers["trace-id"] = trace
-		return resp, nil
+		return next(ctx, r, n)
 	}
 }
 
@@ -506,11 +492,6 @@ func (h *Handler) getContract(ctx context.Context, r *httpapi.Request, n naming)
 	c, err := h.service.Get(ctx, r.Actor, r.PathParam("contractNumber"))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	// Contracts of the other dialects are not filed under an account and
-	// have no segments: they are not EasyBilling's to show.
-	if c.Party.Kind != contract.PartyAccount {
-		return events.APIGatewayV2HTTPResponse{}, contract.NotFound(r.PathParam("contractNumber"))
 	}
 	return httpapi.JSON(http.StatusOK, infoOf(c, n, h.service.Clock()))
 }

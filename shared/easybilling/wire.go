@@ -192,14 +192,11 @@ type contractPage struct {
 	HasMore  bool           `json:"hasMore"`
 }
 
-// accountOf is the account number a contract is filed under, or "" for a
-// contract another dialect filed under another kind of party.
-func accountOf(c *contract.Contract) string {
-	if c.Party.Kind == contract.PartyAccount {
-		return c.Party.ID
-	}
-	return ""
-}
+// accountOf is the account number a contract is filed under. A contract
+// another dialect created is filed under another kind of party (a
+// Kukkingu client, a fabric organization): that party stands in for the
+// account, so every contract of the tenant reads here.
+func accountOf(c *contract.Contract) string { return c.Party.ID }
 
 func infoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
 	account := accountOf(c)

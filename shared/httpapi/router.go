@@ -16,6 +16,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/idempotency"
+	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/logs"
 )
 
@@ -36,6 +37,9 @@ type route struct {
 type Router struct {
 	routes []route
 	log    *slog.Logger
+	// traceHeader, when set, names a header every answer echoes: the
+	// request's own trace id, or one made up for it.
+	traceHeader string
 	// idem keeps Idempotency-Keys; nil serves writes without them.
 	idem idempotency.Store
 }
@@ -52,6 +56,15 @@ func (rt *Router) Handle(routeKey string, h HandlerFunc) {
 	}
 	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h})
 }
+
+// maxTraceID bounds a client's trace id, which every log line repeats.
+const maxTraceID = 128
+
+// EchoTraceID makes every answer carry the request's trace-id header
+// (EasyBilling's convention), generating a UUID when the client sent none
+// or one longer than 128 characters; every log line of the request
+// carries it too.
+func (rt *Router) EchoTraceID() { rt.traceHeader = "trace-id" }
 
 // RouteKeys returns the route keys registered, in registration order.
 func (rt *Router) RouteKeys() []string {
@@ -116,8 +129,15 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("awsRequestId", lc.AwsRequestID)
 	}
-	if tid := ev.Headers["trace-id"]; tid != "" && len(tid) <= 128 {
-		log = log.With("traceId", tid)
+	trace := ev.Headers["trace-id"]
+	if len(trace) > maxTraceID {
+		trace = ""
+	}
+	if trace == "" && rt.traceHeader != "" {
+		trace = ids.UUID()
+	}
+	if trace != "" {
+		log = log.With("traceId", trace)
 	}
 	start := time.Now()
 	coldStart := logs.ColdStart()
@@ -125,6 +145,12 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		if p := recover(); p != nil {
 			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			resp = errorResponse(fmt.Errorf("panic: %v", p))
+		}
+		if rt.traceHeader != "" {
+			if resp.Headers == nil {
+				resp.Headers = map[string]string{}
+			}
+			resp.Headers[rt.traceHeader] = trace
 		}
 		log.Info("request", "status", resp.StatusCode, "durationMs", float64(time.Since(start).Microseconds())/1000, "coldStart", coldStart)
 	}()
