@@ -2,6 +2,7 @@ package aira
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -162,9 +163,14 @@ func validCustomFields(raw json.RawMessage) bool {
 		return false
 	}
 	for _, v := range fields {
-		var s string
-		var list []string
-		if json.Unmarshal(v, &s) != nil && (json.Unmarshal(v, &list) != nil || list == nil) {
+		// Pointers tell a null, which encoding/json reads into a string
+		// as "" without an error, from a string.
+		var s *string
+		var list []*string
+		switch {
+		case json.Unmarshal(v, &s) == nil && s != nil:
+		case json.Unmarshal(v, &list) == nil && list != nil && !slices.Contains(list, nil):
+		default:
 			return false
 		}
 	}

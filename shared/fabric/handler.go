@@ -12,6 +12,7 @@ package fabric
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 
@@ -95,19 +96,21 @@ func siteAccount(header string) (string, error) {
 	if header == "" {
 		return "", field("header is required: a JSON object with the 24-character account")
 	}
-	var ctx struct {
-		Account *string `json:"account"`
-	}
-	if err := json.Unmarshal([]byte(header), &ctx); err != nil {
+	// Read strictly: encoding/json alone would take "ACCOUNT" for account
+	// and the last of two accounts.
+	var ctx map[string]json.RawMessage
+	if err := httpapi.DecodeStrict([]byte(header), &ctx); err != nil || ctx == nil {
 		return "", field("header must be a JSON object, such as {\"account\": \"<24 characters>\"}")
 	}
-	if ctx.Account == nil {
+	raw, ok := ctx["account"]
+	if !ok || string(raw) == "null" {
 		return "", field("header has no account")
 	}
-	if len(*ctx.Account) != 24 {
-		return "", field("account must be 24 characters")
+	var account string
+	if err := json.Unmarshal(raw, &account); err != nil || len(account) != 24 {
+		return "", field("account must be a string of 24 characters")
 	}
-	return *ctx.Account, nil
+	return account, nil
 }
 
 // find returns the organization's contract named by id, which is either
@@ -200,12 +203,21 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var fields []contract.FieldError
+	// Unknown keys are named as DecodeStrict names them: an empty key or
+	// one with punctuation quoted, a long one cut, twenty at most.
+	if err := httpapi.CheckPatchKeys(patch, contractFields{}); err != nil {
+		var e *contract.Error
+		if !errors.As(err, &e) {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		fields = append(fields, e.Fields...)
+	}
 	for k := range patch {
 		switch {
 		case k == "contractId":
 			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be changed"})
 		case !updatable[k]:
-			fields = append(fields, contract.FieldError{Field: k, Message: "is not a known field"})
+			// named by CheckPatchKeys
 		case string(patch[k]) == "null" && !clearable[k]:
 			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be null"})
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -89,15 +90,26 @@ var statuses = map[string]contract.Status{
 
 const dateTimeMessage = "must be an ISO 8601 date-time with a time zone, such as 2024-01-01T00:00:00.000Z"
 
+// rfc3339 is the shape RFC 3339 gives a date-time. time.Parse also reads a
+// one-digit hour and a comma before the fraction, which it does not allow.
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+
 // parseDateTime reads an ISO 8601 date-time as RFC 3339 profiles it: a
 // date, a time, and a Z or an offset.
 func parseDateTime(s string) (time.Time, error) {
-	// time.Parse also reads a comma before the fraction, which RFC 3339
-	// does not allow.
-	if strings.Contains(s, ",") {
-		return time.Time{}, errors.New("a comma is not an RFC 3339 fraction separator")
+	if !rfc3339.MatchString(s) {
+		return time.Time{}, errors.New("not an RFC 3339 date-time")
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	// Answers give instants in UTC with a four-digit year: an offset that
+	// moves one past 9999 or before 0000 could never be read back.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, errors.New("the instant is outside years 0000 to 9999 in UTC")
+	}
+	return t, nil
 }
 
 func validDateTime(s string) bool {

@@ -123,7 +123,10 @@ func compileShape(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 	switch t.Kind() {
 	case reflect.String:
 		if t == numberType {
-			return nil // a json.Number takes a number or a string holding one
+			// encoding/json also reads a json.Number from a string
+			// holding one; the API documents every such field as a
+			// number.
+			return &shape{kind: shapeFloat, bits: 64}
 		}
 		return &shape{kind: shapeString}
 	case reflect.Bool:

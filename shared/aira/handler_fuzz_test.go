@@ -1,0 +1,890 @@
+package aira_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/aira"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+)
+
+// fzStore is an in-memory contract.Store and aira.Store with the
+// semantics those interfaces document, so that the fuzz tests exercise
+// decoding, validation, mapping and encoding at memory speed. It hands out
+// copies, as a real store does, so that nothing a handler does to a record
+// it holds reaches the stored one.
+type fzStore struct {
+	mu        sync.Mutex
+	numbers   map[string]int64
+	contracts map[string][]*contract.Contract // by tenant, in number order
+	customers map[string][]*contract.Customer
+	accounts  map[string][]*contract.PaymentAccount
+	plans     map[string]contract.Plan // one catalog, shared by every tenant
+}
+
+var _ interface {
+	contract.Store
+	aira.Store
+} = (*fzStore)(nil)
+
+func newFzStore(plans ...contract.Plan) *fzStore {
+	s := &fzStore{
+		numbers: map[string]int64{}, contracts: map[string][]*contract.Contract{},
+		customers: map[string][]*contract.Customer{}, accounts: map[string][]*contract.PaymentAccount{},
+		plans: map[string]contract.Plan{},
+	}
+	for _, p := range plans {
+		s.plans[p.ID] = p
+	}
+	return s
+}
+
+// fzClone copies c deeply enough for Aira: every pointer and slice the
+// dialect writes is copied, not shared.
+func fzClone(c *contract.Contract) *contract.Contract {
+	cp := *c
+	for _, p := range []**time.Time{&cp.ValidFrom, &cp.ValidTo, &cp.DeletedAt} {
+		if *p != nil {
+			v := **p
+			*p = &v
+		}
+	}
+	cp.Attributes = bytes.Clone(c.Attributes)
+	cp.PlanIDs = slices.Clone(c.PlanIDs)
+	if c.Billing != nil {
+		b := *c.Billing
+		for _, p := range []**int{&b.EndDay, &b.ScheduledPaymentDay, &b.DueOffsetDays} {
+			if *p != nil {
+				v := **p
+				*p = &v
+			}
+		}
+		cp.Billing = &b
+	}
+	return &cp
+}
+
+func fzCloneCustomer(cu *contract.Customer) *contract.Customer {
+	cp := *cu
+	cp.CustomFields = bytes.Clone(cu.CustomFields)
+	return &cp
+}
+
+func fzCloneAccount(pa *contract.PaymentAccount) *contract.PaymentAccount {
+	cp := *pa
+	return &cp
+}
+
+// fork copies the store, so that each fuzzed request starts from the same
+// state without building it again through the handler.
+func (s *fzStore) fork() *fzStore {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := newFzStore()
+	maps.Copy(out.numbers, s.numbers)
+	maps.Copy(out.plans, s.plans)
+	for k, list := range s.contracts {
+		for _, c := range list {
+			out.contracts[k] = append(out.contracts[k], fzClone(c))
+		}
+	}
+	for k, list := range s.customers {
+		for _, cu := range list {
+			out.customers[k] = append(out.customers[k], fzCloneCustomer(cu))
+		}
+	}
+	for k, list := range s.accounts {
+		for _, pa := range list {
+			out.accounts[k] = append(out.accounts[k], fzCloneAccount(pa))
+		}
+	}
+	return out
+}
+
+func fzConflict(field string) error {
+	return &contract.Error{Kind: contract.KindConflict, Message: "the " + field + " is taken",
+		Fields: []contract.FieldError{{Field: field, Message: "is taken"}}}
+}
+
+// checkCompanions refuses companions that clash with what the tenant
+// holds. The caller holds the lock.
+func (s *fzStore) checkCompanions(tenantID string, with contract.Companions) error {
+	if cu := with.Customer; cu != nil {
+		for _, o := range s.customers[tenantID] {
+			if o.ExternalID == cu.ExternalID {
+				return fzConflict("externalId")
+			}
+			if o.ID == cu.ID {
+				return fzConflict("id")
+			}
+		}
+	}
+	if pa := with.PaymentAccount; pa != nil {
+		for _, o := range s.accounts[tenantID] {
+			if o.ID == pa.ID {
+				return fzConflict("id")
+			}
+		}
+	}
+	return nil
+}
+
+// addCompanions stores companions already checked. The caller holds the
+// lock.
+func (s *fzStore) addCompanions(tenantID string, with contract.Companions) {
+	if with.Customer != nil {
+		s.customers[tenantID] = append(s.customers[tenantID], fzCloneCustomer(with.Customer))
+	}
+	if with.PaymentAccount != nil {
+		s.accounts[tenantID] = append(s.accounts[tenantID], fzCloneAccount(with.PaymentAccount))
+	}
+}
+
+func (s *fzStore) NextContractNumber(_ context.Context, tenantID string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.numbers[tenantID]++
+	return s.numbers[tenantID], nil
+}
+
+func (s *fzStore) CreateContract(_ context.Context, c *contract.Contract, with contract.Companions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.contracts[c.TenantID] {
+		switch {
+		case o.ID == c.ID || o.Number == c.Number:
+			return fzConflict("id")
+		case c.Reference != "" && o.Party == c.Party && o.Reference == c.Reference:
+			return fzConflict("reference")
+		}
+	}
+	if err := s.checkCompanions(c.TenantID, with); err != nil {
+		return err
+	}
+	s.addCompanions(c.TenantID, with)
+	s.contracts[c.TenantID] = append(s.contracts[c.TenantID], fzClone(c))
+	return nil
+}
+
+func (s *fzStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.contracts[tenantID] {
+		if o.ID == id || o.Number == id {
+			return fzClone(o), nil
+		}
+	}
+	return nil, contract.NotFound(id)
+}
+
+func (s *fzStore) GetContractByReference(_ context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.contracts[tenantID] {
+		if o.Party == party && o.Reference == reference {
+			return fzClone(o), nil
+		}
+	}
+	return nil, contract.NotFound(reference)
+}
+
+func (s *fzStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var page contract.Page
+	for _, o := range s.contracts[tenantID] {
+		if o.Deleted() && !q.IncludeDeleted || (q.Party != contract.Party{} && o.Party != q.Party) || o.Number <= q.After {
+			continue
+		}
+		if len(page.Contracts) == q.Limit {
+			page.Next = page.Contracts[len(page.Contracts)-1].Number
+			break
+		}
+		page.Contracts = append(page.Contracts, *fzClone(o))
+	}
+	return page, nil
+}
+
+func (s *fzStore) ReplaceContract(_ context.Context, c *contract.Contract, with contract.Companions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, o := range s.contracts[c.TenantID] {
+		if o.Number != c.Number {
+			continue
+		}
+		if o.Version != c.Version-1 {
+			return contract.ErrVersionConflict
+		}
+		if err := s.checkCompanions(c.TenantID, with); err != nil {
+			return err
+		}
+		s.addCompanions(c.TenantID, with)
+		s.contracts[c.TenantID][i] = fzClone(c)
+		return nil
+	}
+	return contract.NotFound(c.ID)
+}
+
+func (s *fzStore) CreateCustomer(_ context.Context, cu *contract.Customer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	with := contract.Companions{Customer: cu}
+	if err := s.checkCompanions(cu.TenantID, with); err != nil {
+		return err
+	}
+	s.addCompanions(cu.TenantID, with)
+	return nil
+}
+
+func (s *fzStore) GetCustomer(_ context.Context, tenantID, id string) (*contract.Customer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.customers[tenantID] {
+		if o.ID == id {
+			return fzCloneCustomer(o), nil
+		}
+	}
+	return nil, contract.Errorf(contract.KindNotFound, "customer %q not found", id)
+}
+
+func (s *fzStore) GetPaymentAccount(_ context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.accounts[tenantID] {
+		if o.ID == id {
+			return fzCloneAccount(o), nil
+		}
+	}
+	return nil, contract.Errorf(contract.KindNotFound, "payment account %q not found", id)
+}
+
+func (s *fzStore) ListPaymentAccounts(_ context.Context, tenantID, customerID string) ([]contract.PaymentAccount, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []contract.PaymentAccount
+	for _, o := range s.accounts[tenantID] {
+		if o.CustomerID == customerID {
+			out = append(out, *o)
+		}
+	}
+	return out, nil
+}
+
+func (s *fzStore) GetPlans(_ context.Context, _ string, ids []string) (map[string]contract.Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]contract.Plan{}
+	for _, id := range ids {
+		if p, ok := s.plans[id]; ok {
+			out[id] = p
+		}
+	}
+	return out, nil
+}
+
+// fzCounts is how many records of each kind a tenant holds, and the sum of
+// its contracts' versions: a refused request must leave all four as they
+// were.
+type fzCounts struct{ contracts, customers, accounts, versions int }
+
+func (s *fzStore) counts(tenantID string) fzCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := fzCounts{contracts: len(s.contracts[tenantID]), customers: len(s.customers[tenantID]), accounts: len(s.accounts[tenantID])}
+	for _, c := range s.contracts[tenantID] {
+		n.versions += int(c.Version)
+	}
+	return n
+}
+
+// stored returns the tenant's contract id as stored, or nil.
+func (s *fzStore) stored(tenantID, id string) *contract.Contract {
+	c, err := s.GetContract(context.Background(), tenantID, id)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// Who every fuzzed request acts for, and what its tenant already holds: a
+// customer with a payment account, and another customer with one, so that
+// requests naming existing records can succeed or be refused as the
+// other customer's.
+const (
+	fzTenant            = "tenant-f"
+	fzPlan              = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+	fzCustomerID        = "0f6a1f64-5717-4562-b3fc-2c963f66afa6"
+	fzAccountID         = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
+	fzOtherCustomerID   = "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b"
+	fzOtherAccountID    = "9c858901-8a57-4791-81fe-4c455b099bc9"
+	fzTakenExternalID   = "cust-taken"
+	fzOtherExternalID   = "cust-other"
+	fzUnknownCustomerID = "5a9e3f1c-7b2d-4e8f-9a6b-3c1d2e4f5a6b"
+)
+
+// fzNow pins the clock, so that a corpus entry answers the same on every
+// run.
+var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+
+var fzUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// fzAPI serves the real Aira handler over an fzStore.
+type fzAPI struct {
+	rt    *httpapi.Router
+	store *fzStore
+}
+
+// newFzStoreWithParties is a store whose tenant has the plans and the
+// existing customers and payment accounts the seeds name.
+func newFzStoreWithParties() *fzStore {
+	store := newFzStore(
+		contract.Plan{ID: fzPlan, Name: "Plano Pro", Description: "Mensal", Currencies: []string{"BRL"}},
+		contract.Plan{ID: "plan-basic", Name: "Plano Basico", Currencies: []string{"BRL"}},
+	)
+	at := fzNow.Add(-time.Hour)
+	address := contract.Address{ZipCode: "69900-062", Number: "1", Street: "Rua A", City: "Rio Branco", State: "AC", Country: "Brasil"}
+	for _, r := range []struct{ customer, external, account string }{
+		{fzCustomerID, fzTakenExternalID, fzAccountID},
+		{fzOtherCustomerID, fzOtherExternalID, fzOtherAccountID},
+	} {
+		store.addCompanions(fzTenant, contract.Companions{
+			Customer: &contract.Customer{TenantID: fzTenant, ID: r.customer, ExternalID: r.external, Name: "Existing",
+				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
+			PaymentAccount: &contract.PaymentAccount{TenantID: fzTenant, ID: r.account, CustomerID: r.customer,
+				BusinessName: "Existing Ltda", TaxID: "11222333000181", Email: "a@example.com", Address: address,
+				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
+		})
+	}
+	return store
+}
+
+func newFzAPI(store *fzStore) *fzAPI {
+	service := contract.NewService(store)
+	service.Now = func() time.Time { return fzNow }
+	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
+	aira.NewHandler(service, store).Register(rt)
+	return &fzAPI{rt: rt, store: store}
+}
+
+// fzBase is the state every fuzzed request starts from, built once
+// through the handler: the parties, and two contracts with the seed
+// request's terms, one active (of the existing customer and payment
+// account) and one canceled, with their answers.
+type fzBase struct {
+	store              *fzStore
+	active, canceled   string // ids
+	activeAt, cancelAt string // answers to a read
+}
+
+var (
+	fzBaseOnce  sync.Once
+	fzBaseState *fzBase
+)
+
+func fzBaseFor(t *testing.T) *fzBase {
+	fzBaseOnce.Do(func() {
+		b, err := os.ReadFile("testdata/seed-create.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seed map[string]json.RawMessage
+		if err := json.Unmarshal(b, &seed); err != nil {
+			t.Fatal(err)
+		}
+		a := newFzAPI(newFzStoreWithParties())
+		base := &fzBase{store: a.store}
+		for _, c := range []struct {
+			id   *string
+			body string
+		}{
+			{&base.active, `{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzAccountID + `","contract":` + string(seed["contract"]) + `}`},
+			// Its own externalId, so that the seed's stays free for the
+			// creates that start from it.
+			{&base.canceled, strings.Replace(string(b), "cust_1234567890abcdef", "cust_base", 1)},
+		} {
+			r := a.serve(t, "POST", "/v1/contracts/", c.body, fzCreateStatuses...)
+			if r.StatusCode != http.StatusCreated {
+				t.Fatalf("setup: %d %s", r.StatusCode, r.Body)
+			}
+			*c.id = fzDecode[fzAnswer](t, r.Body).Contract.ID
+		}
+		a.serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
+		// The creates that start from the seed must be able to succeed
+		// over this state, or the fuzzing never leaves the refusals.
+		if r := newFzAPI(a.store.fork()).serve(t, "POST", "/v1/contracts/", string(b), fzCreateStatuses...); r.StatusCode != http.StatusCreated {
+			t.Fatalf("the seed request does not create over the base state: %d %s", r.StatusCode, r.Body)
+		}
+		base.activeAt = a.serve(t, "GET", "/v1/contracts/"+base.active, "", http.StatusOK).Body
+		base.cancelAt = a.serve(t, "GET", "/v1/contracts/"+base.canceled, "", http.StatusOK).Body
+		fzBaseState = base
+	})
+	if fzBaseState == nil {
+		t.Fatal("the base state could not be built")
+	}
+	return fzBaseState
+}
+
+// newFzAPIFromBase serves the handler over a fork of the base state.
+func newFzAPIFromBase(t *testing.T) (*fzAPI, *fzBase) {
+	base := fzBaseFor(t)
+	return newFzAPI(base.store.fork()), base
+}
+
+// serve sends one request, checks the exchange against infra/openapi.yaml,
+// and holds the answer to the service's rule: one of the statuses the
+// route documents short of a 5xx, an error as a problem+json naming its
+// fields, a success as a body that reads back strictly.
+func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: path, Body: body,
+		Headers: map[string]string{"content-type": "application/json"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req-fuzz",
+			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: "",
+			}},
+		},
+	}
+	resp, err := a.rt.Serve(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if resp.StatusCode >= 500 || !slices.Contains(allowed, resp.StatusCode) {
+		t.Fatalf("%s %s %q: %d (documented here: %v) %s", method, path, body, resp.StatusCode, allowed, resp.Body)
+	}
+	openapitest.Validate(t, ev, resp)
+	if resp.StatusCode >= 400 {
+		var p httpapi.Problem
+		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
+			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
+		}
+		for _, f := range p.Errors {
+			if f.Field == "" || f.Message == "" {
+				t.Fatalf("%s %s: a field error without field or message: %s", method, path, resp.Body)
+			}
+		}
+		return resp
+	}
+	var v map[string]any
+	if err := httpapi.DecodeStrict([]byte(resp.Body), &v); err != nil {
+		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", method, path, resp.StatusCode, err, resp.Body)
+	}
+	return resp
+}
+
+// fzAnswer is the part of a contract answer the properties look at.
+type fzAnswer struct {
+	Contract struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Plans  []struct {
+			ID string `json:"id"`
+		} `json:"plans"`
+		StartDate       string          `json:"startDate"`
+		EndDate         *string         `json:"endDate"`
+		BillingEndDay   *int            `json:"billingEndDay,omitempty"`
+		PaymentSettings json.RawMessage `json:"paymentSettings,omitempty"`
+		BillingSettings json.RawMessage `json:"billingSettings,omitempty"`
+		CustomFields    json.RawMessage `json:"customFields"`
+	} `json:"contract"`
+	Customer struct {
+		ID string `json:"id"`
+	} `json:"customer"`
+	PaymentAccount struct {
+		ID string `json:"id"`
+	} `json:"paymentAccount"`
+}
+
+// fzCustomerAnswer is a customer as Aira answers it.
+type fzCustomerAnswer struct {
+	ID           string          `json:"id"`
+	ExternalID   string          `json:"externalId"`
+	Name         string          `json:"name"`
+	CustomFields json.RawMessage `json:"customFields"`
+}
+
+func fzDecode[T any](t *testing.T, body string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	return v
+}
+
+// sameJSON reports whether two bodies hold the same JSON value.
+func sameJSON(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// readBack checks that a contract answer reads back unchanged, and that
+// its own fields, sent back as a replace, are accepted and change nothing
+// but the version: what the service writes passes its own validation.
+func (a *fzAPI) readBack(t *testing.T, answer string) {
+	t.Helper()
+	got := fzDecode[fzAnswer](t, answer)
+	path := "/v1/contracts/" + got.Contract.ID
+	if r := a.serve(t, "GET", path, "", http.StatusOK, http.StatusNotFound); r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+		t.Fatalf("read back %d %s, want %s", r.StatusCode, r.Body, answer)
+	}
+	if got.Contract.Status == string(contract.StatusCanceled) {
+		return
+	}
+	fields := map[string]any{
+		"startDate": got.Contract.StartDate, "endDate": got.Contract.EndDate, "customFields": got.Contract.CustomFields,
+		"planIds": []string{},
+	}
+	for _, p := range got.Contract.Plans {
+		fields["planIds"] = append(fields["planIds"].([]string), p.ID)
+	}
+	if got.Contract.BillingEndDay != nil {
+		fields["billingEndDay"] = *got.Contract.BillingEndDay
+	}
+	if got.Contract.PaymentSettings != nil {
+		fields["paymentSettings"] = got.Contract.PaymentSettings
+	}
+	if got.Contract.BillingSettings != nil {
+		fields["billingSettings"] = got.Contract.BillingSettings
+	}
+	again, err := json.Marshal(map[string]any{"contract": fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := a.store.stored(fzTenant, got.Contract.ID)
+	r := a.serve(t, "PUT", path, string(again), http.StatusOK, http.StatusBadRequest, http.StatusNotFound,
+		http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
+	if r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+		t.Fatalf("the answer's own fields, sent back as a replace %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
+	}
+	if after := a.store.stored(fzTenant, got.Contract.ID); after.Version != before.Version+1 {
+		t.Fatalf("a replace stored version %d over %d", after.Version, before.Version)
+	}
+}
+
+// The statuses each fuzzed route documents, short of 401 (the authorizer
+// has let every request in) and 5xx.
+var (
+	fzCreateStatuses   = []int{201, 400, 404, 409, 413, 415, 422}
+	fzReplaceStatuses  = []int{200, 400, 404, 409, 413, 415, 422}
+	fzCustomerStatuses = []int{201, 400, 409, 413, 415, 422}
+)
+
+func fzSeed(f *testing.F) string {
+	b, err := os.ReadFile("testdata/seed-create.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	return string(b)
+}
+
+// fzEdit returns the seed with the value at a dotted path replaced by raw
+// JSON, or removed when raw is empty.
+func fzEdit(f *testing.F, seed, path, raw string) string {
+	var root map[string]any
+	if err := json.Unmarshal([]byte(seed), &root); err != nil {
+		f.Fatal(err)
+	}
+	parts := strings.Split(path, ".")
+	m := root
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			f.Fatalf("%s: no object at %s", path, p)
+		}
+		m = next
+	}
+	if raw == "" {
+		delete(m, parts[len(parts)-1])
+	} else {
+		m[parts[len(parts)-1]] = json.RawMessage(raw)
+	}
+	b, err := json.Marshal(root)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return string(b)
+}
+
+const fzMinimalContract = `{"startDate":"2024-01-01","planIds":["` + fzPlan + `"]}`
+
+// fzCreateSeeds are create bodies: the seed request and, for each refusal
+// class, a body that meets it.
+func fzCreateSeeds(f *testing.F) []string {
+	seed := fzSeed(f)
+	deep := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	existing := `{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`
+	return []string{
+		seed,
+		existing,
+		`{"customerId":"` + fzCustomerID + `","paymentAccount":` + fzEditRaw(f, seed, "paymentAccount") + `,"contract":` + fzMinimalContract + `}`,
+		`{"customerId":"` + fzUnknownCustomerID + `","paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzUnknownCustomerID + `","contract":` + fzMinimalContract + `}`,
+		`{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzOtherAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"customerId":"not-a-uuid","paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"customerId":"` + fzCustomerID + `","contract":` + fzMinimalContract + `}`,
+		`{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzAccountID + `"}`,
+		`{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzAccountID + `","contract":null}`,
+		fzEdit(f, seed, "customerId", `"`+fzCustomerID+`"`),
+		fzEdit(f, seed, "customer.externalId", `"`+fzTakenExternalID+`"`),
+		fzEdit(f, seed, "customer.externalId", `""`),
+		fzEdit(f, seed, "customer.name", `"`+strings.Repeat("é", 256)+`"`),
+		fzEdit(f, seed, "customer.customFields", `{"a":["x","y"],"b":"z"}`),
+		fzEdit(f, seed, "customer.customFields", `{"a":1}`),
+		fzEdit(f, seed, "customer.customFields", `[]`),
+		fzEdit(f, seed, "paymentAccount.taxId", `"11.222.333/0001-82"`),
+		fzEdit(f, seed, "paymentAccount.taxId", `"529.982.247-25"`),
+		fzEdit(f, seed, "paymentAccount.email", `"not-an-email"`),
+		fzEdit(f, seed, "paymentAccount.address.zipCode", `"6990-0062"`),
+		fzEdit(f, seed, "paymentAccount.address.state", `"XX"`),
+		fzEdit(f, seed, "paymentAccount.address", `null`),
+		fzEdit(f, seed, "paymentAccount.address.country", `"`+strings.Repeat("b", 65)+`"`),
+		fzEdit(f, seed, "contract.endDate", `"2023-12-24"`),
+		fzEdit(f, seed, "contract.endDate", `null`),
+		fzEdit(f, seed, "contract.startDate", `"2023-02-29"`),
+		fzEdit(f, seed, "contract.startDate", `"2023-12-25T00:00:00Z"`),
+		fzEdit(f, seed, "contract.startDate", `"9999-12-31"`),
+		fzEdit(f, seed, "contract.startDate", `"0000-01-01"`),
+		fzEdit(f, seed, "contract.status", `"draft"`),
+		fzEdit(f, seed, "contract.status", `"canceled"`),
+		fzEdit(f, seed, "contract.billingEndDay", `0`),
+		fzEdit(f, seed, "contract.billingEndDay", `32`),
+		fzEdit(f, seed, "contract.billingEndDay", `9007199254740992`),
+		fzEdit(f, seed, "contract.billingEndDay", `1e400`),
+		fzEdit(f, seed, "contract.billingEndDay", `16.0`),
+		fzEdit(f, seed, "contract.planIds", `["plan-unknown","`+fzPlan+`","plan-gone"]`),
+		fzEdit(f, seed, "contract.planIds", `[]`),
+		fzEdit(f, seed, "contract.planIds", `[""]`),
+		fzEdit(f, seed, "contract.planIds", `["`+strings.Repeat("p,", 20)+`"]`),
+		fzEdit(f, seed, "contract.planIds", `[`+strings.TrimSuffix(strings.Repeat(`"plan-basic",`, 21), ",")+`]`),
+		fzEdit(f, seed, "contract.paymentSettings", `{"scheduledPaymentDay":0,"dueOffsetDays":366}`),
+		fzEdit(f, seed, "contract.paymentSettings", `{"scheduledPaymentDay":1}`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `-1`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `1e400`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `1e2`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `10.50`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `"ten"`),
+		fzEdit(f, seed, "contract.billingSettings.billingCycleMinimumAmount", `null`),
+		fzEdit(f, seed, "contract.customFields", deep),
+		fzEdit(f, seed, "contract.customFields", `{"k":`+deep+`}`),
+		fzEdit(f, seed, "contract.customFields", `{"k":"a\u0000b"}`),
+		fzEdit(f, seed, "contract.unknown", `1`),
+		strings.Replace(seed, `"contract": {`, `"contract": {"startDate":"2020-01-01",`, 1),
+		strings.Replace(seed, `"customer": {`, `"Customer": {`, 1),
+		strings.Replace(seed, `"Acme Inc."`, "\"Acme \xff\"", 1),
+		`{"customer":null,"customerId":null,"paymentAccount":null,"paymentAccountId":null,"contract":null}`,
+		`null`, `[]`, `{`, ``, `{}`, seed + `{}`, `"` + strings.Repeat("a", 70000) + `"`,
+	}
+}
+
+// fzEditRaw returns the raw JSON at a top-level key of seed.
+func fzEditRaw(f *testing.F, seed, key string) string {
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(seed), &root); err != nil {
+		f.Fatal(err)
+	}
+	return string(root[key])
+}
+
+// hasKey reports whether a JSON object body names key with a value other
+// than null.
+func hasKey(body, key string) bool {
+	var root map[string]json.RawMessage
+	return json.Unmarshal([]byte(body), &root) == nil && root[key] != nil && string(root[key]) != "null"
+}
+
+// FuzzAiraCreate sends arbitrary create bodies through the real handler.
+// Every answer is a documented success or 4xx problem; a refused create
+// leaves no contract, customer or payment account behind; a created one is
+// stored with exactly the companions the body asked for, reads back as
+// answered, and its own fields are a valid replace.
+func FuzzAiraCreate(f *testing.F) {
+	for _, s := range fzCreateSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		a, _ := newFzAPIFromBase(t)
+		before := a.store.counts(fzTenant)
+		resp := a.serve(t, "POST", "/v1/contracts/", body, fzCreateStatuses...)
+		after := a.store.counts(fzTenant)
+		if resp.StatusCode != http.StatusCreated {
+			if after != before {
+				t.Fatalf("a refused create (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
+			}
+			return
+		}
+		want := before
+		want.contracts++
+		want.versions++
+		if hasKey(body, "customer") {
+			want.customers++
+		}
+		if hasKey(body, "paymentAccount") {
+			want.accounts++
+		}
+		if after != want {
+			t.Fatalf("a create stored %+v over %+v, want %+v", after, before, want)
+		}
+		got := fzDecode[fzAnswer](t, resp.Body)
+		for _, id := range []string{got.Contract.ID, got.Customer.ID, got.PaymentAccount.ID} {
+			if !fzUUID.MatchString(id) {
+				t.Fatalf("id %q is not a UUID: %s", id, resp.Body)
+			}
+		}
+		stored := a.store.stored(fzTenant, got.Contract.ID)
+		if stored == nil || stored.Party != (contract.Party{Kind: contract.PartyCustomer, ID: got.Customer.ID}) ||
+			stored.PaymentAccountID != got.PaymentAccount.ID || string(stored.Status) != got.Contract.Status {
+			t.Fatalf("stored %+v for the answer %s", stored, resp.Body)
+		}
+		a.readBack(t, resp.Body)
+	})
+}
+
+// FuzzAiraReplace sends arbitrary replace bodies through the real handler
+// onto a contract made from the seed request, active or canceled. A
+// refused replace changes nothing; a canceled contract is never replaced;
+// an applied one keeps its id and customer, reads back as answered, and
+// its own fields are again a valid replace.
+func FuzzAiraReplace(f *testing.F) {
+	seed := fzSeed(f)
+	contractOf := fzEditRaw(f, seed, "contract")
+	accountOf := fzEditRaw(f, seed, "paymentAccount")
+	for _, s := range []string{
+		`{"contract":` + contractOf + `}`,
+		`{"contract":` + fzMinimalContract + `}`,
+		`{"paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"paymentAccountId":"` + fzOtherAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"paymentAccountId":"` + fzUnknownCustomerID + `","contract":` + fzMinimalContract + `}`,
+		`{"paymentAccount":` + accountOf + `,"contract":` + fzMinimalContract + `}`,
+		`{"paymentAccount":` + accountOf + `,"paymentAccountId":"` + fzAccountID + `","contract":` + fzMinimalContract + `}`,
+		`{"contract":{"startDate":"2024-01-01","planIds":["` + fzPlan + `"],"status":"active"}}`,
+		`{"contract":{"startDate":"2024-01-01","endDate":"2023-12-31","planIds":["` + fzPlan + `"]}}`,
+		`{"contract":{"startDate":"2024-01-01","planIds":["plan-unknown"]}}`,
+		`{"contract":{"startDate":"2024-01-01","planIds":["` + fzPlan + `"],"billingEndDay":1e400}}`,
+		`{"contract":{"startDate":"2024-01-01","planIds":["` + fzPlan + `"],"customFields":` + strings.Repeat(`{"a":`, 40) + `""` + strings.Repeat("}", 40) + `}}`,
+		`{"contract":{"startDate":"2024-01-01","startDate":"2024-01-02","planIds":["` + fzPlan + `"]}}`,
+		"{\"contract\":{\"startDate\":\"2024-01-01\",\"planIds\":[\"\xff\"]}}",
+		`{"customerId":"` + fzCustomerID + `","contract":` + fzMinimalContract + `}`,
+		`{"contract":null}`, `{}`, `null`, `[]`, `{`, ``,
+	} {
+		f.Add(false, s)
+		f.Add(true, s)
+	}
+	f.Fuzz(func(t *testing.T, canceled bool, body string) {
+		a, base := newFzAPIFromBase(t)
+		id, current := base.active, base.activeAt
+		if canceled {
+			id, current = base.canceled, base.cancelAt
+		}
+		path := "/v1/contracts/" + id
+		before := a.store.counts(fzTenant)
+		resp := a.serve(t, "PUT", path, body, fzReplaceStatuses...)
+		after := a.store.counts(fzTenant)
+		if resp.StatusCode != http.StatusOK {
+			if after != before {
+				t.Fatalf("a refused replace (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
+			}
+			if r := a.serve(t, "GET", path, "", http.StatusOK); !sameJSON(r.Body, current) {
+				t.Fatalf("a refused replace changed the contract: %s -> %s", current, r.Body)
+			}
+			return
+		}
+		if canceled {
+			t.Fatalf("a canceled contract was replaced: %s", resp.Body)
+		}
+		want := before
+		want.versions++
+		if hasKey(body, "paymentAccount") {
+			want.accounts++
+		}
+		if after != want {
+			t.Fatalf("a replace stored %+v over %+v, want %+v", after, before, want)
+		}
+		was, got := fzDecode[fzAnswer](t, current), fzDecode[fzAnswer](t, resp.Body)
+		if got.Contract.ID != id || got.Customer != was.Customer || got.Contract.Status != was.Contract.Status {
+			t.Fatalf("a replace changed id, customer or status: %s -> %s", current, resp.Body)
+		}
+		a.readBack(t, resp.Body)
+	})
+}
+
+// FuzzAiraCustomer sends arbitrary customer bodies through the real
+// handler. A refused one stores nothing; a created one is stored as
+// answered, and its externalId is then taken (409 naming it).
+func FuzzAiraCustomer(f *testing.F) {
+	for _, s := range []string{
+		`{"externalId":"cust_1234567890abcdef","name":"Acme Inc.","customFields":{"custom_field_1":"value1","custom_field_2":"value2"}}`,
+		`{"externalId":"e","name":"n"}`,
+		`{"externalId":"e","name":"n","customFields":{}}`,
+		`{"externalId":"e","name":"n","customFields":{"a":["x","y"],"b":[]}}`,
+		`{"externalId":"e","name":"n","customFields":{"a":{"b":"c"}}}`,
+		`{"externalId":"e","name":"n","customFields":{"a":1e400}}`,
+		`{"externalId":"e","name":"n","customFields":{"a":9007199254740993}}`,
+		`{"externalId":"e","name":"n","customFields":"x"}`,
+		`{"externalId":"e","name":"n","customFields":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`,
+		`{"externalId":"` + fzTakenExternalID + `","name":"n"}`,
+		`{"externalId":"","name":"n"}`,
+		`{"externalId":"e","name":""}`,
+		`{"externalId":"` + strings.Repeat("x", 256) + `","name":"n"}`,
+		`{"externalId":"` + strings.Repeat("é", 255) + `","name":"n"}`,
+		`{"externalId":"e","name":"a\u0000b"}`,
+		"{\"externalId\":\"e\",\"name\":\"\xff\"}",
+		`{"externalId":"e","externalId":"f","name":"n"}`,
+		`{"externalId":"e","ExternalId":"f","name":"n"}`,
+		`{"externalId":"e","name":"n","id":"` + fzCustomerID + `"}`,
+		`{"externalId":1,"name":"n"}`,
+		`{"externalId":null,"name":null,"customFields":null}`,
+		`null`, `[]`, `{`, ``, `{}`, `{"externalId":"e","name":"n"}{}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		a, _ := newFzAPIFromBase(t)
+		before := a.store.counts(fzTenant)
+		resp := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
+		after := a.store.counts(fzTenant)
+		if resp.StatusCode != http.StatusCreated {
+			if after != before {
+				t.Fatalf("a refused customer (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
+			}
+			return
+		}
+		if want := (fzCounts{before.contracts, before.customers + 1, before.accounts, before.versions}); after != want {
+			t.Fatalf("a customer create stored %+v over %+v", after, before)
+		}
+		got := fzDecode[fzCustomerAnswer](t, resp.Body)
+		stored, err := a.store.GetCustomer(context.Background(), fzTenant, got.ID)
+		if err != nil || !fzUUID.MatchString(got.ID) || stored.ExternalID != got.ExternalID || stored.Name != got.Name {
+			t.Fatalf("stored %+v (%v) for the answer %s", stored, err, resp.Body)
+		}
+		if want := stored.CustomFields; want != nil && !sameJSON(string(want), string(got.CustomFields)) ||
+			want == nil && string(got.CustomFields) != "{}" {
+			t.Fatalf("stored customFields %s, answered %s", want, got.CustomFields)
+		}
+		again := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
+		p := fzDecode[httpapi.Problem](t, again.Body)
+		if again.StatusCode != http.StatusConflict || len(p.Errors) != 1 || p.Errors[0].Field != "externalId" {
+			t.Fatalf("a second customer with externalId %q: %d %s", got.ExternalID, again.StatusCode, again.Body)
+		}
+	})
+}

@@ -1,0 +1,623 @@
+package easybilling_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/easybilling"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+)
+
+// fzStore is an in-memory contract.Store, easybilling.Store and
+// easybilling.TenantChecker with the semantics those interfaces document,
+// so that the fuzz tests exercise decoding, validation, the action rules,
+// mapping and encoding at memory speed. It hands out copies, as a real
+// store does, so that nothing a handler does to a record it holds reaches
+// the stored one. EasyBilling writes no companion records, so they are
+// not kept.
+type fzStore struct {
+	mu        sync.Mutex
+	numbers   map[string]int64 // contract numbers drawn, by tenant
+	actionNos map[string]int64 // action numbers drawn, by tenant
+	contracts map[string][]*contract.Contract
+	actions   map[string][]*contract.Action
+	applied   map[string]bool // tenant and dedupe key
+	plans     map[string]contract.Plan
+	tenants   map[string]bool
+}
+
+var _ interface {
+	contract.Store
+	easybilling.Store
+	easybilling.TenantChecker
+} = (*fzStore)(nil)
+
+func newFzStore() *fzStore {
+	return &fzStore{
+		numbers: map[string]int64{}, actionNos: map[string]int64{},
+		contracts: map[string][]*contract.Contract{}, actions: map[string][]*contract.Action{},
+		applied: map[string]bool{}, plans: map[string]contract.Plan{}, tenants: map[string]bool{},
+	}
+}
+
+// fzClone copies c deeply enough for EasyBilling: its times and its chain
+// of segments, each with its currencies, are copied, not shared.
+func fzClone(c *contract.Contract) *contract.Contract {
+	cp := *c
+	for _, p := range []**time.Time{&cp.ValidFrom, &cp.ValidTo, &cp.DeletedAt} {
+		if *p != nil {
+			v := **p
+			*p = &v
+		}
+	}
+	cp.Segments = slices.Clone(c.Segments)
+	for i := range cp.Segments {
+		cp.Segments[i].Currencies = slices.Clone(c.Segments[i].Currencies)
+	}
+	return &cp
+}
+
+func fzCloneAction(a *contract.Action) *contract.Action {
+	cp := *a
+	cp.Request = bytes.Clone(a.Request)
+	cp.SegmentIDs = slices.Clone(a.SegmentIDs)
+	return &cp
+}
+
+// fork copies the store, so that each fuzzed request starts from the same
+// state.
+func (s *fzStore) fork() *fzStore {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := newFzStore()
+	maps.Copy(out.numbers, s.numbers)
+	maps.Copy(out.actionNos, s.actionNos)
+	maps.Copy(out.applied, s.applied)
+	maps.Copy(out.plans, s.plans)
+	maps.Copy(out.tenants, s.tenants)
+	for k, list := range s.contracts {
+		for _, c := range list {
+			out.contracts[k] = append(out.contracts[k], fzClone(c))
+		}
+	}
+	for k, list := range s.actions {
+		for _, a := range list {
+			out.actions[k] = append(out.actions[k], fzCloneAction(a))
+		}
+	}
+	return out
+}
+
+func (s *fzStore) NextContractNumber(_ context.Context, tenantID string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.numbers[tenantID]++
+	return s.numbers[tenantID], nil
+}
+
+func (s *fzStore) NextActionNumber(_ context.Context, tenantID string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.actionNos[tenantID]++
+	return s.actionNos[tenantID], nil
+}
+
+// find returns the index of the tenant's contract with the given id or
+// number, or -1. The caller holds the lock.
+func (s *fzStore) find(tenantID, id string) int {
+	return slices.IndexFunc(s.contracts[tenantID], func(o *contract.Contract) bool { return o.ID == id || o.Number == id })
+}
+
+func (s *fzStore) CreateContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.find(c.TenantID, c.ID) >= 0 || s.find(c.TenantID, c.Number) >= 0 {
+		return &contract.Error{Kind: contract.KindConflict, Message: "the id is taken", Fields: []contract.FieldError{{Field: "id", Message: "is taken"}}}
+	}
+	s.contracts[c.TenantID] = append(s.contracts[c.TenantID], fzClone(c))
+	return nil
+}
+
+func (s *fzStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.find(tenantID, id); i >= 0 {
+		return fzClone(s.contracts[tenantID][i]), nil
+	}
+	return nil, contract.NotFound(id)
+}
+
+func (s *fzStore) GetContractByReference(_ context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.contracts[tenantID] {
+		if o.Party == party && o.Reference == reference {
+			return fzClone(o), nil
+		}
+	}
+	return nil, contract.NotFound(reference)
+}
+
+func (s *fzStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var page contract.Page
+	for _, o := range s.contracts[tenantID] {
+		if o.Deleted() && !q.IncludeDeleted || (q.Party != contract.Party{} && o.Party != q.Party) || o.Number <= q.After {
+			continue
+		}
+		if len(page.Contracts) == q.Limit {
+			page.Next = page.Contracts[len(page.Contracts)-1].Number
+			break
+		}
+		page.Contracts = append(page.Contracts, *fzClone(o))
+	}
+	return page, nil
+}
+
+func (s *fzStore) ReplaceContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.find(c.TenantID, c.Number)
+	if i < 0 {
+		return contract.NotFound(c.ID)
+	}
+	if s.contracts[c.TenantID][i].Version != c.Version-1 {
+		return contract.ErrVersionConflict
+	}
+	s.contracts[c.TenantID][i] = fzClone(c)
+	return nil
+}
+
+func (s *fzStore) ApplyActions(_ context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := a.TenantID + "\x00" + dedupe
+	if dedupe != "" && s.applied[key] {
+		return contract.ErrAlreadyApplied
+	}
+	for _, c := range created {
+		if s.find(a.TenantID, c.ID) >= 0 || s.find(a.TenantID, c.Number) >= 0 {
+			return &contract.Error{Kind: contract.KindConflict, Message: "the id is taken", Fields: []contract.FieldError{{Field: "id", Message: "is taken"}}}
+		}
+	}
+	for _, c := range changed {
+		if i := s.find(a.TenantID, c.Number); i < 0 || s.contracts[a.TenantID][i].Version != c.Version-1 {
+			return contract.ErrVersionConflict
+		}
+	}
+	if slices.ContainsFunc(s.actions[a.TenantID], func(o *contract.Action) bool { return o.Number == a.Number }) {
+		return &contract.Error{Kind: contract.KindConflict, Message: "the action number is taken"}
+	}
+	for _, c := range created {
+		s.contracts[a.TenantID] = append(s.contracts[a.TenantID], fzClone(c))
+	}
+	for _, c := range changed {
+		s.contracts[a.TenantID][s.find(a.TenantID, c.Number)] = fzClone(c)
+	}
+	s.actions[a.TenantID] = append(s.actions[a.TenantID], fzCloneAction(a))
+	if dedupe != "" {
+		s.applied[key] = true
+	}
+	return nil
+}
+
+func (s *fzStore) GetAction(_ context.Context, tenantID, number string) (*contract.Action, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.actions[tenantID] {
+		if a.Number == number {
+			return fzCloneAction(a), nil
+		}
+	}
+	return nil, contract.Errorf(contract.KindNotFound, "contract action %q not found", number)
+}
+
+func (s *fzStore) GetPlans(_ context.Context, _ string, ids []string) (map[string]contract.Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]contract.Plan{}
+	for _, id := range ids {
+		if p, ok := s.plans[id]; ok {
+			out[id] = p
+		}
+	}
+	return out, nil
+}
+
+func (s *fzStore) GetTenant(_ context.Context, id string) (*auth.Tenant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tenants[id] {
+		return nil, auth.ErrNotFound
+	}
+	return &auth.Tenant{ID: id}, nil
+}
+
+// hasSegment reports whether one of the tenant's contracts has segment id.
+func (s *fzStore) hasSegment(tenantID, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.contracts[tenantID] {
+		if slices.ContainsFunc(c.Segments, func(seg contract.Segment) bool { return seg.ID == id }) {
+			return true
+		}
+	}
+	return false
+}
+
+// fzState is what a refused request must leave as it was: the records, the
+// contracts' versions, and the numbers drawn.
+type fzState struct {
+	contracts, actions, versions, numbers, actionNos int64
+}
+
+func (s *fzStore) state(tenantID string) fzState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := fzState{contracts: int64(len(s.contracts[tenantID])), actions: int64(len(s.actions[tenantID])),
+		numbers: s.numbers[tenantID], actionNos: s.actionNos[tenantID]}
+	for _, c := range s.contracts[tenantID] {
+		st.versions += c.Version
+	}
+	return st
+}
+
+// Who every fuzzed request acts for, and what its tenant holds: the seed's
+// plan, and one contract of account ACC-1 with one segment, in effect on
+// the pinned day, so that every change action can apply to it.
+const (
+	fzTenant    = "tenant-f"
+	fzPlan      = "16ad814a-dd1b-41c8-9b4b-4e8551170fee"
+	fzAccount   = "ACC-1"
+	fzNumber    = "CT-0000000001"
+	fzID        = "8f14e45f-ceea-467f-a0e6-1c4b7e2d9a31"
+	fzSegmentID = "c9f0f895-fb98-4b91-9c3e-6d1e2a7b4f50"
+)
+
+// fzNow pins the clock, inside the existing contract's segment, so that a
+// corpus entry answers the same on every run.
+var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+
+var (
+	fzBaseOnce sync.Once
+	fzBase     *fzStore
+)
+
+// fzBaseStore is the state every fuzzed request starts from.
+func fzBaseStore() *fzStore {
+	fzBaseOnce.Do(func() {
+		s := newFzStore()
+		s.tenants[fzTenant] = true
+		s.plans[fzPlan] = contract.Plan{ID: fzPlan, Name: "Standard", Currencies: []string{"USD", "CNY"}}
+		at := fzNow.Add(-24 * time.Hour)
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		to := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Add(24*time.Hour - time.Nanosecond)
+		s.contracts[fzTenant] = []*contract.Contract{{
+			TenantID: fzTenant, Number: fzNumber, ID: fzID, Party: contract.Party{Kind: contract.PartyAccount, ID: fzAccount},
+			Status: contract.StatusActive, Version: 1, ValidFrom: &from, ValidTo: &to,
+			CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
+			Segments: []contract.Segment{{
+				ID: fzSegmentID, PlanID: fzPlan, Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-12-31",
+				BillingCycleDay: 1, BillingCycleType: contract.DefaultBillingCycleType, Price: "49.90",
+				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
+			}},
+		}}
+		s.numbers[fzTenant] = 1
+		fzBase = s
+	})
+	return fzBase.fork()
+}
+
+// fzAPI serves the real EasyBilling handler over an fzStore.
+type fzAPI struct {
+	rt      *httpapi.Router
+	handler *easybilling.Handler
+	store   *fzStore
+}
+
+func newFzAPI() *fzAPI {
+	store := fzBaseStore()
+	service := contract.NewService(store)
+	service.Now = func() time.Time { return fzNow }
+	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
+	h := easybilling.NewHandler(service, store)
+	h.Register(rt)
+	return &fzAPI{rt: rt, handler: h, store: store}
+}
+
+// serve sends one request, checks the exchange against infra/openapi.yaml,
+// and holds the answer to the service's rule: one of the statuses the
+// route documents short of a 5xx, with a trace-id, an error as a
+// problem+json naming its fields, a success as a body that reads back
+// strictly.
+func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: path, Body: body,
+		Headers: map[string]string{"content-type": "application/json"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req-fuzz",
+			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: "",
+			}},
+		},
+	}
+	resp, err := a.rt.Serve(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if resp.StatusCode >= 500 || !slices.Contains(allowed, resp.StatusCode) {
+		t.Fatalf("%s %s %q: %d (documented here: %v) %s", method, path, body, resp.StatusCode, allowed, resp.Body)
+	}
+	if resp.Headers["trace-id"] == "" {
+		t.Fatalf("%s %s: %d without a trace-id", method, path, resp.StatusCode)
+	}
+	openapitest.Validate(t, ev, resp)
+	if resp.StatusCode >= 400 {
+		var p httpapi.Problem
+		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
+			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
+		}
+		for _, f := range p.Errors {
+			if f.Field == "" || f.Message == "" {
+				t.Fatalf("%s %s: a field error without field or message: %s", method, path, resp.Body)
+			}
+		}
+		return resp
+	}
+	var v map[string]any
+	if err := httpapi.DecodeStrict([]byte(resp.Body), &v); err != nil {
+		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", method, path, resp.StatusCode, err, resp.Body)
+	}
+	return resp
+}
+
+// fzAnswer is the part of an action answer the properties look at.
+type fzAnswer struct {
+	ContractActionNumber      string          `json:"contractActionNumber"`
+	ContractInfo              json.RawMessage `json:"contractInfo"`
+	ContractActionItemRequest json.RawMessage `json:"contractActionItemRequest"`
+	ContractSegmentIDs        []string        `json:"contractSegmentIds"`
+	AccountID                 string          `json:"accountId"`
+}
+
+func fzDecode[T any](t *testing.T, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	return v
+}
+
+// sameJSON reports whether two bodies hold the same JSON value.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// checkApplied holds an applied request to its record: one action, the
+// first the tenant has, recording the request as sent and only segments
+// that exist, and answering the contract as it reads back. answer is the
+// action body, HTTP's or a direct invocation's.
+func (a *fzAPI) checkApplied(t *testing.T, before fzState, request, answer []byte) {
+	t.Helper()
+	after := a.store.state(fzTenant)
+	if after.actions != before.actions+1 || after.actionNos != before.actionNos+1 || after.contracts-before.contracts != after.numbers-before.numbers {
+		t.Fatalf("an applied request stored %+v over %+v", after, before)
+	}
+	got := fzDecode[fzAnswer](t, answer)
+	if got.ContractActionNumber != contract.FormatActionNumber(after.actionNos) || !sameJSON(got.ContractActionItemRequest, request) {
+		t.Fatalf("the record of %s: %s", request, answer)
+	}
+	for _, id := range got.ContractSegmentIDs {
+		if !a.store.hasSegment(fzTenant, id) {
+			t.Fatalf("the record names segment %s, which no contract has: %s", id, answer)
+		}
+	}
+	info := fzDecode[struct {
+		ContractNumber string `json:"contractNumber"`
+	}](t, got.ContractInfo)
+	if r := a.serve(t, "GET", "/api/contracts/"+info.ContractNumber, "", http.StatusOK); !sameJSON([]byte(r.Body), got.ContractInfo) {
+		t.Fatalf("contract %s reads back as %s, answered as %s", info.ContractNumber, r.Body, got.ContractInfo)
+	}
+	a.serve(t, "GET", "/api/contract-actions/"+got.ContractActionNumber, "", http.StatusOK)
+}
+
+// fzActionsStatuses are the statuses POST /api/contract-actions documents,
+// short of 401 (the authorizer has let every request in) and 5xx.
+var fzActionsStatuses = []int{200, 400, 404, 409, 413, 415, 422}
+
+func fzRequest(account string, actions ...string) string {
+	return `{"accountNumber":"` + account + `","actions":[` + strings.Join(actions, ",") + `]}`
+}
+
+func fzAction(typ, key string, entries ...string) string {
+	return `{"type":"` + typ + `","` + key + `":[` + strings.Join(entries, ",") + `]}`
+}
+
+// fzSeeds are request bodies: the seed requests, an applied example of
+// each action type on the existing contract, and, for each refusal class,
+// a request that meets it.
+func fzSeeds(f *testing.F) []string {
+	var seeds []string
+	for _, name := range []string{"testdata/seed-000-request.json", "testdata/seed-001-request.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, string(b))
+	}
+	create := func(effective, expiration, currencies string) string {
+		return `{"planId":"` + fzPlan + `","effectiveDate":"` + effective + `","expirationDate":"` + expiration + `","currency":` + currencies + `}`
+	}
+	byNumber := `"contractNumber":"` + fzNumber + `"`
+	byID := `"contractId":"` + fzID + `"`
+	deep := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	seeds = append(seeds,
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD","CNY"]`), create("2027-02-02", "2028-02-01", `["CNY"]`))),
+		fzRequest(fzAccount, fzAction("switch-plan", "switchPlan", `{`+byNumber+`,"planId":"`+fzPlan+`","effectiveDate":"2026-07-01","currency":["CNY"]}`)),
+		fzRequest(fzAccount, fzAction("renew", "renew", `{`+byID+`,"effectiveDate":"2027-01-01","expirationDate":"2027-12-31"}`)),
+		fzRequest(fzAccount, fzAction("early-renew", "earlyRenew", `{`+byNumber+`,"effectiveDate":"2026-09-01","expirationDate":"2027-08-31"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":59.90,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{`+byID+`,"effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount,
+			fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":0,"effectiveDate":"2026-07-01"}`),
+			fzAction("renew", "renew", `{`+byNumber+`,"effectiveDate":"2027-01-01","expirationDate":"2027-12-31"}`),
+			fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD"]`))),
+		// Refusals: each class.
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{`+byID+`,"effectiveDate":"2026-06-30"}`), fzAction("renew", "renew", `{`+byID+`,"effectiveDate":"2027-01-01","expirationDate":"2027-12-31"}`)),
+		fzRequest("ACC-2", fzAction("cancel", "cancel", `{`+byNumber+`,"effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{"contractNumber":"CT-0000000099","effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{`+byNumber+`,`+byID+`,"effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{"effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{"contractNumber":"`+strings.Repeat("C", 65)+`","effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, fzAction("cancel", "cancel", `{`+byNumber+`,"effectiveDate":"2027-06-30"}`)),
+		fzRequest(fzAccount, fzAction("switch-plan", "switchPlan", `{`+byNumber+`,"planId":"plan-unknown","effectiveDate":"2026-07-01","currency":["USD"]}`)),
+		fzRequest(fzAccount, fzAction("switch-plan", "switchPlan", `{`+byNumber+`,"planId":"`+fzPlan+`","effectiveDate":"2026-01-01","currency":["EUR"]}`)),
+		fzRequest(fzAccount, fzAction("switch-plan", "switchPlan", `{`+byNumber+`,"planId":"`+fzPlan+`","effectiveDate":"2026-07-01","currency":["usd"]}`)),
+		fzRequest(fzAccount, fzAction("renew", "renew", `{`+byNumber+`,"effectiveDate":"2026-12-31","expirationDate":"2027-12-31"}`)),
+		fzRequest(fzAccount, fzAction("early-renew", "earlyRenew", `{`+byNumber+`,"effectiveDate":"2026-09-01","expirationDate":"2026-10-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"seg-stale","contractPrice":1,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","planId":"plan-other","contractPrice":1,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":-1,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":1e400,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":1e308,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":1E2,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("update-price", "updatePrice", `{`+byNumber+`,"contractSegmentId":"`+fzSegmentID+`","contractPrice":null,"effectiveDate":"2026-07-01"}`)),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2026-02-01", `["USD"]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-30", "2027-02-01", `["USD"]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `[]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD","CNY","USD","CNY","USD","CNY","USD","CNY","USD","CNY","USD"]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD"]`), create("2027-01-01", "2028-02-01", `["USD"]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan", create("0000-01-01", "9999-12-31", `["USD"]`))),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "createContractWithPlan")),
+		fzRequest(fzAccount, fzAction("create-contract-with-plan", "renew", `{`+byNumber+`,"effectiveDate":"2027-01-01","expirationDate":"2027-12-31"}`)),
+		fzRequest(fzAccount, fzAction("suspend", "suspend")),
+		fzRequest(fzAccount, `{"type":"cancel","cancel":[{`+byNumber+`,"effectiveDate":"2026-06-30"}],"renew":null}`),
+		fzRequest(fzAccount, `{"type":null}`),
+		fzRequest(fzAccount),
+		fzRequest(""),
+		fzRequest(strings.Repeat("A", 65), fzAction("cancel", "cancel", `{`+byNumber+`,"effectiveDate":"2026-06-30"}`)),
+		fzRequest(fzAccount, slices.Repeat([]string{fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD"]`))}, 25)...),
+		fzRequest(fzAccount, slices.Repeat([]string{fzAction("create-contract-with-plan", "createContractWithPlan", create("2026-02-01", "2027-02-01", `["USD"]`))}, 26)...),
+		`{"accountNumber":"ACC-1","accountNumber":"ACC-2","actions":[]}`,
+		`{"AccountNumber":"ACC-1","actions":[]}`,
+		`{"accountNumber":"ACC-1","actions":`+deep+`}`,
+		`{"accountNumber":"ACC-1","actions":[{"type":"cancel","cancel":[{"contractNumber":"CT-0000000001","effectiveDate":"2026-06-30","effectiveDate":"2026-07-01"}]}]}`,
+		"{\"accountNumber\":\"ACC-\xff\",\"actions\":[]}",
+		`{"accountNumber":"ACC-1\u0000","actions":[]}`,
+		`{"accountNumber":1e400,"actions":[]}`,
+		`{"accountNumber":null,"actions":null}`,
+		`null`, `[]`, `{`, ``, `{}`, `"x"`, seeds[0]+`{}`,
+	)
+	return seeds
+}
+
+// FuzzContractActions sends arbitrary contract-actions bodies through the
+// real handler over a tenant with one contract. Every answer is a
+// documented success or 4xx problem with a trace-id; a refused request
+// writes nothing and draws no number; an applied one records exactly one
+// action, as sent, and its contract reads back as answered.
+func FuzzContractActions(f *testing.F) {
+	for _, s := range fzSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		a := newFzAPI()
+		before := a.store.state(fzTenant)
+		resp := a.serve(t, "POST", "/api/contract-actions", body, fzActionsStatuses...)
+		if resp.StatusCode != http.StatusOK {
+			if after := a.store.state(fzTenant); after != before {
+				t.Fatalf("a refused request (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
+			}
+			return
+		}
+		a.checkApplied(t, before, []byte(body), []byte(resp.Body))
+	})
+}
+
+// FuzzActionsInvocation sends arbitrary requests, for arbitrary tenants,
+// through the direct invocation path. It never panics; an error names the
+// problem (a message that is not the one of a fault, with every field the
+// HTTP route names) and writes nothing; a success is the action body, and
+// the HTTP route applies the same request alike.
+func FuzzActionsInvocation(f *testing.F) {
+	seeds := fzSeeds(f)
+	for _, s := range seeds {
+		f.Add(fzTenant, []byte(s))
+	}
+	for _, tenant := range []string{"tenant-x", "", "../tenant-f", "tenant f", strings.Repeat("t", 129), "TENANT-F", "tenant-f\x00"} {
+		f.Add(tenant, []byte(seeds[0]))
+	}
+	log := slog.New(slog.DiscardHandler)
+	f.Fuzz(func(t *testing.T, tenant string, request []byte) {
+		a := newFzAPI()
+		before := a.store.state(tenant)
+		out, err := a.handler.HandleDirect(context.Background(), a.store, log, easybilling.Invocation{TenantID: tenant, Request: request})
+		if err != nil {
+			if out != nil {
+				t.Fatalf("an error with a body: %v, %+v", err, out)
+			}
+			msg := err.Error()
+			if msg == "" || strings.Contains(msg, "failed to apply") {
+				t.Fatalf("tenant %q, request %q: the error does not name the problem: %q", tenant, request, msg)
+			}
+			if after := a.store.state(tenant); after != before {
+				t.Fatalf("a refused invocation changed the store: %+v -> %+v", before, after)
+			}
+		} else {
+			body, merr := json.Marshal(out)
+			var v map[string]any
+			if merr != nil || httpapi.DecodeStrict(body, &v) != nil {
+				t.Fatalf("the answer %+v does not encode as JSON that re-decodes: %v", out, merr)
+			}
+			if tenant != fzTenant {
+				t.Fatalf("applied for tenant %q, which does not exist", tenant)
+			}
+			a.checkApplied(t, before, request, body)
+		}
+
+		// The HTTP route, which takes the same request for the same
+		// tenant, must agree on whether it applies, and name the same
+		// fields; it refuses a body over its limit on its own.
+		if tenant != fzTenant || len(request) > httpapi.MaxBodyBytes {
+			return
+		}
+		h := newFzAPI()
+		resp := h.serve(t, "POST", "/api/contract-actions", string(request), fzActionsStatuses...)
+		if (resp.StatusCode == http.StatusOK) != (err == nil) {
+			t.Fatalf("request %q: HTTP answers %d %s, a direct invocation %v", request, resp.StatusCode, resp.Body, err)
+		}
+		if err == nil {
+			return
+		}
+		var p httpapi.Problem
+		if httpapi.DecodeStrict([]byte(resp.Body), &p) == nil {
+			for _, fe := range p.Errors {
+				if !strings.Contains(err.Error(), fe.Field) {
+					t.Fatalf("request %q: HTTP names %q, the direct error does not: %v", request, fe.Field, err)
+				}
+			}
+		}
+	})
+}
