@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 )
 
@@ -175,10 +174,8 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 // GetAction implements contract.ActionStore.
 func (s *Store) GetAction(ctx context.Context, tenantID, number string) (*contract.Action, error) {
 	var it actionItem
-	if err := s.getItem(ctx, tenantPK(tenantID), actionSK(number), &it); err != nil {
-		if errors.Is(err, auth.ErrNotFound) {
-			return nil, contract.Errorf(contract.KindNotFound, "contract action %q not found", number)
-		}
+	missing := contract.Errorf(contract.KindNotFound, "contract action %q not found", number)
+	if err := s.getItem(ctx, tenantPK(tenantID), actionSK(number), &it, missing); err != nil {
 		return nil, fmt.Errorf("ddb: get action %s: %w", number, err)
 	}
 	created, err1 := time.Parse(timeLayout, it.CreatedAt)

@@ -72,7 +72,9 @@ func (s *Store) Lock(ctx context.Context, c idempotency.Claim, now, lockUntil, e
 	if errors.As(err, &held) {
 		var it idempotencyItem
 		if held.Item == nil {
-			if err := s.getItem(ctx, tenantPK(c.TenantID), idempotencySK(c.Key), &it); err != nil {
+			// The holder may have expired and vanished in between; then
+			// there is nothing to report and the retry takes the key.
+			if err := s.getItem(ctx, tenantPK(c.TenantID), idempotencySK(c.Key), &it, errHolderGone); err != nil {
 				return nil, fmt.Errorf("ddb: read held idempotency key: %w", err)
 			}
 		} else if err := attributevalue.UnmarshalMap(held.Item, &it); err != nil {
@@ -159,6 +161,10 @@ func (s *Store) withClaim(ctx context.Context, items []types.TransactWriteItem) 
 	}
 	return append(items, *u), len(items)
 }
+
+// errHolderGone is a held key's record gone before it could be read: the
+// conflict is over, and the client may simply retry.
+var errHolderGone = contract.Errorf(contract.KindConflict, "a request with this Idempotency-Key just finished; retry it")
 
 // errClaimLost is the refusal of a write whose idempotency claim was
 // taken over by a retry of the same request.

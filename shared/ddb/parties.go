@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 )
 
@@ -160,10 +159,8 @@ func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error
 // GetCustomer implements contract.PartyStore.
 func (s *Store) GetCustomer(ctx context.Context, tenantID, id string) (*contract.Customer, error) {
 	var it customerItem
-	if err := s.getItem(ctx, tenantPK(tenantID), customerSK(id), &it); err != nil {
-		if errors.Is(err, auth.ErrNotFound) {
-			return nil, contract.Errorf(contract.KindNotFound, "customer %q not found", id)
-		}
+	missing := contract.Errorf(contract.KindNotFound, "customer %q not found", id)
+	if err := s.getItem(ctx, tenantPK(tenantID), customerSK(id), &it, missing); err != nil {
 		return nil, fmt.Errorf("ddb: get customer %s: %w", id, err)
 	}
 	return it.toCustomer()
@@ -172,10 +169,8 @@ func (s *Store) GetCustomer(ctx context.Context, tenantID, id string) (*contract
 // GetPaymentAccount implements contract.PartyStore.
 func (s *Store) GetPaymentAccount(ctx context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
 	var it paymentAccountItem
-	if err := s.getItem(ctx, tenantPK(tenantID), paymentAccountSK(id), &it); err != nil {
-		if errors.Is(err, auth.ErrNotFound) {
-			return nil, contract.Errorf(contract.KindNotFound, "payment account %q not found", id)
-		}
+	missing := contract.Errorf(contract.KindNotFound, "payment account %q not found", id)
+	if err := s.getItem(ctx, tenantPK(tenantID), paymentAccountSK(id), &it, missing); err != nil {
 		return nil, fmt.Errorf("ddb: get payment account %s: %w", id, err)
 	}
 	return it.toPaymentAccount()

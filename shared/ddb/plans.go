@@ -56,11 +56,12 @@ func (s *Store) PutPlans(ctx context.Context, tenantID string, plans []contract.
 	return nil
 }
 
-// GetPlan returns one plan of the tenant's catalog; a missing plan is
-// auth.ErrNotFound wrapped with its id.
+// GetPlan returns one plan of the tenant's catalog; a missing plan is a
+// KindNotFound *contract.Error naming it.
 func (s *Store) GetPlan(ctx context.Context, tenantID, planID string) (*contract.Plan, error) {
 	var it planItem
-	if err := s.getItem(ctx, tenantPK(tenantID), planSK(planID), &it); err != nil {
+	missing := contract.Errorf(contract.KindNotFound, "plan %q not found", planID)
+	if err := s.getItem(ctx, tenantPK(tenantID), planSK(planID), &it, missing); err != nil {
 		return nil, fmt.Errorf("ddb: get plan %s: %w", planID, err)
 	}
 	return &contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}, nil

@@ -52,7 +52,7 @@ func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) error {
 // GetTenant implements auth.Store; a missing tenant is auth.ErrNotFound.
 func (s *Store) GetTenant(ctx context.Context, id string) (*auth.Tenant, error) {
 	var it tenantItem
-	if err := s.getItem(ctx, tenantPK(id), tenantSK(), &it); err != nil {
+	if err := s.getItem(ctx, tenantPK(id), tenantSK(), &it, auth.ErrNotFound); err != nil {
 		return nil, fmt.Errorf("ddb: get tenant %s: %w", id, err)
 	}
 	created, err := time.Parse(timeLayout, it.CreatedAt)
@@ -92,7 +92,7 @@ func (s *Store) putNew(ctx context.Context, item map[string]types.AttributeValue
 // GetCredential implements auth.Store; a missing one is auth.ErrNotFound.
 func (s *Store) GetCredential(ctx context.Context, id string) (*auth.Credential, error) {
 	var it credentialItem
-	if err := s.getItem(ctx, credentialPK(id), credentialSK(), &it); err != nil {
+	if err := s.getItem(ctx, credentialPK(id), credentialSK(), &it, auth.ErrNotFound); err != nil {
 		return nil, fmt.Errorf("ddb: get credential %s: %w", id, err)
 	}
 	created, err := time.Parse(timeLayout, it.CreatedAt)
@@ -129,9 +129,10 @@ func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) e
 	return nil
 }
 
-// getItem reads one item consistently into out; a missing item is
-// auth.ErrNotFound.
-func (s *Store) getItem(ctx context.Context, pk, sk string, out any) error {
+// getItem reads one item consistently into out; a missing item is the
+// caller's own not-found error, missing, so each entity answers as its
+// package's callers expect.
+func (s *Store) getItem(ctx context.Context, pk, sk string, out any, missing error) error {
 	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
 	})
@@ -139,7 +140,7 @@ func (s *Store) getItem(ctx context.Context, pk, sk string, out any) error {
 		return err
 	}
 	if res.Item == nil {
-		return auth.ErrNotFound
+		return missing
 	}
 	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
 		return errors.Join(errors.New("decode"), err)

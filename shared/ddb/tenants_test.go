@@ -55,7 +55,7 @@ func TestPlans(t *testing.T) {
 	if err != nil || got.Name != "Basic" || got.BillingCycleType != contract.DefaultBillingCycleType {
 		t.Fatalf("got %+v, %v", got, err)
 	}
-	if _, err := s.GetPlan(ctx, "t2", "p1"); !errors.Is(err, auth.ErrNotFound) {
+	if _, err := s.GetPlan(ctx, "t2", "p1"); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("other tenant's plan: %v", err)
 	}
 }
