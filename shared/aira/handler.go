@@ -193,12 +193,13 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		c.Status = contract.Status(*in.Contract.Status)
 	}
 	in.Contract.apply(c)
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return h.respond(ctx, tenant, c, http.StatusCreated, related{customer: customer, account: account, plans: plans})
+	})
 	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{With: with}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
-	return httpapi.JSON(http.StatusCreated, contractResponse{
-		Contract: contractBodyOf(c, plans), Customer: customerBodyOf(customer), PaymentAccount: paymentAccountBodyOf(account),
-	})
+	return answer()
 }
 
 // find returns the tenant's Aira contract id: one whose party is a
@@ -215,23 +216,40 @@ func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contr
 	return c, nil
 }
 
+// related are the records an Aira contract answer shows beside the
+// contract, as far as a handler already has them.
+type related struct {
+	customer *contract.Customer
+	account  *contract.PaymentAccount
+	plans    map[string]contract.Plan
+}
+
 // respond answers the contract with its customer, payment account and
-// plans, as every contract route of Aira does.
-func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int) (events.APIGatewayV2HTTPResponse, error) {
-	customer, err := h.store.GetCustomer(ctx, tenantID, c.Party.ID)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: customer of contract %s: %w", c.Number, err)
+// plans, as every contract route of Aira does, reading those that rel
+// does not hold for c. A write renders its answer before it commits (see
+// httpapi.AnswerOnWrite), from records it already read or is writing.
+func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int, rel related) (events.APIGatewayV2HTTPResponse, error) {
+	var err error
+	if rel.customer == nil || rel.customer.ID != c.Party.ID {
+		if rel.customer, err = h.store.GetCustomer(ctx, tenantID, c.Party.ID); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: customer of contract %s: %w", c.Number, err)
+		}
 	}
-	account, err := h.store.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: payment account of contract %s: %w", c.Number, err)
+	if rel.account == nil || rel.account.ID != c.PaymentAccountID {
+		if rel.account, err = h.store.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: payment account of contract %s: %w", c.Number, err)
+		}
 	}
-	plans, err := h.store.GetPlans(ctx, tenantID, c.PlanIDs)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	for _, id := range c.PlanIDs {
+		if _, ok := rel.plans[id]; !ok {
+			if rel.plans, err = h.store.GetPlans(ctx, tenantID, c.PlanIDs); err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			break
+		}
 	}
 	return httpapi.JSON(status, contractResponse{
-		Contract: contractBodyOf(c, plans), Customer: customerBodyOf(customer), PaymentAccount: paymentAccountBodyOf(account),
+		Contract: contractBodyOf(c, rel.plans), Customer: customerBodyOf(rel.customer), PaymentAccount: paymentAccountBodyOf(rel.account),
 	})
 }
 
@@ -240,7 +258,7 @@ func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK, related{})
 }
 
 // replace replaces the contract's editable fields, by the rules of a
@@ -267,7 +285,8 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if _, err := h.plansOf(ctx, r.Actor.TenantID, in.Contract.PlanIDs); err != nil {
+	rel := related{}
+	if rel.plans, err = h.plansOf(ctx, r.Actor.TenantID, in.Contract.PlanIDs); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var with contract.Companions
@@ -280,9 +299,14 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		if isNew {
 			with.PaymentAccount = account
 		}
-		accountID = account.ID
+		accountID, rel.account = account.ID, account
 	}
-	c, err := h.service.UpdateWith(ctx, r.Actor, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
+	var updated *contract.Contract // the service stamps it before storing it
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, rel)
+	})
+	_, err = h.service.UpdateWith(ctx, r.Actor, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
+		updated = c
 		if c.Status == contract.StatusCanceled {
 			return contract.Companions{}, statusConflict(c.Status, "replaced")
 		}
@@ -293,7 +317,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
-	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+	return answer()
 }
 
 func statusConflict(current contract.Status, action string) error {
@@ -310,7 +334,12 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		c, err := h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
+		var updated *contract.Contract // the service stamps it before storing it
+		answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+			return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, related{})
+		})
+		_, err = h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
+			updated = c
 			for _, s := range from {
 				if c.Status == s {
 					c.Status = to
@@ -322,7 +351,7 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK)
+		return answer()
 	}
 }
 
@@ -338,10 +367,13 @@ func (h *Handler) createCustomer(ctx context.Context, r *httpapi.Request) (event
 		return events.APIGatewayV2HTTPResponse{}, invalid("customFields", "must be an object whose values are strings or arrays of strings")
 	}
 	cu := &contract.Customer{ID: ids.UUID(), ExternalID: in.ExternalID, Name: in.Name, CustomFields: customFieldsOf(in.CustomFields)}
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusCreated, customerBodyOf(cu))
+	})
 	if err := h.service.CreateCustomer(ctx, r.Actor, h.store, cu); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, map[string]string{"externalId": "externalId"})
 	}
-	return httpapi.JSON(http.StatusCreated, customerBodyOf(cu))
+	return answer()
 }
 
 func (h *Handler) paymentAccounts(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -146,19 +145,12 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 			ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}},
 		}})
 	}
-	items, claimAt := s.withClaim(ctx, items)
-	if len(items) > maxTransactItems {
-		return fmt.Errorf("ddb: apply action %s: %d items, over a transaction's %d", a.Number, len(items), maxTransactItems)
-	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err = s.transact(ctx, items)
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
 			return contract.ErrAlreadyApplied
 		}
-		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
-			return errClaimLost
-		}
-		for i := firstChanged; i < len(failed); i++ {
+		for i := firstChanged; i < len(items) && i < len(failed); i++ {
 			if failed[i] {
 				return contract.ErrVersionConflict
 			}

@@ -221,12 +221,8 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
-	puts, claimAt := s.withClaim(ctx, puts)
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
-		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
-			return errClaimLost
-		}
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
 				return takenError(reasons[i], c, with)
@@ -444,6 +440,8 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	condition := aws.String("version = :read")
 	values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
 	companions, reasons := companionItems(with)
+	// A plain conditional put is the cheaper write, unless the contract
+	// has company: new records, or the record of an Idempotency-Key.
 	if len(companions) == 0 && idempotency.ClaimFrom(ctx) == nil {
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
@@ -461,14 +459,10 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
 	puts := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}, news...)
-	puts, claimAt := s.withClaim(ctx, puts)
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
 			return contract.ErrVersionConflict
-		}
-		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
-			return errClaimLost
 		}
 		for i, f := range failed[1:] {
 			if f && i < len(reasons) {

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
@@ -21,153 +20,128 @@ type idempotencyItem struct {
 	SK              string            `dynamodbav:"SK"`
 	Type            string            `dynamodbav:"type"`
 	RequestHash     string            `dynamodbav:"requestHash"`
-	Status          string            `dynamodbav:"status"`
-	Owner           string            `dynamodbav:"owner"`
-	Committed       bool              `dynamodbav:"committed,omitempty"`
-	LockExpiresAt   int64             `dynamodbav:"lockExpiresAt"`
 	ExpiresAt       int64             `dynamodbav:"expiresAt"`
-	ResponseStatus  int               `dynamodbav:"responseStatus,omitempty"`
+	ResponseStatus  int               `dynamodbav:"responseStatus"`
 	ResponseHeaders map[string]string `dynamodbav:"responseHeaders,omitempty"`
 	ResponseBody    string            `dynamodbav:"responseBody,omitempty"`
 }
 
 func (it *idempotencyItem) record() *idempotency.Record {
-	r := &idempotency.Record{
-		Hash: it.RequestHash, Status: idempotency.Status(it.Status), Owner: it.Owner, Committed: it.Committed,
-		LockExpiresAt: time.UnixMilli(it.LockExpiresAt), ExpiresAt: time.Unix(it.ExpiresAt, 0),
+	return &idempotency.Record{
+		Hash:      it.RequestHash,
+		Response:  idempotency.Response{Status: it.ResponseStatus, Headers: it.ResponseHeaders, Body: it.ResponseBody},
+		ExpiresAt: time.Unix(it.ExpiresAt, 0),
 	}
-	if it.Status == string(idempotency.Completed) {
-		r.Response = &idempotency.Response{Status: it.ResponseStatus, Headers: it.ResponseHeaders, Body: it.ResponseBody}
-	}
-	return r
 }
 
-// Lock implements idempotency.Store with one conditional PutItem; when the
-// key is held, DynamoDB returns the holder's record with the refusal, so
-// no second read is needed.
-func (s *Store) Lock(ctx context.Context, c idempotency.Claim, now, lockUntil, expires time.Time) (*idempotency.Record, error) {
+// keyFree is the condition on every write of a key's record: the key was
+// never used, or its record is past its retention (the table's TTL
+// deletes such records only eventually).
+const keyFree = "attribute_not_exists(PK) OR expiresAt < :now"
+
+// recordPut is the put of c's record with answer r, written only if the
+// key is free; when it is not, DynamoDB hands back the record in the way.
+func (s *Store) recordPut(c *idempotency.Claim, r idempotency.Response) (*types.Put, error) {
 	item, err := attributevalue.MarshalMap(idempotencyItem{
 		PK: tenantPK(c.TenantID), SK: idempotencySK(c.Key), Type: typeIdemKey,
-		RequestHash: c.Hash, Status: string(idempotency.InProgress), Owner: c.Owner,
-		LockExpiresAt: lockUntil.UnixMilli(), ExpiresAt: expires.Unix(),
+		RequestHash: c.Hash, ExpiresAt: c.ExpiresAt().Unix(),
+		ResponseStatus: r.Status, ResponseHeaders: r.Headers, ResponseBody: r.Body,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ddb: encode idempotency key: %w", err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item,
-		// Free: never used, past its retention, or held by an attempt
-		// whose lock ran out before it wrote anything.
-		ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt < :nowSeconds OR " +
-			"(#status = :inProgress AND lockExpiresAt < :nowMillis AND attribute_not_exists(committed))"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
+	return &types.Put{
+		TableName: &s.table, Item: item, ConditionExpression: aws.String(keyFree),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":nowSeconds": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-			":nowMillis":  &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
-			":inProgress": &types.AttributeValueMemberS{Value: string(idempotency.InProgress)},
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.At.Unix(), 10)},
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}, nil
+}
+
+// Keep implements idempotency.Store with one conditional PutItem; when the
+// key is taken, DynamoDB returns the record in the way with the refusal,
+// so no second read is needed.
+func (s *Store) Keep(ctx context.Context, c *idempotency.Claim, r idempotency.Response) (*idempotency.Record, error) {
+	put, err := s.recordPut(c, r)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+		ExpressionAttributeValues:           put.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	var held *types.ConditionalCheckFailedException
-	if errors.As(err, &held) {
-		var it idempotencyItem
-		if held.Item == nil {
-			// The holder may have expired and vanished in between; then
-			// there is nothing to report and the retry takes the key.
-			if err := s.getItem(ctx, tenantPK(c.TenantID), idempotencySK(c.Key), &it, errHolderGone); err != nil {
-				return nil, fmt.Errorf("ddb: read held idempotency key: %w", err)
-			}
-		} else if err := attributevalue.UnmarshalMap(held.Item, &it); err != nil {
-			return nil, fmt.Errorf("ddb: decode idempotency key: %w", err)
-		}
-		return it.record(), nil
+	var taken *types.ConditionalCheckFailedException
+	if errors.As(err, &taken) {
+		return s.recordInTheWay(ctx, c, taken.Item)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ddb: take idempotency key: %w", err)
+		return nil, fmt.Errorf("ddb: keep idempotent answer: %w", err)
 	}
 	return nil, nil
 }
 
-// Complete implements idempotency.Store.
-func (s *Store) Complete(ctx context.Context, c idempotency.Claim, r idempotency.Response, expires time.Time) error {
-	item, err := attributevalue.MarshalMap(idempotencyItem{
-		PK: tenantPK(c.TenantID), SK: idempotencySK(c.Key), Type: typeIdemKey,
-		RequestHash: c.Hash, Status: string(idempotency.Completed), Owner: c.Owner, Committed: true,
-		ExpiresAt: expires.Unix(), ResponseStatus: r.Status, ResponseHeaders: r.Headers, ResponseBody: r.Body,
-	})
-	if err != nil {
-		return fmt.Errorf("ddb: encode idempotent answer: %w", err)
+// recordInTheWay decodes the record a refused write of c's key returned,
+// or reads it when the refusal came without it.
+func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item map[string]types.AttributeValue) (*idempotency.Record, error) {
+	var it idempotencyItem
+	if item == nil {
+		missing := errors.New("the record that refused the write is gone")
+		if err := s.getItem(ctx, tenantPK(c.TenantID), idempotencySK(c.Key), &it, missing); err != nil {
+			return nil, fmt.Errorf("ddb: read idempotency key: %w", err)
+		}
+	} else if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, fmt.Errorf("ddb: decode idempotency key: %w", err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item, ConditionExpression: aws.String("#owner = :owner"),
-		ExpressionAttributeNames:  map[string]string{"#owner": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: c.Owner}},
-	})
-	if conditionFailed(err) != nil {
-		return fmt.Errorf("ddb: store idempotent answer: the key is no longer held")
-	}
-	if err != nil {
-		return fmt.Errorf("ddb: store idempotent answer: %w", err)
-	}
-	return nil
+	return it.record(), nil
 }
 
-// Release implements idempotency.Store: the lock is expired at once, unless
-// the request was committed after all.
-func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
-	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(c.TenantID), idempotencySK(c.Key)),
-		UpdateExpression:         aws.String("SET lockExpiresAt = :zero"),
-		ConditionExpression:      aws.String("#owner = :owner AND attribute_not_exists(committed)"),
-		ExpressionAttributeNames: map[string]string{"#owner": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":owner": &types.AttributeValueMemberS{Value: c.Owner},
-			":zero":  &types.AttributeValueMemberN{Value: "0"},
-		},
-	})
-	if err != nil && conditionFailed(err) == nil {
-		return fmt.Errorf("ddb: release idempotency key: %w", err)
+// transact writes items in one transaction, with the record of the
+// request's idempotency claim, answer included, when ctx carries one: the
+// key costs no round trip of its own, and a write never commits without
+// its answer. A key already taken refuses the whole write with an
+// *idempotency.UsedError carrying the record in the way; any other
+// failure is returned as it came, for the caller to name the item whose
+// condition failed (the claim's record, if any, is the last item).
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	claim := idempotency.ClaimFrom(ctx)
+	if claim != nil {
+		answer, err := claim.Render()
+		if err != nil {
+			return err
+		}
+		put, err := s.recordPut(claim, answer)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: put})
 	}
-	return nil
-}
-
-// claimUpdate is the transaction item that marks ctx's idempotency claim
-// committed, or nil when the request has none. Its condition fails if the
-// claim was lost (its lock ran out and another attempt took the key): the
-// write is then refused, so no key is ever applied twice.
-func (s *Store) claimUpdate(ctx context.Context) *types.TransactWriteItem {
-	c := idempotency.ClaimFrom(ctx)
-	if c == nil {
+	if len(items) > maxTransactItems {
+		return fmt.Errorf("ddb: %d items, over a transaction's %d", len(items), maxTransactItems)
+	}
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if claim == nil {
+		return err
+	}
+	if err == nil {
+		claim.Written()
 		return nil
 	}
-	return &types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.table, Key: key(tenantPK(c.TenantID), idempotencySK(c.Key)),
-		UpdateExpression:         aws.String("SET committed = :true"),
-		ConditionExpression:      aws.String("#owner = :owner"),
-		ExpressionAttributeNames: map[string]string{"#owner": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":owner": &types.AttributeValueMemberS{Value: c.Owner},
-			":true":  &types.AttributeValueMemberBOOL{Value: true},
-		},
-	}}
-}
-
-// withClaim appends ctx's claim update to a transaction's items, and
-// says where (-1 when the request has no claim).
-func (s *Store) withClaim(ctx context.Context, items []types.TransactWriteItem) ([]types.TransactWriteItem, int) {
-	u := s.claimUpdate(ctx)
-	if u == nil {
-		return items, -1
+	// The claim goes first: a retry of a request that committed finds
+	// the key taken whatever else changed since, and is owed the answer.
+	var tx *types.TransactionCanceledException
+	if errors.As(err, &tx) && len(tx.CancellationReasons) == len(items) {
+		last := tx.CancellationReasons[len(items)-1]
+		if last.Code != nil && *last.Code == "ConditionalCheckFailed" {
+			rec, readErr := s.recordInTheWay(ctx, claim, last.Item)
+			if readErr != nil {
+				return readErr
+			}
+			return &idempotency.UsedError{Record: rec}
+		}
 	}
-	return append(items, *u), len(items)
+	return err
 }
-
-// errHolderGone is a held key's record gone before it could be read: the
-// conflict is over, and the client may simply retry.
-var errHolderGone = contract.Errorf(contract.KindConflict, "a request with this Idempotency-Key just finished; retry it")
-
-// errClaimLost is the refusal of a write whose idempotency claim was
-// taken over by a retry of the same request.
-var errClaimLost = contract.Errorf(contract.KindConflict, "a retry of this request with the same Idempotency-Key is being applied")
 
 var _ idempotency.Store = (*Store)(nil)

@@ -53,10 +53,11 @@ import (
 //	                            id items, changed contracts with version = :read
 //	action by number            GetItem action
 //	apply a delivery once       the same transaction, plus its delivery item (attribute_not_exists)
-//	take an Idempotency-Key     PutItem, conditional on the key being free (the holder comes back
-//	                            with the refusal: ReturnValuesOnConditionCheckFailure)
-//	mark it committed           an Update of the key's item inside the request's write transaction
-//	store its answer            PutItem, conditional on still holding the key
+//	keep a keyed write's answer a Put of the key's item, answer included, inside the request's
+//	                            write transaction, if the key is free (never used, or expired); a
+//	                            taken key's record comes back with the refusal
+//	                            (ReturnValuesOnConditionCheckFailure)
+//	keep a keyed refusal        PutItem of the key's item, on the same condition
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot

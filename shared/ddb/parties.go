@@ -138,12 +138,8 @@ func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error
 	if err != nil {
 		return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
 	}
-	puts, claimAt := s.withClaim(ctx, puts)
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
+	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
-		if claimAt >= 0 && claimAt < len(failed) && failed[claimAt] {
-			return errClaimLost
-		}
 		for i, f := range failed {
 			if f && i < len(reasons) {
 				return takenError(reasons[i], &contract.Contract{}, contract.Companions{Customer: cu})

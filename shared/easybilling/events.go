@@ -66,11 +66,11 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if err := json.Compact(&request, body); err != nil {
 		return nil, contract.Errorf(contract.KindInvalid, "the request is not valid JSON")
 	}
-	action, last, err := h.apply(ctx, actor, &in, request.Bytes(), dedupe)
-	if err != nil {
+	var applied outcome
+	if err := h.apply(ctx, actor, &in, request.Bytes(), dedupe, &applied); err != nil {
 		return nil, err
 	}
-	out := actionBodyOf(action, infoOf(last, namedOn, h.service.Clock()), namedOn)
+	out := actionBodyOf(applied.action, infoOf(applied.last, namedOn, h.service.Clock()), namedOn)
 	return &out, nil
 }
 

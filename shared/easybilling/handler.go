@@ -246,12 +246,14 @@ func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (ev
 	if err := h.check(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	action, last, err := h.apply(ctx, r.Actor, &in, requestBody(r), "")
-	if err != nil {
+	var out outcome
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, actionBodyOf(out.action, infoOf(out.last, n, h.service.Clock()), n))
+	})
+	if err := h.apply(ctx, r.Actor, &in, requestBody(r), "", &out); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	now := h.service.Clock()
-	return httpapi.JSON(http.StatusOK, actionBodyOf(action, infoOf(last, n, now), n))
+	return answer()
 }
 
 // requestBody is the request as sent (already checked to be a JSON
@@ -268,13 +270,21 @@ func requestBody(r *httpapi.Request) json.RawMessage {
 	return out.Bytes()
 }
 
+// outcome is what a request's actions write: the action record, and the
+// contract of its last action, which contractInfo shows.
+type outcome struct {
+	action *contract.Action
+	last   *contract.Contract
+}
+
 // apply applies every action of the request and stores the result with the
 // action record, in one transaction; a lost race re-reads the contracts
-// and re-applies, a bounded number of times.
-func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string) (*contract.Action, *contract.Contract, error) {
+// and re-applies, a bounded number of times. It fills in out before each
+// write, so that the answer can be rendered with the write.
+func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string, out *outcome) error {
 	plans, err := h.store.GetPlans(ctx, actor.TenantID, planIDs(in))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	account := contract.Party{Kind: contract.PartyAccount, ID: in.AccountNumber}
 	// New contracts keep their numbers across attempts: a retry must not
@@ -301,7 +311,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 				touched, err = h.change(ctx, ch, actor, account, a, i, loaded)
 			}
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			last = touched
 		}
@@ -310,7 +320,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 			writes++
 		}
 		if writes > maxWrites {
-			return nil, nil, invalid("actions", "a request may write at most %d contracts, a new one counting twice; this one writes %d", maxWrites-1, writes-1)
+			return invalid("actions", "a request may write at most %d contracts, a new one counting twice; this one writes %d", maxWrites-1, writes-1)
 		}
 		// Numbers are drawn once every action has applied, so a refused
 		// request draws none; a retry keeps those it drew.
@@ -319,7 +329,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 			if made.Number == "" {
 				n, err := h.service.Store.NextContractNumber(ctx, actor.TenantID)
 				if err != nil {
-					return nil, nil, err
+					return err
 				}
 				made.Number = contract.FormatNumber(n)
 			}
@@ -343,7 +353,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		if actionNumber == "" {
 			n, err := h.store.NextActionNumber(ctx, actor.TenantID)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			actionNumber = contract.FormatActionNumber(n)
 		}
@@ -356,14 +366,12 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		if action.SegmentIDs == nil {
 			action.SegmentIDs = []string{}
 		}
+		out.action, out.last = action, last
 		err = h.store.ApplyActions(ctx, action, created, changed, dedupe)
 		if errors.Is(err, contract.ErrVersionConflict) && attempt < maxAttempts {
 			continue
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-		return action, last, nil
+		return err
 	}
 }
 

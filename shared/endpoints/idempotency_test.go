@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
@@ -120,85 +119,159 @@ func TestIdempotencyKeyShape(t *testing.T) {
 	}
 }
 
-// A key held by a request still running answers 409; once that request
-// has applied and kept its answer, the answer is replayed.
-func TestIdempotencyInProgress(t *testing.T) {
+// An expired record no longer holds its key, even before the table's
+// TTL deletes it.
+func TestIdempotencyExpiredRecord(t *testing.T) {
 	store, a, _ := newClients(t)
-	claim := idempotency.Claim{TenantID: "tenant-a", Key: "busy", Hash: idempotency.Hash("POST", "POST /api/v1/contracts", seedBody), Owner: "other-attempt"}
-	now := time.Now()
-	if held, err := store.Lock(context.Background(), claim, now, now.Add(time.Minute), now.Add(time.Hour)); err != nil || held != nil {
-		t.Fatalf("lock: %v %v", held, err)
+	old := &idempotency.Claim{TenantID: "tenant-a", Key: "old", Hash: idempotency.Hash("POST", "POST /api/v1/contracts", seedBody),
+		At: time.Now().Add(-idempotency.Retention - time.Minute)}
+	if held, err := store.Keep(context.Background(), old, idempotency.Response{Status: 201, Body: "{}"}); err != nil || held != nil {
+		t.Fatalf("keep: %v %v", held, err)
 	}
-	r := a.do("POST", "/api/v1/contracts", "busy", seedBody)
-	if r.StatusCode != http.StatusConflict || r.Headers["Retry-After"] == "" {
-		t.Fatalf("while in progress: %d %v %s", r.StatusCode, r.Headers, r.Body)
-	}
-	if n := a.count(); n != 0 {
-		t.Fatalf("a request whose key was busy created %d contracts", n)
-	}
-}
-
-// An attempt whose lock ran out before it wrote anything frees its key.
-func TestIdempotencyExpiredLock(t *testing.T) {
-	store, a, _ := newClients(t)
-	claim := idempotency.Claim{TenantID: "tenant-a", Key: "crashed", Hash: idempotency.Hash("POST", "POST /api/v1/contracts", seedBody), Owner: "crashed-attempt"}
-	now := time.Now()
-	if _, err := store.Lock(context.Background(), claim, now, now.Add(-time.Second), now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if r := a.do("POST", "/api/v1/contracts", "crashed", seedBody); r.StatusCode != 201 {
-		t.Fatalf("after the lock ran out: %d %s", r.StatusCode, r.Body)
-	}
-}
-
-// The write commits, but the answer is never kept (the attempt died, or
-// storing the answer failed): the key, marked committed by the write's own
-// transaction, never lets the request apply again.
-func TestIdempotencyCommittedWithoutAnswer(t *testing.T) {
-	store, a, _ := newClients(t)
-	claim := idempotency.Claim{TenantID: "tenant-a", Key: "lost", Hash: idempotency.Hash("POST", "POST /api/v1/contracts", seedBody), Owner: "dying-attempt"}
-	now := time.Now()
-	ctx := context.Background()
-	if _, err := store.Lock(ctx, claim, now, now.Add(-time.Millisecond), now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	// The dying attempt's write: it commits and marks the key.
-	svc := contract.NewService(store)
-	c := &contract.Contract{ID: "ctr_dying", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"}, Name: "n"}
-	if err := svc.Create(idempotency.WithClaim(ctx, &claim), contract.Actor{TenantID: "tenant-a", CredentialID: "c"}, c, contract.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	r := a.do("POST", "/api/v1/contracts", "lost", seedBody)
-	if r.StatusCode != http.StatusConflict {
-		t.Fatalf("a retry of a committed request: %d %s", r.StatusCode, r.Body)
+	r := a.do("POST", "/api/v1/contracts", "old", seedBody)
+	if r.StatusCode != 201 || r.Headers[idempotency.HeaderReplayed] != "" || r.Body == "{}" {
+		t.Fatalf("after the record expired: %d %v %s", r.StatusCode, r.Headers, r.Body)
 	}
 	if n := a.count(); n != 1 {
-		t.Fatalf("%d contracts, want only the committed one", n)
+		t.Fatalf("%d contracts, want 1", n)
 	}
 }
 
-// Parallel retries of one request create exactly one contract.
+// Parallel attempts of one request race on one conditional transaction:
+// exactly one contract is created, and every attempt answers with it.
 func TestIdempotencyUnderConcurrency(t *testing.T) {
 	_, a, _ := newClients(t)
 	const n = 20
-	statuses := make(chan int, n)
+	answers := make(chan events.APIGatewayV2HTTPResponse, n)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- a.do("POST", "/api/v1/contracts", "burst", seedBody).StatusCode
+			answers <- a.do("POST", "/api/v1/contracts", "burst", seedBody)
 		}()
 	}
 	wg.Wait()
-	close(statuses)
-	for s := range statuses {
-		if s != 201 && s != http.StatusConflict {
-			t.Errorf("status %d, want 201 (first or replay) or 409 (in progress)", s)
+	close(answers)
+	var bodies []string
+	fresh := 0
+	for r := range answers {
+		if r.StatusCode != 201 {
+			t.Errorf("status %d %s, want 201 (the first answer or its replay)", r.StatusCode, r.Body)
+		}
+		if r.Headers[idempotency.HeaderReplayed] == "" {
+			fresh++
+		}
+		bodies = append(bodies, r.Body)
+	}
+	if fresh != 1 {
+		t.Errorf("%d attempts answered as the first, want 1", fresh)
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Fatalf("attempts of one request answered differently:\n%s\n%s", bodies[0], b)
 		}
 	}
 	if got := a.count(); got != 1 {
-		t.Fatalf("%d contracts from one request retried %d times, want 1", got, n)
+		t.Fatalf("%d contracts from one request sent %d times at once, want 1", got, n)
+	}
+}
+
+// A refusal is an answer too: a retry of a refused request gets it again
+// without running, and the key stays bound to that request.
+func TestIdempotentRefusalReplays(t *testing.T) {
+	_, a, _ := newClients(t)
+	bad := `{"clientId":"clnt_1","name":"","amountMinor":5000,"currencyCode":"EUR"}`
+	first := a.do("POST", "/api/v1/contracts", "refused", bad)
+	again := a.do("POST", "/api/v1/contracts", "refused", bad)
+	if first.StatusCode != 400 || again.StatusCode != 400 || again.Body != first.Body || again.Headers[idempotency.HeaderReplayed] != "true" {
+		t.Fatalf("refusal and retry: %d %s / %d %v %s", first.StatusCode, first.Body, again.StatusCode, again.Headers, again.Body)
+	}
+	if r := a.do("POST", "/api/v1/contracts", "refused", seedBody); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("the refused request's key with another body: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// faultyClient is a client whose router's store calls DynamoDB through
+// injectable faults.
+func faultyClient(t *testing.T) (client, *ddbtest.Faults) {
+	t.Helper()
+	store, _, faults := ddbtest.NewFaultyStore(t)
+	rt := endpoints.CreateContract(store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	return client{t, rt, "tenant-a"}, faults
+}
+
+// The create's transaction commits, but every answer DynamoDB sends back
+// is lost, retries included: the client gets a 503. Its retry with the
+// same key finds the key's record, written by that transaction, and gets
+// the create's answer: one contract, one number, one answer.
+func TestIdempotencyLostAnswer(t *testing.T) {
+	a, faults := faultyClient(t)
+	faults.Inject("TransactWriteItems", ddbtest.RetryAttempts, ddbtest.LostResponse)
+	lost := a.do("POST", "/api/v1/contracts", "lost", seedBody)
+	if lost.StatusCode != http.StatusServiceUnavailable || lost.Headers["Retry-After"] == "" {
+		t.Fatalf("with every answer lost: %d %v %s", lost.StatusCode, lost.Headers, lost.Body)
+	}
+	retry := a.do("POST", "/api/v1/contracts", "lost", seedBody)
+	if retry.StatusCode != 201 || retry.Headers[idempotency.HeaderReplayed] != "true" {
+		t.Fatalf("the retry: %d %v %s", retry.StatusCode, retry.Headers, retry.Body)
+	}
+	var created struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.Unmarshal([]byte(retry.Body), &created)
+	got := a.do("GET", "/api/v1/contracts/"+created.Data.ID, "", "")
+	if got.StatusCode != 200 || !strings.Contains(retry.Body, strings.TrimSuffix(strings.TrimPrefix(got.Body, `{"data":`), "}")) {
+		t.Fatalf("the replayed contract reads back as %d %s\nreplayed: %s", got.StatusCode, got.Body, retry.Body)
+	}
+	if n := a.count(); n != 1 {
+		t.Fatalf("%d contracts, want 1", n)
+	}
+}
+
+// The key costs no round trip of its own: a keyed create is the counter
+// and one transaction, as an unkeyed one is; a keyed update is the read
+// by id (a query of the id index) and one transaction; a refusal is what
+// it read (the index, then the id item, to be sure) and one conditional
+// put that keeps it.
+func TestIdempotencyRoundTrips(t *testing.T) {
+	a, faults := faultyClient(t)
+	calls := func() map[string]int {
+		out := map[string]int{}
+		for _, op := range []string{"GetItem", "PutItem", "UpdateItem", "TransactWriteItems", "Query"} {
+			if n := faults.Calls(op); n > 0 {
+				out[op] = n
+			}
+		}
+		faults.Reset()
+		return out
+	}
+	created := a.do("POST", "/api/v1/contracts", "trips-1", seedBody)
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"TransactWriteItems": 1, "UpdateItem": 1}) {
+		t.Errorf("a keyed create called %v", got)
+	}
+	// A retry draws a number it never uses (a gap, as any failed create
+	// leaves) and meets the key in its transaction, which hands back the
+	// record with the refusal: no read of its own.
+	a.do("POST", "/api/v1/contracts", "trips-1", seedBody)
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"TransactWriteItems": 1, "UpdateItem": 1}) {
+		t.Errorf("a keyed create's retry called %v", got)
+	}
+	var body struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.Unmarshal([]byte(created.Body), &body)
+	a.do("PATCH", "/api/v1/contracts/"+body.Data.ID, "trips-2", `{"name":"Renamed"}`)
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"Query": 1, "TransactWriteItems": 1}) {
+		t.Errorf("a keyed update called %v", got)
+	}
+	a.do("PATCH", "/api/v1/contracts/ctr_missing", "trips-3", `{"name":"Renamed"}`)
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "PutItem": 1, "Query": 1}) {
+		t.Errorf("a keyed refusal called %v", got)
 	}
 }
 

@@ -155,11 +155,14 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if c.Reference == "" {
 		opts.Numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
 	}
+	// fabric answers a create with 200, not 201.
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, bodyOf(c))
+	})
 	if err := h.service.Create(ctx, r.Actor, c, opts); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
-	// fabric answers a create with 200, not 201.
-	return httpapi.JSON(http.StatusOK, bodyOf(c))
+	return answer()
 }
 
 // validate applies the shape rules and the null rule for the free-form
@@ -225,7 +228,7 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if len(fields) > 0 {
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
 	}
-	c, err := h.change(ctx, r, s, func(c *contract.Contract) error {
+	resp, err := h.change(ctx, r, s, func(c *contract.Contract) error {
 		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
 		if err != nil {
 			return err
@@ -239,10 +242,7 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		}
 		return f.apply(c, h.service.Clock(), func() string { return ids.Hex(12) })
 	})
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
-	}
-	return httpapi.JSON(http.StatusOK, bodyOf(c))
+	return resp, contract.RenameFields(err, domainFieldNames)
 }
 
 // delete is a soft delete: it answers the record with isDeleted true, and
@@ -252,29 +252,35 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	c, err := h.change(ctx, r, s, func(c *contract.Contract) error {
+	return h.change(ctx, r, s, func(c *contract.Contract) error {
 		at := h.service.Clock()
 		c.DeletedAt = &at
 		return nil
 	})
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	return httpapi.JSON(http.StatusOK, bodyOf(c))
 }
 
-// change finds the organization's contract of the path and applies fn to
-// it as one optimistic update; the contract must not be deleted.
-func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn func(*contract.Contract) error) (*contract.Contract, error) {
+// change finds the organization's contract of the path, applies fn to it
+// as one optimistic update and answers the contract as stored; the
+// contract must not be deleted.
+func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn func(*contract.Contract) error) (events.APIGatewayV2HTTPResponse, error) {
 	id := r.PathParam("contractId")
 	found, err := h.find(ctx, r, s, id, false)
 	if err != nil {
-		return nil, err
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return h.service.Update(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+	var updated *contract.Contract // the service stamps it before storing it
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, bodyOf(updated))
+	})
+	_, err = h.service.Update(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+		updated = c
 		if c.Party != s.party {
 			return contract.NotFound(id)
 		}
 		return fn(c)
 	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return answer()
 }

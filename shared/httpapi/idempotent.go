@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -10,15 +12,11 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/idempotency"
-	"github.com/contracts-service/contracts/shared/ids"
 )
 
-// defaultLock bounds a key's lock when the request has no deadline (a
-// Lambda invocation always has one: its timeout).
-const defaultLock = 30 * time.Second
-
 // UseIdempotency makes every write route (POST, PUT, PATCH, DELETE) honour
-// an Idempotency-Key header, keeping keys in store.
+// an Idempotency-Key header, keeping the answers no write carried in
+// store.
 func (rt *Router) UseIdempotency(store idempotency.Store) { rt.idem = store }
 
 func isWrite(method string) bool {
@@ -39,12 +37,43 @@ func idempotencyKey(r *Request) (string, bool) {
 	return "", false
 }
 
-// serveIdempotent runs a write that carries an Idempotency-Key: the first
-// request with a key is applied and its answer kept for 24 hours; a retry
-// of it gets that answer again, marked Idempotent-Replayed; the same key
-// with another request is a 422, and while the first is still running a
-// 409. The key is locked until the request's deadline, the function's
-// timeout, so an attempt that crashed frees it by itself.
+// AnswerOnWrite is how a write handler answers: render builds the answer
+// from the values the handler's service call fills in, and the returned
+// function gives it once the call has returned. When the request carries
+// an Idempotency-Key, the store renders the answer as it builds the write
+// and stores it in the same transaction; the returned function then gives
+// that very answer, so what a retry replays is byte for byte what the
+// first request got.
+func AnswerOnWrite(ctx context.Context, render func() (events.APIGatewayV2HTTPResponse, error)) func() (events.APIGatewayV2HTTPResponse, error) {
+	claim := idempotency.ClaimFrom(ctx)
+	if claim == nil {
+		return render
+	}
+	var last *events.APIGatewayV2HTTPResponse
+	claim.OnWrite(func() (idempotency.Response, error) {
+		resp, err := render()
+		if err != nil {
+			return idempotency.Response{}, err
+		}
+		last = &resp
+		return idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}, nil
+	})
+	return func() (events.APIGatewayV2HTTPResponse, error) {
+		if last != nil && claim.IsWritten() {
+			return *last, nil
+		}
+		return render()
+	}
+}
+
+// serveIdempotent runs a write that carries an Idempotency-Key. The first
+// request with a key is applied, and its answer is kept for 24 hours in
+// its own write transaction; a retry of it gets that answer again, marked
+// Idempotent-Replayed; the same key with another request is a 422. An
+// answer that no write carried (a refusal, or a request that changed
+// nothing) is kept by one conditional put, which also finds the record of
+// a request that was applied first: a retry of a delete that went
+// through gets the delete's answer, not a 404.
 func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Request, key string, log *slog.Logger) (events.APIGatewayV2HTTPResponse, error) {
 	if !idempotency.ValidKey(key) {
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(contract.FieldError{
@@ -54,67 +83,51 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if req.Event.IsBase64Encoded {
 		body = "base64:" + body
 	}
-	claim := idempotency.Claim{
+	claim := &idempotency.Claim{
 		TenantID: req.Actor.TenantID, Key: key,
-		Hash:  idempotency.Hash(req.Event.RequestContext.HTTP.Method, req.routeKey, body),
-		Owner: req.Event.RequestContext.RequestID + "/" + ids.Hex(8),
+		Hash: idempotency.Hash(req.Event.RequestContext.HTTP.Method, req.routeKey, body),
+		At:   time.Now(),
 	}
-	now := time.Now()
-	lockUntil := now.Add(defaultLock)
-	if d, ok := ctx.Deadline(); ok {
-		lockUntil = d
+	resp, err := h(idempotency.WithClaim(ctx, claim), req)
+	var used *idempotency.UsedError
+	if errors.As(err, &used) {
+		return answerUsed(used.Record, claim)
 	}
-	held, err := rt.idem.Lock(ctx, claim, now, lockUntil, now.Add(idempotency.Retention))
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if held != nil {
-		return answerHeld(held, claim)
-	}
-	resp, err := h(idempotency.WithClaim(ctx, &claim), req)
 	if err != nil {
 		resp = errorResponse(err)
 		if resp.StatusCode >= http.StatusInternalServerError {
 			log.Error("request failed", "error", ErrorText(err))
 		}
 	}
-	if resp.StatusCode >= http.StatusInternalServerError {
-		// Nothing was written (or the write marked the key committed,
-		// which Release respects): let a retry through at once.
-		if err := rt.idem.Release(ctx, claim); err != nil {
-			log.Warn("could not release an idempotency key", "error", err.Error())
-		}
+	// A 5xx keeps nothing: nothing was written, or what was written
+	// carries its own answer, and a retry will find it.
+	if claim.IsWritten() || resp.StatusCode >= http.StatusInternalServerError {
 		return resp, nil
 	}
-	stored := idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}
-	if err := rt.idem.Complete(ctx, claim, stored, now.Add(idempotency.Retention)); err != nil {
-		// The write stands; only a retry's replay is lost, and the key,
-		// marked committed, still refuses to apply the request again.
+	held, err := rt.idem.Keep(ctx, claim, idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body})
+	if err != nil {
+		// The answer stands; only a retry's replay of it is lost.
 		log.Warn("could not keep an idempotent answer", "error", err.Error())
+		return resp, nil
+	}
+	if held != nil {
+		return answerUsed(held, claim)
 	}
 	return resp, nil
 }
 
-// answerHeld answers a request whose key another request holds.
-func answerHeld(held *idempotency.Record, claim idempotency.Claim) (events.APIGatewayV2HTTPResponse, error) {
-	switch {
-	case held.Hash != claim.Hash:
+// answerUsed answers a request whose key an earlier request used: that
+// request's answer if it was this same request, a 422 otherwise.
+func answerUsed(held *idempotency.Record, claim *idempotency.Claim) (events.APIGatewayV2HTTPResponse, error) {
+	if held.Hash != claim.Hash {
 		return events.APIGatewayV2HTTPResponse{}, &contract.Error{Kind: contract.KindUnprocessable,
 			Message: "this Idempotency-Key was used for another request; use a new key for a new request",
 			Fields:  []contract.FieldError{{Field: idempotency.HeaderKey, Message: "was used for another request"}}}
-	case held.Status == idempotency.Completed && held.Response != nil:
-		headers := map[string]string{}
-		for k, v := range held.Response.Headers {
-			headers[k] = v
-		}
-		headers[idempotency.HeaderReplayed] = "true"
-		return events.APIGatewayV2HTTPResponse{StatusCode: held.Response.Status, Headers: headers, Body: held.Response.Body}, nil
-	case held.Committed:
-		return events.APIGatewayV2HTTPResponse{}, contract.Errorf(contract.KindConflict,
-			"a request with this Idempotency-Key was applied, but its answer was not kept; read the resource to see its result")
-	default:
-		resp := ProblemResponse(http.StatusConflict, "a request with this Idempotency-Key is still in progress; retry shortly")
-		resp.Headers["Retry-After"] = "1"
-		return resp, nil
 	}
+	headers := maps.Clone(held.Response.Headers)
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	headers[idempotency.HeaderReplayed] = "true"
+	return events.APIGatewayV2HTTPResponse{StatusCode: held.Response.Status, Headers: headers, Body: held.Response.Body}, nil
 }

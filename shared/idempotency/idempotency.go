@@ -2,19 +2,23 @@
 // an Idempotency-Key header is applied at most once per tenant and key, and
 // its first completed answer is replayed to every retry for 24 hours.
 //
-// The record of a key follows the Powertools for AWS Lambda conventions:
-// a status (in progress, completed), an expiry, an in-progress expiry (the
-// lock, so a crashed attempt does not hold the key for ever), the hash of
-// the request, and the stored answer. The write a request makes marks the
-// record "committed" in the same DynamoDB transaction, so even an attempt
-// that dies between its write and storing its answer is never applied a
-// second time.
+// A key's record holds the Powertools for AWS Lambda fields that matter
+// when the record is born complete: the hash of the request, the stored
+// answer and the expiry. It is born complete because a write stores it in
+// its own DynamoDB transaction, beside the contract, with the answer the
+// request is about to give: the key costs no extra round trip, and a
+// write that committed always has its answer kept, even if the attempt
+// that made it died before answering. There is therefore no in-progress
+// state and no lock to expire: two attempts with one key race on one
+// conditional write, exactly one applies, and the other gives the
+// winner's answer.
 package idempotency
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 )
 
@@ -30,24 +34,6 @@ const MaxKeyLength = 255
 // Retention is how long a completed answer is replayed.
 const Retention = 24 * time.Hour
 
-// Status is the state of a key's record.
-type Status string
-
-// The states of a record.
-const (
-	InProgress Status = "in_progress"
-	Completed  Status = "completed"
-)
-
-// Claim is a request's hold on a key: who holds it (Owner, unique per
-// attempt) and what request it is for (Hash).
-type Claim struct {
-	TenantID string
-	Key      string
-	Hash     string
-	Owner    string
-}
-
 // Response is a stored answer.
 type Response struct {
 	Status  int
@@ -55,31 +41,74 @@ type Response struct {
 	Body    string
 }
 
-// Record is the state of a key.
+// Record is what a key holds: the request it was used for and its answer.
 type Record struct {
-	Hash     string
-	Status   Status
-	Owner    string
-	Response *Response
-	// Committed is set by the request's own write transaction: the
-	// request was applied, whether or not its answer was stored.
-	Committed     bool
-	LockExpiresAt time.Time
-	ExpiresAt     time.Time
+	Hash      string
+	Response  Response
+	ExpiresAt time.Time
 }
 
-// Store keeps records.
+// Claim is a request's use of a key: whose key (TenantID), which key, for
+// what request (Hash), and when the request arrived (At), from which the
+// record's expiry counts.
+type Claim struct {
+	TenantID string
+	Key      string
+	Hash     string
+	At       time.Time
+
+	render  func() (Response, error)
+	written bool
+}
+
+// ExpiresAt is when the record of c's answer stops being replayed.
+func (c *Claim) ExpiresAt() time.Time { return c.At.Add(Retention) }
+
+// OnWrite sets how the request's answer is rendered when its write is
+// built. render reads the values the write is about to store, so a
+// handler passes a function over the variables the service fills in,
+// not a finished answer.
+func (c *Claim) OnWrite(render func() (Response, error)) { c.render = render }
+
+// ErrNoAnswer refuses a write whose handler never said how its answer is
+// rendered: applying the key without keeping its answer would let a
+// retry apply it again, so nothing is written.
+var ErrNoAnswer = errors.New("idempotency: a keyed write has no answer to keep")
+
+// Render returns the answer to store beside the write. The store calls it
+// as it builds each write attempt, after the service has stamped what it
+// writes, so the answer shows exactly what is stored.
+func (c *Claim) Render() (Response, error) {
+	if c.render == nil {
+		return Response{}, ErrNoAnswer
+	}
+	return c.render()
+}
+
+// Written records that a write transaction stored c's record, answer
+// included; the store calls it once the transaction has committed.
+func (c *Claim) Written() { c.written = true }
+
+// IsWritten reports whether a write stored c's record.
+func (c *Claim) IsWritten() bool { return c.written }
+
+// UsedError refuses a write whose key already holds a record: an earlier
+// request with the key was applied first. Record is that request's.
+type UsedError struct {
+	Record *Record
+}
+
+func (e *UsedError) Error() string {
+	return "idempotency: the key was used by an earlier request"
+}
+
+// Store keeps the records of answers that no write carried: refusals, and
+// answers of requests that wrote nothing.
 type Store interface {
-	// Lock takes the key for c until lockUntil, if nobody holds it: no
-	// record, an expired one, or an in-progress one whose lock expired
-	// without its request being committed. Otherwise it takes nothing and
-	// returns the record that holds the key.
-	Lock(ctx context.Context, c Claim, now, lockUntil, expires time.Time) (*Record, error)
-	// Complete stores c's answer, if c still holds the key.
-	Complete(ctx context.Context, c Claim, r Response, expires time.Time) error
-	// Release gives up c's hold on a key whose request wrote nothing, so
-	// a retry need not wait for the lock to expire.
-	Release(ctx context.Context, c Claim) error
+	// Keep stores r as the answer of c's key, unless the key already
+	// holds an unexpired record; then it stores nothing and returns that
+	// record.
+	Keep(ctx context.Context, c *Claim, r Response) (*Record, error)
 }
 
 // Hash identifies a request: the same key with another hash is another
@@ -104,8 +133,8 @@ func ValidKey(k string) bool {
 
 type claimKey struct{}
 
-// WithClaim returns ctx carrying c, for the store to mark c's record
-// committed in the request's write transaction.
+// WithClaim returns ctx carrying c, for the store to write c's record in
+// the request's write transaction.
 func WithClaim(ctx context.Context, c *Claim) context.Context {
 	return context.WithValue(ctx, claimKey{}, c)
 }

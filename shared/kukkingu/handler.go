@@ -95,14 +95,17 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := in.apply(c); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)})
+		if err == nil {
+			resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
+		}
+		return resp, err
+	})
 	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
-	resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)})
-	if err == nil {
-		resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
-	}
-	return resp, err
+	return answer()
 }
 
 func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
@@ -174,7 +177,12 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 	if err := r.DecodeJSON(&patch); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	c, err := h.service.Update(ctx, r.Actor, r.PathParam("contractId"), func(c *contract.Contract) error {
+	var updated *contract.Contract // the service stamps it before storing it
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(updated)})
+	})
+	_, err := h.service.Update(ctx, r.Actor, r.PathParam("contractId"), func(c *contract.Contract) error {
+		updated = c
 		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
 		if err != nil {
 			return err
@@ -191,15 +199,16 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
-	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c)})
+	return answer()
 }
 
 func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 	if err := checkTenantHeader(r); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
 	if err := h.service.Delete(ctx, r.Actor, r.PathParam("contractId")); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return httpapi.NoContent(), nil
+	return answer()
 }

@@ -354,9 +354,23 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 				testTriggerEvent(t, stack, a, tt.file, ev)
 				return
 			}
+			// Every write is sent with an Idempotency-Key, and sent again:
+			// the retry must be the first answer replayed, applying nothing.
+			method, _, _ := strings.Cut(ev["routeKey"].(string), " ")
+			write := method != "GET"
+			if write {
+				ev["headers"].(map[string]any)["idempotency-key"] = "sample-" + tt.file
+			}
 			resp := invokeEvent(t, stack, ev)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, resp.Body)
+			}
+			if write {
+				again := invokeEvent(t, stack, ev)
+				if again.StatusCode != resp.StatusCode || again.Body != resp.Body || again.Headers["Idempotent-Replayed"] != "true" {
+					t.Fatalf("a retry with the same Idempotency-Key: %d %v %s\nwant the first answer replayed: %d %s",
+						again.StatusCode, again.Headers, again.Body, resp.StatusCode, resp.Body)
+				}
 			}
 			if resp.StatusCode == 204 || tt.check == nil {
 				return
