@@ -1,7 +1,9 @@
 package ddb_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
@@ -16,6 +18,7 @@ func TestFaultsSurfaceAsUnavailable(t *testing.T) {
 		{"provisioned throughput", ddbtest.APIError(400, "ProvisionedThroughputExceededException")},
 		{"internal server error", ddbtest.APIError(500, "InternalServerError")},
 		{"connection reset", ddbtest.ConnectionReset},
+		{"timeout", ddbtest.Timeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,5 +58,27 @@ func TestCommittedWriteWithLostResponse(t *testing.T) {
 	page, err := clean.ListContracts(ctx, "t1", contract.ListQuery{Limit: 10})
 	if err != nil || len(page.Contracts) != 1 || page.Contracts[0].Number != c.Number {
 		t.Fatalf("contracts after a lost answer: %+v %v", page.Contracts, err)
+	}
+}
+
+// A DynamoDB that stops answering holds the write only until the
+// request's deadline (a Lambda's remaining time): the caller then gets
+// KindUnavailable, a 503, and nothing is written.
+func TestDeadlineEndsRetries(t *testing.T) {
+	store, clean, faults := ddbtest.NewFaultyStore(t)
+	faults.Inject("TransactWriteItems", 100, ddbtest.Hang)
+	c := newContract("t1", "ctr_hang", "clnt_1")
+	n, err := store.NextContractNumber(ctx, c.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Number = contract.FormatNumber(n)
+	deadline, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := store.CreateContract(deadline, c, contract.Companions{}); contract.KindOf(err) != contract.KindUnavailable {
+		t.Fatalf("err = %v, want KindUnavailable", err)
+	}
+	if _, err := clean.GetContract(ctx, "t1", "ctr_hang"); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("a write that timed out left a contract: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -98,6 +99,20 @@ func APIError(status int, code string) Fault {
 // anything was sent.
 func ConnectionReset(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
 	return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+}
+
+// Timeout fails as a read that timed out does: a net.Error whose
+// Timeout() is true, after a short wait.
+func Timeout(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
+	time.Sleep(10 * time.Millisecond)
+	return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+}
+
+// Hang never answers: the call waits until its context ends, as one to a
+// DynamoDB that stopped responding waits for the Lambda's deadline.
+func Hang(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
+	<-req.Context().Done()
+	return nil, req.Context().Err()
 }
 
 // LostResponse lets the call reach DynamoDB and commit, then loses the
