@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
@@ -64,7 +66,22 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() (Store, error) { return ddb.FromEnv(ctx) }))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() (Store, error) { return openStore(ctx) }))
+}
+
+// openStore opens the table named by TABLE_NAME with the SDK's whole
+// default configuration chain, as the AWS CLI resolves it (profiles, SSO,
+// environment): the command runs on an operator's machine, not in Lambda.
+func openStore(ctx context.Context) (*ddb.Store, error) {
+	table := os.Getenv(ddb.TableNameEnv)
+	if table == "" {
+		return nil, errors.New(ddb.TableNameEnv + " is not set")
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	return ddb.New(ddb.NewClientFromConfig(cfg), table), nil
 }
 
 // setLocalDefaults points the command at make run's DynamoDB Local.

@@ -16,7 +16,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -77,16 +76,37 @@ type Store interface {
 
 const tokenPrefix = "ctk_"
 
-// tokenPattern is the exact shape of a token: anything else is rejected
-// before any lookup.
-var tokenPattern = regexp.MustCompile(`^ctk_([0-9a-f]{32})_[A-Za-z0-9_-]{43}$`)
+// Token shape: "ctk_", the credential id in 32 lowercase hex digits, "_",
+// and the secret in 43 base64url characters (32 bytes, unpadded).
+const (
+	tokenIDLength     = 32
+	tokenSecretLength = 43
+	tokenLength       = len(tokenPrefix) + tokenIDLength + 1 + tokenSecretLength
+	maxIDLength       = 128
+)
 
-// idPattern is the shape of tenant ids and aliases: safe in keys, headers
-// and logs.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+// ValidID reports whether s may be used as a tenant id or alias: 1 to 128
+// ASCII letters, digits, '_', '.' and '-', starting with a letter or
+// digit; safe in keys, headers and logs.
+//
+// This and credentialID check their shapes by hand rather than with
+// regexps: compiling the counted repetitions those shapes need cost every
+// cold start half a millisecond.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > maxIDLength || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidID reports whether s may be used as a tenant id or alias.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
 
 // NewToken returns a new credential of tenantID and the token that proves
 // it. The token is shown once; only its hash is kept.
@@ -110,11 +130,24 @@ func Hash(token string) string {
 // credentialID returns the credential id inside a token, or false if the
 // token does not have the shape NewToken makes.
 func credentialID(token string) (string, bool) {
-	m := tokenPattern.FindStringSubmatch(token)
-	if m == nil {
+	if len(token) != tokenLength || !strings.HasPrefix(token, tokenPrefix) {
 		return "", false
 	}
-	return m[1], true
+	id, rest := token[len(tokenPrefix):len(tokenPrefix)+tokenIDLength], token[len(tokenPrefix)+tokenIDLength:]
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	if rest[0] != '_' {
+		return "", false
+	}
+	for i := 1; i < len(rest); i++ {
+		if c := rest[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return "", false
+		}
+	}
+	return id, true
 }
 
 // TokenFromHeaders returns the token of a request: "Authorization: Bearer

@@ -1,13 +1,13 @@
 package ddb
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -16,26 +16,79 @@ import (
 // TableNameEnv names the environment variable that holds the table name.
 const TableNameEnv = "TABLE_NAME"
 
-// NewClient returns a DynamoDB client configured from the environment the
-// way every AWS SDK is: region, credentials, and AWS_ENDPOINT_URL_DYNAMODB,
-// which points it at DynamoDB Local with no code branch here.
+// Environment variables the client is configured from: those Lambda sets
+// for every function, and the SDKs' standard endpoint overrides.
+const (
+	regionEnv          = "AWS_REGION"
+	accessKeyEnv       = "AWS_ACCESS_KEY_ID"
+	secretKeyEnv       = "AWS_SECRET_ACCESS_KEY"
+	sessionTokenEnv    = "AWS_SESSION_TOKEN"
+	endpointEnv        = "AWS_ENDPOINT_URL"
+	dynamoEndpointEnv  = "AWS_ENDPOINT_URL_DYNAMODB"
+	credentialSourceID = "EnvironmentVariables"
+)
+
+// NewClient returns a DynamoDB client configured from the environment as
+// Lambda provides it: AWS_REGION, the function's credentials in
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and the
+// SDKs' standard endpoint override, AWS_ENDPOINT_URL_DYNAMODB (or
+// AWS_ENDPOINT_URL), which points it at DynamoDB Local with no code branch
+// here.
+//
+// It does not use the SDK's config package on purpose: its default
+// chain (shared config files, SSO, web identity, the instance metadata
+// service) is never needed inside Lambda, and linking and running it
+// costs every cold start about a millisecond. Programs run by people,
+// whose credentials come from profiles, build their client with
+// NewClientFromConfig instead.
 //
 // opts adjust the client's options after the service's own (tests put a
 // fault-injecting HTTP client there).
-func NewClient(ctx context.Context, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ddb: load aws config: %w", err)
+func NewClient(_ context.Context, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	region := os.Getenv(regionEnv)
+	if region == "" {
+		region = os.Getenv("AWS_DEFAULT_REGION")
 	}
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.Logger = withoutCloseChecksumWarning{next: cfg.Logger}
+	key, secret := os.Getenv(accessKeyEnv), os.Getenv(secretKeyEnv)
+	if region == "" || key == "" || secret == "" {
+		return nil, errors.New("ddb: " + regionEnv + ", " + accessKeyEnv + " and " + secretKeyEnv + " must be set, as Lambda sets them")
+	}
+	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv(sessionTokenEnv), Source: credentialSourceID}
+	o := dynamodb.Options{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return creds, nil
+		}),
+	}
+	if endpoint := cmp.Or(os.Getenv(dynamoEndpointEnv), os.Getenv(endpointEnv)); endpoint != "" {
+		o.BaseEndpoint = &endpoint
+	}
+	return dynamodb.New(o, withService(nil, opts)), nil
+}
+
+// NewClientFromConfig returns a DynamoDB client over cfg (typically from
+// the SDK's config.LoadDefaultConfig, with its whole credential chain),
+// with the service's own options, then opts.
+func NewClientFromConfig(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, withService(cfg.Logger, opts))
+}
+
+// withService sets what every client of the service has: SDK faults that
+// mean "retry later" become contract.Unavailable, and a spurious warning
+// is dropped from the SDK's log. opts run after it.
+func withService(logger logging.Logger, opts []func(*dynamodb.Options)) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		if logger == nil {
+			logger = o.Logger
+		}
+		o.Logger = withoutCloseChecksumWarning{next: logger}
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 			return stack.Initialize.Add(classifyUnavailable, middleware.Before)
 		})
 		for _, opt := range opts {
 			opt(o)
 		}
-	}), nil
+	}
 }
 
 // withoutCloseChecksumWarning drops one spurious SDK warning: DynamoDB

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -33,9 +32,23 @@ const (
 	RouteDelete = "DELETE /v1/organizations/{organizationId}/contracts/{contractId}"
 )
 
-// internalIDPattern is the shape of the _id fabric hands out: 24 hex
-// digits, like a MongoDB ObjectId.
-var internalIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
+// internalIDLength is the length of the _id fabric hands out: 24
+// lowercase hex digits, like a MongoDB ObjectId.
+const internalIDLength = 24
+
+// isInternalID reports whether id has the shape of an _id. (A regexp's
+// counted repetition would cost every cold start its compilation.)
+func isInternalID(id string) bool {
+	if len(id) != internalIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // maxOrganizationID bounds the path's organizationId, which becomes part
 // of storage keys.
@@ -116,7 +129,7 @@ func siteAccount(header string) (string, error) {
 // find returns the organization's contract named by id, which is either
 // its _id or its contractId.
 func (h *Handler) find(ctx context.Context, r *httpapi.Request, s scope, id string, includeDeleted bool) (*contract.Contract, error) {
-	if internalIDPattern.MatchString(id) {
+	if isInternalID(id) {
 		c, err := h.service.Find(ctx, r.Actor, id, includeDeleted)
 		if err == nil && c.Party == s.party {
 			return c, nil
