@@ -125,9 +125,13 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if path == "" {
 		path = ev.RequestContext.HTTP.Path
 	}
-	log := rt.log.With("requestId", ev.RequestContext.RequestID, "route", method+" "+path)
+	// The request's attributes are gathered first and turned into its
+	// logger once, when the tenant is known (or the request ends without
+	// one): each slog.With would copy and re-encode them all.
+	attrs := make([]slog.Attr, 0, 5)
+	attrs = append(attrs, slog.String("requestId", ev.RequestContext.RequestID), slog.String("route", method+" "+path))
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("awsRequestId", lc.AwsRequestID)
+		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
 	}
 	trace := ev.Headers["trace-id"]
 	if len(trace) > maxTraceID {
@@ -137,11 +141,15 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		trace = ids.UUID()
 	}
 	if trace != "" {
-		log = log.With("traceId", trace)
+		attrs = append(attrs, slog.String("traceId", trace))
 	}
+	var log *slog.Logger
 	start := time.Now()
 	coldStart := logs.ColdStart()
 	defer func() {
+		if log == nil {
+			log = slog.New(rt.log.Handler().WithAttrs(attrs))
+		}
 		if p := recover(); p != nil {
 			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			resp = errorResponse(fmt.Errorf("panic: %v", p))
@@ -152,7 +160,8 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 			}
 			resp.Headers[rt.traceHeader] = trace
 		}
-		log.Info("request", "status", resp.StatusCode, "durationMs", float64(time.Since(start).Microseconds())/1000, "coldStart", coldStart)
+		log.LogAttrs(ctx, slog.LevelInfo, "request", slog.Int("status", resp.StatusCode),
+			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000), slog.Bool("coldStart", coldStart))
 	}()
 
 	// A named stage (any but $default) prefixes rawPath and http.path
@@ -192,7 +201,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		return ProblemResponse(http.StatusUnauthorized, "a valid credential is required (Authorization: Bearer <token> or X-API-KEY)"), nil
 	}
 	req.Actor, req.TenantAliases = actor, aliases
-	log = log.With("tenant", actor.TenantID)
+	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, slog.String("tenant", actor.TenantID))))
 	ctx = WithLogger(ctx, log)
 
 	if key, sent := idempotencyKey(req); sent && rt.idem != nil && isWrite(method) {

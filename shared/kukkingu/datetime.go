@@ -29,19 +29,29 @@ func parseDateTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
+// Layouts of Kukkingu's date-times: milliseconds always, and more
+// digits only when a time has them.
+const (
+	layoutMillis = "2006-01-02T15:04:05.000Z"
+	layoutNanos  = "2006-01-02T15:04:05.999999999Z"
+)
+
 // formatDateTime writes t the way Kukkingu does, with milliseconds
 // ("2023-10-05T14:48:00.000Z"), and with more digits only when t has them,
 // so a value reads back as precisely as it was written.
-func formatDateTime(t time.Time) string {
+func formatDateTime(t time.Time) string { return string(appendDateTime(nil, t)) }
+
+// appendDateTime is formatDateTime appending to buf.
+func appendDateTime(buf []byte, t time.Time) []byte {
 	t = t.UTC()
 	if t.Nanosecond()%int(time.Millisecond) == 0 {
-		return t.Format("2006-01-02T15:04:05.000Z")
+		return t.AppendFormat(buf, layoutMillis)
 	}
-	return t.Format("2006-01-02T15:04:05.999999999Z")
+	return t.AppendFormat(buf, layoutNanos)
 }
 
-// formatTimestamp writes a time the service stamped (createdAt,
-// updatedAt) exactly as Kukkingu does: always milliseconds.
-func formatTimestamp(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+// appendTimestamp appends a time the service stamped (createdAt,
+// updatedAt): always exactly milliseconds, as the seed shows them.
+func appendTimestamp(buf []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(buf, layoutMillis)
 }

@@ -155,10 +155,7 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	out := listBody{Data: make([]contractBody, len(page.Contracts))}
-	for i := range page.Contracts {
-		out.Data[i] = bodyOf(&page.Contracts[i])
-	}
+	out := listBody{Data: bodiesOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] })}
 	if page.Next != "" {
 		next := contract.EncodeCursor(page.Next)
 		out.NextCursor = &next
