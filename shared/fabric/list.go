@@ -265,9 +265,10 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 		// Ties keep creation order, so pages never shuffle between calls.
 		return cmp.Or(c, strings.Compare(a.Number, b.Number))
 	})
-	out := listBody{Query: listQueryBody{Offset: q.offset, Limit: q.limit, Count: len(matched)}, Data: []contractBody{}}
-	for i := q.offset; i < len(matched) && i < q.offset+q.limit; i++ {
-		out.Data = append(out.Data, bodyOf(&matched[i]))
-	}
+	// offset may be near the largest int: compare, never add.
+	shown := matched[min(q.offset, len(matched)):]
+	shown = shown[:min(q.limit, len(shown))]
+	out := listBody{Query: listQueryBody{Offset: q.offset, Limit: q.limit, Count: len(matched)},
+		Data: bodiesOf(len(shown), func(i int) *contract.Contract { return &shown[i] })}
 	return httpapi.JSON(http.StatusOK, out)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
 )
 
 // contractFields are the fields a client writes. Create decodes into it;
@@ -118,7 +119,7 @@ func validDateTime(s string) bool {
 }
 
 // formatTime writes an instant as fabric does: UTC with milliseconds.
-func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // apply writes validated fields onto c. now stamps a new or changed price
 // list link; newLinkID names a new one.
@@ -177,7 +178,7 @@ func fieldsOf(c *contract.Contract) contractFields {
 		s := formatTime(*c.ValidTo)
 		f.EndDate = &s
 	}
-	status := strings.ToUpper(string(c.Status))
+	status := statusOf(c.Status)
 	f.Status = &status
 	if c.Type != "" {
 		t := c.Type
@@ -192,25 +193,71 @@ func fieldsOf(c *contract.Contract) contractFields {
 
 // bodyOf renders a contract as fabric returns it.
 func bodyOf(c *contract.Contract) contractBody {
-	b := contractBody{
-		ID: c.ID, ContractID: c.Reference, PartyID: c.Party.ID,
-		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
-		IsDeleted: c.Deleted(), Status: strings.ToUpper(string(c.Status)),
-		AccountID: c.AccountID, AdditionalAttributes: c.Attributes, ContractType: c.Type,
+	return bodiesOf(1, func(int) *contract.Contract { return c })[0]
+}
+
+// timeLayout is how fabric writes an instant: UTC with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// wireStatus is each status as fabric writes it, upper case, made once
+// rather than per body.
+var wireStatus = map[contract.Status]string{
+	contract.StatusDraft: "DRAFT", contract.StatusActive: "ACTIVE", contract.StatusInactive: "INACTIVE",
+	contract.StatusExpired: "EXPIRED", contract.StatusCanceled: "CANCELED",
+}
+
+// statusOf returns c's status as fabric writes it.
+func statusOf(s contract.Status) string {
+	if w, ok := wireStatus[s]; ok {
+		return w
 	}
-	if c.ValidFrom != nil {
-		b.StartDate = formatTime(*c.ValidFrom)
-	}
-	if c.ValidTo != nil {
-		b.EndDate = formatTime(*c.ValidTo)
-	}
-	if pl := c.PriceList; pl != nil {
-		b.ContractPriceList = &priceListBody{
-			ID: pl.ID, ContractID: c.Reference, PriceListID: pl.PriceListID,
-			CreatedAt: formatTime(pl.CreatedAt), UpdatedAt: formatTime(pl.UpdatedAt),
+	return strings.ToUpper(string(s))
+}
+
+// bodiesOf renders n contracts, the i-th at(i), as fabric returns them,
+// their date-times sharing one string (see httpapi.Texts).
+func bodiesOf(n int, at func(i int) *contract.Contract) []contractBody {
+	const stampsPerBody = 6 // createdAt, updatedAt, startDate, endDate, the price list's two
+	texts := httpapi.NewTexts(n*stampsPerBody, len(timeLayout))
+	optional := func(t *time.Time) {
+		if t == nil {
+			texts.Empty()
+		} else {
+			texts.Time(*t, timeLayout)
 		}
 	}
-	return b
+	for i := range n {
+		c := at(i)
+		texts.Time(c.CreatedAt, timeLayout)
+		texts.Time(c.UpdatedAt, timeLayout)
+		optional(c.ValidFrom)
+		optional(c.ValidTo)
+		if pl := c.PriceList; pl != nil {
+			texts.Time(pl.CreatedAt, timeLayout)
+			texts.Time(pl.UpdatedAt, timeLayout)
+		} else {
+			texts.Empty()
+			texts.Empty()
+		}
+	}
+	texts.Seal()
+	bodies := make([]contractBody, n)
+	for i := range bodies {
+		c, k := at(i), i*stampsPerBody
+		bodies[i] = contractBody{
+			ID: c.ID, ContractID: c.Reference, PartyID: c.Party.ID,
+			CreatedAt: texts.Text(k), UpdatedAt: texts.Text(k + 1), StartDate: texts.Text(k + 2), EndDate: texts.Text(k + 3),
+			IsDeleted: c.Deleted(), Status: statusOf(c.Status),
+			AccountID: c.AccountID, AdditionalAttributes: c.Attributes, ContractType: c.Type,
+		}
+		if pl := c.PriceList; pl != nil {
+			bodies[i].ContractPriceList = &priceListBody{
+				ID: pl.ID, ContractID: c.Reference, PriceListID: pl.PriceListID,
+				CreatedAt: texts.Text(k + 4), UpdatedAt: texts.Text(k + 5),
+			}
+		}
+	}
+	return bodies
 }
 
 // generatedContractID derives the contractId of a contract created without

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -30,7 +31,7 @@ func isWrite(method string) bool {
 // idempotencyKey returns the request's key and whether it sent one.
 func idempotencyKey(r *Request) (string, bool) {
 	for k, v := range r.Event.Headers {
-		if http.CanonicalHeaderKey(k) == idempotency.HeaderKey {
+		if strings.EqualFold(k, idempotency.HeaderKey) {
 			return v, true
 		}
 	}

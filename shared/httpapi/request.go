@@ -108,9 +108,7 @@ func (r *Request) DecodeJSON(v any) error {
 	if len(body) > MaxBodyBytes {
 		return &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes)}
 	}
-	ct := r.Header("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+	if !isJSONMediaType(r.Header("content-type")) {
 		return &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
 	}
 	trimmed := bytes.TrimSpace(body)
@@ -126,6 +124,17 @@ func (r *Request) DecodeJSON(v any) error {
 		return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
 	}
 	return decodeStrict(body, v)
+}
+
+// isJSONMediaType reports whether a Content-Type names JSON:
+// application/json or a +json type, with any parameters. The plain
+// "application/json" most clients send is recognised without parsing.
+func isJSONMediaType(ct string) bool {
+	if ct == "application/json" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // DecodeStrict decodes one JSON value from data into v, with errors that

@@ -39,19 +39,12 @@ const (
 // formatDateTime writes t the way Kukkingu does, with milliseconds
 // ("2023-10-05T14:48:00.000Z"), and with more digits only when t has them,
 // so a value reads back as precisely as it was written.
-func formatDateTime(t time.Time) string { return string(appendDateTime(nil, t)) }
+func formatDateTime(t time.Time) string { return t.UTC().Format(layoutOf(t)) }
 
-// appendDateTime is formatDateTime appending to buf.
-func appendDateTime(buf []byte, t time.Time) []byte {
-	t = t.UTC()
+// layoutOf is the layout formatDateTime writes t with.
+func layoutOf(t time.Time) string {
 	if t.Nanosecond()%int(time.Millisecond) == 0 {
-		return t.AppendFormat(buf, layoutMillis)
+		return layoutMillis
 	}
-	return t.AppendFormat(buf, layoutNanos)
-}
-
-// appendTimestamp appends a time the service stamped (createdAt,
-// updatedAt): always exactly milliseconds, as the seed shows them.
-func appendTimestamp(buf []byte, t time.Time) []byte {
-	return t.UTC().AppendFormat(buf, layoutMillis)
+	return layoutNanos
 }

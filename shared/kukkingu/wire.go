@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi"
 )
 
 // contractFields are the fields a client writes, as Kukkingu names them.
@@ -120,40 +121,31 @@ func bodyOf(c *contract.Contract) contractBody {
 // bodiesOf renders n contracts, the i-th at(i), as Kukkingu returns them.
 // A list is the hottest encoder, so the bodies take nothing from the heap
 // that the contracts already hold (their optional numbers are pointed
-// at, not copied), and every date-time of them is formatted into one
-// buffer that becomes one string, which their date-time fields slice: a
-// page's date-times cost two allocations rather than one or two each.
+// at, not copied), and their date-times share one string (see
+// httpapi.Texts).
 func bodiesOf(n int, at func(i int) *contract.Contract) []contractBody {
 	const stampsPerBody = 4 // createdAt, updatedAt, validFrom, validTo
-	buf := make([]byte, 0, n*stampsPerBody*len(layoutMillis))
-	ends := make([]int, 0, n*stampsPerBody)
+	texts := httpapi.NewTexts(n*stampsPerBody, len(layoutMillis))
 	for i := range n {
 		c := at(i)
-		buf = appendTimestamp(buf, c.CreatedAt)
-		ends = append(ends, len(buf))
-		buf = appendTimestamp(buf, c.UpdatedAt)
-		ends = append(ends, len(buf))
+		texts.Time(c.CreatedAt, layoutMillis)
+		texts.Time(c.UpdatedAt, layoutMillis)
 		for _, t := range [...]*time.Time{c.ValidFrom, c.ValidTo} {
-			if t != nil {
-				buf = appendDateTime(buf, *t)
+			if t == nil {
+				texts.Empty()
+			} else {
+				texts.Time(*t, layoutOf(*t))
 			}
-			ends = append(ends, len(buf))
 		}
 	}
-	text := string(buf)
-	stamp := func(k int) string {
-		if k == 0 {
-			return text[:ends[0]]
-		}
-		return text[ends[k-1]:ends[k]]
-	}
+	texts.Seal()
 	bodies := make([]contractBody, n)
 	for i := range bodies {
 		c, k := at(i), i*stampsPerBody
 		b := &bodies[i]
 		*b = contractBody{
 			ID: c.ID, Client: c.Party.ID, Name: c.Name, Description: c.Description, Order: c.Order,
-			CreatedAt: stamp(k), UpdatedAt: stamp(k + 1), ValidFrom: stamp(k + 2), ValidTo: stamp(k + 3),
+			CreatedAt: texts.Text(k), UpdatedAt: texts.Text(k + 1), ValidFrom: texts.Text(k + 2), ValidTo: texts.Text(k + 3),
 		}
 		if c.Amount != nil {
 			b.AmountMinor, b.CurrencyCode = &c.Amount.Minor, c.Amount.Currency
