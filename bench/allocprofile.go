@@ -42,14 +42,16 @@ func profileAllocs(ctx context.Context) ([]allocProfile, error) {
 	var out []allocProfile
 	for di := range dialects {
 		d := &dialects[di]
-		rt, reqs, err := inMemory(ctx, d)
+		m, err := inMemory(ctx, d)
 		if err != nil {
 			return nil, err
 		}
 		for _, op := range warmOps {
-			ev := reqs[op]
+			evs := m.requests(op, allocProfileRuns)
+			next := 0
 			sites, err := profileRequests(func() error {
-				_, err := serve(ctx, rt, ev)
+				_, err := serve(ctx, m.router, evs[next%len(evs)])
+				next++
 				return err
 			}, allocProfileRuns)
 			if err != nil {
@@ -102,37 +104,61 @@ func profileRequests(do func() error, n int) ([]allocSite, error) {
 }
 
 // benchTenant is the actor of the in-memory runs. Its token is never
-// checked: the router trusts the authorizer's context, as in Lambda.
+// checked: the router trusts the authorizer's context, as in Lambda. Its
+// alias and account are the samples' (infra/events).
 var benchTenant = Tenant{
 	ID:           "bench",
 	Alias:        "tnt_pfh0haxfpzowht3oi213cqos",
+	Account:      "1234567890abcdef12345678",
 	CredentialID: "9f86d081884c7d659a2feaa0c55ad015",
 	Token:        "ctk_9f86d081884c7d659a2feaa0c55ad015_Qm9vdHN0cmFwLWxvY2FsLWRlbW8tdG9rZW4tZXhhbXB",
 }
 
-// inMemory builds d's router over a fresh in-memory store holding
-// seedContracts contracts of benchTenant, as a warm tenant's table does,
-// and returns it with one request of each operation (the get reads the
-// first contract).
-func inMemory(ctx context.Context, d *Dialect) (*httpapi.Router, map[string]events.APIGatewayV2HTTPRequest, error) {
-	rt := d.Router(memstore.New(), discardLogger(d.Function))
-	var existing string
-	for i := 0; i < seedContracts; i++ {
-		resp, err := serve(ctx, rt, d.Create(benchTenant))
-		if err != nil {
-			return nil, nil, err
-		}
-		if existing == "" {
-			if existing, err = d.CreatedID(resp); err != nil {
-				return nil, nil, err
-			}
-		}
+// inMemoryDialect is a dialect's router over an in-memory store that
+// holds seedContracts contracts of benchTenant, as a warm tenant's table
+// does.
+type inMemoryDialect struct {
+	d      *Dialect
+	router *httpapi.Router
+	// existing is the first seeded contract, which the get reads.
+	existing Created
+	// seeds are all the seeded contracts, oldest first.
+	seeds []Created
+}
+
+// inMemory sets up d over a fresh in-memory store.
+func inMemory(ctx context.Context, d *Dialect) (*inMemoryDialect, error) {
+	store := memstore.New()
+	if err := d.setUp(ctx, store, benchTenant); err != nil {
+		return nil, err
 	}
-	return rt, map[string]events.APIGatewayV2HTTPRequest{
-		"create": d.Create(benchTenant),
-		"get":    d.Get(benchTenant, existing),
-		"list":   d.List(benchTenant),
-	}, nil
+	m := &inMemoryDialect{d: d, router: d.Router(store, discardLogger(d.Function))}
+	for i := 0; i < seedContracts; i++ {
+		resp, err := serve(ctx, m.router, d.seedRequest(benchTenant))
+		if err != nil {
+			return nil, err
+		}
+		c, err := d.Created(resp)
+		if err != nil {
+			return nil, fmt.Errorf("%s seed: %w", d.Name, err)
+		}
+		m.seeds = append(m.seeds, c)
+	}
+	m.existing = m.seeds[0]
+	return m, nil
+}
+
+// requests returns the requests of n calls of op, to serve in turn: n
+// creates, each a new contract, or one read served n times.
+func (m *inMemoryDialect) requests(op string, n int) []events.APIGatewayV2HTTPRequest {
+	switch op {
+	case "create":
+		return createEvents(m.d, benchTenant, n)
+	case "get":
+		return []events.APIGatewayV2HTTPRequest{m.d.Get(benchTenant, m.existing)}
+	default:
+		return []events.APIGatewayV2HTTPRequest{m.d.List(benchTenant, m.existing)}
+	}
 }
 
 // allocsByStack returns the objects allocated so far per allocation

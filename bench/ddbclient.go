@@ -177,6 +177,14 @@ type captured struct {
 	mu        sync.Mutex
 	calls     []call
 	responses []recorded
+	// draws are the counter draws a labelledStore recorded, in order.
+	draws []draw
+}
+
+func (c *captured) drawn() []draw {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]draw(nil), c.draws...)
 }
 
 func (c *captured) answers() []recorded {
@@ -325,11 +333,12 @@ func askTotal(params any) {
 }
 
 // copyInput returns a copy of an operation's input that shares nothing a
-// caller may change later, with every string attribute value passed
-// through rewrite (nil keeps them). A transaction's idempotency token is
-// dropped, so the SDK makes a new one and a replay really writes. It
-// returns nil for an operation the floor does not know.
-func copyInput(params any, rewrite *strings.Replacer) any {
+// caller may change later, with every string attribute value (of keys,
+// items, expression values, in sets, lists and maps) passed through
+// rewrite (nil keeps them). A transaction's idempotency token is dropped,
+// so the SDK makes a new one and a replay really writes. It returns nil
+// for an operation the floor does not know.
+func copyInput(params any, rewrite func(string) string) any {
 	item := func(m map[string]types.AttributeValue) map[string]types.AttributeValue {
 		return rewriteItem(m, rewrite)
 	}
@@ -344,6 +353,20 @@ func copyInput(params any, rewrite *strings.Replacer) any {
 		c := *v
 		c.ExpressionAttributeNames = maps.Clone(v.ExpressionAttributeNames)
 		c.Key = item(v.Key)
+		return &c
+	case *dynamodb.BatchGetItemInput:
+		c := *v
+		c.RequestItems = make(map[string]types.KeysAndAttributes, len(v.RequestItems))
+		for table, ka := range v.RequestItems {
+			k := ka
+			k.ExpressionAttributeNames = maps.Clone(ka.ExpressionAttributeNames)
+			k.AttributesToGet = append([]string(nil), ka.AttributesToGet...)
+			k.Keys = make([]map[string]types.AttributeValue, len(ka.Keys))
+			for i, key := range ka.Keys {
+				k.Keys[i] = item(key)
+			}
+			c.RequestItems[table] = k
+		}
 		return &c
 	case *dynamodb.PutItemInput:
 		c := *v
@@ -398,7 +421,7 @@ func copyInput(params any, rewrite *strings.Replacer) any {
 	return nil
 }
 
-func rewriteItem(m map[string]types.AttributeValue, rewrite *strings.Replacer) map[string]types.AttributeValue {
+func rewriteItem(m map[string]types.AttributeValue, rewrite func(string) string) map[string]types.AttributeValue {
 	if m == nil {
 		return nil
 	}
@@ -409,17 +432,17 @@ func rewriteItem(m map[string]types.AttributeValue, rewrite *strings.Replacer) m
 	return out
 }
 
-func rewriteValue(av types.AttributeValue, rewrite *strings.Replacer) types.AttributeValue {
+func rewriteValue(av types.AttributeValue, rewrite func(string) string) types.AttributeValue {
 	if rewrite == nil {
 		return av
 	}
 	switch v := av.(type) {
 	case *types.AttributeValueMemberS:
-		return &types.AttributeValueMemberS{Value: rewrite.Replace(v.Value)}
+		return &types.AttributeValueMemberS{Value: rewrite(v.Value)}
 	case *types.AttributeValueMemberSS:
 		ss := make([]string, len(v.Value))
 		for i, s := range v.Value {
-			ss[i] = rewrite.Replace(s)
+			ss[i] = rewrite(s)
 		}
 		return &types.AttributeValueMemberSS{Value: ss}
 	case *types.AttributeValueMemberM:

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 )
@@ -16,10 +19,13 @@ import (
 // dialects lists every dialect the benchmarks measure. It is the one place
 // a new dialect is registered: each entry adds its rows to the warm
 // latency, round trip, capacity, throughput and handler CPU tables, and
-// makes its function's cold start answer a real read instead of the 501
-// of a declared route.
+// the first entry of each function makes that function's cold start
+// answer a real read instead of the 501 of a declared route.
 var dialects = []Dialect{
 	kukkinguDialect(),
+	fabricDialect(),
+	airaDialect(),
+	easyBillingDialect(),
 }
 
 // Dialect is what the benchmarks need to know of one wire format: which
@@ -35,19 +41,53 @@ type Dialect struct {
 	// function's main does (shared/endpoints). A function whose router
 	// needs less than an endpoints.Store is wrapped in a func literal.
 	Router func(store endpoints.Store, log *slog.Logger) *httpapi.Router
+	// Setup, if set, prepares a tenant before its first request: what an
+	// operator loads for a real tenant, such as the plan catalog the
+	// dialect's creates name.
+	Setup func(ctx context.Context, store PlanStore, t Tenant) error
 	// Create returns a request that creates a contract for t. Every call
-	// must create a new contract (the dialect hands out the id).
+	// must create a new contract: a value the client chooses and the
+	// service keeps unique (Aira's customer externalId, fabric's
+	// contractId) differs from call to call.
 	Create func(t Tenant) events.APIGatewayV2HTTPRequest
-	// CreatedID returns the public id a create's response hands out.
-	CreatedID func(resp events.APIGatewayV2HTTPResponse) (string, error)
-	// Get returns a request that reads t's contract id.
-	Get func(t Tenant, id string) events.APIGatewayV2HTTPRequest
-	// List returns a request for the first page of t's contracts.
-	List func(t Tenant) events.APIGatewayV2HTTPRequest
+	// Seed, if set, returns the creates that fill a tenant with the
+	// contracts a get reads and a list pages through; without it the
+	// seeds are Creates. A dialect whose list reads every contract of a
+	// party (fabric) seeds that party and creates under another, so its
+	// list reads the same contracts in every round instead of more and
+	// more as the measured creates pile up.
+	Seed func(t Tenant) events.APIGatewayV2HTTPRequest
+	// Created reads what a create's response handed out.
+	Created func(resp events.APIGatewayV2HTTPResponse) (Created, error)
+	// Get returns a request that reads the contract c was read from.
+	Get func(t Tenant, c Created) events.APIGatewayV2HTTPRequest
+	// List returns a request for the first page of what the dialect
+	// lists; seed is the first contract the tenant was seeded with.
+	List func(t Tenant, seed Created) events.APIGatewayV2HTTPRequest
+	// ListWhat says what List lists, for the report, when it is not the
+	// tenant's contracts.
+	ListWhat string
+	// Notes tells the report's reader how the requests differ from the
+	// samples they are taken from, and why; empty when they do not.
+	Notes string
+	// ByDesign explains, per operation, the DynamoDB round trips the
+	// dialect's handler makes beyond the operation's target because of
+	// what the dialect's wire format asks for. The report shows it beside
+	// the operations measured, and only when the target is missed.
+	ByDesign map[string]TripNote
+}
+
+// TripNote explains the round trips of one operation beyond its target.
+type TripNote struct {
+	// Why names the reads or counter draws beyond the target and what
+	// in the dialect asks for them.
+	Why string
+	// Cut says what would remove them.
+	Cut string
 }
 
 // dialectOf returns the first registered dialect that the function
-// serves, or nil.
+// serves, or nil: the one whose get a cold start of the function answers.
 func dialectOf(function string) *Dialect {
 	for i := range dialects {
 		if dialects[i].Function == function {
@@ -57,12 +97,77 @@ func dialectOf(function string) *Dialect {
 	return nil
 }
 
+// seedRequest returns the request that seeds t with a contract.
+func (d *Dialect) seedRequest(t Tenant) events.APIGatewayV2HTTPRequest {
+	if d.Seed != nil {
+		return d.Seed(t)
+	}
+	return d.Create(t)
+}
+
+// setUp runs d's Setup for t, if it has one.
+func (d *Dialect) setUp(ctx context.Context, store PlanStore, t Tenant) error {
+	if d.Setup == nil {
+		return nil
+	}
+	if err := d.Setup(ctx, store, t); err != nil {
+		return fmt.Errorf("%s: set up tenant %s: %w", d.Name, t.ID, err)
+	}
+	return nil
+}
+
+// PlanStore is what a dialect's Setup may write: the tenant's plan
+// catalog. The DynamoDB store and the in-memory store both have it.
+type PlanStore interface {
+	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
+}
+
+// Created is what a create handed out, as its response shows it.
+type Created struct {
+	// ID is what a get names the contract by.
+	ID string
+	// Listed is what a list that shows the new record contains: the
+	// contract's public id, unless the dialect lists something else
+	// (Aira's list is a customer's payment accounts).
+	Listed string
+	// Scope is the value a list is scoped to when only the create hands
+	// it out (Aira's customer id); empty otherwise.
+	Scope string
+	// Fresh is every value the create generated that its DynamoDB writes
+	// carry: ids the service made up, numbers it drew, and unique values
+	// the request chose. A replay of the create's floor writes new ones
+	// in their place, so it writes new items and no key collides.
+	Fresh []string
+}
+
+// uniqueSeq numbers the unique values the creates of this process choose.
+var uniqueSeq atomic.Int64
+
+// nextUnique returns a number no other call of this process returns.
+// Every run and every test has a table or store of its own, so unique in
+// the process is unique where it counts.
+func nextUnique() int64 { return uniqueSeq.Add(1) }
+
+// createEvents returns n create requests of d for t, built ahead of a
+// measurement so that building them, and making each unique, is not
+// measured as the handler's work.
+func createEvents(d *Dialect, t Tenant, n int) []events.APIGatewayV2HTTPRequest {
+	evs := make([]events.APIGatewayV2HTTPRequest, n)
+	for i := range evs {
+		evs[i] = d.Create(t)
+	}
+	return evs
+}
+
 // Tenant is a tenant the benchmarks created, with one credential.
 type Tenant struct {
 	// ID is the tenant's id, as the authorizer hands it to the functions.
 	ID string
 	// Alias is the identifier clients send in tenant headers.
 	Alias string
+	// Account is a second alias, 24 characters long: the account fabric's
+	// x-site-context header names.
+	Account string
 	// CredentialID is the credential's id, recorded as createdBy.
 	CredentialID string
 	// Token is the credential's secret, for the authorizer.
@@ -119,7 +224,7 @@ func apiEvent(t Tenant, routeKey string, params, query, headers map[string]strin
 				Lambda: map[string]any{
 					auth.ContextTenantID:      t.ID,
 					auth.ContextCredentialID:  t.CredentialID,
-					auth.ContextTenantAliases: t.Alias,
+					auth.ContextTenantAliases: t.Alias + "," + t.Account,
 				},
 			},
 		},
@@ -155,16 +260,17 @@ func authorizerEvent(t Tenant, routeKey string) events.APIGatewayV2CustomAuthori
 	}
 }
 
-// dataID reads {"data": {"id": ...}}, the envelope Kukkingu wraps a
-// created contract in.
-func dataID(resp events.APIGatewayV2HTTPResponse) (string, error) {
-	var body struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
+// readBody decodes a create's JSON response into v, or says what came
+// back instead.
+func readBody(resp events.APIGatewayV2HTTPResponse, v any) error {
+	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
+		return fmt.Errorf("the response (status %d) is not the expected JSON: %w: %.200s", resp.StatusCode, err, resp.Body)
 	}
-	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Data.ID == "" {
-		return "", fmt.Errorf("no data.id in the response (status %d): %.200s", resp.StatusCode, resp.Body)
-	}
-	return body.Data.ID, nil
+	return nil
+}
+
+// missing is the error of a response that lacks a value the benchmarks
+// read from it.
+func missing(what string, resp events.APIGatewayV2HTTPResponse) error {
+	return fmt.Errorf("no %s in the response (status %d): %.300s", what, resp.StatusCode, resp.Body)
 }

@@ -3,19 +3,22 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/contracts-service/contracts/bench/internal/memstore"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 )
 
 // TestDialectsServeTheirRequests checks each registration the way the
-// benchmarks use it, over the in-memory store: a create succeeds and
-// hands out an id, a get of that id and a list succeed. A registration
-// that builds a request its dialect refuses fails here, in a second,
-// rather than in the middle of a run against DynamoDB Local.
+// benchmarks use it, over the in-memory store: the tenant's setup and
+// seeds succeed, two creates succeed and generate nothing alike, a get of
+// the first seed answers it, and a list shows seeded records (which ones
+// depends on the list's order). A registration that
+// builds a request its dialect refuses fails here, in a second, rather
+// than in the middle of a run against DynamoDB Local.
 func TestDialectsServeTheirRequests(t *testing.T) {
 	if len(dialects) == 0 {
 		t.Fatal("no dialect registered")
@@ -23,40 +26,59 @@ func TestDialectsServeTheirRequests(t *testing.T) {
 	for i := range dialects {
 		d := &dialects[i]
 		t.Run(d.Name, func(t *testing.T) {
-			rt := d.Router(memstore.New(), discardLogger(d.Function))
 			ctx := context.Background()
-			resp, err := serve(ctx, rt, d.Create(benchTenant))
+			m, err := inMemory(ctx, d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, err := d.CreatedID(resp)
+			var made []Created
+			for _, ev := range m.requests("create", 2) {
+				resp, err := serve(ctx, m.router, ev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := d.Created(resp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(c.Fresh, c.ID) {
+					t.Errorf("a get names the contract by %q, which is not among the values the create generated %v", c.ID, c.Fresh)
+				}
+				made = append(made, c)
+			}
+			for _, v := range made[0].Fresh {
+				if slices.Contains(made[1].Fresh, v) {
+					t.Fatalf("two creates both generated %q: Create must make a new contract each call", v)
+				}
+			}
+			get, err := serve(ctx, m.router, m.requests("get", 1)[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := serve(ctx, rt, d.Create(benchTenant))
+			if !strings.Contains(get.Body, m.existing.ID) {
+				t.Fatalf("the get does not show %q: %.300s", m.existing.ID, get.Body)
+			}
+			list, err := serve(ctx, m.router, m.requests("list", 1)[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			if other, _ := d.CreatedID(again); other == id {
-				t.Fatalf("two creates handed out the same id %q: Create must make a new contract each call", id)
+			shown := 0
+			for _, c := range m.seeds {
+				if c.Listed != "" && strings.Contains(list.Body, c.Listed) {
+					shown++
+				}
 			}
-			if _, err := serve(ctx, rt, d.Get(benchTenant, id)); err != nil {
-				t.Fatal(err)
-			}
-			list, err := serve(ctx, rt, d.List(benchTenant))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(list.Body, id) {
-				t.Fatalf("the list does not show the contract created: %.300s", list.Body)
+			if shown == 0 {
+				t.Fatalf("the list shows none of the %d seeded records: %.300s", len(m.seeds), list.Body)
 			}
 		})
 	}
 }
 
 // TestDialectsNameTemplateFunctions checks that every dialect names a
-// function template.yaml declares, and that the routes its events carry
-// are that function's.
+// function template.yaml declares, that the routes its events carry are
+// that function's, and that it explains round trips only of operations
+// the benchmarks measure.
 func TestDialectsNameTemplateFunctions(t *testing.T) {
 	api, err := gateway.LoadTemplate("../"+gateway.TemplateFile, nil)
 	if err != nil {
@@ -67,13 +89,19 @@ func TestDialectsNameTemplateFunctions(t *testing.T) {
 			t.Errorf("%s: function %s is not in the template", d.Name, d.Function)
 			continue
 		}
-		for _, ev := range []string{d.Create(benchTenant).RouteKey, d.Get(benchTenant, "x").RouteKey, d.List(benchTenant).RouteKey} {
+		c := Created{ID: "x", Scope: "y"}
+		for _, ev := range []string{d.Create(benchTenant).RouteKey, d.seedRequest(benchTenant).RouteKey, d.Get(benchTenant, c).RouteKey, d.List(benchTenant, c).RouteKey} {
 			found := false
 			for _, r := range api.Routes {
 				found = found || (r.Key() == ev && r.Function == d.Function)
 			}
 			if !found {
 				t.Errorf("%s: route %s is not a route of %s", d.Name, ev, d.Function)
+			}
+		}
+		for op, note := range d.ByDesign {
+			if !slices.Contains(warmOps, op) || note.Why == "" || note.Cut == "" {
+				t.Errorf("%s: round trips explained for %q (%+v): not a measured operation, or half explained", d.Name, op, note)
 			}
 		}
 	}
@@ -89,7 +117,7 @@ func TestAPIEventFillsThePathAndAuthorizerContext(t *testing.T) {
 		t.Fatalf("headers %v, query %q", ev.Headers, ev.RawQueryString)
 	}
 	lambda := ev.RequestContext.Authorizer.Lambda
-	if lambda["tenantId"] != benchTenant.ID || lambda["credentialId"] != benchTenant.CredentialID {
+	if lambda["tenantId"] != benchTenant.ID || lambda["credentialId"] != benchTenant.CredentialID || lambda["tenantAliases"] != benchTenant.Alias+","+benchTenant.Account {
 		t.Fatalf("authorizer context %v", lambda)
 	}
 }
@@ -150,5 +178,125 @@ func TestReportShowsMissesWithTheirSize(t *testing.T) {
 	}
 	if strings.Contains(out, "### Round trips") || strings.Contains(out, "### CPU per request") {
 		t.Error("the report explains a miss that did not happen")
+	}
+}
+
+func TestReportExplainsRoundTripMisses(t *testing.T) {
+	aira := dialectNamed("Aira")
+	if aira == nil || aira.ByDesign["get"].Why == "" {
+		t.Fatal("the test needs Aira's get, explained by its design")
+	}
+	base := func(trips ...roundTrips) *results {
+		return &results{
+			Settings: settings{Starts: 1, Rounds: 1, Warmup: 1, Creates: 4, Count: 1, RunLimit: time.Second},
+			Machine:  machine{CPUs: 2, GOOS: "linux", GOARCH: "amd64", CPUModel: "test CPU", GoVersion: "go", DynamoDBLocal: "x", Date: time.Unix(0, 0)},
+			Trips:    trips,
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		trips       []roundTrips
+		want, avoid []string
+	}{
+		{
+			name:  "a miss the dialect's design explains",
+			trips: []roundTrips{{Dialect: "Aira", Op: "get", Min: 4, Max: 4, Ops: []string{"Query", "GetItem", "GetItem", "BatchGetItem"}}},
+			want: []string{"### Round trips", "**missed** by 3 (by the dialect's design: see Misses)", "**Aira get**: 4 round trips (Query + GetItem + GetItem + BatchGetItem) against 1",
+				aira.ByDesign["get"].Why, aira.ByDesign["get"].Cut, "none of these is a regression"},
+			avoid: []string{"none that the dialect's design explains"},
+		},
+		{
+			name:  "a miss no design explains",
+			trips: []roundTrips{{Dialect: "Kukkingu", Op: "get", Min: 1, Max: 2, Ops: []string{"GetItem", "GetItem"}}},
+			want:  []string{"### Round trips", "**Kukkingu get**: 1–2 round trips", "none that the dialect's design explains", "undo the change"},
+			avoid: []string{"(by the dialect's design", "none of these is a regression"},
+		},
+		{
+			name:  "no miss",
+			trips: []roundTrips{{Dialect: "Kukkingu", Op: "create", Min: 2, Max: 2, Ops: []string{"UpdateItem", "TransactWriteItems"}}},
+			avoid: []string{"### Round trips"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := render(base(tc.trips...))
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the report lacks %q", w)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(out, a) {
+					t.Errorf("the report says %q", a)
+				}
+			}
+		})
+	}
+}
+
+func TestReportListsEveryDialectsRequests(t *testing.T) {
+	out := render(&results{Settings: settings{Count: 1}, Machine: machine{Date: time.Unix(0, 0)}})
+	for _, d := range dialects {
+		row := fmt.Sprintf("| %s | %s | `%s` |", d.Name, d.Function, d.Create(benchTenant).RouteKey)
+		if !strings.Contains(out, row) {
+			t.Errorf("the report lacks the requests of %s (%q)", d.Name, row)
+		}
+		if d.Notes != "" && !strings.Contains(out, d.Notes) {
+			t.Errorf("the report lacks the notes on %s's requests", d.Name)
+		}
+	}
+}
+
+// TestColdStartPlanNamesOnlyWhatWasMeasured checks that the cold start's
+// plan proposes cutting a dependency only when the run found it in the
+// function's package init.
+func TestColdStartPlanNamesOnlyWhatWasMeasured(t *testing.T) {
+	ms := func(v float64) []time.Duration {
+		return []time.Duration{time.Duration(v * float64(time.Millisecond))}
+	}
+	pkg := func(path string, clock float64) packageInit {
+		return packageInit{Package: path, Clock: time.Duration(clock * float64(time.Millisecond))}
+	}
+	const configPlan, authPlan, validatorPlan, streamsPlan = "instead of `config.LoadDefaultConfig`", "Stop linking shared/auth",
+		"Replace go-playground/validator", "links in the DynamoDB Streams types"
+	for _, tc := range []struct {
+		name        string
+		packages    []packageInit
+		want, avoid []string
+	}{
+		{
+			name: "every dependency linked",
+			packages: []packageInit{pkg("github.com/aws/aws-sdk-go-v2/config", 0.5), pkg("github.com/contracts-service/contracts/shared/auth", 0.4),
+				pkg("github.com/go-playground/validator/v10", 0.8), pkg("github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/schemas", 0.1)},
+			want: []string{configPlan, authPlan, validatorPlan, streamsPlan, "the SDK's default config and credential chain"},
+		},
+		{
+			name:     "the credential chain and shared/auth already gone",
+			packages: []packageInit{pkg("github.com/go-playground/validator/v10", 0.8), pkg("github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas", 0.9)},
+			want:     []string{validatorPlan, "go-playground/validator and its dependencies 0.800 ms"},
+			avoid:    []string{configPlan, authPlan, streamsPlan, "credential chain"},
+		},
+		{
+			name:     "nothing this report names",
+			packages: []packageInit{pkg("github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas", 0.9)},
+			want:     []string{"Profile `main` itself"},
+			avoid:    []string{configPlan, authPlan, validatorPlan, streamsPlan},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fn := &coldResult{ID: "CreateContractFunction", Init: ms(12), Answer: ms(20), InitCalls: []int{0}, RequestCalls: []int{1},
+				Trace: summarizeInitTraces([][]packageInit{tc.packages})}
+			hello := &coldResult{ID: helloWorldID, Init: ms(3), Answer: ms(4), InitCalls: []int{0}, RequestCalls: []int{0}}
+			out := missDiagnosis("cold", &results{Cold: []*coldResult{hello, fn}})
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the diagnosis lacks %q", w)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(out, a) {
+					t.Errorf("the diagnosis says %q", a)
+				}
+			}
+		})
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -10,78 +12,210 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
-	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/endpoints"
 )
 
 // floor is what one handler operation costs with nothing of the service
 // around it: the very DynamoDB operations the handler issued, captured
-// from a real call and replayed with the SDK alone. The items written are
-// the handler's own (same attributes, same sizes), with the contract
-// number and public id swapped for fresh ones so each replay writes new
-// items, as each create does.
+// from a real call and replayed with the SDK alone, in the same order.
+// The items written are the handler's own (same attributes, same sizes),
+// with every value the create generated swapped for a new one, so each
+// replay writes new items, as each create does:
+//
+//   - each number the create drew from a counter (a contract number, an
+//     EasyBilling action number) becomes the number the replay's own
+//     update of that counter returns, formatted the same way;
+//   - every other generated value (ids the service made up, unique values
+//     the request chose) becomes a random value of the same shape and
+//     length.
 type floor struct {
 	calls []call
-	// number is the contract number the captured create drew; replays
-	// put the number their own counter update returns in its place.
-	number string
-	// id is the public id the captured create handed out; replays put a
-	// fresh one of the same length in its place.
-	id string
+	// counters are the floor's counter updates, in call order.
+	counters []counterUse
+	// fresh are the generated values that are not drawn numbers.
+	fresh []string
 }
 
-// newFloor makes a floor from the operations one handler call issued. id
-// is the public id it created, or "" for a read.
-func newFloor(calls []call, id string) (*floor, error) {
+// counterUse is one counter update of a captured create.
+type counterUse struct {
+	// call is the index of the update among the floor's calls.
+	call int
+	// format writes a value of the counter as the create wrote it.
+	format func(int64) string
+	// captured is what the captured create wrote for the number it drew.
+	captured string
+}
+
+// draw is one number a handler drew from a counter, as the store's
+// method returned it, with the format its sequence's numbers are written
+// in.
+type draw struct {
+	format func(int64) string
+	n      int64
+}
+
+// minFresh is the shortest generated value a floor replaces: a short
+// string could also occur, by chance, inside a value it must keep.
+const minFresh = 8
+
+// newFloor makes a floor from the operations one handler call issued.
+// draws are the counter draws the call made, in order, as a labelledStore
+// recorded them; fresh the values the call generated, as its response
+// shows them (none for a read). It refuses what it could not replay
+// faithfully: an operation it does not know, a counter update it cannot
+// tell the sequence of, a generated value none of the writes carries, or
+// a number written before it was drawn.
+func newFloor(calls []call, draws []draw, fresh []string) (*floor, error) {
 	if len(calls) == 0 {
 		return nil, fmt.Errorf("the handler issued no DynamoDB operation")
 	}
-	f := &floor{calls: calls, id: id}
-	for _, c := range calls {
+	f := &floor{calls: calls}
+	for i, c := range calls {
 		if copyInput(c.Input, nil) == nil {
 			return nil, fmt.Errorf("the floor cannot replay a %T", c.Input)
 		}
-		if out, ok := c.Output.(*dynamodb.UpdateItemOutput); ok && f.number == "" && out != nil {
-			if n, ok := counterValue(out.Attributes); ok {
-				f.number = contract.FormatNumber(n)
+		n, ok := counterUpdate(c.Output)
+		if !ok {
+			continue
+		}
+		k := len(f.counters)
+		if k >= len(draws) {
+			return nil, fmt.Errorf("call %d (%s) updated a counter that no store method is known to have drawn from", i, opName(c.Input))
+		}
+		if draws[k].n != n {
+			return nil, fmt.Errorf("call %d drew %d, but the store's draw %d returned %d", i, n, k, draws[k].n)
+		}
+		f.counters = append(f.counters, counterUse{call: i, format: draws[k].format, captured: draws[k].format(n)})
+	}
+	if len(f.counters) != len(draws) {
+		return nil, fmt.Errorf("the store drew %d numbers, the calls show %d counter updates", len(draws), len(f.counters))
+	}
+	for _, u := range f.counters {
+		for i := 0; i <= u.call; i++ {
+			if carries(calls[i].Input, u.captured) {
+				return nil, fmt.Errorf("call %d (%s) carries %s before call %d drew it", i, opName(calls[i].Input), u.captured, u.call)
 			}
 		}
 	}
+	seen := map[string]bool{}
+	for _, u := range f.counters {
+		seen[u.captured] = true
+	}
+	for _, v := range fresh {
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		if len(v) < minFresh {
+			return nil, fmt.Errorf("the generated value %q is too short to replace safely", v)
+		}
+		found := false
+		for _, c := range calls {
+			found = found || carries(c.Input, v)
+		}
+		if !found {
+			return nil, fmt.Errorf("the generated value %q is in no operation the handler issued", v)
+		}
+		f.fresh = append(f.fresh, v)
+	}
 	return f, nil
+}
+
+// counterUpdate returns the number an atomic counter update drew, if out
+// is the output of one.
+func counterUpdate(out any) (int64, bool) {
+	u, ok := out.(*dynamodb.UpdateItemOutput)
+	if !ok || u == nil {
+		return 0, false
+	}
+	return counterValue(u.Attributes)
+}
+
+// carries reports whether any string attribute value of in contains v.
+func carries(in any, v string) bool {
+	found := false
+	copyInput(in, func(s string) string {
+		found = found || strings.Contains(s, v)
+		return s
+	})
+	return found
+}
+
+// opName names an operation by its input ("Query").
+func opName(in any) string {
+	return strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", in), "*dynamodb."), "Input")
 }
 
 // ops names the floor's operations, in order.
 func (f *floor) ops() []string {
 	names := make([]string, len(f.calls))
 	for i, c := range f.calls {
-		names[i] = strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", c.Input), "*dynamodb."), "Input")
+		names[i] = opName(c.Input)
 	}
 	return names
 }
 
 // run replays the operations in order. A create's replay draws its
-// number from the same counter, so it never collides with the service's
-// creates.
+// numbers from the same counters, so it never collides with the
+// service's creates.
 func (f *floor) run(ctx context.Context, client *dynamodb.Client) error {
-	var pairs []string
-	if f.id != "" {
-		pairs = append(pairs, f.id, freshID(f.id))
+	r := newRewriter(len(f.fresh) + len(f.counters))
+	for _, v := range f.fresh {
+		r.add(v, freshID(v))
 	}
-	for _, c := range f.calls {
-		var rewrite *strings.Replacer
-		if len(pairs) > 0 {
-			rewrite = strings.NewReplacer(pairs...)
-		}
-		out, err := issue(ctx, client, copyInput(c.Input, rewrite))
+	next := 0
+	for i, c := range f.calls {
+		out, err := issue(ctx, client, copyInput(c.Input, r.rewrite()))
 		if err != nil {
 			return err
 		}
-		if u, ok := out.(*dynamodb.UpdateItemOutput); ok && f.number != "" {
-			if n, ok := counterValue(u.Attributes); ok {
-				pairs = append(pairs, f.number, contract.FormatNumber(n))
+		if next < len(f.counters) && f.counters[next].call == i {
+			u := f.counters[next]
+			n, ok := counterUpdate(out)
+			if !ok {
+				return fmt.Errorf("the replayed counter update %d returned no number", i)
 			}
+			r.add(u.captured, u.format(n))
+			next++
 		}
 	}
 	return nil
+}
+
+// rewriter replaces captured values with a replay's own.
+type rewriter struct {
+	pairs []string
+	built *strings.Replacer
+}
+
+func newRewriter(n int) *rewriter { return &rewriter{pairs: make([]string, 0, 2*n)} }
+
+func (r *rewriter) add(old, new string) {
+	r.pairs = append(r.pairs, old, new)
+	r.built = nil
+}
+
+// rewrite returns the replacement function, or nil when there is nothing
+// to replace. Longer values go first, so a value that contains another
+// is replaced whole.
+func (r *rewriter) rewrite() func(string) string {
+	if len(r.pairs) == 0 {
+		return nil
+	}
+	if r.built == nil {
+		type pair struct{ old, new string }
+		ps := make([]pair, 0, len(r.pairs)/2)
+		for i := 0; i < len(r.pairs); i += 2 {
+			ps = append(ps, pair{r.pairs[i], r.pairs[i+1]})
+		}
+		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i].old) > len(ps[j].old) })
+		flat := make([]string, 0, len(r.pairs))
+		for _, p := range ps {
+			flat = append(flat, p.old, p.new)
+		}
+		r.built = strings.NewReplacer(flat...)
+	}
+	return r.built.Replace
 }
 
 // transaction returns the floor's transaction, or nil if it has none.
@@ -94,25 +228,33 @@ func (f *floor) transaction() *dynamodb.TransactWriteItemsInput {
 	return nil
 }
 
-// rawNumberBase starts the contract numbers the raw transaction runs
-// write without a counter: far beyond what any counter of these runs
-// reaches, so the two never collide, and with the same width, so the items
-// keep their size.
+// rawNumberBase starts the numbers the raw transaction runs write without
+// a counter: far beyond what any counter of these runs reaches, so the
+// two never collide, and with the same width, so the items keep their
+// size.
 const rawNumberBase = 9_000_000_000
 
-// runTransaction replays only the transaction, under number
-// rawNumberBase+seq and a fresh id: what DynamoDB Local's writes cost on
-// their own.
+// runTransaction replays only the transaction: what DynamoDB Local's
+// writes cost on their own. The numbers the create drew become
+// rawNumberBase plus a number unique to seq and the counter, each
+// formatted as its counter's are, and every other generated value a fresh
+// one.
 func (f *floor) runTransaction(ctx context.Context, client *dynamodb.Client, seq int64) error {
 	tx := f.transaction()
 	if tx == nil {
 		return fmt.Errorf("no transaction to replay")
 	}
-	if f.number == "" || f.id == "" {
-		return fmt.Errorf("the transaction names no number and id to replace")
+	if len(f.counters) == 0 {
+		return fmt.Errorf("the transaction names no drawn number to replace")
 	}
-	rewrite := strings.NewReplacer(f.number, contract.FormatNumber(rawNumberBase+seq), f.id, freshID(f.id))
-	_, err := client.TransactWriteItems(ctx, copyInput(tx, rewrite).(*dynamodb.TransactWriteItemsInput))
+	r := newRewriter(len(f.fresh) + len(f.counters))
+	for k, u := range f.counters {
+		r.add(u.captured, u.format(rawNumberBase+seq*int64(len(f.counters))+int64(k)))
+	}
+	for _, v := range f.fresh {
+		r.add(v, freshID(v))
+	}
+	_, err := client.TransactWriteItems(ctx, copyInput(tx, r.rewrite()).(*dynamodb.TransactWriteItemsInput))
 	return err
 }
 
@@ -123,6 +265,8 @@ func issue(ctx context.Context, client *dynamodb.Client, in any) (any, error) {
 		return client.Query(ctx, v)
 	case *dynamodb.GetItemInput:
 		return client.GetItem(ctx, v)
+	case *dynamodb.BatchGetItemInput:
+		return client.BatchGetItem(ctx, v)
 	case *dynamodb.PutItemInput:
 		return client.PutItem(ctx, v)
 	case *dynamodb.UpdateItemInput:
@@ -152,10 +296,81 @@ func counterValue(attrs map[string]types.AttributeValue) (int64, bool) {
 	return found[0], true
 }
 
-// freshID returns a random id shaped like id: the same prefix (through
-// its last underscore) and length, the rest lowercase alphanumerics, so
-// the items that carry it keep their size.
+// freshID returns a random value shaped like id, so the items that carry
+// it keep their size and look alike: the same prefix (through its last
+// underscore) and length, separators ("-") where id has them, hex digits
+// where the rest of id is lowercase hex (UUIDs, fabric's _id), and
+// elsewhere a digit for a digit and a letter of the same case for a
+// letter. It never returns id itself.
 func freshID(id string) string {
 	prefix := id[:strings.LastIndexByte(id, '_')+1]
-	return ids.LowerAlnum(prefix, len(id)-len(prefix))
+	rest := id[len(prefix):]
+	hex := strings.Trim(rest, "0123456789abcdef-") == ""
+	const (
+		hexDigits = "0123456789abcdef"
+		digits    = "0123456789"
+		lower     = "abcdefghijklmnopqrstuvwxyz"
+		upper     = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	)
+	for {
+		b := []byte(prefix)
+		for i := 0; i < len(rest); i++ {
+			c := rest[i]
+			var from string
+			switch {
+			case hex && c != '-':
+				from = hexDigits
+			case c >= '0' && c <= '9':
+				from = digits
+			case c >= 'a' && c <= 'z':
+				from = lower
+			case c >= 'A' && c <= 'Z':
+				from = upper
+			}
+			if from == "" {
+				b = append(b, c)
+			} else {
+				b = append(b, from[rand.IntN(len(from))])
+			}
+		}
+		if out := string(b); out != id || rest == "" {
+			return out
+		}
+	}
+}
+
+// labelledStore records, in a capture, the counter each number a
+// handler draws comes from, and so how the number is written: the floor
+// sees only counter updates and numbers, and two counters (EasyBilling's
+// contract and action sequences) can return the same number. Only the
+// captures go through it; the measured routers get the store itself.
+type labelledStore struct {
+	endpoints.Store
+}
+
+// NextContractNumber implements contract.Store.
+func (s labelledStore) NextContractNumber(ctx context.Context, tenantID string) (int64, error) {
+	n, err := s.Store.NextContractNumber(ctx, tenantID)
+	if err == nil {
+		recordDraw(ctx, draw{format: contract.FormatNumber, n: n})
+	}
+	return n, err
+}
+
+// NextActionNumber implements contract.ActionStore.
+func (s labelledStore) NextActionNumber(ctx context.Context, tenantID string) (int64, error) {
+	n, err := s.Store.NextActionNumber(ctx, tenantID)
+	if err == nil {
+		recordDraw(ctx, draw{format: contract.FormatActionNumber, n: n})
+	}
+	return n, err
+}
+
+// recordDraw adds d to the capture of ctx, if there is one.
+func recordDraw(ctx context.Context, d draw) {
+	if c, ok := ctx.Value(captureKey{}).(*captured); ok {
+		c.mu.Lock()
+		c.draws = append(c.draws, d)
+		c.mu.Unlock()
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,15 +14,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contracts-service/contracts/shared/contract"
 )
 
 // fakeDynamoDB answers the SDK in-process, recording each request, so the
 // capture and replay machinery can be tested without DynamoDB Local.
 type fakeDynamoDB struct {
-	mu      sync.Mutex
-	counter int
-	ops     []string
-	bodies  []map[string]any
+	mu sync.Mutex
+	// counters are the atomic counters, by the sort key of their item.
+	counters map[string]int
+	ops      []string
+	bodies   []map[string]any
 }
 
 func (f *fakeDynamoDB) Do(req *http.Request) (*http.Response, error) {
@@ -39,8 +43,12 @@ func (f *fakeDynamoDB) Do(req *http.Request) (*http.Response, error) {
 	f.bodies = append(f.bodies, body)
 	answer := `{}`
 	if op == "UpdateItem" {
-		f.counter++
-		answer = `{"Attributes":{"last":{"N":"` + itoa(f.counter) + `"},"type":{"S":"counter"}}}`
+		if f.counters == nil {
+			f.counters = map[string]int{}
+		}
+		sk := fmt.Sprint(body["Key"].(map[string]any)["SK"].(map[string]any)["S"])
+		f.counters[sk]++
+		answer = `{"Attributes":{"last":{"N":"` + itoa(f.counters[sk]) + `"},"type":{"S":"counter"}}}`
 	}
 	f.mu.Unlock()
 	return &http.Response{
@@ -62,13 +70,13 @@ func fakeClient(fake *fakeDynamoDB, trips *tripCounter) *dynamodb.Client {
 	}, instrument(trips))
 }
 
-// createLikeTheStore issues what a contract create issues: the counter
-// update, then the transaction of the contract and its id item.
-func createLikeTheStore(ctx context.Context, t *testing.T, client *dynamodb.Client, id string) {
+// drawLikeTheStore issues a counter update as the store draws a number,
+// and records the draw as a labelledStore would.
+func drawLikeTheStore(ctx context.Context, t *testing.T, client *dynamodb.Client, sequence string, format func(int64) string) string {
 	t.Helper()
 	out, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String("t"),
-		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "TENANT#a"}, "SK": &types.AttributeValueMemberS{Value: "COUNTER#contract"}},
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "TENANT#a"}, "SK": &types.AttributeValueMemberS{Value: "COUNTER#" + sequence}},
 		UpdateExpression:          aws.String("ADD #last :one"),
 		ExpressionAttributeNames:  map[string]string{"#last": "last"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -78,9 +86,17 @@ func createLikeTheStore(ctx context.Context, t *testing.T, client *dynamodb.Clie
 		t.Fatal(err)
 	}
 	n, _ := counterValue(out.Attributes)
-	number := "CT-" + strings.Repeat("0", 9) + itoa(int(n))
+	recordDraw(ctx, draw{format: format, n: n})
+	return format(n)
+}
+
+// createLikeTheStore issues what a contract create issues: the counter
+// update, then the transaction of the contract and its id item.
+func createLikeTheStore(ctx context.Context, t *testing.T, client *dynamodb.Client, id string) {
+	t.Helper()
+	number := drawLikeTheStore(ctx, t, client, "contract", contract.FormatNumber)
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	_, err = client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String("t"), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
 			"PK": s("TENANT#a"), "SK": s("CONTRACT#" + number), "GSI1PK": s("TENANT#a#ID#" + id), "number": s(number), "id": s(id),
 			"nested": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"ref": s(id)}},
@@ -106,12 +122,12 @@ func TestFloorReplaysACreateWithItsOwnNumberAndAFreshID(t *testing.T) {
 	if got := tr.list(); len(got) != 2 || got[0] != "UpdateItem" || got[1] != "TransactWriteItems" {
 		t.Fatalf("round trips listed %v", got)
 	}
-	f, err := newFloor(c.list(), id)
+	f, err := newFloor(c.list(), c.drawn(), []string{id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.number != "CT-0000000001" {
-		t.Fatalf("the captured number is %q, want CT-0000000001", f.number)
+	if len(f.counters) != 1 || f.counters[0].captured != "CT-0000000001" {
+		t.Fatalf("the captured numbers are %+v, want CT-0000000001", f.counters)
 	}
 	if ops := f.ops(); len(ops) != 2 || ops[0] != "UpdateItem" || ops[1] != "TransactWriteItems" {
 		t.Fatalf("floor ops %v", ops)
@@ -154,7 +170,7 @@ func TestRunTransactionWritesOutsideTheCounterRange(t *testing.T) {
 	const id = "ctr_abcdefghijklmnopqrstuvwx"
 	cctx, c := withCapture(context.Background())
 	createLikeTheStore(cctx, t, client, id)
-	f, err := newFloor(c.list(), id)
+	f, err := newFloor(c.list(), c.drawn(), []string{id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,13 +220,173 @@ func TestCounterValueNeedsExactlyOneNumber(t *testing.T) {
 	}
 }
 
-func TestFreshIDKeepsPrefixAndLength(t *testing.T) {
-	for _, id := range []string{"ctr_z23aoo8naxk68ewcr64tchh5", "3c90c3cc-0d44-4b50-8888-8dd25736052a"} {
-		got := freshID(id)
-		prefix := id[:strings.LastIndexByte(id, '_')+1]
-		if len(got) != len(id) || !strings.HasPrefix(got, prefix) || got == id {
-			t.Errorf("freshID(%q) = %q", id, got)
+func TestFreshIDKeepsTheShape(t *testing.T) {
+	// shape maps each byte to its class, the way freshID keeps it.
+	shape := func(s string, hex bool) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case hex && strings.ContainsRune("0123456789abcdef", r):
+				return 'h'
+			case r >= '0' && r <= '9':
+				return '9'
+			case r >= 'a' && r <= 'z':
+				return 'a'
+			case r >= 'A' && r <= 'Z':
+				return 'A'
+			}
+			return r
+		}, s)
+	}
+	for _, tc := range []struct {
+		name, id, prefix string
+		hex              bool
+	}{
+		{"Kukkingu id", "ctr_z23aoo8naxk68ewcr64tchh5", "ctr_", false},
+		{"UUID", "3c90c3cc-0d44-4b50-8888-8dd25736052a", "", true},
+		{"fabric _id", "64f1b2c3d4e5f6a7b8c9d0e1", "", true},
+		{"fabric contractId", "CONTRACT-00000012", "", false},
+		{"Aira externalId", "cust_000000000000002a", "cust_", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			for i := 0; i < 20; i++ {
+				got := freshID(tc.id)
+				rest := strings.TrimPrefix(got, tc.prefix)
+				if got == tc.id || !strings.HasPrefix(got, tc.prefix) || shape(rest, tc.hex) != shape(strings.TrimPrefix(tc.id, tc.prefix), tc.hex) {
+					t.Fatalf("freshID(%q) = %q: not a new value of the same shape", tc.id, got)
+				}
+				seen[got] = true
+			}
+			if len(seen) < 19 {
+				t.Fatalf("20 calls gave only %d distinct values", len(seen))
+			}
+		})
+	}
+}
+
+// TestFloorTellsCountersThatDrewTheSameNumberApart is EasyBilling's
+// create: a contract number and an action number drawn from two counters
+// that stood at the same value. Each replay must write each under the
+// number its own counter returns, formatted as that counter's numbers are.
+func TestFloorTellsCountersThatDrewTheSameNumberApart(t *testing.T) {
+	fake := &fakeDynamoDB{counters: map[string]int{"COUNTER#contract": 4, "COUNTER#action": 4}}
+	client := fakeClient(fake, &tripCounter{})
+	const id = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+	cctx, c := withCapture(context.Background())
+	number := drawLikeTheStore(cctx, t, client, "contract", contract.FormatNumber)
+	action := drawLikeTheStore(cctx, t, client, "action", contract.FormatActionNumber)
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	if _, err := client.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("t"), Item: map[string]types.AttributeValue{"PK": s("TENANT#a"), "SK": s("ACTION#" + action), "contract": s(id)}}},
+		{Put: &types.Put{TableName: aws.String("t"), Item: map[string]types.AttributeValue{"PK": s("TENANT#a"), "SK": s("CONTRACT#" + number), "id": s(id)}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if number != "CT-0000000005" || action != "CA-0000000005" {
+		t.Fatalf("drew %s and %s, want both counters at 5", number, action)
+	}
+	f, err := newFloor(c.list(), c.drawn(), []string{id, number, action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.fresh) != 1 || f.fresh[0] != id {
+		t.Fatalf("random values %v, want only the id: the numbers come from their counters", f.fresh)
+	}
+	// The action counter moves on alone, as another request's would.
+	fake.counters["COUNTER#action"] += 10
+	if err := f.run(context.Background(), client); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(fake.bodies[len(fake.bodies)-1])
+	text := string(raw)
+	for _, want := range []string{"CONTRACT#CT-0000000006", "ACTION#CA-0000000016"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the replayed transaction lacks %s: %s", want, text)
 		}
+	}
+	if strings.Contains(text, id) {
+		t.Errorf("the replay reused the captured id: %s", text)
+	}
+
+	if err := f.runTransaction(context.Background(), client, 7); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = json.Marshal(fake.bodies[len(fake.bodies)-1])
+	for _, want := range []string{"CONTRACT#CT-9000000014", "ACTION#CA-9000000015"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the raw transaction lacks %s: %s", want, raw)
+		}
+	}
+}
+
+func TestNewFloorRefusesWhatItCannotReplay(t *testing.T) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	counter := func(n string) call {
+		return call{
+			Input:  &dynamodb.UpdateItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"SK": s("COUNTER#contract")}},
+			Output: &dynamodb.UpdateItemOutput{Attributes: map[string]types.AttributeValue{"last": &types.AttributeValueMemberN{Value: n}}},
+		}
+	}
+	put := func(values ...string) call {
+		item := map[string]types.AttributeValue{}
+		for i, v := range values {
+			item[fmt.Sprint("a", i)] = s(v)
+		}
+		return call{Input: &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String("t"), Item: item}}}}}
+	}
+	three := []draw{{format: contract.FormatNumber, n: 3}}
+	const id = "ctr_abcdefghijklmnopqrstuvwx"
+	for _, tc := range []struct {
+		name  string
+		calls []call
+		draws []draw
+		fresh []string
+		want  string
+	}{
+		{"no operation", nil, nil, nil, "no DynamoDB operation"},
+		{"an operation it cannot replay", []call{{Input: &dynamodb.ScanInput{}}}, nil, nil, "cannot replay"},
+		{"a counter update no store method drew", []call{counter("3"), put("CT-0000000003")}, nil, nil, "no store method"},
+		{"a draw that returned another number", []call{counter("3"), put("CT-0000000003")}, []draw{{format: contract.FormatNumber, n: 4}}, nil, "returned 4"},
+		{"a draw without a counter update", []call{put("x")}, three, nil, "drew 1 numbers"},
+		{"a number written before it is drawn", []call{put("CONTRACT#CT-0000000003"), counter("3"), put("CT-0000000003")}, three, nil, "before call 1 drew it"},
+		{"a generated value no write carries", []call{counter("3"), put("CT-0000000003")}, three, []string{id}, "in no operation"},
+		{"a generated value too short to replace", []call{counter("3"), put("CT-0000000003", "ab12")}, three, []string{"ab12"}, "too short"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := newFloor(tc.calls, tc.draws, tc.fresh)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := newFloor([]call{counter("3"), put("CONTRACT#CT-0000000003", id)}, three, []string{id, "CT-0000000003"}); err != nil {
+		t.Fatalf("a faithful capture: %v", err)
+	}
+}
+
+func TestCopyInputRewritesEveryKeyOfABatchGet(t *testing.T) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	in := &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		"t": {ConsistentRead: aws.Bool(true), Keys: []map[string]types.AttributeValue{
+			{"PK": s("TENANT#a"), "SK": s("PLAN#p1")},
+			{"PK": s("TENANT#a"), "SK": s("PLAN#p2")},
+		}},
+	}}
+	out := copyInput(in, strings.NewReplacer("TENANT#a", "TENANT#b").Replace).(*dynamodb.BatchGetItemInput)
+	got := out.RequestItems["t"]
+	if len(got.Keys) != 2 || !*got.ConsistentRead {
+		t.Fatalf("copied %+v", got)
+	}
+	for i, k := range got.Keys {
+		if k["PK"].(*types.AttributeValueMemberS).Value != "TENANT#b" {
+			t.Errorf("key %d not rewritten: %v", i, k["PK"])
+		}
+	}
+	if in.RequestItems["t"].Keys[0]["PK"].(*types.AttributeValueMemberS).Value != "TENANT#a" {
+		t.Fatal("rewriting the copy changed the captured input")
+	}
+	if !carries(in, "PLAN#p2") || carries(in, "PLAN#p3") {
+		t.Fatal("carries does not see the keys of a batch get")
 	}
 }
 

@@ -37,12 +37,30 @@ func kukkinguDialect() Dialect {
 			h["content-type"] = "application/json"
 			return apiEvent(t, kukkingu.RouteCreate, nil, nil, h, kukkinguCreateBody)
 		},
-		CreatedID: dataID,
-		Get: func(t Tenant, id string) events.APIGatewayV2HTTPRequest {
-			return apiEvent(t, kukkingu.RouteGet, map[string]string{"contractId": id}, nil, tenantHeader(t), "")
+		Created: kukkinguCreated,
+		Get: func(t Tenant, c Created) events.APIGatewayV2HTTPRequest {
+			return apiEvent(t, kukkingu.RouteGet, map[string]string{"contractId": c.ID}, nil, tenantHeader(t), "")
 		},
-		List: func(t Tenant) events.APIGatewayV2HTTPRequest {
+		List: func(t Tenant, _ Created) events.APIGatewayV2HTTPRequest {
 			return apiEvent(t, kukkingu.RouteList, nil, map[string]string{"limit": kukkinguPageSize}, tenantHeader(t), "")
 		},
 	}
+}
+
+// kukkinguCreated reads {"data": {"id": ...}}, the envelope Kukkingu
+// wraps a created contract in. The id is the only value a create makes
+// up besides its number, which the floor finds by itself.
+func kukkinguCreated(resp events.APIGatewayV2HTTPResponse) (Created, error) {
+	var body struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := readBody(resp, &body); err != nil {
+		return Created{}, err
+	}
+	if body.Data.ID == "" {
+		return Created{}, missing("data.id", resp)
+	}
+	return Created{ID: body.Data.ID, Listed: body.Data.ID, Fresh: []string{body.Data.ID}}, nil
 }

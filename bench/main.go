@@ -178,7 +178,9 @@ func runAll(ctx context.Context, s settings) error {
 	var warm []*warmDialect
 	for i := range dialects {
 		d := &dialects[i]
-		t, err := newTenant(ctx, store, fmt.Sprintf("bench-warm-%d", i), fmt.Sprintf("tnt_benchwarm%015d", i))
+		// The account alias is 24 characters, as fabric's x-site-context
+		// account must be.
+		t, err := newTenant(ctx, store, fmt.Sprintf("bench-warm-%d", i), fmt.Sprintf("tnt_benchwarm%015d", i), fmt.Sprintf("benchwarm%015d", i))
 		if err != nil {
 			return err
 		}
@@ -230,7 +232,7 @@ func runAll(ctx context.Context, s settings) error {
 	progress("measuring throughput")
 	var tps []Tenant
 	for i := 0; i < throughputTenants; i++ {
-		t, err := newTenant(ctx, store, fmt.Sprintf("bench-tp-%02d", i), fmt.Sprintf("tnt_benchtp%017d", i))
+		t, err := newTenant(ctx, store, fmt.Sprintf("bench-tp-%02d", i), fmt.Sprintf("tnt_benchtp%017d", i), fmt.Sprintf("benchtp%017d", i))
 		if err != nil {
 			return err
 		}

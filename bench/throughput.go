@@ -105,18 +105,19 @@ func load(ctx context.Context, clients, total int, limit time.Duration, do func(
 
 // measureThroughput runs, per dialect, every concurrency in one tenant and
 // spread over throughputTenants: in each cell, creates operations of each
-// kind (or as many as limit allows), interleaved in slices.
+// kind (or as many as limit allows), interleaved in slices. The tenants
+// must have been set up for every dialect (newTenant does).
 func measureThroughput(ctx context.Context, store *ddb.Store, client *dynamodb.Client, tenants []Tenant, creates int, limit time.Duration, progress func(string)) ([]throughputCell, error) {
 	var cells []throughputCell
 	var rawSeq atomic.Int64
+	perSlice := creates / throughputChunks
 	for di := range dialects {
 		d := &dialects[di]
 		rt := d.Router(store, discardLogger(d.Function))
-		evs := make([]events.APIGatewayV2HTTPRequest, len(tenants))
+		capture := d.Router(labelledStore{store}, discardLogger(d.Function))
 		floors := make([]*floor, len(tenants))
 		for i, t := range tenants {
-			evs[i] = d.Create(t)
-			f, err := captureCreate(ctx, rt, d, t, evs[i])
+			f, err := captureCreate(ctx, capture, d, t, d.Create(t))
 			if err != nil {
 				return nil, err
 			}
@@ -126,18 +127,28 @@ func measureThroughput(ctx context.Context, store *ddb.Store, client *dynamodb.C
 		for _, spread := range []int{1, throughputTenants} {
 			for _, clients := range throughputClients {
 				cell := throughputCell{Dialect: d.Name, Tenants: spread, Clients: clients}
+				// The handler's requests are built before each slice, as
+				// each create must be a new one (a unique externalId or
+				// contractId), and building them is not the handler's work.
+				var evs []events.APIGatewayV2HTTPRequest
 				kinds := []struct {
-					into *rate
-					do   func(ctx context.Context, i int) error
+					into    *rate
+					prepare func()
+					do      func(ctx context.Context, i int) error
 				}{
-					{&cell.Ours, func(ctx context.Context, i int) error {
-						_, err := serve(ctx, rt, evs[i%spread])
+					{&cell.Ours, func() {
+						evs = make([]events.APIGatewayV2HTTPRequest, perSlice)
+						for i := range evs {
+							evs[i] = d.Create(tenants[i%spread])
+						}
+					}, func(ctx context.Context, i int) error {
+						_, err := serve(ctx, rt, evs[i])
 						return err
 					}},
-					{&cell.Floor, func(ctx context.Context, i int) error {
+					{&cell.Floor, nil, func(ctx context.Context, i int) error {
 						return floors[i%spread].run(ctx, client)
 					}},
-					{&cell.Raw, func(ctx context.Context, i int) error {
+					{&cell.Raw, nil, func(ctx context.Context, i int) error {
 						return floors[i%spread].runTransaction(ctx, client, rawSeq.Add(1))
 					}},
 				}
@@ -147,7 +158,10 @@ func measureThroughput(ctx context.Context, store *ddb.Store, client *dynamodb.C
 				for chunk := 0; chunk < throughputChunks; chunk++ {
 					for k := range kinds {
 						kind := kinds[(k+chunk+n)%len(kinds)]
-						kind.into.add(load(ctx, clients, creates/throughputChunks, limit/throughputChunks, kind.do))
+						if kind.prepare != nil {
+							kind.prepare()
+						}
+						kind.into.add(load(ctx, clients, perSlice, limit/throughputChunks, kind.do))
 					}
 				}
 				n++
@@ -162,17 +176,21 @@ func measureThroughput(ctx context.Context, store *ddb.Store, client *dynamodb.C
 	return cells, nil
 }
 
-// captureCreate creates one contract for t through the handler and makes
-// the floor of that create.
+// captureCreate creates one contract for t through rt, a router over a
+// labelledStore, and makes the floor of that create.
 func captureCreate(ctx context.Context, rt *httpapi.Router, d *Dialect, t Tenant, ev events.APIGatewayV2HTTPRequest) (*floor, error) {
 	cctx, c := withCapture(ctx)
 	resp, err := serve(cctx, rt, ev)
 	if err != nil {
 		return nil, err
 	}
-	id, err := d.CreatedID(resp)
+	created, err := d.Created(resp)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s create: %w", d.Name, err)
 	}
-	return newFloor(c.list(), id)
+	f, err := newFloor(c.list(), c.drawn(), created.Fresh)
+	if err != nil {
+		return nil, fmt.Errorf("%s create: %w", d.Name, err)
+	}
+	return f, nil
 }
