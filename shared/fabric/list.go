@@ -241,7 +241,9 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var matched []contract.Contract
+	// matched points into the pages read, which stay alive for the
+	// request: sorting pointers moves words, not whole contracts.
+	var matched []*contract.Contract
 	page := contract.Page{}
 	for first := true; first || page.Next != ""; first = false {
 		page, err = h.service.List(ctx, r.Actor, contract.ListQuery{
@@ -252,13 +254,13 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 		}
 		for i := range page.Contracts {
 			if q.matches(&page.Contracts[i]) {
-				matched = append(matched, page.Contracts[i])
+				matched = append(matched, &page.Contracts[i])
 			}
 		}
 	}
 	byKey := sortKeys[q.sortBy]
-	slices.SortStableFunc(matched, func(a, b contract.Contract) int {
-		c := byKey(&a, &b)
+	slices.SortStableFunc(matched, func(a, b *contract.Contract) int {
+		c := byKey(a, b)
 		if q.descending {
 			c = -c
 		}
@@ -269,6 +271,6 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	shown := matched[min(q.offset, len(matched)):]
 	shown = shown[:min(q.limit, len(shown))]
 	out := listBody{Query: listQueryBody{Offset: q.offset, Limit: q.limit, Count: len(matched)},
-		Data: bodiesOf(len(shown), func(i int) *contract.Contract { return &shown[i] })}
+		Data: bodiesOf(len(shown), func(i int) *contract.Contract { return shown[i] })}
 	return httpapi.JSON(http.StatusOK, out)
 }
