@@ -117,17 +117,15 @@ func airaDialect() Dialect {
 			},
 			"get": {
 				Why: "Aira answers a contract together with its customer, its payment account and its plans: after the contract " +
-					"(Query on GSI1) the get reads the customer (GetItem), the payment account (GetItem) and the plans (BatchGetItem), " +
-					"one after the other.",
-				Cut: "read the customer, the payment account and the plans in one BatchGetItem, as all three are keyed by the tenant " +
-					"and known once the contract is read (two round trips), or keep in the contract item what the answer shows of them " +
-					"(one, at the price of rewriting contracts when a customer changes).",
+					"(Query on GSI1) the get reads all three in one BatchGetItem, as they are keyed by the tenant and known once the " +
+					"contract is read.",
+				Cut: "keep in the contract item what the answer shows of its customer, payment account and plans (one round trip, at " +
+					"the price of rewriting a customer's contracts whenever the customer, an account or a plan changes).",
 			},
 			"list": {
-				Why: "the list is a customer's payment accounts: it reads the customer (GetItem), to answer 404 for an unknown one, " +
-					"then queries the customer's payment accounts on GSI2.",
-				Cut: "query first and read the customer only when the query finds nothing, since a payment account exists only under " +
-					"an existing customer.",
+				Why: "the list is a customer's payment accounts, one Query on GSI2; only when it finds none does it read the customer " +
+					"(GetItem), to tell a customer without accounts from an unknown one (404).",
+				Cut: "none needed while customers have accounts; the second read is the price of a 404 for an unknown customer.",
 			},
 		},
 	}

@@ -41,6 +41,10 @@ const (
 type Store interface {
 	contract.PartyStore
 	contract.Catalog
+	// GetRelated reads c's customer, payment account and plans
+	// together (one round trip against DynamoDB); a missing customer or
+	// payment account is KindNotFound.
+	GetRelated(ctx context.Context, tenantID string, c *contract.Contract) (contract.Related, error)
 }
 
 // Handler serves the Aira routes.
@@ -194,7 +198,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	}
 	in.Contract.apply(c)
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return h.respond(ctx, tenant, c, http.StatusCreated, related{customer: customer, account: account, plans: plans})
+		return h.respond(ctx, tenant, c, http.StatusCreated, contract.Related{Customer: customer, PaymentAccount: account, Plans: plans})
 	})
 	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{With: with}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
@@ -216,41 +220,36 @@ func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contr
 	return c, nil
 }
 
-// related are the records an Aira contract answer shows beside the
-// contract, as far as a handler already has them.
-type related struct {
-	customer *contract.Customer
-	account  *contract.PaymentAccount
-	plans    map[string]contract.Plan
-}
-
 // respond answers the contract with its customer, payment account and
-// plans, as every contract route of Aira does, reading those that rel
-// does not hold for c. A write renders its answer before it commits (see
-// httpapi.AnswerOnWrite), from records it already read or is writing.
-func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int, rel related) (events.APIGatewayV2HTTPResponse, error) {
-	var err error
-	if rel.customer == nil || rel.customer.ID != c.Party.ID {
-		if rel.customer, err = h.store.GetCustomer(ctx, tenantID, c.Party.ID); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: customer of contract %s: %w", c.Number, err)
-		}
-	}
-	if rel.account == nil || rel.account.ID != c.PaymentAccountID {
-		if rel.account, err = h.store.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: payment account of contract %s: %w", c.Number, err)
-		}
-	}
-	for _, id := range c.PlanIDs {
-		if _, ok := rel.plans[id]; !ok {
-			if rel.plans, err = h.store.GetPlans(ctx, tenantID, c.PlanIDs); err != nil {
-				return events.APIGatewayV2HTTPResponse{}, err
-			}
-			break
+// plans, as every contract route of Aira does. rel holds those a handler
+// already has for c; when any is missing or no longer c's, all are read
+// in one round trip. A write renders its answer before it commits (see
+// httpapi.AnswerOnWrite), mostly from records it already read or is
+// writing.
+func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int, rel contract.Related) (events.APIGatewayV2HTTPResponse, error) {
+	if !relatedOf(c, rel) {
+		var err error
+		if rel, err = h.store.GetRelated(ctx, tenantID, c); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: the records of contract %s: %w", c.Number, err)
 		}
 	}
 	return httpapi.JSON(status, contractResponse{
-		Contract: contractBodyOf(c, rel.plans), Customer: customerBodyOf(rel.customer), PaymentAccount: paymentAccountBodyOf(rel.account),
+		Contract: contractBodyOf(c, rel.Plans), Customer: customerBodyOf(rel.Customer), PaymentAccount: paymentAccountBodyOf(rel.PaymentAccount),
 	})
+}
+
+// relatedOf reports whether rel holds c's customer, payment account and
+// every plan it names.
+func relatedOf(c *contract.Contract, rel contract.Related) bool {
+	if rel.Customer == nil || rel.Customer.ID != c.Party.ID || rel.PaymentAccount == nil || rel.PaymentAccount.ID != c.PaymentAccountID {
+		return false
+	}
+	for _, id := range c.PlanIDs {
+		if _, ok := rel.Plans[id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
@@ -258,7 +257,7 @@ func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK, related{})
+	return h.respond(ctx, r.Actor.TenantID, c, http.StatusOK, contract.Related{})
 }
 
 // replace replaces the contract's editable fields, by the rules of a
@@ -285,8 +284,8 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	rel := related{}
-	if rel.plans, err = h.plansOf(ctx, r.Actor.TenantID, in.Contract.PlanIDs); err != nil {
+	rel := contract.Related{}
+	if rel.Plans, err = h.plansOf(ctx, r.Actor.TenantID, in.Contract.PlanIDs); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var with contract.Companions
@@ -299,7 +298,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		if isNew {
 			with.PaymentAccount = account
 		}
-		accountID, rel.account = account.ID, account
+		accountID, rel.PaymentAccount = account.ID, account
 	}
 	var updated *contract.Contract // the service stamps it before storing it
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
@@ -336,7 +335,7 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 		}
 		var updated *contract.Contract // the service stamps it before storing it
 		answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-			return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, related{})
+			return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, contract.Related{})
 		})
 		_, err = h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
 			updated = c
@@ -381,12 +380,16 @@ func (h *Handler) paymentAccounts(ctx context.Context, r *httpapi.Request) (even
 	if customerID == "" {
 		return events.APIGatewayV2HTTPResponse{}, invalid("customerId", "is required")
 	}
-	if _, err := h.store.GetCustomer(ctx, r.Actor.TenantID, customerID); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
 	accounts, err := h.store.ListPaymentAccounts(ctx, r.Actor.TenantID, customerID)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	// Only an empty list needs the customer read, to tell a customer
+	// without accounts from none at all (a 404).
+	if len(accounts) == 0 {
+		if _, err := h.store.GetCustomer(ctx, r.Actor.TenantID, customerID); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 	}
 	out := itemsBody{Items: make([]paymentAccountBody, len(accounts))}
 	for i := range accounts {

@@ -286,6 +286,19 @@ func (s *fzStore) ListPaymentAccounts(_ context.Context, tenantID, customerID st
 	return out, nil
 }
 
+func (s *fzStore) GetRelated(ctx context.Context, tenantID string, c *contract.Contract) (contract.Related, error) {
+	cu, err := s.GetCustomer(ctx, tenantID, c.Party.ID)
+	if err != nil {
+		return contract.Related{}, err
+	}
+	pa, err := s.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID)
+	if err != nil {
+		return contract.Related{}, err
+	}
+	plans, err := s.GetPlans(ctx, tenantID, c.PlanIDs)
+	return contract.Related{Customer: cu, PaymentAccount: pa, Plans: plans}, err
+}
+
 func (s *fzStore) GetPlans(_ context.Context, _ string, ids []string) (map[string]contract.Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

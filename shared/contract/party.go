@@ -59,6 +59,14 @@ type Companions struct {
 	PaymentAccount *PaymentAccount
 }
 
+// Related are the records a contract names: its customer, its payment
+// account and the plans of the catalog it bills on, by id.
+type Related struct {
+	Customer       *Customer
+	PaymentAccount *PaymentAccount
+	Plans          map[string]Plan
+}
+
 // PartyStore is what the domain needs to keep customers and payment
 // accounts. Every method is scoped by tenant.
 type PartyStore interface {

@@ -47,6 +47,7 @@ import (
 //	create a customer           PutItem customer + external id item in one transaction
 //	  (or inside a contract's create transaction, with its payment account)
 //	customer, payment account   GetItem
+//	what a contract names       BatchGetItem of its customer, payment account and plans (Aira's answer)
 //	a customer's pay accounts   Query GSI2 on the customer's payment-account partition
 //	next action number          UpdateItem ADD on the tenant's action counter
 //	apply contract actions      TransactWriteItems: the action record, new contracts with their

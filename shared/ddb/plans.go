@@ -70,41 +70,67 @@ func (s *Store) GetPlan(ctx context.Context, tenantID, planID string) (*contract
 // maxBatchGet is DynamoDB's limit on the keys of one BatchGetItem.
 const maxBatchGet = 100
 
-// GetPlans implements contract.Catalog with one BatchGetItem per 100 ids
-// (retrying the keys DynamoDB leaves unprocessed under load).
+// GetPlans implements contract.Catalog with one BatchGetItem per 100 ids.
 func (s *Store) GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]contract.Plan, error) {
 	plans := map[string]contract.Plan{}
-	seen := map[string]bool{}
-	var keys []map[string]types.AttributeValue
+	items, err := s.batchGet(ctx, planKeys(tenantID, ids))
+	if err != nil {
+		return nil, fmt.Errorf("ddb: get plans of tenant %s: %w", tenantID, err)
+	}
+	for _, av := range items {
+		if err := addPlan(plans, av); err != nil {
+			return nil, err
+		}
+	}
+	return plans, nil
+}
+
+// planKeys are the keys of the tenant's plans among ids, each once.
+func planKeys(tenantID string, ids []string) []map[string]types.AttributeValue {
+	keys := make([]map[string]types.AttributeValue, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if !seen[id] {
 			seen[id] = true
 			keys = append(keys, key(tenantPK(tenantID), planSK(id)))
 		}
 	}
+	return keys
+}
+
+// addPlan decodes a plan item into plans.
+func addPlan(plans map[string]contract.Plan, av map[string]types.AttributeValue) error {
+	var it planItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return fmt.Errorf("ddb: decode plan: %w", err)
+	}
+	plans[it.PlanID] = contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}
+	return nil
+}
+
+// batchGet reads the items of keys, strongly consistent, with one
+// BatchGetItem per 100 keys, retrying the keys DynamoDB leaves
+// unprocessed under load a bounded number of times. Missing items are
+// simply absent from what it returns, in no particular order.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
 	for len(keys) > 0 {
 		n := min(len(keys), maxBatchGet)
 		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
 		keys = keys[n:]
 		for attempt := 0; len(pending) > 0; attempt++ {
 			if attempt == 5 {
-				return nil, fmt.Errorf("ddb: get plans of tenant %s: keys still unprocessed after %d attempts", tenantID, attempt)
+				return nil, fmt.Errorf("keys still unprocessed after %d attempts", attempt)
 			}
 			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
-				return nil, fmt.Errorf("ddb: get plans of tenant %s: %w", tenantID, err)
+				return nil, err
 			}
-			for _, av := range out.Responses[s.table] {
-				var it planItem
-				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-					return nil, fmt.Errorf("ddb: decode plan: %w", err)
-				}
-				plans[it.PlanID] = contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}
-			}
+			items = append(items, out.Responses[s.table]...)
 			pending = out.UnprocessedKeys
 		}
 	}
-	return plans, nil
+	return items, nil
 }
 
 var _ contract.Catalog = (*Store)(nil)

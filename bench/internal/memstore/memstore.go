@@ -361,6 +361,21 @@ func (s *Store) GetPlans(_ context.Context, tenantID string, ids []string) (map[
 	return out, nil
 }
 
+// GetRelated reads c's customer, payment account and plans, as the
+// DynamoDB store does in one BatchGetItem.
+func (s *Store) GetRelated(ctx context.Context, tenantID string, c *contract.Contract) (contract.Related, error) {
+	cu, err := s.GetCustomer(ctx, tenantID, c.Party.ID)
+	if err != nil {
+		return contract.Related{}, err
+	}
+	pa, err := s.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID)
+	if err != nil {
+		return contract.Related{}, err
+	}
+	plans, err := s.GetPlans(ctx, tenantID, c.PlanIDs)
+	return contract.Related{Customer: cu, PaymentAccount: pa, Plans: plans}, err
+}
+
 // NextActionNumber implements contract.ActionStore with a per-tenant
 // counter of its own, as the DynamoDB store keeps one.
 func (s *Store) NextActionNumber(_ context.Context, tenantID string) (int64, error) {
