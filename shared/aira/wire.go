@@ -1,6 +1,7 @@
 package aira
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"time"
@@ -162,15 +163,18 @@ func validCustomFields(raw json.RawMessage) bool {
 	if json.Unmarshal(raw, &fields) != nil || fields == nil {
 		return false
 	}
+	// The values are valid JSON already, so their first byte tells a
+	// string from anything else without decoding it.
+	isString := func(v json.RawMessage) bool {
+		v = bytes.TrimSpace(v)
+		return len(v) > 0 && v[0] == '"'
+	}
 	for _, v := range fields {
-		// Pointers tell a null, which encoding/json reads into a string
-		// as "" without an error, from a string.
-		var s *string
-		var list []*string
-		switch {
-		case json.Unmarshal(v, &s) == nil && s != nil:
-		case json.Unmarshal(v, &list) == nil && list != nil && !slices.Contains(list, nil):
-		default:
+		if isString(v) {
+			continue
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(v, &list) != nil || list == nil || slices.ContainsFunc(list, func(e json.RawMessage) bool { return !isString(e) }) {
 			return false
 		}
 	}

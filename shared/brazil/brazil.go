@@ -25,12 +25,15 @@ func ValidCEP(s string) bool {
 	return len(s) == 8 && allDigits(s)
 }
 
+// punctuation is the punctuation a formatted CPF or CNPJ carries.
+var punctuation = strings.NewReplacer(".", "", "-", "", "/", "")
+
 // ValidTaxID reports whether s is a valid CPF (11 digits) or CNPJ (14
 // digits), with or without its usual punctuation (123.456.789-09,
 // 12.345.678/0001-95), by their check digits. Numbers of one repeated
 // digit pass the arithmetic but are not issued, and are refused.
 func ValidTaxID(s string) bool {
-	digits := strings.NewReplacer(".", "", "-", "", "/", "").Replace(s)
+	digits := punctuation.Replace(s)
 	if !allDigits(digits) || repeated(digits) {
 		return false
 	}

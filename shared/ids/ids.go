@@ -7,7 +7,6 @@ package ids
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 )
 
 const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -37,7 +36,17 @@ func UUID() string {
 	rand.Read(u[:])
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], u[10:16])
+	return string(b[:])
 }
 
 // Hex returns n random bytes as 2n lowercase hex digits.
