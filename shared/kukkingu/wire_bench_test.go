@@ -21,7 +21,7 @@ const benchCreateBody = `{"clientId":"clnt_z2b3mo8qa5kzptgsu26q2wmh","name":"Sta
 // store. make bench reports it beside the whole request's cost.
 func BenchmarkWire(b *testing.B) {
 	h := NewHandler(nil)
-	b.Run("create", func(b *testing.B) {
+	b.Run("kukkingu/create", func(b *testing.B) {
 		r := &httpapi.Request{Event: events.APIGatewayV2HTTPRequest{
 			Body: benchCreateBody, Headers: map[string]string{"content-type": "application/json"},
 		}}
@@ -44,7 +44,7 @@ func BenchmarkWire(b *testing.B) {
 			}
 		}
 	})
-	b.Run("list", func(b *testing.B) {
+	b.Run("kukkingu/list", func(b *testing.B) {
 		page := make([]contract.Contract, 20)
 		for i := range page {
 			from, minor, order := time.Date(2023, 10, 5, 14, 48, 0, 0, time.UTC), int64(5000), int64(13)
