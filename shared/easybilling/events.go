@@ -70,8 +70,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if err := h.apply(ctx, actor, &in, request.Bytes(), dedupe, &applied); err != nil {
 		return nil, err
 	}
-	out := actionBodyOf(applied.action, infoOf(applied.last, namedOn, h.service.Clock()), namedOn)
-	return &out, nil
+	return actionBodyOf(applied.action, applied.last, namedOn, h.service.Clock()), nil
 }
 
 // retryable reports whether err is a fault of the service or of its

@@ -238,19 +238,26 @@ func priceOf(n *json.Number) string {
 	return n.String()
 }
 
+// actionsCall is what a contract-actions request decodes into and what
+// applying it writes. Both outlive the stack (the decoder and the answer
+// see them), so they share one allocation.
+type actionsCall struct {
+	in  actionsRequest
+	out outcome
+}
+
 func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
-	var in actionsRequest
-	if err := r.DecodeJSON(&in); err != nil {
+	call := &actionsCall{}
+	if err := r.DecodeJSON(&call.in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if err := h.check(&in); err != nil {
+	if err := h.check(&call.in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var out outcome
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return httpapi.JSON(http.StatusOK, actionBodyOf(out.action, infoOf(out.last, n, h.service.Clock()), n))
+		return httpapi.JSON(http.StatusOK, actionBodyOf(call.out.action, call.out.last, n, h.service.Clock()))
 	})
-	if err := h.apply(ctx, r.Actor, &in, requestBody(r), "", &out); err != nil {
+	if err := h.apply(ctx, r.Actor, &call.in, requestBody(r), "", &call.out); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return answer()
@@ -287,9 +294,9 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		return err
 	}
 	account := contract.Party{Kind: contract.PartyAccount, ID: in.AccountNumber}
-	// New contracts keep their numbers across attempts: a retry must not
-	// burn numbers.
-	newContracts := map[int]*contract.Contract{}
+	// New contracts keep their ids and numbers across attempts: a retry
+	// must not burn numbers.
+	newContracts := map[int]madeContract{}
 	var actionNumber string
 	for attempt := 1; ; attempt++ {
 		now := h.service.Clock()
@@ -326,14 +333,15 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		// request draws none; a retry keeps those it drew.
 		for k, c := range created {
 			made := newContracts[createdBy[k]]
-			if made.Number == "" {
+			if made.number == "" {
 				n, err := h.service.Store.NextContractNumber(ctx, actor.TenantID)
 				if err != nil {
 					return err
 				}
-				made.Number = contract.FormatNumber(n)
+				made.number = contract.FormatNumber(n)
+				newContracts[createdBy[k]] = made
 			}
-			c.Number = made.Number
+			c.Number = made.number
 		}
 		for _, c := range loaded {
 			c.Version++
@@ -342,10 +350,12 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		}
 		// The segments this request wrote are those stamped with its time:
 		// segments are immutable, and earlier ones carry earlier times.
-		for _, c := range append(append([]*contract.Contract{}, created...), changed...) {
-			for _, s := range c.Segments {
-				if s.CreatedAt.Equal(now) {
-					segmentIDs = append(segmentIDs, s.ID)
+		for _, list := range [...][]*contract.Contract{created, changed} {
+			for _, c := range list {
+				for j := range c.Segments {
+					if s := &c.Segments[j]; s.CreatedAt.Equal(now) {
+						segmentIDs = append(segmentIDs, s.ID)
+					}
 				}
 			}
 		}
@@ -375,22 +385,44 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 	}
 }
 
+// madeContract is the id and, once drawn, the number of a contract a
+// create action makes, kept across attempts.
+type madeContract struct {
+	id, number string
+}
+
+// maxCreateEntries is the most entries a create-contract-with-plan action
+// holds (its validate tag says so), whose terms termsOf can keep on the
+// stack.
+const maxCreateEntries = 12
+
+// termsOf maps the entries of a create-contract-with-plan action to the
+// terms of the new contract's segments, into dst when it has room.
+func termsOf(dst []contract.Terms, entries []createEntry) []contract.Terms {
+	if len(entries) > cap(dst) {
+		dst = make([]contract.Terms, 0, len(entries))
+	}
+	dst = dst[:len(entries)]
+	for j, e := range entries {
+		dst[j] = contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate, Price: priceOf(e.ContractPrice)}
+	}
+	return dst
+}
+
 // create makes the contract of a create-contract-with-plan action, its
 // entries becoming its segments.
-func (h *Handler) create(ctx context.Context, ch *contract.Change, actor contract.Actor, account contract.Party, entries []createEntry, i int, made map[int]*contract.Contract) (*contract.Contract, error) {
+func (h *Handler) create(ctx context.Context, ch *contract.Change, actor contract.Actor, account contract.Party, entries []createEntry, i int, made map[int]madeContract) (*contract.Contract, error) {
 	c, ok := made[i]
 	if !ok {
-		c = &contract.Contract{ID: ids.UUID()}
+		c = madeContract{id: ids.UUID()}
 		made[i] = c
 	}
 	fresh := &contract.Contract{
-		TenantID: actor.TenantID, Number: c.Number, ID: c.ID, Party: account, Status: contract.StatusActive, Version: 1,
+		TenantID: actor.TenantID, Number: c.number, ID: c.id, Party: account, Status: contract.StatusActive, Version: 1,
 		CreatedAt: ch.Now, UpdatedAt: ch.Now, CreatedBy: actor.CredentialID, UpdatedBy: actor.CredentialID,
 	}
-	terms := make([]contract.Terms, len(entries))
-	for j, e := range entries {
-		terms[j] = contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate, Price: priceOf(e.ContractPrice)}
-	}
+	var room [maxCreateEntries]contract.Terms
+	terms := termsOf(room[:0], entries)
 	if j, err := ch.Start(fresh, terms); err != nil {
 		return nil, prefixed(err, fmt.Sprintf("actions[%d].createContractWithPlan[%d].", i, j))
 	}
@@ -405,7 +437,6 @@ func (h *Handler) create(ctx context.Context, ch *contract.Change, actor contrac
 func (h *Handler) change(ctx context.Context, ch *contract.Change, actor contract.Actor, account contract.Party, a actionEntry, i int, loaded map[string]*contract.Contract) (*contract.Contract, error) {
 	key := payloadKeys[a.Type]
 	get := func(j int, ref contractRef) (*contract.Contract, error) {
-		field := fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field())
 		for _, c := range loaded {
 			if c.Number == ref.id() || c.ID == ref.id() {
 				return c, nil
@@ -414,7 +445,7 @@ func (h *Handler) change(ctx context.Context, ch *contract.Change, actor contrac
 		c, err := h.service.Get(ctx, actor, ref.id())
 		if contract.KindOf(err) == contract.KindNotFound || (err == nil && c.Party != account) {
 			return nil, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("contract %q not found for account %s", ref.id(), account.ID),
-				Fields: []contract.FieldError{{Field: field, Message: "is not a contract of this account"}}}
+				Fields: []contract.FieldError{{Field: fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field()), Message: "is not a contract of this account"}}}
 		}
 		if err != nil {
 			return nil, err
@@ -536,16 +567,7 @@ func (h *Handler) listContracts(ctx context.Context, r *httpapi.Request, n namin
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	now := h.service.Clock()
-	out := contractPage{Items: []contractInfo{}, PageSize: size, HasMore: page.Next != ""}
-	for i := range page.Contracts {
-		out.Items = append(out.Items, *infoOf(&page.Contracts[i], n, now))
-	}
-	if page.Next != "" {
-		next := contract.EncodeCursor(page.Next)
-		out.Cursor = &next
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, pageOf(page, size, n, h.service.Clock()))
 }
 
 func (h *Handler) getAction(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
@@ -553,5 +575,5 @@ func (h *Handler) getAction(ctx context.Context, r *httpapi.Request, n naming) (
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return httpapi.JSON(http.StatusOK, actionBodyOf(a, nil, n))
+	return httpapi.JSON(http.StatusOK, actionBodyOf(a, nil, n, time.Time{}))
 }

@@ -2,6 +2,7 @@ package easybilling
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -128,15 +129,14 @@ type audit struct {
 	UpdatedBy string `json:"updatedBy"`
 }
 
-// timestamp writes an instant as EasyBilling does: UTC, microseconds.
-func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-func auditOf(n naming, created, updated time.Time, createdBy, updatedBy string) audit {
+// auditOf is the audit fields under naming n, created and updated being
+// written already (see texts).
+func auditOf(n naming, created, updated, createdBy, updatedBy string) audit {
 	a := audit{CreatedBy: createdBy, UpdatedBy: updatedBy}
 	if n == namedAt {
-		a.CreatedAt, a.UpdatedAt = timestamp(created), timestamp(updated)
+		a.CreatedAt, a.UpdatedAt = created, updated
 	} else {
-		a.CreatedOn, a.UpdatedOn = timestamp(created), timestamp(updated)
+		a.CreatedOn, a.UpdatedOn = created, updated
 	}
 	return a
 }
@@ -166,6 +166,10 @@ type contractInfo struct {
 	ContractSegments []segmentBody `json:"contractSegments"`
 	ID               string        `json:"id"`
 	audit
+	// effective and expiration hold the dates EffectiveDate and
+	// ExpirationDate point at, so that the pointers cost no allocation
+	// of their own.
+	effective, expiration string
 }
 
 // actionBody is the answer to a contract-actions request: the seed's
@@ -190,6 +194,8 @@ type contractPage struct {
 	PageSize int            `json:"pageSize"`
 	Cursor   *string        `json:"cursor"`
 	HasMore  bool           `json:"hasMore"`
+	// cursor holds the text Cursor points at.
+	cursor string
 }
 
 // accountOf is the account number a contract is filed under. A contract
@@ -198,48 +204,295 @@ type contractPage struct {
 // account, so every contract of the tenant reads here.
 func accountOf(c *contract.Contract) string { return c.Party.ID }
 
-func infoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
-	account := accountOf(c)
-	info := &contractInfo{
-		AccountNumber: account, ContractNumber: c.Number, ID: c.ID,
-		Status: string(c.CurrentStatus(now)), ContractSegments: []segmentBody{},
-		audit: auditOf(n, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy),
+// stampLayout is how EasyBilling writes an instant: UTC, microseconds.
+const stampLayout = "2006-01-02T15:04:05.000000Z"
+
+// Widths of a timestamp and of a date in the years 0 to 9999, which texts
+// writes itself; any other year is rare enough to take time.Time.Format.
+const (
+	stampWidth = len(stampLayout)
+	dateWidth  = len(contract.DateLayout)
+)
+
+// texts are the date-times of a response, written one after another
+// into one string, which the bodies then slice, as httpapi.Texts does: a
+// list page has over a hundred of them. Unlike httpapi.Texts, the digits
+// of EasyBilling's two fixed-width layouts are written here, which costs a
+// fraction of time.Time.AppendFormat's reading of the layout, and so each
+// text's width is known and no table of where each ends is kept; and the
+// string is a strings.Builder's, which costs one allocation, not two.
+//
+// Add every text to a textsBuilder, then take them back from its texts in
+// the order they were added, with stamp and date given the same times.
+type texts struct {
+	text string
+	at   int
+}
+
+// textsBuilder writes texts.
+type textsBuilder struct {
+	b strings.Builder
+}
+
+// grow makes room for size more bytes of texts.
+func (w *textsBuilder) grow(size int) { w.b.Grow(size) }
+
+// inUTC returns t in UTC, and whether its year has four digits, which
+// are the ones texts writes itself.
+func inUTC(t time.Time) (time.Time, bool) {
+	t = t.UTC()
+	y := t.Year()
+	return t, y >= 0 && y <= 9999
+}
+
+// addStamp adds the text stamp(t) takes.
+func (w *textsBuilder) addStamp(t time.Time) {
+	if t, ok := inUTC(t); ok {
+		s := [stampWidth]byte([]byte(stampLayout))
+		putDate(s[:], t)
+		hour, minute, second := t.Clock()
+		micro := t.Nanosecond() / 1000 // truncated, as time.Time.Format does
+		putPair(s[11:], hour)
+		putPair(s[14:], minute)
+		putPair(s[17:], second)
+		putPair(s[20:], micro/10000)
+		putPair(s[22:], micro/100%100)
+		putPair(s[24:], micro%100)
+		w.b.Write(s[:])
 	}
+}
+
+// addDate adds the text date(t) takes.
+func (w *textsBuilder) addDate(t time.Time) {
+	if t, ok := inUTC(t); ok {
+		s := [dateWidth]byte([]byte(contract.DateLayout))
+		putDate(s[:], t)
+		w.b.Write(s[:])
+	}
+}
+
+// addContract adds the texts of c's body in the order fillInfo takes them:
+// its created and updated times, its dates, and its segments' created and
+// updated times.
+func (w *textsBuilder) addContract(c *contract.Contract) {
+	w.addStamp(c.CreatedAt)
+	w.addStamp(c.UpdatedAt)
 	if c.ValidFrom != nil {
-		d := c.ValidFrom.UTC().Format(contract.DateLayout)
-		info.EffectiveDate = &d
+		w.addDate(*c.ValidFrom)
 	}
 	if c.ValidTo != nil {
-		d := c.ValidTo.UTC().Format(contract.DateLayout)
-		info.ExpirationDate = &d
+		w.addDate(*c.ValidTo)
 	}
-	today := contract.Today(now)
-	for i, s := range c.Segments {
-		b := segmentBody{
+	for i := range c.Segments {
+		w.addStamp(c.Segments[i].CreatedAt)
+		w.addStamp(c.Segments[i].UpdatedAt)
+	}
+}
+
+// contractTexts is the most room the texts of c's body take.
+func contractTexts(c *contract.Contract) int {
+	return 2*stampWidth + 2*dateWidth + len(c.Segments)*2*stampWidth
+}
+
+// texts returns the texts added, to take back; add nothing after it.
+func (w *textsBuilder) texts() texts { return texts{text: w.b.String()} }
+
+// stamp returns the next text, which addStamp(t) added.
+func (x *texts) stamp(t time.Time) string {
+	t, ok := inUTC(t)
+	if !ok {
+		return t.Format(stampLayout)
+	}
+	x.at += stampWidth
+	return x.text[x.at-stampWidth : x.at]
+}
+
+// date returns the next text, which addDate(t) added.
+func (x *texts) date(t time.Time) string {
+	t, ok := inUTC(t)
+	if !ok {
+		return t.Format(contract.DateLayout)
+	}
+	x.at += dateWidth
+	return x.text[x.at-dateWidth : x.at]
+}
+
+// putDate writes the digits of t's date, t being in UTC and of a
+// four-digit year, over the start of s, which holds a layout's
+// separators.
+func putDate(s []byte, t time.Time) {
+	year, month, day := t.Date()
+	putPair(s, year/100)
+	putPair(s[2:], year%100)
+	putPair(s[5:], int(month))
+	putPair(s[8:], day)
+}
+
+// digitPairs are the numbers 00 to 99 written with two digits.
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" + "60616263646566676869" +
+	"70717273747576777879" + "80818283848586878889" + "90919293949596979899"
+
+// putPair writes v, from 0 to 99, as two digits at the start of s.
+func putPair(s []byte, v int) {
+	s[0], s[1] = digitPairs[2*v], digitPairs[2*v+1]
+}
+
+// fillInfo renders c into info and its segments into segs, which has
+// room for exactly them, taking its texts from x. Its statuses are those
+// it reads as at now, on day today. The bodies point at the texts c
+// already holds (the previous segment's id, the price) rather than copy
+// them.
+func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n naming, now time.Time, today string, x *texts) {
+	account := accountOf(c)
+	created := x.stamp(c.CreatedAt)
+	*info = contractInfo{
+		AccountNumber: account, ContractNumber: c.Number, ID: c.ID,
+		Status: string(c.CurrentStatus(now)), ContractSegments: segs,
+		audit: auditOf(n, created, x.stamp(c.UpdatedAt), c.CreatedBy, c.UpdatedBy),
+	}
+	if c.ValidFrom != nil {
+		info.effective = x.date(*c.ValidFrom)
+		info.EffectiveDate = &info.effective
+	}
+	if c.ValidTo != nil {
+		info.expiration = x.date(*c.ValidTo)
+		info.ExpirationDate = &info.expiration
+	}
+	for i := range c.Segments {
+		s := &c.Segments[i]
+		created := x.stamp(s.CreatedAt)
+		b := &segs[i]
+		*b = segmentBody{
 			AccountNumber: account, ContractNumber: c.Number,
 			EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate, Currency: s.Currencies,
 			PlanID: s.PlanID, BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType,
 			Status: string(c.SegmentStatus(i, today)), ID: s.ID,
-			audit: auditOf(n, s.CreatedAt, s.UpdatedAt, s.CreatedBy, s.UpdatedBy),
+			audit: auditOf(n, created, x.stamp(s.UpdatedAt), s.CreatedBy, s.UpdatedBy),
 		}
 		if s.PreviousID != "" {
-			prev := s.PreviousID
-			b.PreviousContractSegmentID = &prev
+			b.PreviousContractSegmentID = &s.PreviousID
 		}
 		if s.Price != "" {
-			p := json.Number(s.Price)
-			b.ContractPrice = &p
+			b.ContractPrice = (*json.Number)(&s.Price)
 		}
-		info.ContractSegments = append(info.ContractSegments, b)
 	}
-	return info
 }
 
-func actionBodyOf(a *contract.Action, info *contractInfo, n naming) actionBody {
-	return actionBody{
-		ContractActionNumber: a.Number, ContractInfo: info,
-		ID: a.ID, Number: a.Number, AccountID: a.AccountNumber, ContractID: a.ContractID, ActionType: a.Type,
-		ContractActionItemRequest: a.Request, ContractSegmentIDs: a.SegmentIDs, Status: string(a.Status),
-		audit: auditOf(n, a.CreatedAt, a.UpdatedAt, a.CreatedBy, a.UpdatedBy),
+// infosOf renders n contracts, the i-th at(i), as EasyBilling returns
+// them, their statuses as at now. A list page is the hottest encoder, so
+// the bodies share one string for their date-times (see texts) and one
+// slice for their segments.
+func infosOf(n int, at func(i int) *contract.Contract, nm naming, now time.Time) []contractInfo {
+	segments, size := 0, dateWidth
+	for i := range n {
+		segments += len(at(i).Segments)
+		size += contractTexts(at(i))
 	}
+	var w textsBuilder
+	w.grow(size)
+	w.addDate(now)
+	for i := range n {
+		w.addContract(at(i))
+	}
+	x := w.texts()
+	today := x.date(now)
+	infos := make([]contractInfo, n)
+	segs := make([]segmentBody, segments)
+	for i := range infos {
+		c := at(i)
+		k := len(c.Segments)
+		fillInfo(&infos[i], segs[:k:k], c, nm, now, today, &x)
+		segs = segs[k:]
+	}
+	return infos
+}
+
+// oneInfo is the body of a contract rendered on its own, allocated with
+// room for the segment of a contract that has one, as a new contract
+// does.
+type oneInfo struct {
+	info    contractInfo
+	segment [1]segmentBody
+}
+
+// render renders c into o, its statuses as at now, taking the texts
+// w.addDate(now) and w.addContract(c) added from x.
+func (o *oneInfo) render(c *contract.Contract, n naming, now time.Time, x *texts) {
+	today := x.date(now)
+	k := len(c.Segments)
+	segs := o.segment[:]
+	if k > len(segs) {
+		segs = make([]segmentBody, k)
+	}
+	fillInfo(&o.info, segs[:k:k], c, n, now, today, x)
+}
+
+func infoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
+	var w textsBuilder
+	w.grow(dateWidth + contractTexts(c))
+	w.addDate(now)
+	w.addContract(c)
+	x := w.texts()
+	out := &oneInfo{}
+	out.render(c, n, now, &x)
+	return &out.info
+}
+
+// pageOf renders a page of contracts, of size pageSize, as the list
+// route answers it, their statuses as at now.
+func pageOf(page contract.Page, pageSize int, n naming, now time.Time) *contractPage {
+	out := &contractPage{PageSize: pageSize, HasMore: page.Next != ""}
+	out.Items = infosOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] }, n, now)
+	if page.Next != "" {
+		out.cursor = contract.EncodeCursor(page.Next)
+		out.Cursor = &out.cursor
+	}
+	return out
+}
+
+// actionAnswer is an action's body and the contract it shows, allocated
+// together.
+type actionAnswer struct {
+	body     actionBody
+	contract oneInfo
+}
+
+// actionBodyOf renders a, with c, when not nil, as its contractInfo, whose
+// statuses are those as at now. The body and the contract's are
+// allocated together.
+func actionBodyOf(a *contract.Action, c *contract.Contract, n naming, now time.Time) *actionBody {
+	size := 2 * stampWidth
+	if c != nil {
+		size += dateWidth + contractTexts(c)
+	}
+	var w textsBuilder
+	w.grow(size)
+	w.addStamp(a.CreatedAt)
+	w.addStamp(a.UpdatedAt)
+	if c != nil {
+		w.addDate(now)
+		w.addContract(c)
+	}
+	x := w.texts()
+	var out *actionBody
+	var info *oneInfo
+	if c != nil {
+		both := &actionAnswer{}
+		out, info = &both.body, &both.contract
+	} else {
+		out = &actionBody{}
+	}
+	created := x.stamp(a.CreatedAt)
+	*out = actionBody{
+		ContractActionNumber: a.Number,
+		ID:                   a.ID, Number: a.Number, AccountID: a.AccountNumber, ContractID: a.ContractID, ActionType: a.Type,
+		ContractActionItemRequest: a.Request, ContractSegmentIDs: a.SegmentIDs, Status: string(a.Status),
+		audit: auditOf(n, created, x.stamp(a.UpdatedAt), a.CreatedBy, a.UpdatedBy),
+	}
+	if c != nil {
+		info.render(c, n, now, &x)
+		out.ContractInfo = &info.info
+	}
+	return out
 }

@@ -1,0 +1,225 @@
+package easybilling
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// The renderers share texts and point into the contracts they render;
+// these tests hold them to the plain renderer below, which formats and
+// copies every value on its own, so that no byte of an answer differs.
+
+// plainTimestamp is stampLayout formatted by the time package.
+func plainTimestamp(t time.Time) string { return t.UTC().Format(stampLayout) }
+
+func plainAuditOf(n naming, created, updated time.Time, createdBy, updatedBy string) audit {
+	return auditOf(n, plainTimestamp(created), plainTimestamp(updated), createdBy, updatedBy)
+}
+
+func plainInfoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
+	account := accountOf(c)
+	info := &contractInfo{
+		AccountNumber: account, ContractNumber: c.Number, ID: c.ID,
+		Status: string(c.CurrentStatus(now)), ContractSegments: []segmentBody{},
+		audit: plainAuditOf(n, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy),
+	}
+	if c.ValidFrom != nil {
+		d := c.ValidFrom.UTC().Format(contract.DateLayout)
+		info.EffectiveDate = &d
+	}
+	if c.ValidTo != nil {
+		d := c.ValidTo.UTC().Format(contract.DateLayout)
+		info.ExpirationDate = &d
+	}
+	today := contract.Today(now)
+	for i, s := range c.Segments {
+		b := segmentBody{
+			AccountNumber: account, ContractNumber: c.Number,
+			EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate, Currency: s.Currencies,
+			PlanID: s.PlanID, BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType,
+			Status: string(c.SegmentStatus(i, today)), ID: s.ID,
+			audit: plainAuditOf(n, s.CreatedAt, s.UpdatedAt, s.CreatedBy, s.UpdatedBy),
+		}
+		if s.PreviousID != "" {
+			prev := s.PreviousID
+			b.PreviousContractSegmentID = &prev
+		}
+		if s.Price != "" {
+			p := json.Number(s.Price)
+			b.ContractPrice = &p
+		}
+		info.ContractSegments = append(info.ContractSegments, b)
+	}
+	return info
+}
+
+func plainActionBodyOf(a *contract.Action, info *contractInfo, n naming) actionBody {
+	return actionBody{
+		ContractActionNumber: a.Number, ContractInfo: info,
+		ID: a.ID, Number: a.Number, AccountID: a.AccountNumber, ContractID: a.ContractID, ActionType: a.Type,
+		ContractActionItemRequest: a.Request, ContractSegmentIDs: a.SegmentIDs, Status: string(a.Status),
+		audit: plainAuditOf(n, a.CreatedAt, a.UpdatedAt, a.CreatedBy, a.UpdatedBy),
+	}
+}
+
+// renderTimes are instants whose texts are written here (zero and full
+// fractions, another zone, the first and last four-digit years) and some
+// the time package writes (other years).
+var renderTimes = []time.Time{
+	time.Date(2026, 2, 1, 9, 30, 15, 123456789, time.UTC),
+	time.Date(2026, 2, 1, 23, 59, 59, 999999999, time.FixedZone("", -5*3600)),
+	time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC),
+	time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+	time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	{},
+	time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	time.Date(-1, 6, 15, 12, 0, 0, 1000, time.UTC),
+	time.Date(123456, 3, 4, 5, 6, 7, 8000, time.UTC),
+}
+
+// renderContract is a contract with segments segs, its times and dates
+// taken from renderTimes from k on.
+func renderContract(k, segs int, status contract.Status) contract.Contract {
+	at := func(j int) time.Time { return renderTimes[(k+j)%len(renderTimes)] }
+	from, to := at(2), at(3)
+	c := contract.Contract{
+		ID: fmt.Sprintf("id-%d", k), Number: contract.FormatNumber(int64(k + 1)), Status: status,
+		Party:     contract.Party{Kind: contract.PartyAccount, ID: "ACC-0000000001"},
+		CreatedAt: at(0), UpdatedAt: at(1), CreatedBy: "cred-a", UpdatedBy: "cred-b",
+	}
+	if k%3 != 0 {
+		c.ValidFrom = &from
+	}
+	if k%4 != 0 {
+		c.ValidTo = &to
+	}
+	for j := range segs {
+		s := contract.Segment{
+			ID: fmt.Sprintf("seg-%d-%d", k, j), PlanID: "plan", Currencies: []string{"USD", "CNY"},
+			EffectiveDate: "2026-02-01", ExpirationDate: "2027-01-31", BillingCycleDay: 1, BillingCycleType: "monthly",
+			CreatedAt: at(4 + 2*j), UpdatedAt: at(5 + 2*j), CreatedBy: "cred-a", UpdatedBy: "cred-c",
+		}
+		if j%2 == 1 {
+			s.PreviousID = fmt.Sprintf("seg-%d-%d", k, j-1)
+			s.Price = "49.90"
+			s.ExpirationDate = "2025-01-31"
+		}
+		if j == 2 {
+			s.Currencies = nil
+			s.Price = "0"
+		}
+		c.Segments = append(c.Segments, s)
+	}
+	return c
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRenderersMatchPlainRendering(t *testing.T) {
+	statuses := []contract.Status{contract.StatusActive, contract.StatusCanceled, contract.StatusDraft}
+	var page []contract.Contract
+	for k := range 2 * len(renderTimes) {
+		page = append(page, renderContract(k, k%4, statuses[k%len(statuses)]))
+	}
+	for _, n := range []naming{namedOn, namedAt} {
+		for _, now := range renderTimes {
+			for _, size := range []int{0, 1, 3, len(page)} {
+				got := infosOf(size, func(i int) *contract.Contract { return &page[i] }, n, now)
+				want := make([]contractInfo, 0, size)
+				for i := range size {
+					want = append(want, *plainInfoOf(&page[i], n, now))
+				}
+				if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+					t.Fatalf("a page of %d as at %v, naming %d:\n got %s\nwant %s", size, now, n, g, w)
+				}
+			}
+			for i := range page {
+				c := &page[i]
+				if g, w := mustJSON(t, infoOf(c, n, now)), mustJSON(t, plainInfoOf(c, n, now)); g != w {
+					t.Fatalf("contract %d as at %v, naming %d:\n got %s\nwant %s", i, now, n, g, w)
+				}
+				a := &contract.Action{
+					ID: "action-id", Number: "CA-0000000001", AccountNumber: "ACC-0000000001", ContractID: c.ID,
+					Type: "renew", Request: json.RawMessage(`{"a":1}`), SegmentIDs: []string{"seg"}, Status: contract.StatusActive,
+					CreatedAt: renderTimes[i%len(renderTimes)], UpdatedAt: renderTimes[(i+1)%len(renderTimes)],
+					CreatedBy: "cred-a", UpdatedBy: "cred-b",
+				}
+				if g, w := mustJSON(t, actionBodyOf(a, c, n, now)), mustJSON(t, plainActionBodyOf(a, plainInfoOf(c, n, now), n)); g != w {
+					t.Fatalf("action of contract %d as at %v, naming %d:\n got %s\nwant %s", i, now, n, g, w)
+				}
+				if g, w := mustJSON(t, actionBodyOf(a, nil, n, time.Time{})), mustJSON(t, plainActionBodyOf(a, nil, n)); g != w {
+					t.Fatalf("action %d, naming %d:\n got %s\nwant %s", i, n, g, w)
+				}
+			}
+		}
+	}
+}
+
+// A contract with many segments outgrows the texts kept on the stack.
+func TestRenderManySegments(t *testing.T) {
+	c := renderContract(1, 40, contract.StatusActive)
+	now := renderTimes[0]
+	if g, w := mustJSON(t, infoOf(&c, namedOn, now)), mustJSON(t, plainInfoOf(&c, namedOn, now)); g != w {
+		t.Fatalf("got %s\nwant %s", g, w)
+	}
+}
+
+// The benchmark's answers are those the plain renderer gives.
+func TestBenchAnswers(t *testing.T) {
+	made := time.Date(2026, 1, 15, 10, 30, 0, 123456789, time.UTC)
+	page := contract.Page{Contracts: []contract.Contract{benchContract(0, made), benchContract(1, made)}, Next: "CT-0000000002"}
+	got := mustJSON(t, pageOf(page, 2, namedAt, made))
+	cursor := contract.EncodeCursor(page.Next)
+	want := mustJSON(t, contractPage{
+		Items:    []contractInfo{*plainInfoOf(&page.Contracts[0], namedAt, made), *plainInfoOf(&page.Contracts[1], namedAt, made)},
+		PageSize: 2, Cursor: &cursor, HasMore: true,
+	})
+	if got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	last := contract.Page{Contracts: page.Contracts[:1]}
+	got = mustJSON(t, pageOf(last, 20, namedOn, made))
+	want = mustJSON(t, contractPage{Items: []contractInfo{*plainInfoOf(&page.Contracts[0], namedOn, made)}, PageSize: 20})
+	if got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	empty := mustJSON(t, pageOf(contract.Page{}, 20, namedOn, made))
+	if want := `{"items":[],"pageSize":20,"cursor":null,"hasMore":false}`; empty != want {
+		t.Fatalf("got %s\nwant %s", empty, want)
+	}
+}
+
+func FuzzTexts(f *testing.F) {
+	for _, tm := range renderTimes {
+		f.Add(tm.Unix(), int64(tm.Nanosecond()), 0)
+	}
+	f.Add(int64(-62135596800), int64(0), 3600)
+	f.Add(int64(253402300799), int64(999999999), -3600)
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int) {
+		tm := time.Unix(sec, nsec).In(time.FixedZone("", offset%(26*3600)))
+		var w textsBuilder
+		w.addStamp(tm)
+		w.addDate(tm)
+		x := w.texts()
+		if g, w := x.stamp(tm), plainTimestamp(tm); g != w {
+			t.Errorf("stamp of %v: got %q, want %q", tm, g, w)
+		}
+		if g, w := x.date(tm), tm.UTC().Format(contract.DateLayout); g != w {
+			t.Errorf("date of %v: got %q, want %q", tm, g, w)
+		}
+		if x.at != len(x.text) {
+			t.Errorf("%v: took %d bytes of %d", tm, x.at, len(x.text))
+		}
+	})
+}
