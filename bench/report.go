@@ -896,17 +896,19 @@ func missDiagnosis(kind string, r *results) string {
 				dialect, _ := cpuPerOp(g)
 				rest := extra - time.Duration(dialect)
 				fmt.Fprintf(&b, " Of those, the dialect's own work (routing, decoding, validating, mapping, encoding the response, "+
-					"logging) is %s (section 5, over an in-memory store); the other %s is ddb.Store's: attributevalue's reflection-based "+
-					"marshalling of any item it writes and unmarshalling of every item it reads into structs (the floor hands the SDK "+
-					"prebuilt attribute maps and never decodes what comes back), and parsing each contract's timestamps.",
+					"logging) is %s (section 5, over an in-memory store); the other %s is ddb.Store's: encoding the items it writes with "+
+					"attributevalue's reflection, decoding every item it reads (contracts and their segments by hand, customers, payment "+
+					"accounts and plans by reflection; the floor hands the SDK prebuilt attribute maps and never decodes what comes back), "+
+					"and parsing each contract's timestamps.",
 					us(int64(dialect)), us(rest.Nanoseconds()))
 			}
 			b.WriteString(" On this machine DynamoDB Local shares the two CPUs, so each microsecond of CPU the handler spends can also " +
 				"wait for a core; the garbage it leaves is collected on the same cores.\n\n")
 		}
-		fmt.Fprintf(&b, "**Plan:** contracts are already decoded by a written-out decoder and bodies rendered without per-field "+
-			"copies; what is left of the store's share is attributevalue's reflection on the items a write encodes and on customers, "+
-			"payment accounts and plans, and parsing each contract's timestamps. Write those codecs out too, then re-run and compare "+
+		fmt.Fprintf(&b, "**Plan:** contracts and their segments are already decoded by a written-out decoder and bodies rendered "+
+			"without per-field copies; what is left of the store's share is attributevalue's reflection on the items a write encodes "+
+			"and on customers, payment accounts and plans, and parsing each contract's timestamps (kept as RFC 3339 text; a list could "+
+			"parse them only when the answer shows them). Write those codecs out too, then re-run and compare "+
 			"the in-process table first, as it has none of DynamoDB Local's noise. The gap matters more on Lambda than here: at 256 MB "+
 			"the handler's CPU runs on a fraction of a vCPU while DynamoDB's latency stays what it is, so the same work is a larger "+
 			"share of each request.\n")

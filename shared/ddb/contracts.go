@@ -445,13 +445,102 @@ func decodeContractItem(av map[string]types.AttributeValue) (contractItem, error
 		case "billing":
 			err = attributevalue.Unmarshal(v, &it.Billing)
 		case "segments":
-			err = attributevalue.Unmarshal(v, &it.Segments)
+			it.Segments, err = decodeSegments(v)
 		}
 		if err != nil {
 			return contractItem{}, fmt.Errorf("attribute %s: %w", name, err)
 		}
 	}
 	return it, nil
+}
+
+// decodeSegments is attributevalue.Unmarshal for a contract's segments,
+// written out for the shape the store writes (a list of maps of strings,
+// string lists and numbers): an EasyBilling list page decodes a few
+// segments per contract. Any other shape goes to attributevalue, so the
+// result is always what it would give.
+func decodeSegments(v types.AttributeValue) ([]segmentItem, error) {
+	list, ok := v.(*types.AttributeValueMemberL)
+	if !ok {
+		var segs []segmentItem
+		err := attributevalue.Unmarshal(v, &segs)
+		return segs, err
+	}
+	segs := make([]segmentItem, len(list.Value))
+	for i, e := range list.Value {
+		m, ok := e.(*types.AttributeValueMemberM)
+		if !ok || !decodeSegment(m.Value, &segs[i]) {
+			var slow []segmentItem
+			err := attributevalue.Unmarshal(v, &slow)
+			return slow, err
+		}
+	}
+	return segs, nil
+}
+
+// decodeSegment decodes one segment's attributes into seg, and reports
+// false for any attribute of a shape it does not read itself.
+func decodeSegment(av map[string]types.AttributeValue, seg *segmentItem) bool {
+	for name, v := range av {
+		var target *string
+		switch name {
+		case "id":
+			target = &seg.ID
+		case "previousId":
+			target = &seg.PreviousID
+		case "planId":
+			target = &seg.PlanID
+		case "effectiveDate":
+			target = &seg.EffectiveDate
+		case "expirationDate":
+			target = &seg.ExpirationDate
+		case "billingCycleType":
+			target = &seg.BillingCycleType
+		case "price":
+			target = &seg.Price
+		case "createdAt":
+			target = &seg.CreatedAt
+		case "updatedAt":
+			target = &seg.UpdatedAt
+		case "createdBy":
+			target = &seg.CreatedBy
+		case "updatedBy":
+			target = &seg.UpdatedBy
+		case "billingCycleDay":
+			n, ok := v.(*types.AttributeValueMemberN)
+			if !ok {
+				return false
+			}
+			day, err := strconv.Atoi(n.Value)
+			if err != nil {
+				return false
+			}
+			seg.BillingCycleDay = day
+			continue
+		case "currencies":
+			l, ok := v.(*types.AttributeValueMemberL)
+			if !ok {
+				return false
+			}
+			seg.Currencies = make([]string, len(l.Value))
+			for j, c := range l.Value {
+				s, ok := c.(*types.AttributeValueMemberS)
+				if !ok {
+					return false
+				}
+				seg.Currencies[j] = s.Value
+			}
+			continue
+		default:
+			continue
+		}
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return false
+		}
+		*target = s.Value
+	}
+	return true
 }
 
 // avString reads a string attribute; NULL reads as "", as attributevalue
