@@ -77,6 +77,15 @@ func KindOf(err error) Kind {
 // only when the retries run out.
 var ErrVersionConflict = &Error{Kind: KindConflict, Message: "the contract was changed concurrently; retry the request"}
 
+// Transient reports whether err refuses a request for a reason a retry of
+// it may not meet: a dependency that is down or overloaded, or a race
+// lost to other writers more often than the service retries. Such an
+// answer asks the client to retry, so it is never kept as the request's
+// final answer.
+func Transient(err error) bool {
+	return KindOf(err) == KindUnavailable || errors.Is(err, ErrVersionConflict)
+}
+
 // NotFound returns the KindNotFound *Error for a contract id.
 func NotFound(id string) *Error {
 	return Errorf(KindNotFound, "contract %q not found", id)
