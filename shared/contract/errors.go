@@ -32,7 +32,11 @@ type FieldError struct {
 // Error is a domain error: a Kind, a message written for the API's client,
 // and, for validation failures, every failing field at once.
 type Error struct {
-	Kind    Kind
+	Kind Kind
+	// Code, when set, is a stable machine-readable name of the problem
+	// (CONTRACT_OWNED_BY_FABRIC), for clients that must tell apart two
+	// refusals of one kind.
+	Code    string
 	Message string
 	Fields  []FieldError
 	// Err is the cause, for logs; clients see only Message.

@@ -70,11 +70,11 @@ func NewHandler(service *contract.Service) *Handler {
 
 // Register adds the dialect's routes to rt.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.Handle(RouteCreate, h.create)
-	rt.Handle(RouteList, h.list)
-	rt.Handle(RouteGet, h.get)
-	rt.Handle(RouteUpdate, h.update)
-	rt.Handle(RouteDelete, h.delete)
+	rt.HandleVia(contract.APIFabric, RouteCreate, h.create)
+	rt.HandleVia(contract.APIFabric, RouteList, h.list)
+	rt.HandleVia(contract.APIFabric, RouteGet, h.get)
+	rt.HandleVia(contract.APIFabric, RouteUpdate, h.update)
+	rt.HandleVia(contract.APIFabric, RouteDelete, h.delete)
 }
 
 // scope is what every fabric request is about: the organization of its

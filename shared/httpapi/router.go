@@ -31,6 +31,7 @@ type route struct {
 	method   string
 	segments []string // path template split on "/", "{name}" for parameters
 	handler  HandlerFunc
+	api      contract.API
 }
 
 // Router dispatches API Gateway HTTP API events to the handlers of one
@@ -52,12 +53,17 @@ func NewRouter(log *slog.Logger) *Router { return &Router{log: log} }
 
 // Handle registers h for a route key of the form "METHOD /path/{param}",
 // exactly as template.yaml declares it.
-func (rt *Router) Handle(routeKey string, h HandlerFunc) {
+func (rt *Router) Handle(routeKey string, h HandlerFunc) { rt.HandleVia("", routeKey, h) }
+
+// HandleVia is Handle for a route of one of the service's APIs: the
+// route's requests act through api (their Actor's Via), so a change of a
+// contract another API owns is refused.
+func (rt *Router) HandleVia(api contract.API, routeKey string, h HandlerFunc) {
 	method, path, ok := strings.Cut(routeKey, " ")
 	if !ok {
 		panic("httpapi: route key without a method: " + routeKey)
 	}
-	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h})
+	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h, api: api})
 }
 
 // maxTraceID bounds a client's trace id, which every log line repeats.
@@ -231,6 +237,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		// would, so a misconfigured route never acts for nobody.
 		return ProblemResponse(http.StatusUnauthorized, "a valid credential is required (Authorization: Bearer <token> or X-API-KEY)"), nil
 	}
+	actor.Via = r.api
 	req.Actor, req.TenantAliases = actor, aliases
 	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, slog.String("tenant", actor.TenantID))))
 	ctx = WithLogger(ctx, log)
