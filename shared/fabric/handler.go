@@ -65,6 +65,9 @@ type Handler struct {
 func NewHandler(service *contract.Service) *Handler {
 	v := validate.New()
 	v.RegisterPattern("fabric_datetime", dateTimeMessage, validDateTime)
+	// A contractId shaped like an _id would make a path name two
+	// contracts (find tries the _id first): such ids are fabric's own.
+	v.RegisterPattern("fabric_not_internal_id", "must not be 24 lowercase hex digits, the shape of an _id", func(s string) bool { return !isInternalID(s) })
 	return &Handler{service: service, validator: v}
 }
 
