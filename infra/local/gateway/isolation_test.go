@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"net/url"
@@ -474,7 +475,9 @@ func listLength(t *testing.T, r reply, key string) int {
 // TestTenantIsolationEveryRoute has a second tenant aim every route of the
 // template at a first tenant's records, made through every dialect: it
 // must find nothing, change nothing, and be refused when its headers name
-// the first tenant; a revoked token is refused on every route.
+// the first tenant; a revoked token is refused on every route. The second
+// tenant first tries to take the first's names, and is refused: had it
+// got one, a header naming the first tenant would pass for it.
 func TestTenantIsolationEveryRoute(t *testing.T) {
 	ddbClient, table := ddbtest.NewTable(t)
 	store := ddb.New(ddbClient, table)
@@ -484,6 +487,18 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	c := newHTTPClient(t, srv)
 
 	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
+	for _, grab := range []auth.Tenant{
+		{ID: "tenant-b", Aliases: []string{otherAlias, seedAlias}},
+		{ID: "tenant-b", Aliases: []string{otherAlias, otherSite, siteAccount}},
+		{ID: "tenant-b", Aliases: []string{a.id}},
+		{ID: seedAlias},
+	} {
+		grab.CreatedAt = time.Now()
+		var taken *auth.TakenError
+		if err := store.CreateTenant(context.Background(), grab); !errors.As(err, &taken) {
+			t.Fatalf("a second tenant %s with %v: %v, want a name taken", grab.ID, grab.Aliases, err)
+		}
+	}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 	for _, tn := range []party{a, b} {
 		if err := store.PutPlans(context.Background(), tn.id, catalog); err != nil {
