@@ -804,6 +804,11 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	// A token never stored, and one with a real credential id but another
 	// secret: the authorizer must not log either on its way to refusing.
 	_, unknownToken := auth.NewToken(a.id, time.Now())
+	// A real token only ever sent in query strings.
+	queryCred, queryToken := auth.NewToken(a.id, time.Now())
+	if err := store.CreateCredential(ctx, queryCred); err != nil {
+		t.Fatal(err)
+	}
 	wrongSecret := "ctk_" + a.credentialID + "_" + randomToken(t)
 	var junk [12]byte
 	rand.Read(junk[:])
@@ -928,6 +933,14 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	expect(c.do("GET", "/api/v1/contracts", with(kh, "Authorization", ""), ""), 401, "no token")
 	expect(c.do("GET", "/api/v1/contracts", with(kh, "Authorization", "Basic "+a.token), ""), 401, "a token under another scheme")
 
+	// Tokens sent in query strings, as some clients do: as a value, as a
+	// name, beside the header and instead of it. The access log records
+	// the request all the same, and must hold none of them.
+	expect(c.do("GET", "/api/v1/contracts?access_token="+a.token+"&limit=5", kh, ""), 200, "a token in the query, beside the header")
+	expect(c.do("GET", "/api/contracts?accountNumber=ACC-0000000001&"+b.token, eh, ""), 200, "a token as a query name")
+	expect(c.do("GET", "/api/v1/contracts?api_key="+queryToken, with(kh, "Authorization", ""), ""), 401, "a token in the query alone")
+	expect(c.do("GET", "/v1/organizations/org-logs/contracts?token="+queryToken+"&limit=1", fh, ""), 200, "fabric with a token in the query")
+
 	// The same function's other triggers: a queue, a rule, a direct call.
 	for _, f := range []string{"sqs-contract-actions.json", "eventbridge-contract-action.json", "direct-contract-actions.json"} {
 		testTriggerEvent(t, stack, a.tenant, f, loadEvent(t, f, a.tenant))
@@ -939,7 +952,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	var secrets []secret
 	for what, token := range map[string]string{"first tenant's": a.token, "second tenant's": b.token, "revoked": revokedToken,
-		"unknown": unknownToken, "wrong-secret": wrongSecret, "malformed": malformed} {
+		"unknown": unknownToken, "wrong-secret": wrongSecret, "malformed": malformed, "query-string": queryToken} {
 		secrets = append(secrets, tokenSecrets(what, token)...)
 	}
 	secrets = append(secrets, secret{"taxId", seedTaxID}, secret{"taxId without punctuation", seedTaxIDDigits}, secret{"email", seedEmail},
