@@ -79,7 +79,7 @@ func KindOf(err error) Kind {
 // ErrVersionConflict reports that a contract changed between the read and
 // the write of an update. Service.Update retries on it; it reaches a client
 // only when the retries run out.
-var ErrVersionConflict = &Error{Kind: KindConflict, Message: "the contract was changed concurrently; retry the request"}
+var ErrVersionConflict = &Error{Kind: KindConflict, Code: "CONTRACT_CHANGED_CONCURRENTLY", Message: "the contract was changed concurrently; retry the request"}
 
 // Transient reports whether err refuses a request for a reason a retry of
 // it may not meet: a dependency that is down or overloaded, or a race

@@ -118,7 +118,7 @@ func TestSoftDelete(t *testing.T) {
 	}
 	t.Run("the contractId stays taken", func(t *testing.T) {
 		r := a.do(t, tenantA, "POST", contractsPath(orgA), seed)
-		if r.status != http.StatusConflict || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) {
+		if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) || r.body["code"] != "CONTRACT_ID_TAKEN" {
 			t.Fatalf("create with a deleted contract's contractId: %d %s", r.status, r.raw)
 		}
 	})
@@ -423,8 +423,8 @@ func TestLongKeys(t *testing.T) {
 		if got := a.get(t, tenantA, org, c["_id"].(string)); got["contractId"] != ref {
 			t.Fatalf("read back %v", got)
 		}
-		if r := a.do(t, tenantA, "POST", contractsPath(org), `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`); r.status != http.StatusConflict {
-			t.Fatalf("the same contractId again: %d %s, want 409", r.status, r.raw)
+		if r := a.do(t, tenantA, "POST", contractsPath(org), `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`); r.status != http.StatusBadRequest || r.body["code"] != "CONTRACT_ID_TAKEN" {
+			t.Fatalf("the same contractId again: %d %s, want 400 CONTRACT_ID_TAKEN", r.status, r.raw)
 		}
 	}
 }

@@ -199,9 +199,21 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return httpapi.JSON(http.StatusOK, bodyOf(c))
 	})
 	if err := h.service.Create(ctx, r.Actor, c, opts); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
+		return events.APIGatewayV2HTTPResponse{}, contractIDTaken(contract.RenameFields(err, domainFieldNames))
 	}
 	return answer()
+}
+
+// contractIDTaken answers a contractId the organization already has as
+// fabric documents it: a 400 ("contract id already exists"), where the
+// service's other APIs answer a taken value with 409.
+func contractIDTaken(err error) error {
+	var e *contract.Error
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "contractId" {
+		return err
+	}
+	return &contract.Error{Kind: contract.KindInvalid, Code: "CONTRACT_ID_TAKEN", Message: "contract id already exists",
+		Fields: e.Fields, Err: e.Err}
 }
 
 // validate applies the shape rules and the null rule for the free-form

@@ -143,7 +143,7 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 // request's answer if it was this same request, a 422 otherwise.
 func answerUsed(held *idempotency.Record, claim *idempotency.Claim) (events.APIGatewayV2HTTPResponse, error) {
 	if held.Hash != claim.Hash {
-		return events.APIGatewayV2HTTPResponse{}, &contract.Error{Kind: contract.KindUnprocessable,
+		return events.APIGatewayV2HTTPResponse{}, &contract.Error{Kind: contract.KindUnprocessable, Code: "IDEMPOTENCY_KEY_REUSED",
 			Message: "this Idempotency-Key was used for another request; use a new key for a new request",
 			Fields:  []contract.FieldError{{Field: idempotency.HeaderKey, Message: "was used for another request"}}}
 	}

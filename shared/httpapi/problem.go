@@ -15,15 +15,43 @@ const ProblemContentType = "application/problem+json"
 
 // Problem is an RFC 9457 problem details body. Errors lists every failing
 // field of a validation failure at once.
+//
+// Beside RFC 9457's members, every problem carries message and code: the
+// shape fabric's clients read ({"code", "message"}), and the message
+// member API Gateway's own answers carry, so one reader serves every
+// client of every dialect.
 type Problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
-	// Code is a stable machine-readable name of the problem, when the
-	// status alone does not tell two refusals apart.
-	Code   string                `json:"code,omitempty"`
+	// Message is what went wrong, as a sentence a person can act on: the
+	// detail, or the title when there is none.
+	Message string `json:"message"`
+	// Code is a stable machine-readable name of the problem: the
+	// domain error's own (CONTRACT_OWNED_BY_FABRIC) where the status
+	// alone does not tell two refusals apart, the status's otherwise
+	// (NOT_FOUND).
+	Code   string                `json:"code"`
 	Errors []contract.FieldError `json:"errors,omitempty"`
+}
+
+// newProblem is the problem of a status, with the status's type, title
+// and code; code, when set, is the problem's own.
+func newProblem(status int, detail, code string, fields []contract.FieldError) Problem {
+	kind := problemKinds[status]
+	p := Problem{Type: "https://contracts.example.com/problems/" + kind.slug, Title: http.StatusText(status), Status: status,
+		Detail: detail, Message: detail, Code: code, Errors: fields}
+	if status == http.StatusInternalServerError {
+		p.Type = "about:blank"
+	}
+	if p.Message == "" {
+		p.Message = p.Title
+	}
+	if p.Code == "" {
+		p.Code = kind.code
+	}
+	return p
 }
 
 // statusOf maps each domain error kind to its HTTP status. It is the only
@@ -49,17 +77,21 @@ func statusOf(k contract.Kind) int {
 	}
 }
 
-// problemType is a stable URI per status, so clients can switch on type.
-func problemType(status int) string {
-	if status == http.StatusInternalServerError {
-		return "about:blank"
-	}
-	return "https://contracts.example.com/problems/" + map[int]string{
-		400: "invalid-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-		405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
-		415: "unsupported-media-type", 422: "unprocessable", 501: "not-implemented",
-		503: "unavailable",
-	}[status]
+// problemKinds name each status a problem can have: the last segment of
+// its stable type URI, which clients can switch on, and its code.
+var problemKinds = map[int]struct{ slug, code string }{
+	400: {"invalid-request", "INVALID_REQUEST"},
+	401: {"unauthorized", "UNAUTHORIZED"},
+	403: {"forbidden", "FORBIDDEN"},
+	404: {"not-found", "NOT_FOUND"},
+	405: {"method-not-allowed", "METHOD_NOT_ALLOWED"},
+	409: {"conflict", "CONFLICT"},
+	413: {"payload-too-large", "PAYLOAD_TOO_LARGE"},
+	415: {"unsupported-media-type", "UNSUPPORTED_MEDIA_TYPE"},
+	422: {"unprocessable", "UNPROCESSABLE"},
+	500: {"", "INTERNAL_ERROR"},
+	501: {"not-implemented", "NOT_IMPLEMENTED"},
+	503: {"unavailable", "UNAVAILABLE"},
 }
 
 // RetryAfterSeconds is the Retry-After of a 503.
@@ -68,7 +100,7 @@ const RetryAfterSeconds = "2"
 // ProblemResponse returns a problem+json response with the given status
 // and detail.
 func ProblemResponse(status int, detail string, fields ...contract.FieldError) events.APIGatewayV2HTTPResponse {
-	return problemResponse(Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
+	return problemResponse(newProblem(status, detail, "", fields))
 }
 
 func problemResponse(p Problem) events.APIGatewayV2HTTPResponse {
@@ -100,8 +132,7 @@ func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	// logs, not clients. Any status but 500 means KindOf found one.
 	var e *contract.Error
 	errors.As(err, &e)
-	resp := problemResponse(Problem{Type: problemType(status), Title: http.StatusText(status), Status: status,
-		Detail: e.Message, Code: e.Code, Errors: e.Fields})
+	resp := problemResponse(newProblem(status, e.Message, e.Code, e.Fields))
 	if status == http.StatusServiceUnavailable {
 		// The SDK has already retried with backoff inside the request's
 		// time; a client that waits this long gives the table time to

@@ -16,10 +16,35 @@ func TestProblemResponseShape(t *testing.T) {
 	for status := range problemTypes {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			p := problemOf(t, httpapi.ProblemResponse(status, "why it failed"), status)
-			if p.Detail != "why it failed" || p.Errors != nil {
+			if p.Detail != "why it failed" || p.Message != "why it failed" || p.Errors != nil {
 				t.Errorf("problem = %+v", p)
 			}
+			// Every problem carries a code, the status's own by default.
+			if want := problemCodes[status]; p.Code != want {
+				t.Errorf("code %q, want %q", p.Code, want)
+			}
 		})
+	}
+}
+
+// problemCodes are the codes of the problems that have none of their own.
+var problemCodes = map[int]string{
+	400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+	409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE",
+	500: "INTERNAL_ERROR", 501: "NOT_IMPLEMENTED", 503: "UNAVAILABLE",
+}
+
+// A domain error's own code wins over its status's, and its message is
+// the problem's message.
+func TestProblemCarriesTheErrorsCode(t *testing.T) {
+	resp := httpapi.ErrorResponse(&contract.Error{Kind: contract.KindConflict, Code: "CONTRACT_OWNED_BY_FABRIC", Message: "change it through fabric"})
+	p := problemOf(t, resp, http.StatusConflict)
+	if p.Code != "CONTRACT_OWNED_BY_FABRIC" || p.Message != "change it through fabric" {
+		t.Errorf("problem = %+v", p)
+	}
+	p = problemOf(t, httpapi.ErrorResponse(contract.ErrVersionConflict), http.StatusConflict)
+	if p.Code != "CONTRACT_CHANGED_CONCURRENTLY" {
+		t.Errorf("a version conflict's code: %q", p.Code)
 	}
 }
 
@@ -34,6 +59,9 @@ func TestProblemResponseOmitsEmptyMembers(t *testing.T) {
 		if _, ok := raw[k]; ok {
 			t.Errorf("empty %q member present: %s", k, resp.Body)
 		}
+	}
+	if raw["message"] != "Not Found" {
+		t.Errorf("a problem without detail has message %v, want its title", raw["message"])
 	}
 }
 

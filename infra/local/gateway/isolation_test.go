@@ -437,7 +437,7 @@ func createCases(h holdings) []routeCase {
 		{route: "POST /v1/customers/", about: "the first tenant's customer externalId", d: dialectAira, body: customer, want: 201},
 		{route: "POST /v1/customers", about: "the same externalId again, now the second tenant's own", d: dialectAira, body: customer, want: 409},
 		{route: "POST /v1/organizations/{organizationId}/contracts", about: "the first tenant's organization and contractId", d: dialectFabric, params: org, body: fabricBody, want: 200},
-		{route: "POST /v1/organizations/{organizationId}/contracts", about: "the same contractId again, now the second tenant's own", d: dialectFabric, params: org, body: fabricBody, want: 409},
+		{route: "POST /v1/organizations/{organizationId}/contracts", about: "the same contractId again, now the second tenant's own", d: dialectFabric, params: org, body: fabricBody, want: 400},
 		{route: "POST /api/contract-actions", about: "the first tenant's account", d: dialectEasyBilling, body: billingCreate, want: 200},
 		{route: "POST /payment-hub/api/contract-actions", about: "the first tenant's account", d: dialectEasyBilling, body: billingCreate, want: 200},
 	}
@@ -887,7 +887,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	fh := a.headers(dialectFabric)
 	orgPath := "/v1/organizations/org-logs/contracts"
 	expect(c.do("POST", orgPath, fh, fabricCreate), 200, "fabric create")
-	expect(c.do("POST", orgPath, fh, fabricCreate), 409, "fabric create again")
+	expect(c.do("POST", orgPath, fh, fabricCreate), 400, "fabric create again")
 	expect(c.do("GET", orgPath+"?sortBy=startDate&sortOrder=asc&search=CONTRACT&limit=10", fh, ""), 200, "fabric list")
 	expect(c.do("GET", orgPath+"/CONTRACT-A-001", fh, ""), 200, "fabric get")
 	expect(c.do("PUT", orgPath+"/CONTRACT-A-001", fh, `{"status": "ACTIVE"}`), 200, "fabric update")
