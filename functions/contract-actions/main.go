@@ -13,15 +13,22 @@ import (
 
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/endpoints"
+	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/logs"
 )
 
 func main() {
 	log := logs.New()
+	// HTTP events only as the stack's API stage delivers them.
+	origin, err := httpapi.OriginFromEnv()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(endpoints.ContractActionsHandler(store, log))
+	lambda.Start(endpoints.ContractActionsHandler(store, log, origin))
 }

@@ -69,9 +69,11 @@ func contractActions(store Store, log *slog.Logger) (*httpapi.Router, *easybilli
 
 // ContractActionsHandler is ContractActionsFunction's Lambda handler: the
 // function is triggered by API Gateway, by SQS, by EventBridge and by
-// direct invocation, and answers each in its own protocol.
-func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+// direct invocation, and answers each in its own protocol. It serves only
+// the HTTP events API Gateway delivers for origin.
+func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin) func(context.Context, json.RawMessage) (any, error) {
 	rt, h := contractActions(store, log)
+	rt.RequireOrigin(origin)
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		// Only HTTP events carry a request id of their own (the router
 		// logs it); a queue's, a rule's or a direct invocation is known

@@ -169,6 +169,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
+	t.Run("trust", func(t *testing.T) { testTrust(t, stack, a) })
 	t.Run("authorizer event", func(t *testing.T) { testAuthorizerEvent(t, stack, a) })
 	t.Run("through the gateway", func(t *testing.T) { testGateway(t, stack, store, a, b) })
 
@@ -444,6 +445,57 @@ func testTriggerEvent(t *testing.T, stack *gateway.Stack, a tenant, file string,
 	json.Unmarshal([]byte(resp.Body), &page)
 	if items, _ := page["items"].([]any); len(items) != 1 {
 		t.Errorf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
+	}
+}
+
+// testTrust sends the built bootstraps, configured from template.yaml as
+// deployed, HTTP events API Gateway did not deliver for the stack's stage:
+// every HTTP function answers 403, and none applies anything.
+func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
+	forgeries := map[string]func(ev map[string]any){
+		"without the stage's variables": func(ev map[string]any) { delete(ev, "stageVariables") },
+		"from another stack's stage": func(ev map[string]any) {
+			ev["stageVariables"] = map[string]any{"stackId": strings.Replace(gateway.StackID, "0000-4000", "1111-4111", 1)}
+		},
+		"from another account's API": func(ev map[string]any) {
+			ev["requestContext"].(map[string]any)["accountId"] = "444455556666"
+		},
+		"as a function URL delivers it": func(ev map[string]any) {
+			delete(ev, "stageVariables")
+			ev["routeKey"] = "$default"
+			ev["requestContext"].(map[string]any)["routeKey"] = "$default"
+		},
+	}
+	// What the forged creates would change, were they applied.
+	lists := func() string {
+		var out []string
+		for _, file := range []string{"kukkingu-list.json", "easybilling-list-contracts.json", "fabric-list.json"} {
+			out = append(out, invokeEvent(t, stack, loadEvent(t, file, a)).Body)
+		}
+		return strings.Join(out, "\n")
+	}
+	before := lists()
+	for _, file := range []string{"kukkingu-create.json", "fabric-create.json", "aira-create-customer.json", "contract-actions.json"} {
+		for name, forge := range forgeries {
+			t.Run(file+" "+name, func(t *testing.T) {
+				ev := loadEvent(t, file, a)
+				routeKey := ev["routeKey"].(string)
+				forge(ev)
+				fn := functionOfRoute(t, stack, routeKey)
+				payload, _ := json.Marshal(ev)
+				out, fnErr, err := stack.Functions[fn].Invoke(context.Background(), payload)
+				if err != nil || fnErr != nil {
+					t.Fatalf("%s: fnErr=%v err=%v", fn, fnErr, err)
+				}
+				var resp events.APIGatewayV2HTTPResponse
+				if json.Unmarshal(out, &resp) != nil || resp.StatusCode != 403 {
+					t.Fatalf("%s answered %s, want a 403", fn, out)
+				}
+			})
+		}
+	}
+	if after := lists(); after != before {
+		t.Errorf("forged events changed the lists:\n%s\nthen\n%s", before, after)
 	}
 }
 
