@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/logs"
@@ -19,8 +20,14 @@ import (
 
 func main() {
 	log := logs.New()
-	// HTTP events only as the stack's API stage delivers them.
+	// Whom each path takes requests from: the stack's API stage, queue
+	// and event sources.
 	origin, err := httpapi.OriginFromEnv()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	trust, err := easybilling.TrustFromEnv()
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
@@ -30,5 +37,5 @@ func main() {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(endpoints.ContractActionsHandler(store, log, origin))
+	lambda.Start(endpoints.ContractActionsHandler(store, log, origin, trust))
 }

@@ -430,27 +430,40 @@ func testTriggerEvent(t *testing.T, stack *gateway.Stack, a tenant, file string,
 			}
 		}
 	}
-	// Each account got exactly one contract, however often its event came.
+	// Each account got exactly one contract, however often its event came,
+	// recorded as made by the sender AWS names: the queue's SenderId, the
+	// bus event's account and source.
 	account := map[string]string{
 		"sqs-contract-actions.json": "ACC-0000000002", "eventbridge-contract-action.json": "ACC-0000000003",
 	}[file]
 	if account == "" {
 		return
 	}
+	madeBy := map[string]string{
+		"sqs-contract-actions.json":        "aws:sqs:AROAEXAMPLE:sender",
+		"eventbridge-contract-action.json": "aws:events:123456789012:com.example.billing",
+	}[file]
 	list := loadEvent(t, "easybilling-list-contracts.json", a)
 	list["rawQueryString"] = "accountNumber=" + account
 	list["queryStringParameters"] = map[string]any{"accountNumber": account}
 	resp := invokeEvent(t, stack, list)
 	var page map[string]any
 	json.Unmarshal([]byte(resp.Body), &page)
-	if items, _ := page["items"].([]any); len(items) != 1 {
-		t.Errorf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
+	items, _ := page["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
+	}
+	if by := items[0].(map[string]any)["createdBy"]; by != madeBy {
+		t.Errorf("account %s's contract was created by %v, want %s", account, by, madeBy)
 	}
 }
 
 // testTrust sends the built bootstraps, configured from template.yaml as
-// deployed, HTTP events API Gateway did not deliver for the stack's stage:
-// every HTTP function answers 403, and none applies anything.
+// deployed, what their trust refuses: HTTP events API Gateway did not
+// deliver for the stack's stage (every HTTP function answers 403), a
+// message of another queue (reported failed), an event of a source the
+// stack does not take (a Refusal, which Lambda retries and then hands to
+// the on-failure destination). None applies anything.
 func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
 	forgeries := map[string]func(ev map[string]any){
 		"without the stage's variables": func(ev map[string]any) { delete(ev, "stageVariables") },
@@ -497,6 +510,45 @@ func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
 	if after := lists(); after != before {
 		t.Errorf("forged events changed the lists:\n%s\nthen\n%s", before, after)
 	}
+
+	t.Run("a message of another queue", func(t *testing.T) {
+		ev := loadEvent(t, "sqs-contract-actions.json", a)
+		for i, r := range ev["Records"].([]any) {
+			rec := r.(map[string]any)
+			rec["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
+			rec["messageId"] = fmt.Sprintf("other-queue-%d", i)
+			rec["messageAttributes"].(map[string]any)["tenantId"].(map[string]any)["stringValue"] = a.id
+		}
+		payload, _ := json.Marshal(ev)
+		out, fnErr, err := stack.Functions["ContractActionsFunction"].Invoke(context.Background(), payload)
+		if err != nil || fnErr != nil {
+			t.Fatalf("fnErr=%v err=%v", fnErr, err)
+		}
+		if want := `{"batchItemFailures":[{"itemIdentifier":"other-queue-0"},{"itemIdentifier":"other-queue-1"}]}`; string(out) != want {
+			t.Errorf("answered %s, want %s", out, want)
+		}
+	})
+	t.Run("an event of another source", func(t *testing.T) {
+		ev := loadEvent(t, "eventbridge-contract-action.json", a)
+		ev["id"] = "b1c2d3e4-0000-4000-8000-000000000001"
+		ev["source"] = "com.example.attacker"
+		ev["detail"].(map[string]any)["tenantId"] = a.id
+		ev["detail"].(map[string]any)["request"].(map[string]any)["accountNumber"] = "ACC-0000000099"
+		payload, _ := json.Marshal(ev)
+		_, fnErr, err := stack.Functions["ContractActionsFunction"].Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fnErr == nil || fnErr.Type != "Refusal" || !strings.Contains(fnErr.Message, "com.example.attacker") {
+			t.Fatalf("function error %v, want a Refusal naming the source", fnErr)
+		}
+		list := loadEvent(t, "easybilling-list-contracts.json", a)
+		list["rawQueryString"] = "accountNumber=ACC-0000000099"
+		list["queryStringParameters"] = map[string]any{"accountNumber": "ACC-0000000099"}
+		if resp := invokeEvent(t, stack, list); strings.Contains(resp.Body, "contractNumber") {
+			t.Errorf("the refused event applied: %s", resp.Body)
+		}
+	})
 }
 
 // withIDs replaces the placeholder ids of a sample event wherever a

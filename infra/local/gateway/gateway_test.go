@@ -187,9 +187,14 @@ func TestLoadTemplate(t *testing.T) {
 		}
 	}
 	// The stage carries the stack's id, which the functions compare with
-	// their own.
+	// their own; ContractActionsFunction knows the local queue and the
+	// template's default allow-list.
 	if want := map[string]string{"stackId": gateway.StackID}; !reflect.DeepEqual(api.StageVariables, want) {
 		t.Errorf("stage variables %v, want %v", api.StageVariables, want)
+	}
+	actions := api.Functions["ContractActionsFunction"].Environment
+	if actions["ACTIONS_QUEUE_ARN"] != gateway.LocalQueueARN("ContractActionsQueue") || actions["ACTION_EVENT_SOURCES"] != "com.example.billing" {
+		t.Errorf("ContractActionsFunction's trust: %v", actions)
 	}
 
 	debug, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), map[string]string{"LogLevel": "debug"})
@@ -661,8 +666,8 @@ var seed004Request = map[string]any{
 }
 
 // TestEnvFileMatchesLocalStack: infra/env.json, which sam local invoke
-// gives every function, sets their stack's id as the local stack does, so
-// the sample events pass the functions' check there too.
+// gives every function, sets their trust as the local stack does, so the
+// sample events pass it there too.
 func TestEnvFileMatchesLocalStack(t *testing.T) {
 	root, _ := gateway.RepoRoot()
 	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
@@ -677,7 +682,7 @@ func TestEnvFileMatchesLocalStack(t *testing.T) {
 	if err := json.Unmarshal(data, &env); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"STACK_ID"} {
+	for _, k := range []string{"STACK_ID", "ACTIONS_QUEUE_ARN", "ACTION_EVENT_SOURCES"} {
 		if got, want := env.Parameters[k], api.Functions["ContractActionsFunction"].Environment[k]; got != want {
 			t.Errorf("env.json %s = %q, the local stack's %q", k, got, want)
 		}
