@@ -2,6 +2,7 @@
 // contracts table:
 //
 //	go run ./infra/admin tenant create --id ID [--alias VALUE ...]
+//	go run ./infra/admin tenant reserve --id ID
 //	go run ./infra/admin token create --tenant ID
 //	go run ./infra/admin token revoke --id TOKEN_ID
 //	go run ./infra/admin plan put --tenant ID --file plans.json
@@ -13,6 +14,13 @@
 // 127.0.0.1:8000. Commands that mint a token print it as the last line of
 // their output, alone, so scripts can take it with tail -n 1. Bad input
 // exits with status 2 and a message; a failure of DynamoDB with status 1.
+//
+// A tenant's id and aliases are its names, unique across all tenants: a
+// header naming a tenant must name one only. tenant create reserves them
+// in the transaction that creates the tenant and refuses (status 2) a name
+// that already names a tenant, saying which of the names given is taken
+// and not whose it is. tenant reserve does the same for a tenant created
+// before names were reserved.
 package main
 
 import (
@@ -41,6 +49,7 @@ const (
 
 const usage = `usage:
   admin tenant create --id ID [--alias VALUE ...]
+  admin tenant reserve --id ID
   admin token create --tenant ID
   admin token revoke --id TOKEN_ID
   admin plan put --tenant ID --file plans.json`
@@ -48,6 +57,7 @@ const usage = `usage:
 // Store is what the commands need from storage; *ddb.Store implements it.
 type Store interface {
 	auth.Store
+	ReserveTenantNames(ctx context.Context, t auth.Tenant) error
 	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
 }
 
@@ -125,6 +135,8 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer, open func() 
 	switch cmd {
 	case "tenant create":
 		return tenantCreate(ctx, rest, stdout, open)
+	case "tenant reserve":
+		return tenantReserve(ctx, rest, stdout, open)
 	case "token create":
 		return tokenCreate(ctx, rest, stdout, open)
 	case "token revoke":
@@ -162,32 +174,75 @@ func tenantCreate(ctx context.Context, args []string, stdout io.Writer, open fun
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !auth.ValidID(*id) {
-		return badUsage("--id must be 1-128 characters of letters, digits, '_', '.', '-', starting with a letter or digit")
-	}
-	seen := map[string]bool{*id: true}
-	for _, a := range aliases {
-		if !auth.ValidID(a) {
-			return badUsage("--alias %q must be 1-128 characters of letters, digits, '_', '.', '-'", a)
-		}
-		if seen[a] {
-			return badUsage("--alias %q is given twice or equals the id", a)
-		}
-		seen[a] = true
+	now := time.Now().UTC()
+	tenant := auth.Tenant{ID: *id, Aliases: aliases, CreatedAt: now}
+	if err := tenant.Validate(); err != nil {
+		return badUsage("--%v", err)
 	}
 	store, err := open()
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: *id, Aliases: aliases, CreatedAt: now}); err != nil {
-		if errors.Is(err, auth.ErrExists) {
-			return badUsage("tenant %q already exists", *id)
-		}
-		return err
+	if err := store.CreateTenant(ctx, tenant); err != nil {
+		return takenUsage(err, tenant, "nothing was created")
 	}
 	fmt.Fprintf(stdout, "created tenant %s\n", *id)
 	return mintToken(ctx, store, *id, now, stdout)
+}
+
+// tenantReserve reserves the names of a tenant created before names were
+// reserved, so that no later tenant can take them.
+func tenantReserve(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	fs := flag.NewFlagSet("tenant reserve", flag.ContinueOnError)
+	id := fs.String("id", "", "tenant id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !auth.ValidID(*id) {
+		return badUsage("--id is required")
+	}
+	store, err := open()
+	if err != nil {
+		return err
+	}
+	tenant, err := store.GetTenant(ctx, *id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return badUsage("tenant %q does not exist", *id)
+	}
+	if err != nil {
+		return err
+	}
+	if err := store.ReserveTenantNames(ctx, *tenant); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return badUsage("tenant %q does not exist", *id)
+		}
+		return takenUsage(err, *tenant, "nothing was reserved")
+	}
+	fmt.Fprintf(stdout, "reserved the names of tenant %s: %s\n", *id, strings.Join(tenant.NameList(), ", "))
+	return nil
+}
+
+// takenUsage turns a store's refusal of taken names into bad input that
+// says which of the tenant's names are taken, as the flags gave them, and
+// never which tenant holds them; any other error is returned as it is.
+func takenUsage(err error, t auth.Tenant, outcome string) error {
+	var taken *auth.TakenError
+	if !errors.As(err, &taken) {
+		return err
+	}
+	var which []string
+	for _, name := range taken.Names {
+		option := "--alias"
+		if name == t.ID {
+			option = "--id"
+		}
+		which = append(which, fmt.Sprintf("%s %q", option, name))
+	}
+	verb := "names"
+	if len(which) > 1 {
+		verb = "name"
+	}
+	return badUsage("%s already %s a tenant (a tenant's id and aliases are unique across all tenants); %s", strings.Join(which, ", "), verb, outcome)
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {

@@ -3,13 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
@@ -95,6 +103,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 		os.WriteFile(p, []byte(content), 0o600)
 		return p
 	}
+	tooMany := []string{"tenant", "create", "--id", "x"}
+	for i := range auth.MaxAliases + 1 {
+		tooMany = append(tooMany, "--alias", fmt.Sprintf("alias-%d", i))
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -104,8 +116,11 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"unknown command", []string{"tenant", "delete"}, "unknown command"},
 		{"missing id", []string{"tenant", "create"}, "--id"},
 		{"bad id", []string{"tenant", "create", "--id", "a b"}, "--id"},
-		{"existing tenant", []string{"tenant", "create", "--id", "acme"}, "already exists"},
+		{"existing tenant", []string{"tenant", "create", "--id", "acme"}, `--id "acme" already names a tenant`},
 		{"duplicate alias", []string{"tenant", "create", "--id", "x", "--alias", "x"}, "twice"},
+		{"too many aliases", tooMany, "at most 10 aliases"},
+		{"reserve without id", []string{"tenant", "reserve"}, "--id is required"},
+		{"reserve unknown tenant", []string{"tenant", "reserve", "--id", "nobody"}, "does not exist"},
 		{"unknown flag", []string{"token", "create", "--tenant", "acme", "--admin"}, "flag provided but not defined"},
 		{"token for unknown tenant", []string{"token", "create", "--tenant", "nobody"}, "does not exist"},
 		{"revoke unknown", []string{"token", "revoke", "--id", "0123456789abcdef0123456789abcdef"}, "does not exist"},
@@ -122,5 +137,101 @@ func TestBadInputExitsTwo(t *testing.T) {
 				t.Fatalf("got %d %q %q, want 2 and a message with %q", code, out, errOut, tt.want)
 			}
 		})
+	}
+}
+
+// TestTenantNamesAreUnique has a second tenant ask for every kind of name
+// the first holds: each is refused with status 2, naming the taken names
+// as given and never the tenant that holds them, and nothing is created.
+// The second tenant, made with names of its own, does not answer to the
+// first's.
+func TestTenantNamesAreUnique(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	ctx := context.Background()
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "acme", "--alias", "tnt_1", "--alias", "acc-2"); code != 0 {
+		t.Fatal(errOut)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"its id", []string{"--id", "acme"}, `--id "acme" already names a tenant`},
+		{"its alias as an alias", []string{"--id", "b", "--alias", "tnt_b", "--alias", "tnt_1"}, `--alias "tnt_1" already names a tenant`},
+		{"its id as an alias", []string{"--id", "b", "--alias", "acme"}, `--alias "acme" already names a tenant`},
+		{"its alias as an id", []string{"--id", "tnt_1", "--alias", "tnt_b"}, `--id "tnt_1" already names a tenant`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := admin(t, store, append([]string{"tenant", "create"}, tt.args...)...)
+			if code != 2 || !strings.Contains(errOut, tt.want) || !strings.Contains(errOut, "nothing was created") {
+				t.Fatalf("got %d %q %q, want 2 and a message with %q", code, out, errOut, tt.want)
+			}
+			if out != "" {
+				t.Errorf("a refused create printed %q", out)
+			}
+			// Only the names given may appear: the holder's id, or its
+			// other aliases, would say whose the name is.
+			for _, other := range []string{"acme", "tnt_1", "acc-2"} {
+				if strings.Contains(errOut, `"`+other+`"`) && !slices.Contains(tt.args, other) {
+					t.Errorf("the refusal names %q, which was not asked for: %q", other, errOut)
+				}
+			}
+		})
+	}
+	if _, err := store.GetTenant(ctx, "b"); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("a refused tenant was created: %v", err)
+	}
+	code, out, errOut := admin(t, store, "tenant", "create", "--id", "b", "--alias", "tnt_b")
+	if code != 0 {
+		t.Fatalf("the second tenant with names of its own: %d %q", code, errOut)
+	}
+	p, err := auth.Authenticate(ctx, store, lastLine(out))
+	if err != nil || p.Tenant.ID != "b" {
+		t.Fatalf("the second tenant's token: %+v %v", p, err)
+	}
+	for _, name := range []string{"acme", "tnt_1", "acc-2"} {
+		if p.Tenant.Names(name) {
+			t.Errorf("the second tenant answers to the first's %q", name)
+		}
+	}
+}
+
+// TestTenantReserve reserves the names of a tenant made before names were
+// reserved (its name items removed here): refused with status 2 while
+// another tenant holds one of them, done (and done again) once free.
+func TestTenantReserve(t *testing.T) {
+	client, table := ddbtest.NewTable(t)
+	store := ddb.New(client, table)
+	ctx := context.Background()
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "old", "--alias", "old-alias"); code != 0 {
+		t.Fatal(errOut)
+	}
+	unreserve := func(name string) {
+		t.Helper()
+		if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "TENANT-NAME#" + name},
+			"SK": &types.AttributeValueMemberS{Value: "TENANT-NAME"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unreserve("old")
+	unreserve("old-alias")
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "newer", "--alias", "old-alias"); code != 0 {
+		t.Fatalf("an unreserved name is free: %d %q", code, errOut)
+	}
+	code, out, errOut := admin(t, store, "tenant", "reserve", "--id", "old")
+	if code != 2 || !strings.Contains(errOut, `--alias "old-alias" already names a tenant`) || strings.Contains(errOut, "newer") {
+		t.Fatalf("reserve a name another tenant took: %d %q %q", code, out, errOut)
+	}
+	unreserve("old-alias")
+	for range 2 {
+		if code, out, errOut := admin(t, store, "tenant", "reserve", "--id", "old"); code != 0 || !strings.Contains(out, "old, old-alias") {
+			t.Fatalf("reserve: %d %q %q", code, out, errOut)
+		}
+	}
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "thief", "--alias", "old-alias"); code != 2 || !strings.Contains(errOut, `--alias "old-alias" already names a tenant`) {
+		t.Fatalf("a reserved name was taken: %d %q", code, errOut)
 	}
 }

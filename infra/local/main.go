@@ -167,13 +167,7 @@ func run() error {
 // tokenFile, so every start prints the same one) and its plan catalog
 // exist, and returns the token.
 func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now time.Time) (string, error) {
-	_, err := store.GetTenant(ctx, demoTenant)
-	switch {
-	case errors.Is(err, auth.ErrNotFound):
-		if err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias, demoSiteAccount}, CreatedAt: now}); err != nil && !errors.Is(err, auth.ErrExists) {
-			return "", err
-		}
-	case err != nil:
+	if err := ensureDemoTenant(ctx, store, now); err != nil {
 		return "", err
 	}
 	for _, p := range demoPlans {
@@ -207,6 +201,34 @@ func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now tim
 		return "", err
 	}
 	return token, nil
+}
+
+// ensureDemoTenant creates the demo tenant as the admin command creates
+// any tenant, its names reserved with it. When it exists already (an
+// earlier start, which may predate the reservation of names, or one at
+// the same moment), its names are reserved now. Both refuse to go on when
+// another tenant holds one of the demo's documented names: a header
+// naming it would name two tenants.
+func ensureDemoTenant(ctx context.Context, store *ddb.Store, now time.Time) error {
+	err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias, demoSiteAccount}, CreatedAt: now})
+	var taken *auth.TakenError
+	if errors.As(err, &taken) {
+		existing, getErr := store.GetTenant(ctx, demoTenant)
+		switch {
+		case errors.Is(getErr, auth.ErrNotFound):
+			// The demo's id is another tenant's alias: err says so.
+		case getErr != nil:
+			return getErr
+		case !existing.Names(demoAlias) || !existing.Names(demoSiteAccount):
+			return fmt.Errorf("tenant %q exists but does not answer to %s and %s, as the demo tenant does", demoTenant, demoAlias, demoSiteAccount)
+		default:
+			err = store.ReserveTenantNames(ctx, *existing)
+		}
+	}
+	if errors.As(err, &taken) {
+		return fmt.Errorf("another tenant of this table already answers to %s, a name of the demo tenant; use an empty table (TABLE_NAME, or remove .local/data)", strings.Join(taken.Names, ", "))
+	}
+	return err
 }
 
 // writeSecret replaces path with data, readable by its owner only, and

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/ddb"
@@ -90,6 +95,85 @@ func TestEnsureDemo(t *testing.T) {
 				t.Errorf("kept %q, returned %q", kept, got)
 			}
 			checkToken(t, store, got)
+		})
+	}
+}
+
+// TestDemoNamesAreReserved holds the demo tenant to the rule every tenant
+// follows: its names are reserved with it, or on a later start when an
+// earlier one predates reservations, and a table where another tenant
+// holds one of them is refused rather than served.
+func TestDemoNamesAreReserved(t *testing.T) {
+	ctx := context.Background()
+	taken := func(t *testing.T, store *ddb.Store, id string, aliases ...string) {
+		t.Helper()
+		var te *auth.TakenError
+		if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: aliases, CreatedAt: time.Now()}); !errors.As(err, &te) {
+			t.Errorf("tenant %s with %v: %v, want a name taken", id, aliases, err)
+		}
+	}
+
+	t.Run("created with its names", func(t *testing.T) {
+		store := ddbtest.NewStore(t)
+		if _, err := ensureDemo(ctx, store, filepath.Join(t.TempDir(), "demo-token"), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		taken(t, store, "squatter", demoAlias)
+		taken(t, store, "squatter", demoSiteAccount)
+		taken(t, store, demoAlias)
+	})
+
+	t.Run("an earlier start's tenant gets its names", func(t *testing.T) {
+		client, table := ddbtest.NewTable(t)
+		store := ddb.New(client, table)
+		tokenFile := filepath.Join(t.TempDir(), "demo-token")
+		if _, err := ensureDemo(ctx, store, tokenFile, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// As a start before names were reserved left it.
+		for _, name := range []string{demoTenant, demoAlias, demoSiteAccount} {
+			if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "TENANT-NAME#" + name},
+				"SK": &types.AttributeValueMemberS{Value: "TENANT-NAME"},
+			}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		token, err := ensureDemo(ctx, store, tokenFile, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkToken(t, store, token)
+		taken(t, store, "squatter", demoAlias)
+		taken(t, store, demoSiteAccount)
+	})
+
+	for _, tt := range []struct {
+		name     string
+		squatter auth.Tenant
+	}{
+		{"refused when its alias is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demoAlias}}},
+		{"refused when its account is another's id", auth.Tenant{ID: demoSiteAccount}},
+		{"refused when its id is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demoTenant}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store := ddbtest.NewStore(t)
+			squatter := tt.squatter
+			squatter.CreatedAt = time.Now()
+			if err := store.CreateTenant(ctx, squatter); err != nil {
+				t.Fatal(err)
+			}
+			tokenFile := filepath.Join(t.TempDir(), "demo-token")
+			_, err := ensureDemo(ctx, store, tokenFile, time.Now())
+			if err == nil || !strings.Contains(err.Error(), "already answers to") || strings.Contains(err.Error(), "squatter") {
+				t.Fatalf("got %v, want a refusal naming the taken name", err)
+			}
+			if _, err := store.GetTenant(ctx, demoTenant); !errors.Is(err, auth.ErrNotFound) {
+				t.Errorf("the demo tenant was created: %v", err)
+			}
+			if _, err := os.Stat(tokenFile); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a token was kept: %v", err)
+			}
 		})
 	}
 }

@@ -66,15 +66,15 @@ func NewHandler(service *contract.Service, store Store) *Handler {
 
 // Register adds the dialect's routes to rt.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.Handle(RouteCreate, h.create)
-	rt.Handle(RouteCreateSlash, h.create)
-	rt.Handle(RouteGet, h.get)
-	rt.Handle(RouteReplace, h.replace)
-	rt.Handle(RouteCancel, h.transition(contract.StatusCanceled, contract.StatusDraft, contract.StatusActive))
-	rt.Handle(RouteActivate, h.transition(contract.StatusActive, contract.StatusDraft))
-	rt.Handle(RouteCustomer, h.createCustomer)
-	rt.Handle(RouteCustomerSlash, h.createCustomer)
-	rt.Handle(RouteAccounts, h.paymentAccounts)
+	rt.HandleVia(contract.APIAira, RouteCreate, h.create)
+	rt.HandleVia(contract.APIAira, RouteCreateSlash, h.create)
+	rt.HandleVia(contract.APIAira, RouteGet, h.get)
+	rt.HandleVia(contract.APIAira, RouteReplace, h.replace)
+	rt.HandleVia(contract.APIAira, RouteCancel, h.transition(contract.StatusCanceled, contract.StatusDraft, contract.StatusActive))
+	rt.HandleVia(contract.APIAira, RouteActivate, h.transition(contract.StatusActive, contract.StatusDraft))
+	rt.HandleVia(contract.APIAira, RouteCustomer, h.createCustomer)
+	rt.HandleVia(contract.APIAira, RouteCustomerSlash, h.createCustomer)
+	rt.HandleVia(contract.APIAira, RouteAccounts, h.paymentAccounts)
 }
 
 func invalid(field, msg string) error {
@@ -220,6 +220,20 @@ func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contr
 	return c, nil
 }
 
+// findToChange returns the tenant's contract id for a change. A contract
+// of another API is not hidden as on a read but refused with a 409 that
+// names its owner, as every API's changes are.
+func (h *Handler) findToChange(ctx context.Context, r *httpapi.Request) (*contract.Contract, error) {
+	c, err := h.service.Get(ctx, r.Actor, r.PathParam("id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ChangeableVia(contract.APIAira); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // respond answers the contract with its customer, payment account and
 // plans, as every contract route of Aira does. rel holds those a handler
 // already has for c; when any is missing or no longer c's, all are read
@@ -280,7 +294,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	if err := checkContract(in.Contract, "contract."); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	existing, err := h.find(ctx, r)
+	existing, err := h.findToChange(ctx, r)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -329,7 +343,7 @@ func statusConflict(current contract.Status, action string) error {
 func (h *Handler) transition(to contract.Status, from ...contract.Status) httpapi.HandlerFunc {
 	action := map[contract.Status]string{contract.StatusCanceled: "canceled", contract.StatusActive: "activated"}[to]
 	return func(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		existing, err := h.find(ctx, r)
+		existing, err := h.findToChange(ctx, r)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -23,10 +24,51 @@ import (
 // Tenant is a customer of the service. Aliases are the other identifiers
 // its clients send in headers to name it (Kukkingu's tenant-id, the account
 // of fabric's x-site-context); a header naming anything else is refused.
+//
+// A tenant's id and aliases are its names, and they share one namespace
+// across the table: a Store refuses a tenant any of whose names already
+// names another (TakenError). So a name in a header names at most one
+// tenant, and checking it against the credential's tenant (Names) is the
+// same as resolving it and comparing: no tenant can answer to another's
+// name.
 type Tenant struct {
 	ID        string
 	Aliases   []string
 	CreatedAt time.Time
+}
+
+// MaxAliases bounds a tenant's aliases: each is reserved in the
+// transaction that creates the tenant (DynamoDB takes 100 items), and all
+// of them travel in the authorizer's context to every function.
+const MaxAliases = 10
+
+// NameList returns the tenant's names: its id, then its aliases.
+func (t *Tenant) NameList() []string {
+	return append([]string{t.ID}, t.Aliases...)
+}
+
+// Validate checks the names of a tenant about to be created: the id and
+// every alias ValidID, at most MaxAliases aliases, and no name twice (an
+// alias equal to the id included). Its message starts with the name of the
+// failing field, "id" or "alias".
+func (t *Tenant) Validate() error {
+	if !ValidID(t.ID) {
+		return errors.New("id must be 1-128 characters of letters, digits, '_', '.', '-', starting with a letter or digit")
+	}
+	if len(t.Aliases) > MaxAliases {
+		return fmt.Errorf("alias is given %d times; a tenant has at most %d aliases", len(t.Aliases), MaxAliases)
+	}
+	seen := map[string]bool{t.ID: true}
+	for _, a := range t.Aliases {
+		if !ValidID(a) {
+			return fmt.Errorf("alias %q must be 1-128 characters of letters, digits, '_', '.', '-', starting with a letter or digit", a)
+		}
+		if seen[a] {
+			return fmt.Errorf("alias %q is given twice or equals the id", a)
+		}
+		seen[a] = true
+	}
+	return nil
 }
 
 // Names reports whether name is the tenant's id or one of its aliases.
@@ -62,11 +104,41 @@ var ErrUnknownCredential = errors.New("auth: unknown credential")
 var ErrNotFound = errors.New("auth: not found")
 
 // ErrExists is returned by a Store for a tenant or credential id that is
-// already taken.
+// already taken. A tenant's taken names come as a *TakenError, which
+// matches it.
 var ErrExists = errors.New("auth: already exists")
+
+// TakenError is a Store's refusal of a tenant some of whose names (its id
+// or aliases) already name a tenant. It says which names, and never whose:
+// the tenant holding one is none of the caller's business.
+type TakenError struct {
+	Names []string
+}
+
+func (e *TakenError) Error() string {
+	verb := "names"
+	if len(e.Names) > 1 {
+		verb = "name"
+	}
+	return fmt.Sprintf("auth: %s already %s a tenant", quoteAll(e.Names), verb)
+}
+
+// Unwrap makes a TakenError match ErrExists.
+func (e *TakenError) Unwrap() error { return ErrExists }
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
 
 // Store is what auth needs from storage.
 type Store interface {
+	// CreateTenant writes t and reserves each of its names table-wide,
+	// all or nothing: a name that already names a tenant (t's own id
+	// included) is a *TakenError naming it.
 	CreateTenant(ctx context.Context, t Tenant) error
 	GetTenant(ctx context.Context, id string) (*Tenant, error)
 	CreateCredential(ctx context.Context, c Credential) error

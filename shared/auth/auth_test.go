@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -417,5 +418,53 @@ func TestValidID(t *testing.T) {
 		if got := auth.ValidID(tt.in); got != tt.want {
 			t.Errorf("ValidID(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestTenantValidate(t *testing.T) {
+	many := make([]string, auth.MaxAliases+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("alias-%d", i)
+	}
+	tests := []struct {
+		name    string
+		tenant  auth.Tenant
+		wantErr string
+	}{
+		{"id alone", auth.Tenant{ID: "acme"}, ""},
+		{"id and aliases", auth.Tenant{ID: "acme", Aliases: []string{"tnt_1", "64f0c0ffee0000000000beef"}}, ""},
+		{"as many aliases as allowed", auth.Tenant{ID: "acme", Aliases: many[:auth.MaxAliases]}, ""},
+		{"no id", auth.Tenant{Aliases: []string{"tnt_1"}}, "id must be"},
+		{"bad id", auth.Tenant{ID: "a b"}, "id must be"},
+		{"bad alias", auth.Tenant{ID: "acme", Aliases: []string{"t1,t2"}}, `alias "t1,t2" must be`},
+		{"alias twice", auth.Tenant{ID: "acme", Aliases: []string{"tnt_1", "tnt_1"}}, `alias "tnt_1" is given twice`},
+		{"alias equal to the id", auth.Tenant{ID: "acme", Aliases: []string{"acme"}}, `alias "acme" is given twice or equals the id`},
+		{"too many aliases", auth.Tenant{ID: "acme", Aliases: many}, "alias is given 11 times; a tenant has at most 10 aliases"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.tenant.Validate()
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)) {
+				t.Fatalf("Validate() = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestTakenError(t *testing.T) {
+	one := &auth.TakenError{Names: []string{"tnt_1"}}
+	two := &auth.TakenError{Names: []string{"acme", "tnt_1"}}
+	if got := one.Error(); got != `auth: "tnt_1" already names a tenant` {
+		t.Errorf("one: %q", got)
+	}
+	if got := two.Error(); got != `auth: "acme", "tnt_1" already name a tenant` {
+		t.Errorf("two: %q", got)
+	}
+	if !errors.Is(fmt.Errorf("wrapped: %w", one), auth.ErrExists) {
+		t.Error("a TakenError does not match ErrExists")
+	}
+	tn := auth.Tenant{ID: "acme", Aliases: []string{"tnt_1", "acc-2"}}
+	if got := tn.NameList(); !slices.Equal(got, []string{"acme", "tnt_1", "acc-2"}) {
+		t.Errorf("NameList() = %v", got)
 	}
 }

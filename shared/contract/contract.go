@@ -38,6 +38,51 @@ const (
 	PartyCustomer     PartyKind = "customer"
 )
 
+// API is a wire format the service speaks, through which contracts are
+// made and changed.
+type API string
+
+// The four APIs, named as their vendors write them.
+const (
+	APIKukkingu    API = "Kukkingu"
+	APIAira        API = "Aira"
+	APIFabric      API = "fabric"
+	APIEasyBilling API = "EasyBilling"
+)
+
+// apiOf is the API each kind of party belongs to: each API files its
+// contracts under its own kind of counterparty, so a contract's party
+// says which API made it.
+var apiOf = map[PartyKind]API{
+	PartyClient:       APIKukkingu,
+	PartyCustomer:     APIAira,
+	PartyOrganization: APIFabric,
+	PartyAccount:      APIEasyBilling,
+}
+
+// Owner is the API that made c, and the only one through which it is
+// changed: each API keeps fields and rules of its own (fabric's
+// organization and contractId, Aira's customer and payment account,
+// EasyBilling's segments), which a change through another would break.
+func (c *Contract) Owner() API { return apiOf[c.Party.Kind] }
+
+// ChangeableVia returns nil when c may be changed through api: the API
+// that owns it, or no API at all (an operator's own tooling). A change
+// through another API is a KindConflict *Error whose Code names the
+// owner (CONTRACT_OWNED_BY_FABRIC), so its client knows where to go.
+func (c *Contract) ChangeableVia(api API) error {
+	owner := c.Owner()
+	if api == "" || owner == api {
+		return nil
+	}
+	if owner == "" {
+		return &Error{Kind: KindConflict, Code: "CONTRACT_OWNED_ELSEWHERE",
+			Message: fmt.Sprintf("contract %s was not made through the %s API and cannot be changed through it", c.Number, api)}
+	}
+	return &Error{Kind: KindConflict, Code: "CONTRACT_OWNED_BY_" + strings.ToUpper(string(owner)),
+		Message: fmt.Sprintf("contract %s belongs to the %s API: it can be read here, but is changed only through %s's routes", c.Number, owner, owner)}
+}
+
 // Party is the counterparty of a contract: a reference kept as the client
 // gave it. The service does not own parties; it only files contracts under
 // them so they can be listed by party.
@@ -230,7 +275,7 @@ func RenameFields(err error, names map[string]string) error {
 	if !ok || len(e.Fields) == 0 {
 		return err
 	}
-	out := &Error{Kind: e.Kind, Message: e.Message, Fields: make([]FieldError, len(e.Fields))}
+	out := &Error{Kind: e.Kind, Code: e.Code, Message: e.Message, Fields: make([]FieldError, len(e.Fields)), Err: e.Err}
 	for i, f := range e.Fields {
 		if n, ok := names[f.Field]; ok {
 			f.Field = n

@@ -32,7 +32,11 @@ type FieldError struct {
 // Error is a domain error: a Kind, a message written for the API's client,
 // and, for validation failures, every failing field at once.
 type Error struct {
-	Kind    Kind
+	Kind Kind
+	// Code, when set, is a stable machine-readable name of the problem
+	// (CONTRACT_OWNED_BY_FABRIC), for clients that must tell apart two
+	// refusals of one kind.
+	Code    string
 	Message string
 	Fields  []FieldError
 	// Err is the cause, for logs; clients see only Message.
@@ -76,6 +80,15 @@ func KindOf(err error) Kind {
 // the write of an update. Service.Update retries on it; it reaches a client
 // only when the retries run out.
 var ErrVersionConflict = &Error{Kind: KindConflict, Message: "the contract was changed concurrently; retry the request"}
+
+// Transient reports whether err refuses a request for a reason a retry of
+// it may not meet: a dependency that is down or overloaded, or a race
+// lost to other writers more often than the service retries. Such an
+// answer asks the client to retry, so it is never kept as the request's
+// final answer.
+func Transient(err error) bool {
+	return KindOf(err) == KindUnavailable || errors.Is(err, ErrVersionConflict)
+}
 
 // NotFound returns the KindNotFound *Error for a contract id.
 func NotFound(id string) *Error {

@@ -6,12 +6,16 @@ import (
 	"time"
 )
 
-// Actor is who makes a change: the tenant whose data it touches and the id
+// Actor is who makes a change: the tenant whose data it touches, the id
 // of the credential that authenticated the request (recorded as createdBy
-// and updatedBy). It always comes from the authorizer, never from a body.
+// and updatedBy), and the API the change came through. The tenant and
+// credential always come from the authorizer, never from a body.
 type Actor struct {
 	TenantID     string
 	CredentialID string
+	// Via is the API of the route the change came through; a contract is
+	// changed only through the API that owns it (Contract.ChangeableVia).
+	Via API
 }
 
 // maxUpdateAttempts bounds how often Update re-reads and re-applies a
@@ -158,11 +162,16 @@ func (s *Service) Update(ctx context.Context, actor Actor, id string, change fun
 }
 
 // UpdateWith is Update for a change that also creates records (a new
-// payment account), stored in the same transaction as the contract.
+// payment account), stored in the same transaction as the contract. A
+// contract another API owns than the actor's is refused before change
+// runs (see Contract.ChangeableVia).
 func (s *Service) UpdateWith(ctx context.Context, actor Actor, id string, change func(*Contract) (Companions, error)) (*Contract, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.Get(ctx, actor, id)
 		if err != nil {
+			return nil, err
+		}
+		if err := c.ChangeableVia(actor.Via); err != nil {
 			return nil, err
 		}
 		with, err := change(c)

@@ -59,6 +59,24 @@ func (s *Store) recordPut(c *idempotency.Claim, r idempotency.Response) (*types.
 	}, nil
 }
 
+// Find implements idempotency.Store with one consistent GetItem. A record
+// past its retention is treated as absent, as keyFree treats it.
+func (s *Store) Find(ctx context.Context, c *idempotency.Claim) (*idempotency.Record, error) {
+	var it idempotencyItem
+	free := errors.New("free")
+	err := s.getItem(ctx, tenantPK(c.TenantID), idempotencySK(c.Key), &it, free)
+	if errors.Is(err, free) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ddb: read idempotency key: %w", err)
+	}
+	if it.ExpiresAt < c.At.Unix() {
+		return nil, nil
+	}
+	return it.record(), nil
+}
+
 // Keep implements idempotency.Store with one conditional PutItem; when the
 // key is taken, DynamoDB returns the record in the way with the refusal,
 // so no second read is needed.
@@ -99,8 +117,8 @@ func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item m
 
 // transact writes items in one transaction, with the record of the
 // request's idempotency claim, answer included, when ctx carries one: the
-// key costs no round trip of its own, and a write never commits without
-// its answer. A key already taken refuses the whole write with an
+// key's record costs no write of its own, and a write never commits
+// without its answer. A key already taken refuses the whole write with an
 // *idempotency.UsedError carrying the record in the way; any other
 // failure is returned as it came, for the caller to name the item whose
 // condition failed (the claim's record, if any, is the last item).

@@ -15,6 +15,7 @@ import (
 //
 //	entity       PK                       SK                     GSI1PK / GSI1SK                 GSI2PK / GSI2SK
 //	tenant       TENANT#<tenant>          TENANT                 -                               -
+//	tenant name  TENANT-NAME#<name>       TENANT-NAME            -                               -
 //	credential   CREDENTIAL#<credential>  CREDENTIAL             -                               -
 //	counter      TENANT#<tenant>          COUNTER#<sequence>     -                               -
 //	contract     TENANT#<tenant>          CONTRACT#<number>      TENANT#<t>#ID#<id> / CONTRACT   TENANT#<t>#PARTY#<kind>#<party> / CONTRACT#<number>
@@ -32,6 +33,10 @@ import (
 //
 //	authenticate a token        GetItem credential (PK from the id inside the token)
 //	tenant of a credential      GetItem tenant
+//	create a tenant             TransactWriteItems: the tenant + one name item per name (its id and
+//	                            each alias), all attribute_not_exists, so a name names one tenant
+//	reserve an older tenant's   TransactWriteItems: the tenant exists (ConditionCheck) + its name
+//	  names                     items, each free or already its own
 //	next contract number        UpdateItem ADD on the tenant's counter (atomic; never a scan or a count)
 //	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
 //	contract by number          GetItem contract
@@ -64,9 +69,15 @@ import (
 // escaped with keyPart before they enter a key, so a "#" inside one cannot
 // forge the structure of another ("org#x" + "y" versus "org" + "x#y").
 //
-// Credentials are the only items whose partition is not a tenant's: the
-// authorizer must find the tenant from the credential. Every GSI partition
-// key starts with the tenant, so an index query cannot cross tenants.
+// Credentials and tenant names are the only items whose partition is not
+// a tenant's: the authorizer must find the tenant from the credential, and
+// a name must be unique across tenants, which no item inside one tenant's
+// partition can enforce. Only the admin command (and make run's demo
+// setup) writes a name item, and nothing reads one: a request's tenant
+// comes from its credential. "TENANT-NAME#" is not "TENANT#" followed by
+// anything, so a tenant's leading-key prefixes never cover a name item.
+// Every GSI partition key starts with the tenant, so an index query cannot
+// cross tenants.
 // Contract sort keys are "CONTRACT#" + number and nothing else under a
 // tenant starts with "CONTRACT#", so the list query reads only contracts.
 
@@ -93,6 +104,7 @@ const (
 // from an index or a backup says what it is.
 const (
 	typeTenant     = "tenant"
+	typeTenantName = "tenant-name"
 	typeCredential = "credential"
 	typeCounter    = "counter"
 	typeContract   = "contract"
@@ -116,6 +128,8 @@ const sequenceAction = "action"
 
 func tenantPK(tenantID string) string         { return "TENANT#" + tenantID }
 func tenantSK() string                        { return "TENANT" }
+func tenantNamePK(name string) string         { return "TENANT-NAME#" + keyPart(name) }
+func tenantNameSK() string                    { return "TENANT-NAME" }
 func credentialPK(credentialID string) string { return "CREDENTIAL#" + credentialID }
 func credentialSK() string                    { return "CREDENTIAL" }
 func counterSK(sequence string) string        { return "COUNTER#" + sequence }

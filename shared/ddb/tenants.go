@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,19 +35,102 @@ type credentialItem struct {
 	RevokedAt    *string `dynamodbav:"revokedAt,omitempty"`
 }
 
-// CreateTenant implements auth.Store; a taken id is auth.ErrExists.
+// tenantNameItem reserves one name (id or alias) for the tenant it names,
+// table-wide.
+type tenantNameItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	TenantID  string `dynamodbav:"tenantId"`
+	CreatedAt string `dynamodbav:"createdAt"`
+}
+
+func nameItems(t auth.Tenant) []any {
+	var items []any
+	for _, name := range t.NameList() {
+		items = append(items, tenantNameItem{PK: tenantNamePK(name), SK: tenantNameSK(), Type: typeTenantName, TenantID: t.ID, CreatedAt: formatTime(t.CreatedAt)})
+	}
+	return items
+}
+
+// CreateTenant implements auth.Store: the tenant and a name item for each
+// of its names, in one transaction, each written only if its key is free.
+// The tenant's own key failing means its id names a tenant as much as its
+// name item failing does.
 func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) error {
-	item, err := attributevalue.MarshalMap(tenantItem{
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, err)
+	}
+	items := append([]any{tenantItem{
 		PK: tenantPK(t.ID), SK: tenantSK(), Type: typeTenant,
 		TenantID: t.ID, Aliases: t.Aliases, CreatedAt: formatTime(t.CreatedAt),
-	})
+	}}, nameItems(t)...)
+	puts, err := s.newItems(items...)
 	if err != nil {
 		return fmt.Errorf("ddb: encode tenant %s: %w", t.ID, err)
 	}
-	if err := s.putNew(ctx, item); err != nil {
+	err = s.transact(ctx, puts)
+	// The tenant's own item stands for its id.
+	if taken := takenNames(conditionFailed(err), append([]string{t.ID}, t.NameList()...)); taken != nil {
+		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, taken)
+	}
+	if err != nil {
 		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, err)
 	}
 	return nil
+}
+
+// ReserveTenantNames writes the name items of t, a tenant created before
+// names were reserved, in one transaction: each name must be free or
+// already t's. A name item of another tenant is a *auth.TakenError naming
+// it; a tenant that does not exist is auth.ErrNotFound. Reserving twice
+// changes nothing.
+func (s *Store) ReserveTenantNames(ctx context.Context, t auth.Tenant) error {
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("ddb: reserve names of tenant %s: %w", t.ID, err)
+	}
+	items := []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.table, Key: key(tenantPK(t.ID), tenantSK()), ConditionExpression: aws.String("attribute_exists(PK)"),
+	}}}
+	for _, it := range nameItems(t) {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return fmt.Errorf("ddb: encode names of tenant %s: %w", t.ID, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: av,
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR tenantId = :tenant"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": &types.AttributeValueMemberS{Value: t.ID}},
+		}})
+	}
+	err := s.transact(ctx, items)
+	if failed := conditionFailed(err); failed != nil {
+		// The condition check stands for no name.
+		if taken := takenNames(failed, append([]string{""}, t.NameList()...)); taken != nil {
+			return fmt.Errorf("ddb: reserve names of tenant %s: %w", t.ID, taken)
+		}
+		return fmt.Errorf("ddb: reserve names of tenant %s: %w", t.ID, auth.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("ddb: reserve names of tenant %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// takenNames is the refusal naming the names whose items failed their
+// condition, nameOf[i] being the name item i stands for ("" for none); nil
+// if no such item failed.
+func takenNames(failed []bool, nameOf []string) *auth.TakenError {
+	var taken []string
+	for i, f := range failed {
+		if f && i < len(nameOf) && nameOf[i] != "" && !slices.Contains(taken, nameOf[i]) {
+			taken = append(taken, nameOf[i])
+		}
+	}
+	if taken == nil {
+		return nil
+	}
+	return &auth.TakenError{Names: taken}
 }
 
 // GetTenant implements auth.Store; a missing tenant is auth.ErrNotFound.

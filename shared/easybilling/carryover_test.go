@@ -200,10 +200,16 @@ func TestOtherDialectsContractsRead(t *testing.T) {
 			}
 		}
 	}
-	// It is not an account's contract, so actions do not reach it.
-	refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "clnt_1",
-		act1("cancel", obj{"contractNumber": "CT-0000000001", "effectiveDate": "2024-06-30"}))),
-		http.StatusNotFound, "actions[0].cancel[0].contractNumber")
+	// It is Kukkingu's contract, changed only through Kukkingu: an action
+	// on it is a 409 naming its owner, whatever account the request names.
+	for _, account := range []string{"clnt_1", "ACC-1"} {
+		r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, account,
+			act1("cancel", obj{"contractNumber": "CT-0000000001", "effectiveDate": "2024-06-30"})))
+		refused(t, r, http.StatusConflict, "actions[0].cancel[0].contractNumber")
+		if r.body["code"] != "CONTRACT_OWNED_BY_KUKKINGU" {
+			t.Errorf("account %s: code %v, want CONTRACT_OWNED_BY_KUKKINGU", account, r.body["code"])
+		}
+	}
 }
 
 // TestLongContractActionNumber: a path too long for a key is not found,

@@ -91,14 +91,14 @@ func NewHandler(service *contract.Service, store Store) *Handler {
 // trace-id.
 func (h *Handler) Register(rt *httpapi.Router) {
 	rt.EchoTraceID()
-	rt.Handle(RouteActions, h.named(namedOn, h.actions))
-	rt.Handle(RouteHubActions, h.named(namedAt, h.actions))
-	rt.Handle(RouteGetContract, h.named(namedOn, h.getContract))
-	rt.Handle(RouteHubGetContract, h.named(namedAt, h.getContract))
-	rt.Handle(RouteListContracts, h.named(namedOn, h.listContracts))
-	rt.Handle(RouteHubList, h.named(namedAt, h.listContracts))
-	rt.Handle(RouteGetAction, h.named(namedOn, h.getAction))
-	rt.Handle(RouteHubGetAction, h.named(namedAt, h.getAction))
+	rt.HandleVia(contract.APIEasyBilling, RouteActions, h.named(namedOn, h.actions))
+	rt.HandleVia(contract.APIEasyBilling, RouteHubActions, h.named(namedAt, h.actions))
+	rt.HandleVia(contract.APIEasyBilling, RouteGetContract, h.named(namedOn, h.getContract))
+	rt.HandleVia(contract.APIEasyBilling, RouteHubGetContract, h.named(namedAt, h.getContract))
+	rt.HandleVia(contract.APIEasyBilling, RouteListContracts, h.named(namedOn, h.listContracts))
+	rt.HandleVia(contract.APIEasyBilling, RouteHubList, h.named(namedAt, h.listContracts))
+	rt.HandleVia(contract.APIEasyBilling, RouteGetAction, h.named(namedOn, h.getAction))
+	rt.HandleVia(contract.APIEasyBilling, RouteHubGetAction, h.named(namedAt, h.getAction))
 }
 
 type handlerFunc func(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error)
@@ -122,7 +122,7 @@ func prefixed(err error, prefix string) error {
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
 		return err
 	}
-	out := &contract.Error{Kind: e.Kind, Message: e.Message}
+	out := &contract.Error{Kind: e.Kind, Code: e.Code, Message: e.Message, Err: e.Err}
 	for _, f := range e.Fields {
 		out.Fields = append(out.Fields, contract.FieldError{Field: prefix + f.Field, Message: f.Message})
 	}
@@ -293,6 +293,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 	if err != nil {
 		return err
 	}
+	actor.Via = contract.APIEasyBilling // whichever path the request came by
 	account := contract.Party{Kind: contract.PartyAccount, ID: in.AccountNumber}
 	// New contracts keep their ids and numbers across attempts: a retry
 	// must not burn numbers.
@@ -443,6 +444,17 @@ func (h *Handler) change(ctx context.Context, ch *contract.Change, actor contrac
 			}
 		}
 		c, err := h.service.Get(ctx, actor, ref.id())
+		if err == nil {
+			// Another API's contract is refused for what it is (409,
+			// naming its owner); another account's is not this account's
+			// to see.
+			var owned *contract.Error
+			if errors.As(c.ChangeableVia(contract.APIEasyBilling), &owned) {
+				owned.Fields = []contract.FieldError{{Field: fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field()),
+					Message: "names a contract of the " + string(c.Owner()) + " API"}}
+				return nil, owned
+			}
+		}
 		if contract.KindOf(err) == contract.KindNotFound || (err == nil && c.Party != account) {
 			return nil, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("contract %q not found for account %s", ref.id(), account.ID),
 				Fields: []contract.FieldError{{Field: fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field()), Message: "is not a contract of this account"}}}

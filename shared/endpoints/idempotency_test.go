@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,21 +43,33 @@ func newClients(t *testing.T) (*ddb.Store, client, client) {
 // as API Gateway gives it.
 var requests atomic.Int64
 
-func (c client) do(method, path, key, body string) events.APIGatewayV2HTTPResponse {
+// siteAccount is the tenants' alias fabric's x-site-context names.
+const siteAccount = "1234567890abcdef12345678"
+
+func (c client) do(method, target, key, body string) events.APIGatewayV2HTTPResponse {
 	c.t.Helper()
-	headers := map[string]string{"content-type": "application/json", "tenant-id": c.tenant}
+	headers := map[string]string{"content-type": "application/json", "tenant-id": c.tenant,
+		"x-site-context": `{"account":"` + siteAccount + `"}`}
 	if key != "" {
 		headers["idempotency-key"] = key
 	}
+	path, query, _ := strings.Cut(target, "?")
+	params, _ := url.ParseQuery(query)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: path, Headers: headers, Body: body,
+		Version: "2.0", RawPath: path, RawQueryString: query, Headers: headers, Body: body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RequestID: fmt.Sprintf("req-%d", requests.Add(1)),
 			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": c.tenant, "credentialId": "cred-" + c.tenant, "tenantAliases": "",
+				"tenantId": c.tenant, "credentialId": "cred-" + c.tenant, "tenantAliases": siteAccount,
 			}},
 		},
+	}
+	if len(params) > 0 {
+		ev.QueryStringParameters = map[string]string{}
+		for k, v := range params {
+			ev.QueryStringParameters[k] = strings.Join(v, ",")
+		}
 	}
 	resp, err := c.rt.Serve(context.Background(), ev)
 	if err != nil {
@@ -123,7 +136,7 @@ func TestIdempotencyKeyShape(t *testing.T) {
 // TTL deletes it.
 func TestIdempotencyExpiredRecord(t *testing.T) {
 	store, a, _ := newClients(t)
-	old := &idempotency.Claim{TenantID: "tenant-a", Key: "old", Hash: idempotency.Hash("POST", "POST /api/v1/contracts", seedBody),
+	old := &idempotency.Claim{TenantID: "tenant-a", Key: "old", Hash: idempotency.Hash("POST", "/api/v1/contracts", seedBody),
 		At: time.Now().Add(-idempotency.Retention - time.Minute)}
 	if held, err := store.Keep(context.Background(), old, idempotency.Response{Status: 201, Body: "{}"}); err != nil || held != nil {
 		t.Fatalf("keep: %v %v", held, err)
@@ -231,11 +244,12 @@ func TestIdempotencyLostAnswer(t *testing.T) {
 	}
 }
 
-// The key costs no round trip of its own: a keyed create is the counter
-// and one transaction, as an unkeyed one is; a keyed update is the read
-// by id (a query of the id index) and one transaction; a refusal is what
-// it read (the index, then the id item, to be sure) and one conditional
-// put that keeps it.
+// A key costs one read of its record before the write: a keyed create is
+// that read, the counter and one transaction; a retry of it is the read
+// alone, so a replay draws no number; a keyed update is the read, the
+// read by id (a query of the id index) and one transaction; a refusal is
+// the read, what the handler read (the index, then the id item, to be
+// sure) and one conditional put that keeps it.
 func TestIdempotencyRoundTrips(t *testing.T) {
 	a, faults := faultyClient(t)
 	calls := func() map[string]int {
@@ -249,14 +263,11 @@ func TestIdempotencyRoundTrips(t *testing.T) {
 		return out
 	}
 	created := a.do("POST", "/api/v1/contracts", "trips-1", seedBody)
-	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"TransactWriteItems": 1, "UpdateItem": 1}) {
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}) {
 		t.Errorf("a keyed create called %v", got)
 	}
-	// A retry draws a number it never uses (a gap, as any failed create
-	// leaves) and meets the key in its transaction, which hands back the
-	// record with the refusal: no read of its own.
 	a.do("POST", "/api/v1/contracts", "trips-1", seedBody)
-	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"TransactWriteItems": 1, "UpdateItem": 1}) {
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1}) {
 		t.Errorf("a keyed create's retry called %v", got)
 	}
 	var body struct {
@@ -266,13 +277,158 @@ func TestIdempotencyRoundTrips(t *testing.T) {
 	}
 	json.Unmarshal([]byte(created.Body), &body)
 	a.do("PATCH", "/api/v1/contracts/"+body.Data.ID, "trips-2", `{"name":"Renamed"}`)
-	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"Query": 1, "TransactWriteItems": 1}) {
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "Query": 1, "TransactWriteItems": 1}) {
 		t.Errorf("a keyed update called %v", got)
 	}
 	a.do("PATCH", "/api/v1/contracts/ctr_missing", "trips-3", `{"name":"Renamed"}`)
-	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "PutItem": 1, "Query": 1}) {
+	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 2, "PutItem": 1, "Query": 1}) {
 		t.Errorf("a keyed refusal called %v", got)
 	}
+}
+
+// Replays draw no contract number: five retries of a keyed create leave
+// the next create the very next number.
+func TestIdempotentReplayDrawsNoNumber(t *testing.T) {
+	store, a, _ := newClients(t)
+	a.do("POST", "/api/v1/contracts", "numbered", seedBody)
+	for range 5 {
+		if r := a.do("POST", "/api/v1/contracts", "numbered", seedBody); r.Headers[idempotency.HeaderReplayed] != "true" {
+			t.Fatalf("retry: %d %v", r.StatusCode, r.Headers)
+		}
+	}
+	n, err := store.NextContractNumber(context.Background(), "tenant-a")
+	if err != nil || n != 2 {
+		t.Fatalf("the number after one create and five replays: %d %v, want 2", n, err)
+	}
+}
+
+// A 409 that asks for a retry (the update lost every race with other
+// writers) is not the request's final answer: the retry with the same key
+// runs again and applies.
+func TestIdempotencyTransientConflictIsNotKept(t *testing.T) {
+	a, faults := faultyClient(t)
+	created := a.do("POST", "/api/v1/contracts", "", seedBody)
+	var body struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.Unmarshal([]byte(created.Body), &body)
+	path := "/api/v1/contracts/" + body.Data.ID
+	// Every attempt of the update finds its version taken by another
+	// writer: the contract's condition fails, the key's holds.
+	faults.Inject("TransactWriteItems", 100, ddbtest.Canceled("ConditionalCheckFailed", "None"))
+	lost := a.do("PATCH", path, "raced", `{"name":"Renamed"}`)
+	if lost.StatusCode != http.StatusConflict {
+		t.Fatalf("an update that lost every race: %d %s", lost.StatusCode, lost.Body)
+	}
+	faults.Inject("TransactWriteItems", 0, nil)
+	retry := a.do("PATCH", path, "raced", `{"name":"Renamed"}`)
+	if retry.StatusCode != 200 || retry.Headers[idempotency.HeaderReplayed] != "" || !strings.Contains(retry.Body, "Renamed") {
+		t.Fatalf("the retry the 409 asked for: %d %v %s", retry.StatusCode, retry.Headers, retry.Body)
+	}
+}
+
+// A key is bound to the resource it was sent to: the same key and body
+// sent to another resource is a 422 and leaves that resource as it was,
+// never a replay of the first resource's answer.
+func TestIdempotencyKeyIsBoundToTheResource(t *testing.T) {
+	store, a, _ := newClients(t)
+	fabricRouter := endpoints.OrganizationContracts(store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	fab := client{t, fabricRouter, "tenant-a"}
+	id := func(r events.APIGatewayV2HTTPResponse) string {
+		var body struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		json.Unmarshal([]byte(r.Body), &body)
+		return body.Data.ID
+	}
+	x, y := id(a.do("POST", "/api/v1/contracts", "", seedBody)), id(a.do("POST", "/api/v1/contracts", "", seedBody))
+	reused := func(r events.APIGatewayV2HTTPResponse) bool {
+		return r.StatusCode == http.StatusUnprocessableEntity && r.Headers[idempotency.HeaderReplayed] == "" &&
+			strings.Contains(r.Body, idempotency.HeaderKey)
+	}
+	if r := a.do("PATCH", "/api/v1/contracts/"+x, "patch", `{"name":"Renamed"}`); r.StatusCode != 200 {
+		t.Fatalf("patch X: %d %s", r.StatusCode, r.Body)
+	}
+	if r := a.do("PATCH", "/api/v1/contracts/"+y, "patch", `{"name":"Renamed"}`); !reused(r) {
+		t.Errorf("the patch's key on another contract: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+	if r := a.do("GET", "/api/v1/contracts/"+y, "", ""); !strings.Contains(r.Body, "Standard Service Contract") {
+		t.Errorf("Y after the refused patch: %s", r.Body)
+	}
+	if r := a.do("DELETE", "/api/v1/contracts/"+x, "delete", ""); r.StatusCode != 204 {
+		t.Fatalf("delete X: %d %s", r.StatusCode, r.Body)
+	}
+	if r := a.do("DELETE", "/api/v1/contracts/"+y, "delete", ""); !reused(r) {
+		t.Errorf("the delete's key on another contract: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+	if r := a.do("GET", "/api/v1/contracts/"+y, "", ""); r.StatusCode != 200 {
+		t.Errorf("Y after the refused delete: %d %s", r.StatusCode, r.Body)
+	}
+	create := `{"contractId":"C-1","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`
+	if r := fab.do("POST", "/v1/organizations/org-1/contracts", "fabric", create); r.StatusCode != 200 {
+		t.Fatalf("fabric create in org-1: %d %s", r.StatusCode, r.Body)
+	}
+	if r := fab.do("POST", "/v1/organizations/org-2/contracts", "fabric", create); !reused(r) {
+		t.Errorf("the create's key in another organization: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+	if r := fab.do("GET", "/v1/organizations/org-2/contracts", "", ""); !strings.Contains(r.Body, `"count":0`) {
+		t.Errorf("org-2 after the refused create: %s", r.Body)
+	}
+}
+
+// Every write route of every function, walked: a key used on one
+// resource (whatever its answer) and reused on another of the same route,
+// or with another query, is a 422.
+func TestIdempotencyKeyReusedOnEveryWriteRoute(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	for name, rt := range map[string]*httpapi.Router{
+		"CreateContract":        endpoints.CreateContract(store, log),
+		"ContractActions":       endpoints.ContractActions(store, log),
+		"OrganizationContracts": endpoints.OrganizationContracts(store, log),
+	} {
+		c := client{t, rt, "tenant-a"}
+		for _, route := range rt.RouteKeys() {
+			method, template, _ := strings.Cut(route, " ")
+			if method == "GET" {
+				continue
+			}
+			t.Run(name+" "+route, func(t *testing.T) {
+				c.t = t
+				one, other := template, template+"?variant=2"
+				if strings.Contains(template, "{") {
+					one, other = fillParams(template, "one"), fillParams(template, "other")
+				}
+				key := "reuse " + route
+				first := c.do(method, one, key, `{}`)
+				if first.StatusCode >= 500 {
+					t.Fatalf("first use: %d %s", first.StatusCode, first.Body)
+				}
+				if again := c.do(method, one, key, `{}`); again.Headers[idempotency.HeaderReplayed] != "true" || again.Body != first.Body {
+					t.Fatalf("a retry of the first use: %d %v %s", again.StatusCode, again.Headers, again.Body)
+				}
+				second := c.do(method, other, key, `{}`)
+				if second.StatusCode != http.StatusUnprocessableEntity || second.Headers[idempotency.HeaderReplayed] != "" {
+					t.Errorf("the key reused on %s: %d %v %s", other, second.StatusCode, second.Headers, second.Body)
+				}
+			})
+		}
+	}
+}
+
+// fillParams replaces every {param} of a route template with value.
+func fillParams(template, value string) string {
+	parts := strings.Split(template, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			parts[i] = value + "-" + strings.Trim(p, "{}")
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // Updates and deletes honour keys too: a replayed PATCH changes nothing

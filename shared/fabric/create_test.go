@@ -186,6 +186,35 @@ func TestGeneratedContractIDAvoidsChosenOnes(t *testing.T) {
 	}
 }
 
+// TestContractIDNeverShadowsAnID: a contractId of the _id shape would
+// make GET, PUT and DELETE by that id act on another contract. It is
+// refused; an _id keeps naming its contract, and 24 hex digits in upper
+// case (not an _id) remain a contractId like any other.
+func TestContractIDNeverShadowsAnID(t *testing.T) {
+	a := newAPI(t)
+	dates := `"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z"`
+	first := a.create(t, tenantA, orgA, `{`+dates+`,"contractId":"FIRST-1"}`)
+	id := first["_id"].(string)
+	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{`+dates+`,"contractId":"`+id+`"}`)
+	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) {
+		t.Fatalf("a contractId equal to another contract's _id: %d %s", r.status, r.raw)
+	}
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		body := ""
+		if method == "PUT" {
+			body = `{"contractType":"renamed"}`
+		}
+		got := a.do(t, tenantA, method, contractPath(orgA, id), body)
+		if got.status != http.StatusOK || got.body["contractId"] != "FIRST-1" {
+			t.Fatalf("%s by _id: %d %s, want the first contract", method, got.status, got.raw)
+		}
+	}
+	upper := strings.ToUpper(id)
+	if got := a.create(t, tenantA, orgA, `{`+dates+`,"contractId":"`+upper+`"}`); got["contractId"] != upper {
+		t.Fatalf("an upper-case hex contractId: %v", got)
+	}
+}
+
 func TestCreateRefusals(t *testing.T) {
 	a := newAPI(t)
 	const dates = `"startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T23:59:59.999Z"`
@@ -218,6 +247,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"contractId not ASCII", with(`"contractId":"CNTR-été"`), []string{"contractId"}},
 		{"contractId with a control character", with(`"contractId":"CNTR\t1"`), []string{"contractId"}},
 		{"contractId a number", with(`"contractId":12345`), []string{"contractId"}},
+		{"contractId of an _id's shape", with(`"contractId":"65a1b2c3d4e5f60718293a4b"`), []string{"contractId"}},
 		{"contractType of 256 characters", with(`"contractType":"` + strings.Repeat("t", 256) + `"`), []string{"contractType"}},
 		{"status in lower case", with(`"status":"active"`), []string{"status"}},
 		{"status unknown", with(`"status":"CANCELED"`), []string{"status"}},

@@ -65,16 +65,19 @@ type Handler struct {
 func NewHandler(service *contract.Service) *Handler {
 	v := validate.New()
 	v.RegisterPattern("fabric_datetime", dateTimeMessage, validDateTime)
+	// A contractId shaped like an _id would make a path name two
+	// contracts (find tries the _id first): such ids are fabric's own.
+	v.RegisterPattern("fabric_not_internal_id", "must not be 24 lowercase hex digits, the shape of an _id", func(s string) bool { return !isInternalID(s) })
 	return &Handler{service: service, validator: v}
 }
 
 // Register adds the dialect's routes to rt.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.Handle(RouteCreate, h.create)
-	rt.Handle(RouteList, h.list)
-	rt.Handle(RouteGet, h.get)
-	rt.Handle(RouteUpdate, h.update)
-	rt.Handle(RouteDelete, h.delete)
+	rt.HandleVia(contract.APIFabric, RouteCreate, h.create)
+	rt.HandleVia(contract.APIFabric, RouteList, h.list)
+	rt.HandleVia(contract.APIFabric, RouteGet, h.get)
+	rt.HandleVia(contract.APIFabric, RouteUpdate, h.update)
+	rt.HandleVia(contract.APIFabric, RouteDelete, h.delete)
 }
 
 // scope is what every fabric request is about: the organization of its

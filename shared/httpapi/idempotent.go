@@ -67,14 +67,25 @@ func AnswerOnWrite(ctx context.Context, render func() (events.APIGatewayV2HTTPRe
 	}
 }
 
-// serveIdempotent runs a write that carries an Idempotency-Key. The first
-// request with a key is applied, and its answer is kept for 24 hours in
-// its own write transaction; a retry of it gets that answer again, marked
-// Idempotent-Replayed; the same key with another request is a 422. An
-// answer that no write carried (a refusal, or a request that changed
+// serveIdempotent runs a write that carries an Idempotency-Key. The key
+// is bound to the request as sent: its method, its path with the
+// resource's identifiers, its query and its body. The first request with
+// a key is applied, and its answer is kept for 24 hours in its own write
+// transaction; a retry of it gets that answer again, marked
+// Idempotent-Replayed; the same key with another request is a 422.
+//
+// The key's record is read before the handler runs, so a retry of a
+// request that was applied replays its answer without drawing a contract
+// number or reading anything else. Attempts sent at the same instant all
+// find the key free; they race on the write transaction, which lets one
+// apply and hands the others its record.
+//
+// An answer that no write carried (a refusal, or a request that changed
 // nothing) is kept by one conditional put, which also finds the record of
 // a request that was applied first: a retry of a delete that went
-// through gets the delete's answer, not a 404.
+// through gets the delete's answer, not a 404. An answer a retry may not
+// meet again is never kept: a 5xx, and a refusal for a transient reason
+// (a race lost to other writers too often), which asks to be retried.
 func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Request, key string, log *slog.Logger) (events.APIGatewayV2HTTPResponse, error) {
 	if !idempotency.ValidKey(key) {
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(contract.FieldError{
@@ -84,10 +95,21 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if req.Event.IsBase64Encoded {
 		body = "base64:" + body
 	}
+	path := req.Event.RawPath
+	if path == "" {
+		path = req.Event.RequestContext.HTTP.Path
+	}
 	claim := &idempotency.Claim{
 		TenantID: req.Actor.TenantID, Key: key,
-		Hash: idempotency.Hash(req.Event.RequestContext.HTTP.Method, req.routeKey, body),
+		Hash: idempotency.Hash(req.Event.RequestContext.HTTP.Method, idempotency.Target(path, req.Event.RawQueryString), body),
 		At:   time.Now(),
+	}
+	held, err := rt.idem.Find(ctx, claim)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if held != nil {
+		return answerUsed(held, claim)
 	}
 	resp, err := h(idempotency.WithClaim(ctx, claim), req)
 	var used *idempotency.UsedError
@@ -102,10 +124,10 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	}
 	// A 5xx keeps nothing: nothing was written, or what was written
 	// carries its own answer, and a retry will find it.
-	if claim.IsWritten() || resp.StatusCode >= http.StatusInternalServerError {
+	if claim.IsWritten() || resp.StatusCode >= http.StatusInternalServerError || contract.Transient(err) {
 		return resp, nil
 	}
-	held, err := rt.idem.Keep(ctx, claim, idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body})
+	held, err = rt.idem.Keep(ctx, claim, idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body})
 	if err != nil {
 		// The answer stands; only a retry's replay of it is lost.
 		log.Warn("could not keep an idempotent answer", "error", err.Error())

@@ -16,10 +16,13 @@ const ProblemContentType = "application/problem+json"
 // Problem is an RFC 9457 problem details body. Errors lists every failing
 // field of a validation failure at once.
 type Problem struct {
-	Type   string                `json:"type"`
-	Title  string                `json:"title"`
-	Status int                   `json:"status"`
-	Detail string                `json:"detail,omitempty"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Code is a stable machine-readable name of the problem, when the
+	// status alone does not tell two refusals apart.
+	Code   string                `json:"code,omitempty"`
 	Errors []contract.FieldError `json:"errors,omitempty"`
 }
 
@@ -65,10 +68,13 @@ const RetryAfterSeconds = "2"
 // ProblemResponse returns a problem+json response with the given status
 // and detail.
 func ProblemResponse(status int, detail string, fields ...contract.FieldError) events.APIGatewayV2HTTPResponse {
-	p := Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+	return problemResponse(Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
+}
+
+func problemResponse(p Problem) events.APIGatewayV2HTTPResponse {
 	body, _ := json.Marshal(p) // a Problem always encodes
 	return events.APIGatewayV2HTTPResponse{
-		StatusCode: status,
+		StatusCode: p.Status,
 		Headers:    map[string]string{"Content-Type": ProblemContentType},
 		Body:       string(body),
 	}
@@ -94,7 +100,8 @@ func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	// logs, not clients. Any status but 500 means KindOf found one.
 	var e *contract.Error
 	errors.As(err, &e)
-	resp := ProblemResponse(status, e.Message, e.Fields...)
+	resp := problemResponse(Problem{Type: problemType(status), Title: http.StatusText(status), Status: status,
+		Detail: e.Message, Code: e.Code, Errors: e.Fields})
 	if status == http.StatusServiceUnavailable {
 		// The SDK has already retried with backoff inside the request's
 		// time; a client that waits this long gives the table time to

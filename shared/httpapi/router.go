@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -28,6 +31,7 @@ type route struct {
 	method   string
 	segments []string // path template split on "/", "{name}" for parameters
 	handler  HandlerFunc
+	api      contract.API
 }
 
 // Router dispatches API Gateway HTTP API events to the handlers of one
@@ -52,12 +56,17 @@ func NewRouter(log *slog.Logger) *Router { return &Router{log: log} }
 
 // Handle registers h for a route key of the form "METHOD /path/{param}",
 // exactly as template.yaml declares it.
-func (rt *Router) Handle(routeKey string, h HandlerFunc) {
+func (rt *Router) Handle(routeKey string, h HandlerFunc) { rt.HandleVia("", routeKey, h) }
+
+// HandleVia is Handle for a route of one of the service's APIs: the
+// route's requests act through api (their Actor's Via), so a change of a
+// contract another API owns is refused.
+func (rt *Router) HandleVia(api contract.API, routeKey string, h HandlerFunc) {
 	method, path, ok := strings.Cut(routeKey, " ")
 	if !ok {
 		panic("httpapi: route key without a method: " + routeKey)
 	}
-	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h})
+	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h, api: api})
 }
 
 // maxTraceID bounds a client's trace id, which every log line repeats.
@@ -65,9 +74,40 @@ const maxTraceID = 128
 
 // EchoTraceID makes every answer carry the request's trace-id header
 // (EasyBilling's convention), generating a UUID when the client sent none
-// or one longer than 128 characters; every log line of the request
-// carries it too.
+// or one that is not 1 to 128 printable ASCII characters; every log line
+// of the request carries it too.
 func (rt *Router) EchoTraceID() { rt.traceHeader = "trace-id" }
+
+// traceID returns the client's trace-id header, whatever the casing of its
+// name (sam local start-api passes names as the client wrote them), or ""
+// when it is absent or unfit to repeat in every log line and answer: over
+// 128 characters, or holding anything but printable ASCII (a line
+// separator such as U+0085 would split a log line for some readers).
+func traceID(headers map[string]string) string {
+	v, ok := headers["trace-id"]
+	if !ok {
+		for k, hv := range headers {
+			if strings.EqualFold(k, "trace-id") {
+				v = hv
+				break
+			}
+		}
+	}
+	if len(v) > maxTraceID || !printableASCII(v) {
+		return ""
+	}
+	return v
+}
+
+// printableASCII reports whether s holds only the characters 0x20 to 0x7e.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
 
 // RouteKeys returns the route keys registered, in registration order.
 func (rt *Router) RouteKeys() []string {
@@ -136,10 +176,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
 	}
-	trace := ev.Headers["trace-id"]
-	if len(trace) > maxTraceID {
-		trace = ""
-	}
+	trace := traceID(ev.Headers)
 	if trace == "" && rt.traceHeader != "" {
 		trace = ids.UUID()
 	}
@@ -206,9 +243,13 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		// would, so a misconfigured route never acts for nobody.
 		return ProblemResponse(http.StatusUnauthorized, "a valid credential is required (Authorization: Bearer <token> or X-API-KEY)"), nil
 	}
+	actor.Via = r.api
 	req.Actor, req.TenantAliases = actor, aliases
 	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, slog.String("tenant", actor.TenantID))))
 	ctx = WithLogger(ctx, log)
+	if err := checkPathParameters(ev.PathParameters); err != nil {
+		return errorResponse(err), nil
+	}
 
 	if key, sent := idempotencyKey(req); sent && rt.idem != nil && isWrite(method) {
 		resp, err := rt.serveIdempotent(ctx, r.handler, req, key, log)
@@ -229,6 +270,33 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		return resp, nil
 	}
 	return resp, nil
+}
+
+// checkPathParameters refuses path parameters that cannot name a resource
+// unambiguously. Invalid UTF-8 reaches a function as U+FFFD (the event is
+// JSON, and JSON decoding replaces what is not UTF-8), so /%FF, /%C0 and
+// /%EF%BF%BD would all name one resource: U+FFFD is refused with the
+// invalid sequences it stands for. Control characters have no place in an
+// identifier and would break log lines.
+func checkPathParameters(params map[string]string) error {
+	var fields []contract.FieldError
+	for name, v := range params {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, utf8.RuneError) {
+			fields = append(fields, contract.FieldError{Field: name, Message: "path parameter must be valid UTF-8"})
+			continue
+		}
+		for _, r := range v {
+			if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+				fields = append(fields, contract.FieldError{Field: name, Message: "path parameter must not hold control characters"})
+				break
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	slices.SortFunc(fields, func(a, b contract.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return contract.Invalid(fields...)
 }
 
 // actorFromContext reads what the authorizer handed over. Values arrive as

@@ -648,16 +648,86 @@ func TestRequestLogPerOutcome(t *testing.T) {
 }
 
 func TestTraceIDIsBounded(t *testing.T) {
-	rt, buf := newRouter()
-	rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	tests := []struct {
+		name, header, value string
+		logged              bool
+	}{
+		{"a UUID", "trace-id", "5b2e6c1a-8f3d-4e7b-9a10-2c4d6e8f0a1b", true},
+		{"Title-Case from sam local", "Trace-Id", "trace-title", true},
+		{"128 characters", "trace-id", strings.Repeat("t", 128), true},
+		// A client-chosen header must not be able to bloat every log
+		// line, nor split one.
+		{"129 characters", "trace-id", strings.Repeat("t", 129), false},
+		{"a next-line character", "trace-id", "a\u0085b", false},
+		{"a line separator", "trace-id", "a\u2028b", false},
+		{"a newline", "trace-id", "a\nb", false},
+		{"a control character", "trace-id", "a\x1bb", false},
+		{"non-ASCII", "trace-id", "tracé", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, buf := newRouter()
+			rt.EchoTraceID()
+			rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return httpapi.NoContent(), nil
+			})
+			ev := event("GET", "/x")
+			ev.Headers[tt.header] = tt.value
+			resp := serve(t, rt, ev)
+			l := requestLine(t, buf, http.StatusNoContent)
+			echoed := resp.Headers["trace-id"]
+			if tt.logged && (l["traceId"] != tt.value || echoed != tt.value) {
+				t.Errorf("trace id %q: logged %v, echoed %q", tt.value, l["traceId"], echoed)
+			}
+			if !tt.logged && (l["traceId"] == tt.value || echoed == tt.value || echoed == "") {
+				t.Errorf("trace id %q was kept (logged %v, echoed %q); want one made up", tt.value, l["traceId"], echoed)
+			}
+		})
+	}
+}
+
+// Path parameters must name one resource: invalid UTF-8 (which reaches
+// the function as U+FFFD) and control characters are a 400 naming the
+// parameter, before any handler runs.
+func TestPathParametersMustBeCleanUTF8(t *testing.T) {
+	rt, _ := newRouter()
+	ran := false
+	rt.Handle("GET /orgs/{organizationId}/contracts/{contractId}", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		ran = true
 		return httpapi.NoContent(), nil
 	})
-	ev := event("GET", "/x")
-	// A client-chosen header must not be able to bloat every log line.
-	ev.Headers["trace-id"] = strings.Repeat("t", 129)
-	serve(t, rt, ev)
-	if l := requestLine(t, buf, http.StatusNoContent); l["traceId"] != nil {
-		t.Errorf("oversized trace id logged: %v", l["traceId"])
+	for _, tt := range []struct {
+		org, id string
+		bad     []string
+	}{
+		{"org-1", "C-1", nil},
+		{"société", "契約-1", nil},
+		{"\xff", "C-1", []string{"organizationId"}},
+		{"\xc0", "C-1", []string{"organizationId"}},
+		{"\ufffd", "C-1", []string{"organizationId"}},
+		{"org-1", "a\x00b", []string{"contractId"}},
+		{"org-1", "a\u0085b", []string{"contractId"}},
+		{"\xff", "a\nb", []string{"contractId", "organizationId"}},
+	} {
+		ran = false
+		ev := event("GET", "/orgs/x/contracts/y")
+		ev.PathParameters = map[string]string{"organizationId": tt.org, "contractId": tt.id}
+		resp := serve(t, rt, ev)
+		if tt.bad == nil {
+			if resp.StatusCode != http.StatusNoContent || !ran {
+				t.Errorf("%q/%q: %d %s", tt.org, tt.id, resp.StatusCode, resp.Body)
+			}
+			continue
+		}
+		var p httpapi.Problem
+		json.Unmarshal([]byte(resp.Body), &p)
+		var named []string
+		for _, f := range p.Errors {
+			named = append(named, f.Field)
+		}
+		if resp.StatusCode != http.StatusBadRequest || ran || strings.Join(named, ",") != strings.Join(tt.bad, ",") {
+			t.Errorf("%q/%q: %d %s (handler ran: %v), want 400 naming %v", tt.org, tt.id, resp.StatusCode, resp.Body, ran, tt.bad)
+		}
 	}
 }
 

@@ -6,12 +6,13 @@
 // when the record is born complete: the hash of the request, the stored
 // answer and the expiry. It is born complete because a write stores it in
 // its own DynamoDB transaction, beside the contract, with the answer the
-// request is about to give: the key costs no extra round trip, and a
-// write that committed always has its answer kept, even if the attempt
-// that made it died before answering. There is therefore no in-progress
-// state and no lock to expire: two attempts with one key race on one
-// conditional write, exactly one applies, and the other gives the
-// winner's answer.
+// request is about to give: a write that committed always has its answer
+// kept, even if the attempt that made it died before answering. There is
+// therefore no in-progress state and no lock to expire: two attempts with
+// one key race on one conditional write, exactly one applies, and the
+// other gives the winner's answer. Before it runs, a keyed request reads
+// its key's record once, so a retry of an applied request is answered
+// from that read and draws nothing (no contract number) it would waste.
 package idempotency
 
 import (
@@ -19,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -102,20 +104,44 @@ func (e *UsedError) Error() string {
 	return "idempotency: the key was used by an earlier request"
 }
 
-// Store keeps the records of answers that no write carried: refusals, and
-// answers of requests that wrote nothing.
+// Store reads the record a key holds, and keeps the records of answers
+// that no write carried: refusals, and answers of requests that wrote
+// nothing.
 type Store interface {
+	// Find returns the unexpired record c's key holds at c.At, or nil
+	// when the key is free. It reads consistently: a record a write
+	// committed is found by the next request.
+	Find(ctx context.Context, c *Claim) (*Record, error)
 	// Keep stores r as the answer of c's key, unless the key already
 	// holds an unexpired record; then it stores nothing and returns that
 	// record.
 	Keep(ctx context.Context, c *Claim, r Response) (*Record, error)
 }
 
-// Hash identifies a request: the same key with another hash is another
-// request, which is refused.
-func Hash(method, route, body string) string {
-	sum := sha256.Sum256([]byte(method + " " + route + "\n" + body))
-	return hex.EncodeToString(sum[:])
+// Hash identifies a request by everything that says what it does: its
+// method, its target (the path as sent, with the resource's identifiers,
+// and the query string) and its body. The same key with another hash is
+// another request, which is refused: a key reused on another resource
+// must never replay the first resource's answer.
+func Hash(method, target, body string) string {
+	h := sha256.New()
+	// Each part goes in after its length, so no two requests' parts run
+	// together into one text.
+	for _, part := range [...]string{method, target, body} {
+		h.Write(strconv.AppendInt(nil, int64(len(part)), 10))
+		h.Write([]byte{':'})
+		h.Write([]byte(part))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Target is the request target Hash binds a key to: the path as the
+// client sent it and, when there is one, its query string.
+func Target(path, rawQuery string) string {
+	if rawQuery == "" {
+		return path
+	}
+	return path + "?" + rawQuery
 }
 
 // ValidKey reports whether k is 1 to 255 printable ASCII characters.

@@ -30,18 +30,26 @@ func TestValidKey(t *testing.T) {
 }
 
 func TestHashTellsRequestsApart(t *testing.T) {
-	base := idempotency.Hash("POST", "POST /v1/contracts", `{"a":1}`)
+	base := idempotency.Hash("POST", "/v1/contracts", `{"a":1}`)
 	for _, other := range []string{
-		idempotency.Hash("PUT", "POST /v1/contracts", `{"a":1}`),
-		idempotency.Hash("POST", "POST /v1/customers", `{"a":1}`),
-		idempotency.Hash("POST", "POST /v1/contracts", `{"a":2}`),
+		idempotency.Hash("PUT", "/v1/contracts", `{"a":1}`),
+		idempotency.Hash("POST", "/v1/customers", `{"a":1}`),
+		idempotency.Hash("POST", "/v1/contracts", `{"a":2}`),
+		// Another resource of the same route, and another query.
+		idempotency.Hash("POST", "/v1/organizations/org-2/contracts", `{"a":1}`),
+		idempotency.Hash("POST", idempotency.Target("/v1/contracts", "x=1"), `{"a":1}`),
 	} {
 		if other == base {
 			t.Errorf("two different requests hash alike: %s", base)
 		}
 	}
-	if again := idempotency.Hash("POST", "POST /v1/contracts", `{"a":1}`); again != base {
+	if again := idempotency.Hash("POST", idempotency.Target("/v1/contracts", ""), `{"a":1}`); again != base {
 		t.Errorf("one request hashes two ways: %s, %s", base, again)
+	}
+	// Method, target and body are kept apart: moving text from one to
+	// the next is another request.
+	if idempotency.Hash("POST", "/a", "b\nc") == idempotency.Hash("POST", "/a\nb", "c") {
+		t.Errorf("target and body run together")
 	}
 }
 

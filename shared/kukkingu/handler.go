@@ -60,11 +60,11 @@ func NewHandler(service *contract.Service) *Handler {
 
 // Register adds the dialect's routes to rt.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.Handle(RouteCreate, h.create)
-	rt.Handle(RouteList, h.list)
-	rt.Handle(RouteGet, h.get)
-	rt.Handle(RoutePatch, h.patch)
-	rt.Handle(RouteDelete, h.delete)
+	rt.HandleVia(contract.APIKukkingu, RouteCreate, h.create)
+	rt.HandleVia(contract.APIKukkingu, RouteList, h.list)
+	rt.HandleVia(contract.APIKukkingu, RouteGet, h.get)
+	rt.HandleVia(contract.APIKukkingu, RoutePatch, h.patch)
+	rt.HandleVia(contract.APIKukkingu, RouteDelete, h.delete)
 }
 
 // checkTenantHeader enforces Kukkingu's required tenant-id header: absent

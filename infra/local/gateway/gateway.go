@@ -130,8 +130,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
 	g.serve(rec, r, requestID, start)
 	if g.opts.AccessLog != nil {
+		// The path alone, as API Gateway's $context.path gives it: a
+		// query string can carry a token (?access_token=...) or other
+		// secrets, and the log must hold none. Escaped, so a client's
+		// path cannot start a line of its own.
 		fmt.Fprintf(g.opts.AccessLog, "%s %s %s %s %d %d %.1fms\n", start.UTC().Format(time.RFC3339),
-			clientIP(r), r.Method, r.URL.RequestURI(), rec.status, rec.bytes, float64(time.Since(start).Microseconds())/1000)
+			clientIP(r), r.Method, r.URL.EscapedPath(), rec.status, rec.bytes, float64(time.Since(start).Microseconds())/1000)
 	}
 }
 

@@ -506,6 +506,72 @@ func TestRequestEvent(t *testing.T) {
 	}
 }
 
+// syncBuffer is an access log the test can read while the gateway writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessLogOmitsTheQuery: the access log records a request's path and
+// never its query string, whose names and values can carry tokens; a path
+// cannot break its line.
+func TestAccessLogOmitsTheQuery(t *testing.T) {
+	api := testAPI()
+	invokers := map[string]gateway.Invoker{}
+	for id := range api.Functions {
+		invokers[id] = &fakeInvoker{answer: answer(`{"statusCode":200,"body":"ok"}`)}
+	}
+	invokers["Authorizer"] = &fakeInvoker{answer: answer(allowed)}
+	log := &syncBuffer{}
+	gw, err := gateway.New(api, invokers, gateway.Options{AccessLog: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "ctk_0123456789abcdef0123456789abcdef_c2VjcmV0LXZhbHVlLW5vLWxvZy1tYXktaG9sZC1pdA"
+	tests := []struct {
+		target, wantPath string
+		wantStatus       int
+	}{
+		{"/items?access_token=" + secret + "&limit=5", "/items", 200},
+		{"/items?" + secret, "/items", 200},
+		{"/items/42?token=" + secret, "/items/42", 200},
+		{"/items/a%20b?x=" + secret, "/items/a%20b", 200},
+		{"/items/a%0Ab", "/items/a%0Ab", 200},
+		{"/nowhere?token=" + secret, "/nowhere", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			before := len(log.String())
+			w := serve(gw, httptest.NewRequest("GET", tt.target, nil))
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d %s", w.Code, w.Body)
+			}
+			line := log.String()[before:]
+			if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") {
+				t.Fatalf("not one line: %q", line)
+			}
+			if fields := strings.Fields(line); len(fields) != 7 || fields[2] != "GET" || fields[3] != tt.wantPath {
+				t.Errorf("line %q, want the path %s in its fourth field", line, tt.wantPath)
+			}
+			if strings.Contains(line, secret) || strings.Contains(line, "?") {
+				t.Errorf("the line holds the query: %q", line)
+			}
+		})
+	}
+}
+
 func TestRequestBodyEncoding(t *testing.T) {
 	tests := []struct {
 		contentType string

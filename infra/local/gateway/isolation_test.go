@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"net/url"
@@ -474,7 +475,9 @@ func listLength(t *testing.T, r reply, key string) int {
 // TestTenantIsolationEveryRoute has a second tenant aim every route of the
 // template at a first tenant's records, made through every dialect: it
 // must find nothing, change nothing, and be refused when its headers name
-// the first tenant; a revoked token is refused on every route.
+// the first tenant; a revoked token is refused on every route. The second
+// tenant first tries to take the first's names, and is refused: had it
+// got one, a header naming the first tenant would pass for it.
 func TestTenantIsolationEveryRoute(t *testing.T) {
 	ddbClient, table := ddbtest.NewTable(t)
 	store := ddb.New(ddbClient, table)
@@ -484,6 +487,18 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	c := newHTTPClient(t, srv)
 
 	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
+	for _, grab := range []auth.Tenant{
+		{ID: "tenant-b", Aliases: []string{otherAlias, seedAlias}},
+		{ID: "tenant-b", Aliases: []string{otherAlias, otherSite, siteAccount}},
+		{ID: "tenant-b", Aliases: []string{a.id}},
+		{ID: seedAlias},
+	} {
+		grab.CreatedAt = time.Now()
+		var taken *auth.TakenError
+		if err := store.CreateTenant(context.Background(), grab); !errors.As(err, &taken) {
+			t.Fatalf("a second tenant %s with %v: %v, want a name taken", grab.ID, grab.Aliases, err)
+		}
+	}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 	for _, tn := range []party{a, b} {
 		if err := store.PutPlans(context.Background(), tn.id, catalog); err != nil {
@@ -789,6 +804,11 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	// A token never stored, and one with a real credential id but another
 	// secret: the authorizer must not log either on its way to refusing.
 	_, unknownToken := auth.NewToken(a.id, time.Now())
+	// A real token only ever sent in query strings.
+	queryCred, queryToken := auth.NewToken(a.id, time.Now())
+	if err := store.CreateCredential(ctx, queryCred); err != nil {
+		t.Fatal(err)
+	}
 	wrongSecret := "ctk_" + a.credentialID + "_" + randomToken(t)
 	var junk [12]byte
 	rand.Read(junk[:])
@@ -913,6 +933,14 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	expect(c.do("GET", "/api/v1/contracts", with(kh, "Authorization", ""), ""), 401, "no token")
 	expect(c.do("GET", "/api/v1/contracts", with(kh, "Authorization", "Basic "+a.token), ""), 401, "a token under another scheme")
 
+	// Tokens sent in query strings, as some clients do: as a value, as a
+	// name, beside the header and instead of it. The access log records
+	// the request all the same, and must hold none of them.
+	expect(c.do("GET", "/api/v1/contracts?access_token="+a.token+"&limit=5", kh, ""), 200, "a token in the query, beside the header")
+	expect(c.do("GET", "/api/contracts?accountNumber=ACC-0000000001&"+b.token, eh, ""), 200, "a token as a query name")
+	expect(c.do("GET", "/api/v1/contracts?api_key="+queryToken, with(kh, "Authorization", ""), ""), 401, "a token in the query alone")
+	expect(c.do("GET", "/v1/organizations/org-logs/contracts?token="+queryToken+"&limit=1", fh, ""), 200, "fabric with a token in the query")
+
 	// The same function's other triggers: a queue, a rule, a direct call.
 	for _, f := range []string{"sqs-contract-actions.json", "eventbridge-contract-action.json", "direct-contract-actions.json"} {
 		testTriggerEvent(t, stack, a.tenant, f, loadEvent(t, f, a.tenant))
@@ -924,7 +952,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	var secrets []secret
 	for what, token := range map[string]string{"first tenant's": a.token, "second tenant's": b.token, "revoked": revokedToken,
-		"unknown": unknownToken, "wrong-secret": wrongSecret, "malformed": malformed} {
+		"unknown": unknownToken, "wrong-secret": wrongSecret, "malformed": malformed, "query-string": queryToken} {
 		secrets = append(secrets, tokenSecrets(what, token)...)
 	}
 	secrets = append(secrets, secret{"taxId", seedTaxID}, secret{"taxId without punctuation", seedTaxIDDigits}, secret{"email", seedEmail},

@@ -1,7 +1,9 @@
 package ddbtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -92,6 +94,30 @@ func APIError(status int, code string) Fault {
 		h.Set("Content-Type", "application/x-amz-json-1.0")
 		h.Set("X-Amz-Crc32", fmt.Sprint(crc32.ChecksumIEEE([]byte(body))))
 		return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+	}
+}
+
+// Canceled answers as DynamoDB does when a transaction's conditions
+// fail: a TransactionCanceledException with one reason per item, in the
+// order of the items ("ConditionalCheckFailed", "None", ...).
+func Canceled(reasons ...string) Fault {
+	return func(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
+		type reason struct {
+			Code string `json:"Code"`
+		}
+		rs := make([]reason, len(reasons))
+		for i, r := range reasons {
+			rs[i] = reason{r}
+		}
+		body, _ := json.Marshal(map[string]any{
+			"__type":              "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+			"Message":             "Transaction cancelled, please refer cancellation reasons for specific reasons",
+			"CancellationReasons": rs,
+		})
+		h := http.Header{}
+		h.Set("Content-Type", "application/x-amz-json-1.0")
+		h.Set("X-Amz-Crc32", fmt.Sprint(crc32.ChecksumIEEE(body)))
+		return &http.Response{StatusCode: http.StatusBadRequest, Header: h, Body: io.NopCloser(bytes.NewReader(body)), Request: req}, nil
 	}
 }
 
