@@ -274,7 +274,7 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 		case rec.EventSourceARN != trust.Queue:
 			err = contract.Errorf(contract.KindForbidden, "the message comes from queue %q, not the stack's", rec.EventSourceARN)
 		case !senderID(sender):
-			err = contract.Errorf(contract.KindForbidden, "the message carries no SenderId")
+			err = contract.Errorf(contract.KindForbidden, "the message carries no SenderId of an IAM identity")
 		default:
 			mlog = mlog.With("sender", sender)
 			out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), "sqs:"+rec.MessageId)

@@ -76,10 +76,9 @@ type Function struct {
 	Timeout       time.Duration
 	MemorySize    int
 	// Environment holds the variables whose values the template itself
-	// settles (literals and parameter defaults); references to resources
-	// are left to the caller.
-	// The pseudo parameters (AWS::StackId...) are the local stack's, and a
-	// queue's Arn is LocalQueueARN's.
+	// settles (literals, parameter defaults, the local stack's pseudo
+	// parameters such as AWS::StackId, a queue's Arn as LocalQueueARN);
+	// references to other resources are left to the caller.
 	Environment map[string]string
 	// BuildMethod is the function's Metadata BuildMethod ("makefile").
 	BuildMethod string
