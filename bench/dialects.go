@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/endpoints"
@@ -210,6 +211,8 @@ func apiEvent(t Tenant, routeKey string, params, query, headers map[string]strin
 		QueryStringParameters: query,
 		PathParameters:        params,
 		Body:                  body,
+		// The functions serve only their stack's stage: the local one.
+		StageVariables: map[string]string{httpapi.StageVariableStackID: gateway.StackID},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID:  "123456789012",
 			APIID:      "bench",

@@ -12,16 +12,30 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/endpoints"
+	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/logs"
 )
 
 func main() {
 	log := logs.New()
+	// Whom each path takes requests from: the stack's API stage, queue
+	// and event sources.
+	origin, err := httpapi.OriginFromEnv()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	trust, err := easybilling.TrustFromEnv()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(endpoints.ContractActionsHandler(store, log))
+	lambda.Start(endpoints.ContractActionsHandler(store, log, origin, trust))
 }

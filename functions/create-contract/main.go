@@ -1,5 +1,6 @@
 // Command create-contract is CreateContractFunction: it wires the DynamoDB store and
-// the function's router (see shared/endpoints) and hands them to the Lambda
+// the function's router (see shared/endpoints), which serves only the
+// events its stack's HTTP API delivers, and hands them to the Lambda
 // runtime. Clients are created once, here, outside the handler.
 package main
 
@@ -11,15 +12,24 @@ import (
 
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/endpoints"
+	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/logs"
 )
 
 func main() {
 	log := logs.New()
+	origin, err := httpapi.OriginFromEnv()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(endpoints.CreateContract(store, log).Serve)
+	rt := endpoints.CreateContract(store, log)
+	// Only the events API Gateway delivers for this stack's API stage.
+	rt.RequireOrigin(origin)
+	lambda.Start(rt.Serve)
 }

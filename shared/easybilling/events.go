@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,6 +26,104 @@ const EventDetailType = "ContractActionRequested"
 // queue is trusted through IAM, so the tenant comes with the message
 // rather than from a token.
 const TenantAttribute = "tenantId"
+
+// The principals recorded (createdBy, updatedBy) for requests that came
+// without HTTP. Each names what AWS itself reports of the sender, never
+// what the sender wrote in its request: SQS reports the IAM user or role
+// id that sent a message (its SenderId attribute), EventBridge the
+// account that put an event (a source is the sender's to choose, which
+// the bus's policy and the allow-list of Trust bound), and a direct
+// invocation carries nothing of its invoker.
+const (
+	PrincipalSQSPrefix         = "aws:sqs:"    // + the message's SenderId
+	PrincipalEventBridgePrefix = "aws:events:" // + account ":" source
+	PrincipalDirect            = "aws:lambda:invoke"
+)
+
+// Environment variables of Trust (template.yaml sets them).
+const (
+	EnvQueueARN     = "ACTIONS_QUEUE_ARN"
+	EnvEventSources = "ACTION_EVENT_SOURCES"
+)
+
+// Trust is whom the queue and EventBridge paths take requests from; IAM
+// decides the rest (who may send to the queue, put on the bus, invoke the
+// function), as the README's table of senders says.
+type Trust struct {
+	// Queue is the ARN of the stack's contract-actions queue, whose policy
+	// names its producers: a message of any other queue is refused.
+	Queue string
+	// EventSources are the sources whose events are applied: the rule on
+	// the stack's bus matches only these, and the bus's policy lets its
+	// producers put only these.
+	EventSources []string
+}
+
+// TrustFromEnv reads Trust from EnvQueueARN and EnvEventSources (comma
+// separated); an error names what is missing, since a path without it
+// would refuse everything.
+func TrustFromEnv() (Trust, error) {
+	t := Trust{Queue: os.Getenv(EnvQueueARN)}
+	for _, s := range strings.Split(os.Getenv(EnvEventSources), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			t.EventSources = append(t.EventSources, s)
+		}
+	}
+	var missing []string
+	if t.Queue == "" {
+		missing = append(missing, EnvQueueARN)
+	}
+	if len(t.EventSources) == 0 {
+		missing = append(missing, EnvEventSources)
+	}
+	if len(missing) > 0 {
+		return Trust{}, fmt.Errorf("easybilling: %s not set", strings.Join(missing, " and "))
+	}
+	return t, nil
+}
+
+// Refusal is the error an EventBridge event ends with when it can never
+// apply. Lambda retries it as it retries any failed asynchronous
+// invocation, then hands the event, with this error, to the function's
+// on-failure destination; nothing that cannot apply is dropped.
+type Refusal struct {
+	// Problem names what is wrong, and every failing field.
+	Problem string
+}
+
+func (r *Refusal) Error() string { return "refused: " + r.Problem }
+
+// refusal is a Refusal for a problem written with fmt's verbs.
+func refusal(format string, args ...any) *Refusal {
+	return &Refusal{Problem: fmt.Sprintf(format, args...)}
+}
+
+// senderID bounds what SenderId may be for the record: an IAM user id, or
+// a role id and session name (AROA...:name), as SQS reports them.
+func senderID(id string) bool {
+	if id == "" || len(id) > 256 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(":+=,.@_-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// account reports whether a is an AWS account id, twelve digits.
+func account(a string) bool {
+	if len(a) != 12 {
+		return false
+	}
+	for _, c := range a {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Invocation is a contract-actions request that came without HTTP: the
 // body of a direct invocation and the detail of an EventBridge event.
@@ -98,7 +198,7 @@ func problemError(err error) error {
 // HandleDirect answers a direct invocation with the body the HTTP route
 // answers, or an error naming the problem.
 func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *slog.Logger, inv Invocation) (any, error) {
-	out, err := h.applyBody(ctx, tenants, inv.TenantID, "aws:lambda:invoke", inv.Request, "")
+	out, err := h.applyBody(ctx, tenants, inv.TenantID, PrincipalDirect, inv.Request, "")
 	if err != nil {
 		if retryable(err) {
 			log.Error("direct invocation failed", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
@@ -109,43 +209,57 @@ func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *
 	return out, nil
 }
 
-// HandleEventBridge applies the request an EventBridge event carries. The
-// event id makes a redelivery apply nothing. An error makes EventBridge
-// retry by its policy, so only faults worth retrying should be errors; a
-// request that can never apply is logged and dropped.
-func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, log *slog.Logger, ev events.EventBridgeEvent) error {
-	log = log.With("eventId", ev.ID, "source", ev.Source)
-	if ev.DetailType != EventDetailType {
-		log.Warn("dropped an event of another detail-type", "detailType", ev.DetailType)
-		return nil
+// HandleEventBridge applies the request an EventBridge event carries, for
+// the tenant its detail names, recorded as made by the event's account
+// and source. The event id makes a redelivery apply nothing. Any error
+// fails the invocation, which Lambda retries and then hands to the
+// function's on-failure destination: a fault (which a retry may not meet
+// again), or a Refusal for an event that can never apply (another
+// detail-type, a source not in trust, a detail that is not {tenantId,
+// request}, a request the HTTP route would refuse).
+func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, log *slog.Logger, trust Trust, ev events.EventBridgeEvent) error {
+	log = log.With("eventId", ev.ID, "source", ev.Source, "account", ev.AccountID)
+	refuse := func(r *Refusal) error {
+		log.Warn("refused an event; it goes to the on-failure destination once Lambda's retries end", "problem", r.Problem)
+		return r
+	}
+	switch {
+	case ev.DetailType != EventDetailType:
+		return refuse(refusal("detail-type %q is not %s", ev.DetailType, EventDetailType))
+	case !slices.Contains(trust.EventSources, ev.Source):
+		return refuse(refusal("source %q is not one the stack takes contract actions from", ev.Source))
+	case !account(ev.AccountID):
+		return refuse(refusal("the event names no account"))
 	}
 	var inv Invocation
 	if err := json.Unmarshal(ev.Detail, &inv); err != nil {
-		log.Warn("dropped an event whose detail is not {tenantId, request}")
-		return nil
+		return refuse(refusal("the detail is not {tenantId, request}"))
 	}
-	out, err := h.applyBody(ctx, tenants, inv.TenantID, "aws:events:"+ev.Source, inv.Request, "events:"+ev.ID)
+	principal := PrincipalEventBridgePrefix + ev.AccountID + ":" + ev.Source
+	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, "events:"+ev.ID)
 	switch {
 	case errors.Is(err, contract.ErrAlreadyApplied):
 		log.Info("event already applied", "tenant", inv.TenantID)
 		return nil
 	case err != nil && retryable(err):
-		log.Error("event failed; EventBridge will retry", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
-		return err
+		log.Error("event failed; Lambda will retry it", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
+		return problemError(err)
 	case err != nil:
-		log.Warn("dropped an event that cannot apply", "tenant", inv.TenantID, "problem", problemError(err).Error())
-		return nil
+		return refuse(&Refusal{Problem: problemError(err).Error()})
 	}
 	log.Info("event applied", "tenant", inv.TenantID, "contractActionNumber", out.ContractActionNumber)
 	return nil
 }
 
-// HandleSQS applies each message of a batch and reports exactly the
-// messages that failed, so SQS redelivers only those (and, past the
-// queue's receive limit, moves them to its dead-letter queue); a bad
-// message never blocks the others. The message id makes a redelivery of a
+// HandleSQS applies each message of a batch, for the tenant its tenantId
+// attribute names, recorded as sent by the IAM identity SQS reports
+// (SenderId), and reports exactly the messages that failed, so SQS
+// redelivers only those (and, past the queue's receive limit, moves them
+// to its dead-letter queue); a bad message never blocks the others. A
+// message of a queue other than trust's is refused: only that queue's
+// policy names who may send. The message id makes a redelivery of a
 // message that was applied apply nothing.
-func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slog.Logger, ev events.SQSEvent) events.SQSEventResponse {
+func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slog.Logger, trust Trust, ev events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, rec := range ev.Records {
 		mlog := log.With("messageId", rec.MessageId)
@@ -153,8 +267,18 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 		if attr, ok := rec.MessageAttributes[TenantAttribute]; ok && attr.StringValue != nil {
 			tenant = *attr.StringValue
 		}
-		queue := rec.EventSourceARN[strings.LastIndex(rec.EventSourceARN, ":")+1:]
-		out, err := h.applyBody(ctx, tenants, tenant, "aws:sqs:"+queue, []byte(rec.Body), "sqs:"+rec.MessageId)
+		sender := rec.Attributes["SenderId"]
+		var out *actionBody
+		var err error
+		switch {
+		case rec.EventSourceARN != trust.Queue:
+			err = contract.Errorf(contract.KindForbidden, "the message comes from queue %q, not the stack's", rec.EventSourceARN)
+		case !senderID(sender):
+			err = contract.Errorf(contract.KindForbidden, "the message carries no SenderId of an IAM identity")
+		default:
+			mlog = mlog.With("sender", sender)
+			out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), "sqs:"+rec.MessageId)
+		}
 		switch {
 		case errors.Is(err, contract.ErrAlreadyApplied):
 			mlog.Info("message already applied", "tenant", tenant)

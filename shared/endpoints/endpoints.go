@@ -69,9 +69,12 @@ func contractActions(store Store, log *slog.Logger) (*httpapi.Router, *easybilli
 
 // ContractActionsHandler is ContractActionsFunction's Lambda handler: the
 // function is triggered by API Gateway, by SQS, by EventBridge and by
-// direct invocation, and answers each in its own protocol.
-func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+// direct invocation, and answers each in its own protocol. It serves only
+// the HTTP events API Gateway delivers for origin, and the queue's and
+// bus's requests trust names.
+func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin, trust easybilling.Trust) func(context.Context, json.RawMessage) (any, error) {
 	rt, h := contractActions(store, log)
+	rt.RequireOrigin(origin)
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		// Only HTTP events carry a request id of their own (the router
 		// logs it); a queue's, a rule's or a direct invocation is known
@@ -98,13 +101,13 @@ func ContractActionsHandler(store Store, log *slog.Logger) func(context.Context,
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("decode sqs event: %w", err)
 			}
-			return h.HandleSQS(ctx, store, log, ev), nil
+			return h.HandleSQS(ctx, store, log, trust, ev), nil
 		case trigger.EventBridge:
 			var ev events.EventBridgeEvent
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("decode eventbridge event: %w", err)
 			}
-			return nil, h.HandleEventBridge(ctx, store, log, ev)
+			return nil, h.HandleEventBridge(ctx, store, log, trust, ev)
 		default:
 			var inv easybilling.Invocation
 			if err := json.Unmarshal(raw, &inv); err != nil {

@@ -46,6 +46,9 @@ type Router struct {
 	traceHeader string
 	// idem keeps Idempotency-Keys; nil serves writes without them.
 	idem idempotency.Store
+	// origin, when set, is the only origin of the events served (see
+	// RequireOrigin).
+	origin *Origin
 }
 
 // NewRouter returns an empty Router that logs to log.
@@ -231,6 +234,9 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	}
 
 	req := &Request{Event: ev, routeKey: r.method + " " + strings.Join(r.segments, "/")}
+	if why := rt.origin.refuses(ctx, &req.Event, req.routeKey); why != "" {
+		return rt.refuseForeign(ctx, attrs, &req.Event, why), nil
+	}
 	actor, aliases, ok := actorFromContext(ev.RequestContext.Authorizer)
 	if !ok {
 		// The authorizer should have refused this request; answer as it

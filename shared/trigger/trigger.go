@@ -3,6 +3,13 @@
 // invocation (Step Functions, aws lambda invoke). Functions that more than
 // one AWS service triggers decode their raw event once, here, and dispatch
 // on the kind.
+//
+// A kind is recognised by the event's shape, which says nothing of who
+// sent it: Lambda hands a function its event and no word of its invoker,
+// and whoever may invoke the function can send any shape. Each path
+// checks what AWS lets it check of its sender (httpapi.Origin for HTTP
+// events, easybilling.Trust for the queue's and the bus's), and IAM
+// decides who may invoke at all.
 package trigger
 
 import (

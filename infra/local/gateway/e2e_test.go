@@ -169,6 +169,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
+	t.Run("trust", func(t *testing.T) { testTrust(t, stack, a) })
 	t.Run("authorizer event", func(t *testing.T) { testAuthorizerEvent(t, stack, a) })
 	t.Run("through the gateway", func(t *testing.T) { testGateway(t, stack, store, a, b) })
 
@@ -429,22 +430,125 @@ func testTriggerEvent(t *testing.T, stack *gateway.Stack, a tenant, file string,
 			}
 		}
 	}
-	// Each account got exactly one contract, however often its event came.
+	// Each account got exactly one contract, however often its event came,
+	// recorded as made by the sender AWS names: the queue's SenderId, the
+	// bus event's account and source.
 	account := map[string]string{
 		"sqs-contract-actions.json": "ACC-0000000002", "eventbridge-contract-action.json": "ACC-0000000003",
 	}[file]
 	if account == "" {
 		return
 	}
+	madeBy := map[string]string{
+		"sqs-contract-actions.json":        "aws:sqs:AROAEXAMPLE:sender",
+		"eventbridge-contract-action.json": "aws:events:123456789012:com.example.billing",
+	}[file]
 	list := loadEvent(t, "easybilling-list-contracts.json", a)
 	list["rawQueryString"] = "accountNumber=" + account
 	list["queryStringParameters"] = map[string]any{"accountNumber": account}
 	resp := invokeEvent(t, stack, list)
 	var page map[string]any
 	json.Unmarshal([]byte(resp.Body), &page)
-	if items, _ := page["items"].([]any); len(items) != 1 {
-		t.Errorf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
+	items, _ := page["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("account %s has %d contracts after two deliveries, want 1: %s", account, len(items), resp.Body)
 	}
+	if by := items[0].(map[string]any)["createdBy"]; by != madeBy {
+		t.Errorf("account %s's contract was created by %v, want %s", account, by, madeBy)
+	}
+}
+
+// testTrust sends the built bootstraps, configured from template.yaml as
+// deployed, what their trust refuses: HTTP events API Gateway did not
+// deliver for the stack's stage (every HTTP function answers 403), a
+// message of another queue (reported failed), an event of a source the
+// stack does not take (a Refusal, which Lambda retries and then hands to
+// the on-failure destination). None applies anything.
+func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
+	forgeries := map[string]func(ev map[string]any){
+		"without the stage's variables": func(ev map[string]any) { delete(ev, "stageVariables") },
+		"from another stack's stage": func(ev map[string]any) {
+			ev["stageVariables"] = map[string]any{"stackId": strings.Replace(gateway.StackID, "0000-4000", "1111-4111", 1)}
+		},
+		"from another account's API": func(ev map[string]any) {
+			ev["requestContext"].(map[string]any)["accountId"] = "444455556666"
+		},
+		"as a function URL delivers it": func(ev map[string]any) {
+			delete(ev, "stageVariables")
+			ev["routeKey"] = "$default"
+			ev["requestContext"].(map[string]any)["routeKey"] = "$default"
+		},
+	}
+	// What the forged creates would change, were they applied.
+	lists := func() string {
+		var out []string
+		for _, file := range []string{"kukkingu-list.json", "easybilling-list-contracts.json", "fabric-list.json"} {
+			out = append(out, invokeEvent(t, stack, loadEvent(t, file, a)).Body)
+		}
+		return strings.Join(out, "\n")
+	}
+	before := lists()
+	for _, file := range []string{"kukkingu-create.json", "fabric-create.json", "aira-create-customer.json", "contract-actions.json"} {
+		for name, forge := range forgeries {
+			t.Run(file+" "+name, func(t *testing.T) {
+				ev := loadEvent(t, file, a)
+				routeKey := ev["routeKey"].(string)
+				forge(ev)
+				fn := functionOfRoute(t, stack, routeKey)
+				payload, _ := json.Marshal(ev)
+				out, fnErr, err := stack.Functions[fn].Invoke(context.Background(), payload)
+				if err != nil || fnErr != nil {
+					t.Fatalf("%s: fnErr=%v err=%v", fn, fnErr, err)
+				}
+				var resp events.APIGatewayV2HTTPResponse
+				if json.Unmarshal(out, &resp) != nil || resp.StatusCode != 403 {
+					t.Fatalf("%s answered %s, want a 403", fn, out)
+				}
+			})
+		}
+	}
+	if after := lists(); after != before {
+		t.Errorf("forged events changed the lists:\n%s\nthen\n%s", before, after)
+	}
+
+	t.Run("a message of another queue", func(t *testing.T) {
+		ev := loadEvent(t, "sqs-contract-actions.json", a)
+		for i, r := range ev["Records"].([]any) {
+			rec := r.(map[string]any)
+			rec["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
+			rec["messageId"] = fmt.Sprintf("other-queue-%d", i)
+			rec["messageAttributes"].(map[string]any)["tenantId"].(map[string]any)["stringValue"] = a.id
+		}
+		payload, _ := json.Marshal(ev)
+		out, fnErr, err := stack.Functions["ContractActionsFunction"].Invoke(context.Background(), payload)
+		if err != nil || fnErr != nil {
+			t.Fatalf("fnErr=%v err=%v", fnErr, err)
+		}
+		if want := `{"batchItemFailures":[{"itemIdentifier":"other-queue-0"},{"itemIdentifier":"other-queue-1"}]}`; string(out) != want {
+			t.Errorf("answered %s, want %s", out, want)
+		}
+	})
+	t.Run("an event of another source", func(t *testing.T) {
+		ev := loadEvent(t, "eventbridge-contract-action.json", a)
+		ev["id"] = "b1c2d3e4-0000-4000-8000-000000000001"
+		ev["source"] = "com.example.attacker"
+		ev["detail"].(map[string]any)["tenantId"] = a.id
+		ev["detail"].(map[string]any)["request"].(map[string]any)["accountNumber"] = "ACC-0000000099"
+		payload, _ := json.Marshal(ev)
+		_, fnErr, err := stack.Functions["ContractActionsFunction"].Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fnErr == nil || fnErr.Type != "Refusal" || !strings.Contains(fnErr.Message, "com.example.attacker") {
+			t.Fatalf("function error %v, want a Refusal naming the source", fnErr)
+		}
+		list := loadEvent(t, "easybilling-list-contracts.json", a)
+		list["rawQueryString"] = "accountNumber=ACC-0000000099"
+		list["queryStringParameters"] = map[string]any{"accountNumber": "ACC-0000000099"}
+		if resp := invokeEvent(t, stack, list); strings.Contains(resp.Body, "contractNumber") {
+			t.Errorf("the refused event applied: %s", resp.Body)
+		}
+	})
 }
 
 // withIDs replaces the placeholder ids of a sample event wherever a

@@ -1,7 +1,9 @@
 // Package gateway emulates API Gateway's HTTP API (payload format 2.0) in
 // front of Lambda functions, as `sam local start-api` does: it reads the
-// routes and the Lambda authorizer from template.yaml, builds the events
-// API Gateway builds, runs the authorizer on every request, and turns the
+// routes, the Lambda authorizer and the stage's variables from
+// template.yaml, builds the events API Gateway builds (the stage's
+// variables in stageVariables, as API Gateway hands them to functions and
+// authorizers), runs the authorizer on every request, and turns the
 // function's answer into the HTTP response, with API Gateway's own answers
 // ({"message": "Not Found"}, 401, 403, 413, 500, 502) where API Gateway
 // gives them.
@@ -369,6 +371,7 @@ func (g *Gateway) newRequest(r *http.Request, route *compiledRoute, params map[s
 		Headers:               headers,
 		QueryStringParameters: query,
 		PathParameters:        params,
+		StageVariables:        g.api.StageVariables,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     route.Key(),
 			AccountID:    runtimeapi.AccountID,
@@ -451,6 +454,7 @@ func (g *Gateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		QueryStringParameters: req.QueryStringParameters,
 		RequestContext:        req.RequestContext,
 		PathParameters:        req.PathParameters,
+		StageVariables:        req.StageVariables,
 	}
 	payload, err := marshalEvent(authReq)
 	if err != nil {

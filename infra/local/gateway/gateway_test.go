@@ -182,6 +182,19 @@ func TestLoadTemplate(t *testing.T) {
 		if _, ok := f.Environment["TABLE_NAME"]; ok {
 			t.Errorf("%s: TABLE_NAME (a resource reference) should be left to the caller", id)
 		}
+		if f.Environment["STACK_ID"] != gateway.StackID {
+			t.Errorf("%s: STACK_ID = %q, want the local stack's id", id, f.Environment["STACK_ID"])
+		}
+	}
+	// The stage carries the stack's id, which the functions compare with
+	// their own; ContractActionsFunction knows the local queue and the
+	// template's default allow-list.
+	if want := map[string]string{"stackId": gateway.StackID}; !reflect.DeepEqual(api.StageVariables, want) {
+		t.Errorf("stage variables %v, want %v", api.StageVariables, want)
+	}
+	actions := api.Functions["ContractActionsFunction"].Environment
+	if actions["ACTIONS_QUEUE_ARN"] != gateway.LocalQueueARN("ContractActionsQueue") || actions["ACTION_EVENT_SOURCES"] != "com.example.billing" {
+		t.Errorf("ContractActionsFunction's trust: %v", actions)
 	}
 
 	debug, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), map[string]string{"LogLevel": "debug"})
@@ -199,10 +212,18 @@ Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Timeout: 3
+Parameters:
+  Sources:
+    Type: CommaDelimitedList
+    Default: "a.b, c.d"
 Resources:
+  Queue:
+    Type: AWS::SQS::Queue
   Api:
     Type: AWS::Serverless::HttpApi
     Properties:
+      StageVariables:
+        mark: !Ref AWS::StackName
       Auth:
         DefaultAuthorizer: Keys
         Authorizers:
@@ -222,6 +243,10 @@ Resources:
       Environment:
         Variables:
           MODE: local
+          STACK: !Ref AWS::StackId
+          SOURCES: !Join [",", !Ref Sources]
+          QUEUE: !GetAtt Queue.Arn
+          OTHER: !GetAtt AuthFn.Arn
       Events:
         Health:
           Type: HttpApi
@@ -254,7 +279,11 @@ Resources:
 		{"function timeout over globals", api.Functions["AuthFn"].Timeout, 5 * time.Second},
 		{"globals timeout", api.Functions["AppFn"].Timeout, 3 * time.Second},
 		{"memory", api.Functions["AppFn"].MemorySize, 512},
-		{"environment", api.Functions["AppFn"].Environment, map[string]string{"MODE": "local"}},
+		{"environment", api.Functions["AppFn"].Environment, map[string]string{
+			"MODE": "local", "STACK": gateway.StackID, "SOURCES": "a.b,c.d",
+			"QUEUE": gateway.LocalQueueARN("Queue"), "OTHER": "AuthFn.Arn",
+		}},
+		{"stage variables", api.StageVariables, map[string]string{"mark": gateway.StackName}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -700,6 +729,30 @@ var seed004Request = map[string]any{
 	"order":        13.0,
 	"validFrom":    "2023-10-05T14:48:00.000Z",
 	"validTo":      "2023-10-05T14:48:00.000Z",
+}
+
+// TestEnvFileMatchesLocalStack: infra/env.json, which sam local invoke
+// gives every function, sets their trust as the local stack does, so the
+// sample events pass it there too.
+func TestEnvFileMatchesLocalStack(t *testing.T) {
+	root, _ := gateway.RepoRoot()
+	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "infra", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct{ Parameters map[string]string }
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"STACK_ID", "ACTIONS_QUEUE_ARN", "ACTION_EVENT_SOURCES"} {
+		if got, want := env.Parameters[k], api.Functions["ContractActionsFunction"].Environment[k]; got != want {
+			t.Errorf("env.json %s = %q, the local stack's %q", k, got, want)
+		}
+	}
 }
 
 func eventsDir(t *testing.T) string {

@@ -11,13 +11,19 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/global"
 	"github.com/awslabs/goformation/v7/intrinsics"
+
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
 )
 
 // API is what the emulation takes from a SAM template: the HTTP API's
-// routes, its Lambda authorizers, and the functions behind them.
+// routes, its Lambda authorizers, its stage's variables, and the functions
+// behind them.
 type API struct {
 	Routes      []Route
 	Authorizers map[string]Authorizer
+	// StageVariables are the variables of the API's stage, which API
+	// Gateway hands to functions and authorizers with every request.
+	StageVariables map[string]string
 	// Functions holds every AWS::Serverless::Function, by logical id.
 	Functions map[string]Function
 }
@@ -70,8 +76,9 @@ type Function struct {
 	Timeout       time.Duration
 	MemorySize    int
 	// Environment holds the variables whose values the template itself
-	// settles (literals and parameter defaults); references to resources
-	// are left to the caller.
+	// settles (literals, parameter defaults, the local stack's pseudo
+	// parameters such as AWS::StackId, a queue's Arn as LocalQueueARN);
+	// references to other resources are left to the caller.
 	Environment map[string]string
 	// BuildMethod is the function's Metadata BuildMethod ("makefile").
 	BuildMethod string
@@ -103,6 +110,7 @@ func ParseTemplate(data []byte, parameters map[string]string) (*API, error) {
 			// goformation drops GetAtt; the authorizer's FunctionArn needs
 			// the logical id it names.
 			"Fn::GetAtt": getAtt,
+			"Ref":        ref,
 		},
 	})
 	if err != nil {
@@ -240,6 +248,9 @@ func (api *API) readHTTPAPI(tpl *cloudformation.Template) (string, error) {
 		return "", nil
 	}
 	authorizers, _ := httpAPI.Auth.Authorizers.(map[string]any)
+	if len(httpAPI.StageVariables) > 0 {
+		api.StageVariables = httpAPI.StageVariables
+	}
 	for name, raw := range authorizers {
 		props, ok := raw.(map[string]any)
 		if !ok {
@@ -268,19 +279,84 @@ func (api *API) readHTTPAPI(tpl *cloudformation.Template) (string, error) {
 	return deref(httpAPI.Auth.DefaultAuthorizer), nil
 }
 
-// getAtt keeps a GetAtt as "LogicalId.Attribute".
-func getAtt(_ string, input any, _ any) any {
+// The local stack's pseudo parameters: what CloudFormation would give a
+// stack named StackName, in DefaultRegion of runtimeapi.AccountID.
+const (
+	StackName = "contracts-local"
+	StackID   = "arn:aws:cloudformation:" + DefaultRegion + ":" + runtimeapi.AccountID + ":stack/" + StackName + "/00000000-0000-4000-8000-000000000000"
+)
+
+var pseudoParameters = map[string]any{
+	"AWS::AccountId": runtimeapi.AccountID,
+	"AWS::Partition": "aws",
+	"AWS::Region":    DefaultRegion,
+	"AWS::StackId":   StackID,
+	"AWS::StackName": StackName,
+	"AWS::URLSuffix": "amazonaws.com",
+}
+
+// LocalQueueARN is the ARN the local stack gives the queue of a logical
+// id, shaped as CloudFormation names queues (<stack>-<LogicalId>-<suffix>,
+// without the suffix).
+func LocalQueueARN(logicalID string) string {
+	return "arn:aws:sqs:" + DefaultRegion + ":" + runtimeapi.AccountID + ":" + StackName + "-" + logicalID
+}
+
+// ref resolves a Ref as CloudFormation would for the local stack: its
+// pseudo parameters, and a CommaDelimitedList parameter as a list (which
+// goformation leaves a string). Anything else is goformation's.
+func ref(name string, input any, template any) any {
+	s, ok := input.(string)
+	if !ok {
+		return intrinsics.Ref(name, input, template)
+	}
+	if v, ok := pseudoParameters[s]; ok {
+		return v
+	}
+	if p, ok := lookup(template, "Parameters", s).(map[string]any); ok && p["Type"] == "CommaDelimitedList" {
+		if d, ok := p["Default"].(string); ok {
+			list := []any{}
+			for _, e := range strings.Split(d, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					list = append(list, e)
+				}
+			}
+			return list
+		}
+	}
+	return intrinsics.Ref(name, input, template)
+}
+
+// getAtt keeps a GetAtt as "LogicalId.Attribute", except a queue's Arn,
+// which is LocalQueueARN's.
+func getAtt(_ string, input any, template any) any {
+	var parts []string
 	switch v := input.(type) {
 	case string:
-		return v
+		parts = strings.SplitN(v, ".", 2)
 	case []any:
-		parts := make([]string, 0, len(v))
 		for _, p := range v {
 			parts = append(parts, fmt.Sprint(p))
 		}
-		return strings.Join(parts, ".")
+	default:
+		return nil
 	}
-	return nil
+	if len(parts) == 2 && parts[1] == "Arn" && lookup(template, "Resources", parts[0], "Type") == "AWS::SQS::Queue" {
+		return LocalQueueARN(parts[0])
+	}
+	return strings.Join(parts, ".")
+}
+
+// lookup follows keys through the nested maps of a raw template.
+func lookup(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }
 
 // functionOf returns the logical id a FunctionArn names: a GetAtt of a

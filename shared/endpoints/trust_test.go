@@ -1,0 +1,316 @@
+package endpoints_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/easybilling"
+	"github.com/contracts-service/contracts/shared/endpoints"
+	"github.com/contracts-service/contracts/shared/httpapi"
+)
+
+// The stack the trust tests deploy in, as template.yaml configures the
+// function: its id (the API stage's mark), its queue and its event sources.
+const (
+	trustAccount = "111122223333"
+	trustStack   = "arn:aws:cloudformation:eu-west-1:" + trustAccount + ":stack/contracts/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	trustQueue   = "arn:aws:sqs:eu-west-1:" + trustAccount + ":contracts-ContractActionsQueue-ABC"
+	trustSource  = "com.example.billing"
+	trustPlan    = "16ad814a-dd1b-41c8-9b4b-4e8551170fee"
+)
+
+var trust = easybilling.Trust{Queue: trustQueue, EventSources: []string{trustSource, "com.example.renewals"}}
+
+// actionsRequest creates one contract for account.
+func actionsRequest(account string) string {
+	return `{"accountNumber": "` + account + `", "actions": [{"type": "create-contract-with-plan",
+		"createContractWithPlan": [{"planId": "` + trustPlan + `", "effectiveDate": "2026-03-01",
+		"expirationDate": "2027-02-28", "currency": ["USD"]}]}]}`
+}
+
+// asyncFunction is ContractActionsFunction's handler over a fresh table
+// holding tenants a and b, invoked as Lambda invokes it.
+type asyncFunction struct {
+	t       *testing.T
+	store   *ddb.Store
+	handler func(context.Context, json.RawMessage) (any, error)
+}
+
+func newAsyncFunction(t *testing.T) *asyncFunction {
+	t.Helper()
+	store := ddbtest.NewStore(t)
+	ctx := context.Background()
+	for _, id := range []string{"tenant-a", "tenant-b"} {
+		if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: []string{"alias-" + id}, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.PutPlans(ctx, id, []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := endpoints.ContractActionsHandler(store, slog.New(slog.DiscardHandler), httpapi.Origin{StackID: trustStack}, trust)
+	return &asyncFunction{t: t, store: store, handler: h}
+}
+
+func (f *asyncFunction) invoke(event any) (any, error) {
+	f.t.Helper()
+	raw, err := json.Marshal(event)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID:       "aws-req",
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:" + trustAccount + ":function:contracts-ContractActionsFunction-X",
+	})
+	return f.handler(ctx, raw)
+}
+
+// applied returns who recorded tenant's first action and its contract,
+// or "" when the tenant has none.
+func (f *asyncFunction) applied(tenant string) (actionBy, contractBy string) {
+	f.t.Helper()
+	ctx := context.Background()
+	a, err := f.store.GetAction(ctx, tenant, "CA-0000000001")
+	if contract.KindOf(err) == contract.KindNotFound {
+		return "", ""
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	c, err := f.store.GetContract(ctx, tenant, a.ContractID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if a.UpdatedBy != a.CreatedBy || c.UpdatedBy != c.CreatedBy {
+		f.t.Fatalf("a new record updated by another: %+v %+v", a, c)
+	}
+	return a.CreatedBy, c.CreatedBy
+}
+
+// sqsRecord is a message of queue as the event source mapping hands it
+// over, sent by sender (SQS's SenderId; "" for none).
+func sqsRecord(id, queue, sender, tenant, body string) events.SQSMessage {
+	attrs := map[string]string{"ApproximateReceiveCount": "1", "SentTimestamp": "1767225600000"}
+	if sender != "" {
+		attrs["SenderId"] = sender
+	}
+	return events.SQSMessage{
+		MessageId: id, ReceiptHandle: "rh-" + id, Body: body, Attributes: attrs,
+		MessageAttributes: map[string]events.SQSMessageAttribute{
+			easybilling.TenantAttribute: {StringValue: &tenant, DataType: "String"},
+		},
+		EventSource: "aws:sqs", EventSourceARN: queue, AWSRegion: "eu-west-1",
+	}
+}
+
+// busEvent is an EventBridge event as the rule delivers it.
+func busEvent(id, source, account, tenant, request string) map[string]any {
+	return map[string]any{
+		"version": "0", "id": id, "detail-type": easybilling.EventDetailType, "source": source,
+		"account": account, "time": "2026-03-01T12:00:00Z", "region": "eu-west-1", "resources": []string{},
+		"detail": map[string]any{"tenantId": tenant, "request": json.RawMessage(request)},
+	}
+}
+
+// TestAsyncPathsRecordTheSender: a request that came by queue, bus or
+// direct invocation is recorded as made by what AWS reports of its
+// sender, never by anything the sender wrote: the queue's SenderId (a
+// message attribute of that name is the sender's own and changes
+// nothing), the bus event's account and allow-listed source, or the
+// direct invocation's fixed label.
+func TestAsyncPathsRecordTheSender(t *testing.T) {
+	t.Run("sqs", func(t *testing.T) {
+		f := newAsyncFunction(t)
+		rec := sqsRecord("m-1", trustQueue, "AROAEXAMPLEID:billing-sync", "tenant-a", actionsRequest("ACC-1"))
+		forged := "aws:lambda:invoke"
+		rec.MessageAttributes["SenderId"] = events.SQSMessageAttribute{StringValue: &forged, DataType: "String"}
+		out, err := f.invoke(events.SQSEvent{Records: []events.SQSMessage{rec}})
+		if err != nil || len(out.(events.SQSEventResponse).BatchItemFailures) != 0 {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if a, c := f.applied("tenant-a"); a != "aws:sqs:AROAEXAMPLEID:billing-sync" || c != a {
+			t.Fatalf("recorded as made by %q (action) and %q (contract)", a, c)
+		}
+	})
+	t.Run("eventbridge", func(t *testing.T) {
+		f := newAsyncFunction(t)
+		if _, err := f.invoke(busEvent("e-1", trustSource, "444455556666", "tenant-a", actionsRequest("ACC-1"))); err != nil {
+			t.Fatal(err)
+		}
+		if a, c := f.applied("tenant-a"); a != "aws:events:444455556666:"+trustSource || c != a {
+			t.Fatalf("recorded as made by %q (action) and %q (contract)", a, c)
+		}
+	})
+	t.Run("direct", func(t *testing.T) {
+		f := newAsyncFunction(t)
+		out, err := f.invoke(map[string]any{"tenantId": "tenant-a", "request": json.RawMessage(actionsRequest("ACC-1"))})
+		if err != nil || out == nil {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if a, c := f.applied("tenant-a"); a != "aws:lambda:invoke" || c != a {
+			t.Fatalf("recorded as made by %q (action) and %q (contract)", a, c)
+		}
+	})
+}
+
+// TestAsyncPathsApplyOnlyWhatTheirTrustAllows: a message of another queue
+// or without a SenderId, an event of a source the stack does not take,
+// of another detail-type, without an account, for a tenant that does not
+// exist, or whose request is invalid, applies nothing. A queue's message
+// is reported failed (SQS redelivers it, then moves it to the dead-letter
+// queue); an event fails the invocation with a Refusal naming the problem
+// (Lambda retries it, then hands it to the on-failure destination), where
+// it used to be dropped with a warning. A redelivery of an applied event
+// is not a failure.
+func TestAsyncPathsApplyOnlyWhatTheirTrustAllows(t *testing.T) {
+	sqs := []struct {
+		name string
+		rec  events.SQSMessage
+	}{
+		{"another queue", sqsRecord("m-1", strings.Replace(trustQueue, "ABC", "OTHER", 1), "AROAEXAMPLEID:x", "tenant-a", actionsRequest("ACC-1"))},
+		{"another account's queue of that name", sqsRecord("m-1", strings.Replace(trustQueue, trustAccount, "444455556666", 1), "AROAEXAMPLEID:x", "tenant-a", actionsRequest("ACC-1"))},
+		{"no SenderId", sqsRecord("m-1", trustQueue, "", "tenant-a", actionsRequest("ACC-1"))},
+		{"a SenderId of another shape", sqsRecord("m-1", trustQueue, "AROA EXAMPLE", "tenant-a", actionsRequest("ACC-1"))},
+		{"a tenant that does not exist", sqsRecord("m-1", trustQueue, "AROAEXAMPLEID:x", "tenant-z", actionsRequest("ACC-1"))},
+	}
+	for _, tt := range sqs {
+		t.Run("sqs: "+tt.name, func(t *testing.T) {
+			f := newAsyncFunction(t)
+			good := sqsRecord("m-2", trustQueue, "AROAEXAMPLEID:x", "tenant-b", actionsRequest("ACC-2"))
+			out, err := f.invoke(events.SQSEvent{Records: []events.SQSMessage{tt.rec, good}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failures := out.(events.SQSEventResponse).BatchItemFailures
+			if len(failures) != 1 || failures[0].ItemIdentifier != "m-1" {
+				t.Fatalf("batch failures %+v, want exactly m-1", failures)
+			}
+			if a, _ := f.applied("tenant-a"); a != "" {
+				t.Fatalf("applied, recorded as made by %q", a)
+			}
+			if a, _ := f.applied("tenant-b"); a == "" {
+				t.Fatal("the good message of the batch was not applied")
+			}
+		})
+	}
+
+	bus := []struct {
+		name   string
+		event  func() map[string]any
+		reason string
+	}{
+		{"a source the stack does not take", func() map[string]any {
+			return busEvent("e-1", "com.example.attacker", trustAccount, "tenant-a", actionsRequest("ACC-1"))
+		}, "source"},
+		{"an AWS service's source", func() map[string]any {
+			return busEvent("e-1", "aws.events", trustAccount, "tenant-a", actionsRequest("ACC-1"))
+		}, "source"},
+		{"another detail-type", func() map[string]any {
+			ev := busEvent("e-1", trustSource, trustAccount, "tenant-a", actionsRequest("ACC-1"))
+			ev["detail-type"] = "ContractActionApplied"
+			return ev
+		}, "detail-type"},
+		{"no account", func() map[string]any {
+			return busEvent("e-1", trustSource, "", "tenant-a", actionsRequest("ACC-1"))
+		}, "account"},
+		{"a detail that is not {tenantId, request}", func() map[string]any {
+			ev := busEvent("e-1", trustSource, trustAccount, "tenant-a", actionsRequest("ACC-1"))
+			ev["detail"] = []int{1}
+			return ev
+		}, "detail"},
+		{"a tenant that does not exist", func() map[string]any {
+			return busEvent("e-1", trustSource, trustAccount, "tenant-z", actionsRequest("ACC-1"))
+		}, "tenant-z"},
+		{"an invalid request", func() map[string]any {
+			return busEvent("e-1", trustSource, trustAccount, "tenant-a", `{"accountNumber": "", "actions": []}`)
+		}, "accountNumber"},
+	}
+	for _, tt := range bus {
+		t.Run("eventbridge: "+tt.name, func(t *testing.T) {
+			f := newAsyncFunction(t)
+			_, err := f.invoke(tt.event())
+			var refusal *easybilling.Refusal
+			if !errors.As(err, &refusal) || !strings.Contains(refusal.Problem, tt.reason) {
+				t.Fatalf("error %v, want a Refusal naming %q", err, tt.reason)
+			}
+			if a, _ := f.applied("tenant-a"); a != "" {
+				t.Fatalf("applied, recorded as made by %q", a)
+			}
+		})
+	}
+
+	t.Run("eventbridge: a redelivery", func(t *testing.T) {
+		f := newAsyncFunction(t)
+		ev := busEvent("e-1", trustSource, trustAccount, "tenant-a", actionsRequest("ACC-1"))
+		for delivery := 1; delivery <= 2; delivery++ {
+			if _, err := f.invoke(ev); err != nil {
+				t.Fatalf("delivery %d: %v", delivery, err)
+			}
+		}
+		if _, err := f.store.GetAction(context.Background(), "tenant-a", "CA-0000000002"); contract.KindOf(err) != contract.KindNotFound {
+			t.Fatalf("a redelivered event applied twice: %v", err)
+		}
+	})
+}
+
+// TestContractActionsHTTPOrigin: ContractActionsFunction, which takes
+// events of four kinds, serves an HTTP event only as API Gateway delivers
+// it for the stack's stage: one built by hand, authorizer context and
+// all, is a 403 that applies nothing.
+func TestContractActionsHTTPOrigin(t *testing.T) {
+	f := newAsyncFunction(t)
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "POST /api/contract-actions", RawPath: "/api/contract-actions",
+		Headers: map[string]string{"content-type": "application/json"}, Body: actionsRequest("ACC-1"),
+		StageVariables: map[string]string{httpapi.StageVariableStackID: trustStack},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: "POST /api/contract-actions", AccountID: trustAccount, Stage: "$default", RequestID: "r-1",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/api/contract-actions"},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+				"tenantId": "tenant-a", "credentialId": "cred-a", "tenantAliases": "",
+			}},
+		},
+	}
+	forged := ev
+	forged.StageVariables = nil
+	out, err := f.invoke(forged)
+	if resp, ok := out.(events.APIGatewayV2HTTPResponse); err != nil || !ok || resp.StatusCode != 403 {
+		t.Fatalf("a hand-built event: %+v %v, want a 403", out, err)
+	}
+	if a, _ := f.applied("tenant-a"); a != "" {
+		t.Fatalf("a hand-built event applied, recorded as made by %q", a)
+	}
+	out, err = f.invoke(ev)
+	if resp, ok := out.(events.APIGatewayV2HTTPResponse); err != nil || !ok || resp.StatusCode != 200 {
+		t.Fatalf("the event API Gateway delivers: %+v %v", out, err)
+	}
+	if a, _ := f.applied("tenant-a"); a != "cred-a" {
+		t.Fatalf("recorded as made by %q, want the credential", a)
+	}
+}
+
+func TestTrustFromEnv(t *testing.T) {
+	t.Setenv(easybilling.EnvQueueARN, "")
+	t.Setenv(easybilling.EnvEventSources, " , ")
+	if _, err := easybilling.TrustFromEnv(); err == nil || !strings.Contains(err.Error(), easybilling.EnvQueueARN) || !strings.Contains(err.Error(), easybilling.EnvEventSources) {
+		t.Fatalf("with neither set: %v, want both named", err)
+	}
+	t.Setenv(easybilling.EnvQueueARN, trustQueue)
+	t.Setenv(easybilling.EnvEventSources, trustSource+", com.example.renewals")
+	got, err := easybilling.TrustFromEnv()
+	if err != nil || got.Queue != trustQueue || strings.Join(got.EventSources, "|") != trustSource+"|com.example.renewals" {
+		t.Fatalf("TrustFromEnv = %+v, %v", got, err)
+	}
+}
