@@ -263,6 +263,17 @@ func (s *fzStore) GetCustomer(_ context.Context, tenantID, id string) (*contract
 	return nil, contract.Errorf(contract.KindNotFound, "customer %q not found", id)
 }
 
+func (s *fzStore) CustomerIDByExternalID(_ context.Context, tenantID, externalID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.customers[tenantID] {
+		if o.ExternalID == externalID {
+			return o.ID, nil
+		}
+	}
+	return "", contract.Errorf(contract.KindNotFound, "no customer has externalId %q", externalID)
+}
+
 func (s *fzStore) GetPaymentAccount(_ context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -90,6 +90,13 @@ func Transient(err error) bool {
 	return KindOf(err) == KindUnavailable || errors.Is(err, ErrVersionConflict)
 }
 
+// Taken returns the KindConflict *Error for a value that must be unique
+// (field names it) and is already taken.
+func Taken(field, value string) *Error {
+	return &Error{Kind: KindConflict, Message: "a record with this " + field + " already exists",
+		Fields: []FieldError{{Field: field, Message: fmt.Sprintf("%q is already taken", value)}}}
+}
+
 // NotFound returns the KindNotFound *Error for a contract id.
 func NotFound(id string) *Error {
 	return Errorf(KindNotFound, "contract %q not found", id)

@@ -75,6 +75,9 @@ type PartyStore interface {
 	CreateCustomer(ctx context.Context, cu *Customer) error
 	// GetCustomer returns a customer; a missing one is KindNotFound.
 	GetCustomer(ctx context.Context, tenantID, id string) (*Customer, error)
+	// CustomerIDByExternalID returns the id of the customer that holds
+	// externalID; none is KindNotFound.
+	CustomerIDByExternalID(ctx context.Context, tenantID, externalID string) (string, error)
 	// GetPaymentAccount returns a payment account; a missing one is
 	// KindNotFound.
 	GetPaymentAccount(ctx context.Context, tenantID, id string) (*PaymentAccount, error)

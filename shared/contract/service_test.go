@@ -30,6 +30,9 @@ func (f *fakeStore) CreateContract(ctx context.Context, c *contract.Contract, wi
 	return f.create(ctx, c, with)
 }
 func (f *fakeStore) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
+	if f.byRef == nil {
+		return nil, contract.NotFound(reference)
+	}
 	return f.byRef(ctx, tenantID, party, reference)
 }
 func (f *fakeStore) GetContract(ctx context.Context, tenantID, id string) (*contract.Contract, error) {
@@ -286,6 +289,26 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 	}
 	if c.Number != "CT-0000000002" || c.Reference != "ref-CT-0000000002" || len(refs) != 2 {
 		t.Fatalf("number %s reference %s after %v", c.Number, c.Reference, refs)
+	}
+}
+
+// A reference the client chose and another contract holds refuses the
+// create before a number is drawn: a refusal leaves no gap.
+func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
+	drawn := 0
+	s := newService(&fakeStore{
+		next: func(context.Context, string) (int64, error) { drawn++; return int64(drawn), nil },
+		byRef: func(_ context.Context, _ string, _ contract.Party, ref string) (*contract.Contract, error) {
+			return &contract.Contract{Reference: ref}, nil
+		},
+		create: func(context.Context, *contract.Contract, contract.Companions) error { t.Fatal("stored"); return nil },
+	})
+	c := validContract()
+	c.Reference = "taken"
+	err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
+	var e *contract.Error
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 {
+		t.Fatalf("err %v after drawing %d numbers, want a conflict on reference and none drawn", err, drawn)
 	}
 }
 

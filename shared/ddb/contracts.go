@@ -248,8 +248,7 @@ func takenError(field string, c *contract.Contract, with contract.Companions) er
 	case field == "paymentAccount.id" && with.PaymentAccount != nil:
 		value = with.PaymentAccount.ID
 	}
-	return &contract.Error{Kind: contract.KindConflict, Message: "a record with this " + field + " already exists",
-		Fields: []contract.FieldError{{Field: field, Message: fmt.Sprintf("%q is already taken", value)}}}
+	return contract.Taken(field, value)
 }
 
 // GetContractByReference implements contract.Store: the reference item

@@ -152,6 +152,17 @@ func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error
 	return nil
 }
 
+// CustomerIDByExternalID implements contract.PartyStore with one read of
+// the externalId's reservation.
+func (s *Store) CustomerIDByExternalID(ctx context.Context, tenantID, externalID string) (string, error) {
+	var it externalIDItem
+	missing := contract.Errorf(contract.KindNotFound, "no customer has externalId %q", externalID)
+	if err := s.getItem(ctx, tenantPK(tenantID), customerExternalSK(externalID), &it, missing); err != nil {
+		return "", fmt.Errorf("ddb: get customer by externalId: %w", err)
+	}
+	return it.CustomerID, nil
+}
+
 // GetCustomer implements contract.PartyStore.
 func (s *Store) GetCustomer(ctx context.Context, tenantID, id string) (*contract.Customer, error) {
 	var it customerItem

@@ -195,3 +195,39 @@ func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsDrawNoNumber: a create refused for a taken value (fabric's
+// contractId, Aira's externalId) or for what it sends is answered before
+// a contract number is drawn, so the sequence stays contiguous.
+func TestRefusalsDrawNoNumber(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	creates, actions, organizations, _ := contractsOfEveryAPI(t, store)
+	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, refused := range []struct {
+		name   string
+		c      client
+		path   string
+		body   string
+		status int
+	}{
+		{"fabric's taken contractId", organizations, "/v1/organizations/org-1/contracts",
+			`{"contractId":"C-1","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`, 400},
+		{"Aira's taken externalId", creates, "/v1/contracts/", string(seed), 409},
+		{"Kukkingu's invalid body", creates, "/api/v1/contracts", `{"clientId":"c","name":"","amountMinor":1,"currencyCode":"EUR"}`, 400},
+		{"EasyBilling's unknown plan", actions, "/api/contract-actions", `{"accountNumber":"ACC-0000000001","actions":[{"type":"create-contract-with-plan",
+			"createContractWithPlan":[{"planId":"no-such-plan","effectiveDate":"2090-01-01","expirationDate":"2091-01-01","currency":["USD"]}]}]}`, 422},
+	} {
+		if r := refused.c.do("POST", refused.path, "", refused.body); r.StatusCode != refused.status {
+			t.Errorf("%s: %d %s, want %d", refused.name, r.StatusCode, r.Body, refused.status)
+		}
+	}
+	// contractsOfEveryAPI made CT-0000000001 to 4; the next is 5.
+	r := actions.do("POST", "/api/contract-actions", "", `{"accountNumber":"ACC-0000000001","actions":[{"type":"create-contract-with-plan",
+		"createContractWithPlan":[{"planId":"`+ownershipPlan+`","effectiveDate":"2090-01-01","expirationDate":"2091-01-01","currency":["USD"]}]}]}`)
+	if !strings.Contains(r.Body, `"contractNumber":"CT-0000000005"`) {
+		t.Fatalf("the create after four refusals: %d %s, want CT-0000000005", r.StatusCode, r.Body)
+	}
+}

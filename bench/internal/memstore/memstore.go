@@ -304,6 +304,17 @@ func (s *Store) GetCustomer(_ context.Context, tenantID, id string) (*contract.C
 	return &cu, nil
 }
 
+// CustomerIDByExternalID implements contract.PartyStore.
+func (s *Store) CustomerIDByExternalID(_ context.Context, tenantID, externalID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.tenant(tenantID).externalID[externalID]
+	if !ok {
+		return "", contract.Errorf(contract.KindNotFound, "no customer has externalId %q", externalID)
+	}
+	return id, nil
+}
+
 // GetPaymentAccount implements contract.PartyStore, returning a copy.
 func (s *Store) GetPaymentAccount(_ context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
 	s.mu.Lock()
