@@ -657,6 +657,10 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	// A plain conditional put is the cheaper write, unless the contract
 	// has company: new records, or the record of an Idempotency-Key.
 	if len(companions) == 0 && idempotency.ClaimFrom(ctx) == nil {
+		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
+		if err := checkWrite(put); err != nil {
+			return err
+		}
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
 		})
