@@ -133,21 +133,14 @@ func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item m
 // nothing sent.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
 	claim := idempotency.ClaimFrom(ctx)
-	if claim != nil {
-		answer, err := claim.Render()
-		if err != nil {
-			return err
-		}
-		put, err := s.recordPut(claim, answer)
-		if err != nil {
-			return err
-		}
-		items = append(items, types.TransactWriteItem{Put: put})
+	items, err := s.withClaim(claim, items)
+	if err != nil {
+		return err
 	}
 	if err := checkWrite(items...); err != nil {
 		return err
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if claim == nil {
 		return err
 	}
@@ -169,6 +162,23 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 	}
 	return err
+}
+
+// withClaim is items and, when there is a claim, the put of its record
+// with the answer rendered now, last.
+func (s *Store) withClaim(claim *idempotency.Claim, items []types.TransactWriteItem) ([]types.TransactWriteItem, error) {
+	if claim == nil {
+		return items, nil
+	}
+	answer, err := claim.Render()
+	if err != nil {
+		return nil, err
+	}
+	put, err := s.recordPut(claim, answer)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, types.TransactWriteItem{Put: put}), nil
 }
 
 var _ idempotency.Store = (*Store)(nil)

@@ -259,3 +259,26 @@ func TestLargeIdempotentAnswers(t *testing.T) {
 		t.Fatalf("the kept refusal differs: %v", err)
 	}
 }
+
+// contract.MaxSegments keeps the largest contract EasyBilling can make
+// within one item: every segment with its fields at their longest (a
+// 128-character plan, ten currencies, a 32-character price, 256-character
+// principals) and the contract's own at theirs.
+func TestMaxSegmentsFitOneItem(t *testing.T) {
+	at := time.Date(2026, 2, 1, 12, 34, 56, 123456789, time.UTC)
+	long := func(n int) string { return strings.Repeat("w", n) }
+	c := &contract.Contract{TenantID: long(64), Number: "CT-0000000001", ID: "9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f",
+		Party: contract.Party{Kind: contract.PartyAccount, ID: long(64)}, Status: contract.StatusCanceled, Version: 1 << 40,
+		ValidFrom: &at, ValidTo: &at, CreatedAt: at, UpdatedAt: at, CreatedBy: long(256), UpdatedBy: long(256)}
+	for i := range contract.MaxSegments {
+		c.Segments = append(c.Segments, contract.Segment{ID: "9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f", PreviousID: "9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f",
+			PlanID: long(128), Currencies: strings.Fields("USD EUR CNY BRL JPY GBP CHF CAD AUD SEK"),
+			EffectiveDate: "2026-02-01", ExpirationDate: "2027-01-31", BillingCycleDay: 31 - i%31, BillingCycleType: "quarterly",
+			Price: "1234567890123456.123456789012345", CreatedAt: at, UpdatedAt: at, CreatedBy: long(256), UpdatedBy: long(256)})
+	}
+	size := ddb.ItemSize(ddb.ContractItem(c))
+	t.Logf("a contract of %d segments at their longest takes %d bytes (%d a segment)", contract.MaxSegments, size, size/contract.MaxSegments)
+	if size > ddb.MaxItemBytes {
+		t.Fatalf("%d bytes, over an item's %d", size, ddb.MaxItemBytes)
+	}
+}

@@ -49,7 +49,7 @@ type createEntry struct {
 	EffectiveDate  string       `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string       `json:"expirationDate" validate:"required,eb_date"`
 	Currency       []string     `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
-	ContractPrice  *json.Number `json:"contractPrice,omitempty" validate:"omitempty,eb_price"`
+	ContractPrice  *json.Number `json:"contractPrice,omitempty" validate:"omitempty,max=32,eb_price"`
 }
 
 // contractRef names an existing contract by its number or its id.
@@ -100,7 +100,7 @@ type updatePriceEntry struct {
 	contractRef
 	ContractSegmentID string       `json:"contractSegmentId" validate:"required,max=64"`
 	PlanID            string       `json:"planId,omitempty" validate:"omitempty,max=128"`
-	ContractPrice     *json.Number `json:"contractPrice" validate:"required,eb_price"`
+	ContractPrice     *json.Number `json:"contractPrice" validate:"required,max=32,eb_price"`
 	EffectiveDate     string       `json:"effectiveDate" validate:"required,eb_date"`
 }
 
