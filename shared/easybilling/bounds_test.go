@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,20 +121,25 @@ func TestSegmentBound(t *testing.T) {
 	}
 }
 
-// Contracts that each fit but together pass what one DynamoDB
-// transaction may write (4 MB) are refused as a request too large,
-// naming its actions, with nothing written and no number drawn; the same
-// changes split into smaller requests apply.
-func TestTransactionBound(t *testing.T) {
+// TestLargeContracts works with many contracts as large as they may
+// grow: contract.MaxSegments segments each, every field at its longest (a
+// plan id of 128 characters, ten currencies, a price of 32). Each takes
+// about 105 KB stored and about 155 KB of a list's answer: 48 of them pass
+// both what one DynamoDB transaction may write (4 MB) and what one Lambda
+// response may hold (6 MB).
+//
+// A list page shows as many as fit in one response, and its cursor goes
+// on after the last one shown, so reading on gives every contract once. A
+// request that changes them all is refused as too large, naming its
+// actions, with nothing written and no number drawn; the same changes
+// split into smaller requests apply.
+func TestLargeContracts(t *testing.T) {
 	a := newAPI(t)
-	// Full contracts whose segments' fields are at their longest (a plan
-	// id of 128 characters, ten currencies, a price of 32) take about
-	// 105 KB each: 48 pass 4 MB together. A request holds the renewals of
-	// three (625 entries at most).
 	long := contract.Plan{ID: strings.Repeat("p", 128), Name: "Long", Currencies: strings.Fields("USD EUR CNY BRL JPY GBP CHF CAD AUD SEK")}
 	if err := a.store.PutPlans(context.Background(), tenantA.id, []contract.Plan{long}); err != nil {
 		t.Fatal(err)
 	}
+	// A request holds the renewals of three (625 entries at most).
 	const contracts = 48
 	var full []map[string]any
 	for len(full) < contracts {
@@ -146,34 +152,77 @@ func TestTransactionBound(t *testing.T) {
 		}
 		a.prepare(t, request(t, "ACC-1", renewActions(entries)...))
 	}
-	cancels := func(cs []map[string]any) string {
-		var actions []obj
-		for len(cs) > 0 {
-			n := min(maxEntries, len(cs))
-			var entries []obj
-			for _, c := range cs[:n] {
-				entries = append(entries, with(byNumber(c), "effectiveDate", "2090-06-30"))
+
+	t.Run("pages fit one response and go on", func(t *testing.T) {
+		var listed []string
+		cursor, pages := "", 0
+		for ; pages == 0 || cursor != ""; pages++ {
+			q := url.Values{"accountNumber": {"ACC-1"}, "pageSize": {"100"}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
 			}
-			actions = append(actions, act1("cancel", entries...))
-			cs = cs[n:]
+			ev, err := event(tenantA, "GET", prod+"/contracts?"+q.Encode(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := a.rt.Serve(context.Background(), ev)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("page %d: %d %v", pages, resp.StatusCode, err)
+			}
+			if size := httpapi.PayloadSize(resp); size > httpapi.MaxPayloadBytes {
+				t.Fatalf("page %d answers %d bytes, over Lambda's %d", pages, size, httpapi.MaxPayloadBytes)
+			}
+			t.Logf("page %d: %d bytes of payload", pages, httpapi.PayloadSize(resp))
+			page := decode(t, resp.Body)
+			items := objects(t, page["items"])
+			for _, c := range items {
+				listed = append(listed, c["contractNumber"].(string))
+			}
+			hasMore, _ := page["hasMore"].(bool)
+			cursor, _ = page["cursor"].(string)
+			if hasMore != (cursor != "") || len(items) == 0 || page["pageSize"] != float64(100) {
+				t.Fatalf("page %d: %d items, hasMore %v, cursor %q, pageSize %v", pages, len(items), hasMore, cursor, page["pageSize"])
+			}
 		}
-		return request(t, "ACC-1", actions...)
-	}
-	first, last := full[0]["contractNumber"].(string), full[contracts-1]["contractNumber"].(string)
-	before := []map[string]any{a.contract(t, tenantA, prod, first), a.contract(t, tenantA, prod, last)}
-	refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", cancels(full)), http.StatusUnprocessableEntity, "actions")
-	after := []map[string]any{a.contract(t, tenantA, prod, first), a.contract(t, tenantA, prod, last)}
-	if !reflect.DeepEqual(after, before) {
-		t.Fatal("the refused request changed the contracts")
-	}
-	next := contracts + contracts/3 + 1 // the creates and the renewals took the numbers before
-	for _, half := range [][]map[string]any{full[:contracts/2], full[contracts/2:]} {
-		got := a.prepare(t, cancels(half))
-		if want := contract.FormatActionNumber(int64(next)); got["contractActionNumber"] != want {
-			t.Fatalf("the request after the refusal is %v, want %s", got["contractActionNumber"], want)
+		var want []string
+		for _, c := range full {
+			want = append(want, c["contractNumber"].(string))
 		}
-		next++
-	}
+		if pages < 2 || !reflect.DeepEqual(listed, want) {
+			t.Fatalf("%d pages listed %v, want %v", pages, listed, want)
+		}
+	})
+
+	t.Run("a request past 4 MB is refused", func(t *testing.T) {
+		cancels := func(cs []map[string]any) string {
+			var actions []obj
+			for len(cs) > 0 {
+				n := min(maxEntries, len(cs))
+				var entries []obj
+				for _, c := range cs[:n] {
+					entries = append(entries, with(byNumber(c), "effectiveDate", "2090-06-30"))
+				}
+				actions = append(actions, act1("cancel", entries...))
+				cs = cs[n:]
+			}
+			return request(t, "ACC-1", actions...)
+		}
+		first, last := full[0]["contractNumber"].(string), full[contracts-1]["contractNumber"].(string)
+		before := []map[string]any{a.contract(t, tenantA, prod, first), a.contract(t, tenantA, prod, last)}
+		refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", cancels(full)), http.StatusUnprocessableEntity, "actions")
+		after := []map[string]any{a.contract(t, tenantA, prod, first), a.contract(t, tenantA, prod, last)}
+		if !reflect.DeepEqual(after, before) {
+			t.Fatal("the refused request changed the contracts")
+		}
+		next := contracts + contracts/3 + 1 // the creates and the renewals took the numbers before
+		for _, half := range [][]map[string]any{full[:contracts/2], full[contracts/2:]} {
+			got := a.prepare(t, cancels(half))
+			if want := contract.FormatActionNumber(int64(next)); got["contractActionNumber"] != want {
+				t.Fatalf("the request after the refusal is %v, want %s", got["contractActionNumber"], want)
+			}
+			next++
+		}
+	})
 }
 
 // A request that comes by a queue, a bus or a direct invocation is held

@@ -451,6 +451,14 @@ func pageOf(page contract.Page, pageSize int, n naming, now time.Time) *contract
 	return out
 }
 
+// cut is p showing only its first n items, cut short to fit one
+// response, the n-th being the contract numbered last: more follow it.
+func (p *contractPage) cut(n int, last string) *contractPage {
+	out := &contractPage{Items: p.Items[:n], PageSize: p.PageSize, HasMore: true, cursor: contract.EncodeCursor(last)}
+	out.Cursor = &out.cursor
+	return out
+}
+
 // actionAnswer is an action's body and the contract it shows, allocated
 // together.
 type actionAnswer struct {
