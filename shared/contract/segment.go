@@ -40,7 +40,7 @@ type Segment struct {
 // MaxSegments bounds a contract's chain of segments. A contract is one
 // DynamoDB item, which holds at most 400 KB, and every change rewrites it
 // whole, with all its segments, and shows them all in its answer; a
-// segment takes about 550 bytes stored (about 1,000 at the longest its
+// segment takes about 500 bytes stored (about 1,000 at the longest its
 // fields may be), so 200 keep the largest contract near half an item,
 // and the answer that shows it near 130 KB: room for sixteen years of
 // monthly renewals. The store's own byte check stays the last word

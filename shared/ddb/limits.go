@@ -145,8 +145,8 @@ func numberSize(s string) int {
 	return pairs + 1
 }
 
-// TooLarge is the field a store refusal of a too-large write names: what
-// would not fit. A dialect renames it to its own field (contract.RenameFields).
+// The fields a refusal of a too-large write names, for what would not
+// fit; a dialect renames them to its own (contract.RenameFields).
 const (
 	// TooLargeContract names a contract that would take more than one
 	// item may hold.
