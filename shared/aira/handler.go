@@ -187,6 +187,11 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	}
 	if isNew {
 		with.PaymentAccount = account
+		// The store holds the bound in the write itself; refusing here
+		// too keeps the refused request from drawing a contract number.
+		if customer.PaymentAccounts >= contract.MaxPaymentAccounts {
+			return events.APIGatewayV2HTTPResponse{}, contract.TooManyPaymentAccounts(customer.ID)
+		}
 	}
 
 	c := &contract.Contract{

@@ -215,8 +215,13 @@ func (ch *Change) Cancel(c *Contract, effective string) error {
 }
 
 // follow appends a segment of terms t after previous and re-spans the
-// contract.
+// contract. A contract that already holds MaxSegments takes no more, so a
+// request that would grow it past the bound is refused before it draws a
+// number or writes anything.
 func (ch *Change) follow(c *Contract, t Terms, previous string) error {
+	if len(c.Segments) >= MaxSegments {
+		return unprocessable("contractNumber", "contract %s holds %d segments, the most a contract may hold; start a new contract", c.Number, MaxSegments)
+	}
 	seg, err := ch.segment(t, previous)
 	if err != nil {
 		return err

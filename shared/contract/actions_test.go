@@ -174,3 +174,57 @@ func TestNoChangeToCanceledOrExpired(t *testing.T) {
 		t.Fatal("an expired contract changed")
 	}
 }
+
+// A contract takes segments up to MaxSegments, through every change that
+// adds one, and refuses the next, naming the contract and changing
+// nothing.
+func TestMaxSegments(t *testing.T) {
+	changes := map[string]func(ch *contract.Change, c *contract.Contract, day string) error{
+		"renew": func(ch *contract.Change, c *contract.Contract, day string) error {
+			return ch.Renew(c, day, "2099-12-31")
+		},
+		"switch-plan": func(ch *contract.Change, c *contract.Contract, day string) error {
+			return ch.SwitchPlan(c, contract.Terms{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: day})
+		},
+		"early-renew": func(ch *contract.Change, c *contract.Contract, day string) error {
+			// Each early renewal runs a day past the one before.
+			until := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, len(c.Segments))
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: day, ExpirationDate: until.Format(time.DateOnly)})
+		},
+		"update-price": func(ch *contract.Change, c *contract.Contract, day string) error {
+			return ch.UpdatePrice(c, c.Segments[len(c.Segments)-1].ID, "9.90", day)
+		},
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			ch := newChange()
+			c := started(t, ch)
+			// Each change starts a day later than the one before, inside
+			// the current segment (renew: after it).
+			day := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+			if name != "renew" {
+				c.Segments[0].ExpirationDate = "2099-12-31"
+				day = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+			}
+			next := func() string { day = day.AddDate(0, 0, 1); return day.Format(time.DateOnly) }
+			for len(c.Segments) < contract.MaxSegments {
+				if name == "renew" {
+					c.Segments[len(c.Segments)-1].ExpirationDate = day.Format(time.DateOnly)
+				}
+				if err := change(ch, c, next()); err != nil {
+					t.Fatalf("segment %d: %v", len(c.Segments)+1, err)
+				}
+			}
+			if name == "renew" {
+				c.Segments[len(c.Segments)-1].ExpirationDate = day.Format(time.DateOnly)
+			}
+			before := len(c.Segments)
+			if got := field(t, change(ch, c, next())); got != "contractNumber" {
+				t.Fatalf("segment %d: refusal names %q", contract.MaxSegments+1, got)
+			}
+			if len(c.Segments) != before {
+				t.Fatalf("the refused change left %d segments", len(c.Segments))
+			}
+		})
+	}
+}

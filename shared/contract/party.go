@@ -3,6 +3,7 @@ package contract
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -16,10 +17,30 @@ type Customer struct {
 	Name       string
 	// CustomFields is a JSON object kept byte for byte as sent.
 	CustomFields json.RawMessage
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	CreatedBy    string
-	UpdatedBy    string
+	// PaymentAccounts counts the customer's payment accounts; the store
+	// keeps it with each new one, bounded by MaxPaymentAccounts.
+	PaymentAccounts int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	CreatedBy       string
+	UpdatedBy       string
+}
+
+// MaxPaymentAccounts bounds a customer's payment accounts. They are
+// listed in one answer, without pages (Aira's payment accounts by
+// customer), which Lambda caps at 6 MB: a payment account takes at most
+// about 13.5 KB of it (every field at its longest, each character one the
+// answer escapes), so 400 always fit (the aira package's
+// TestMaxPaymentAccountsFitOneResponse). The store refuses the next one
+// as KindUnprocessable naming "paymentAccount".
+const MaxPaymentAccounts = 400
+
+// TooManyPaymentAccounts refuses a new payment account for a customer
+// that has MaxPaymentAccounts already.
+func TooManyPaymentAccounts(customerID string) *Error {
+	return &Error{Kind: KindUnprocessable, Message: "the customer has as many payment accounts as it may",
+		Fields: []FieldError{{Field: "paymentAccount", Message: fmt.Sprintf(
+			"customer %q already has %d payment accounts, the most one customer may have; use one of them (paymentAccountId)", customerID, MaxPaymentAccounts)}}}
 }
 
 // PaymentAccount is who pays for a customer's contracts: a legal entity

@@ -16,6 +16,12 @@ type Plan struct {
 // DefaultBillingCycleType is the billing cycle of a plan that names none.
 const DefaultBillingCycleType = "monthly"
 
+// maxPlanDescription bounds a plan's description: Aira shows the
+// description of each of a contract's plans (up to 20) in every answer
+// about the contract, which must fit in one response and in the record
+// an Idempotency-Key keeps.
+const maxPlanDescription = 1000
+
 // Validate checks a catalog entry, naming fields by their JSON names.
 func (p *Plan) Validate() error {
 	var fields []FieldError
@@ -24,6 +30,9 @@ func (p *Plan) Validate() error {
 	}
 	if p.Name == "" || len(p.Name) > 255 {
 		fields = append(fields, FieldError{Field: "name", Message: "is required, at most 255 characters"})
+	}
+	if len(p.Description) > maxPlanDescription {
+		fields = append(fields, FieldError{Field: "description", Message: fmt.Sprintf("must be at most %d characters", maxPlanDescription)})
 	}
 	if len(p.Currencies) == 0 {
 		fields = append(fields, FieldError{Field: "currencies", Message: "must list at least one currency"})

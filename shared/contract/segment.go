@@ -37,6 +37,16 @@ type Segment struct {
 	UpdatedBy string
 }
 
+// MaxSegments bounds a contract's chain of segments. A contract is one
+// DynamoDB item, which holds at most 400 KB, and every change rewrites it
+// whole, with all its segments, and shows them all in its answer; a
+// segment takes about 500 bytes stored (about 1,000 at the longest its
+// fields may be), so 200 keep the largest contract near half an item,
+// and the answer that shows it near 130 KB: room for sixteen years of
+// monthly renewals. The store's own byte check stays the last word
+// (ddb's TestMaxSegmentsFitOneItem holds the two together).
+const MaxSegments = 200
+
 // Action is the record of one contract-actions request (EasyBilling's
 // contract action): its number ("CA-" and ten digits), what it asked, and
 // the segments it wrote. All of a request's changes and its action record
@@ -80,6 +90,14 @@ type ActionStore interface {
 	// transaction; a request with a key already recorded writes nothing
 	// and returns ErrAlreadyApplied, so a redelivery applies nothing twice.
 	ApplyActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string) error
+	// CheckActions reports whether ApplyActions could store the same
+	// writes, reading and writing nothing: a KindUnprocessable *Error
+	// names what storage could not hold (the field "request" for the
+	// writes together, "contract" for one contract). Numbers have one
+	// width, so a caller checks before it draws them, with placeholders
+	// (FormatNumber(0), FormatActionNumber(0)), and a refused request
+	// draws none.
+	CheckActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string) error
 	// GetAction returns an action by number; a missing one is
 	// KindNotFound.
 	GetAction(ctx context.Context, tenantID, number string) (*Action, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // segmentItem is a contract segment, stored inside its contract: segments
@@ -108,10 +109,16 @@ func (s *Store) NextActionNumber(ctx context.Context, tenantID string) (int64, e
 	return s.nextNumber(ctx, tenantID, sequenceAction)
 }
 
-// ApplyActions implements contract.ActionStore: one transaction holding
-// the action record, each new contract with its id item, and each changed
-// contract conditioned on the version that was read.
-func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+// actionWrites are the writes of contract actions: the action record,
+// each new contract with its id item, the delivery's record when dedupe
+// is set (at deliveryAt, or -1), and each changed contract conditioned on
+// the version that was read (from firstChanged on).
+type actionWrites struct {
+	items                    []types.TransactWriteItem
+	deliveryAt, firstChanged int
+}
+
+func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Contract, dedupe string) (actionWrites, error) {
 	news := []any{actionItem{
 		PK: tenantPK(a.TenantID), SK: actionSK(a.Number), Type: typeAction, TenantID: a.TenantID,
 		ActionID: a.ID, Number: a.Number, AccountNumber: a.AccountNumber, ContractID: a.ContractID,
@@ -122,9 +129,9 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 		news = append(news, toContractItem(c),
 			contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number})
 	}
-	deliveryAt := -1
+	w := actionWrites{deliveryAt: -1}
 	if dedupe != "" {
-		deliveryAt = len(news)
+		w.deliveryAt = len(news)
 		news = append(news, deliveryItem{
 			PK: tenantPK(a.TenantID), SK: dedupeSK(dedupe), Type: typeDelivery, ActionNumber: a.Number,
 			ExpiresAt: a.CreatedAt.Add(deliveryRetention).Unix(),
@@ -132,19 +139,70 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 	}
 	items, err := s.newItems(news...)
 	if err != nil {
-		return fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
+		return actionWrites{}, fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
 	}
-	firstChanged := len(items)
+	w.firstChanged = len(items)
 	for _, c := range changed {
 		av, err := attributevalue.MarshalMap(toContractItem(c))
 		if err != nil {
-			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+			return actionWrites{}, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :read"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}},
 		}})
 	}
+	w.items = items
+	return w, nil
+}
+
+// checkActionCount refuses contract actions that write more items than
+// one transaction may hold, saying how they count; claimed is whether an
+// Idempotency-Key's record goes with them.
+func checkActionCount(w actionWrites, claimed bool) error {
+	n := len(w.items)
+	if claimed {
+		n++
+	}
+	if n <= maxTransactItems {
+		return nil
+	}
+	return tooLarge(TooLargeRequest, "it writes %d records (its action record, two for each contract it creates, one for each it changes, and one for an Idempotency-Key or a delivery), more than the %d one change may write together", n, maxTransactItems)
+}
+
+// CheckActions implements contract.ActionStore: the writes ApplyActions
+// would send for the same arguments, the record of the request's
+// Idempotency-Key included, checked against DynamoDB's limits, with
+// nothing sent. Numbers have one width (FormatNumber), so the check holds
+// for placeholders in place of numbers not yet drawn.
+func (s *Store) CheckActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+	w, err := s.actionWrites(a, created, changed, dedupe)
+	if err != nil {
+		return err
+	}
+	claim := idempotency.ClaimFrom(ctx)
+	if err := checkActionCount(w, claim != nil); err != nil {
+		return err
+	}
+	items, err := s.withClaim(claim, w.items)
+	if err != nil {
+		return err
+	}
+	return checkWrite(items...)
+}
+
+// ApplyActions implements contract.ActionStore: one transaction holding
+// the action record, each new contract with its id item, and each changed
+// contract conditioned on the version that was read.
+func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+	w, err := s.actionWrites(a, created, changed, dedupe)
+	if err != nil {
+		return err
+	}
+	if err := checkActionCount(w, idempotency.ClaimFrom(ctx) != nil); err != nil {
+		return err
+	}
+	items, deliveryAt, firstChanged := w.items, w.deliveryAt, w.firstChanged
 	err = s.transact(ctx, items)
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
@@ -156,6 +214,9 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 			}
 		}
 		return fmt.Errorf("ddb: apply action %s: a new key is taken: %w", a.Number, err)
+	}
+	if contract.KindOf(err) == contract.KindUnprocessable {
+		return err // refused for its size, unwrapped as CheckActions gives it
 	}
 	if err != nil {
 		return fmt.Errorf("ddb: apply action %s: %w", a.Number, err)

@@ -216,13 +216,16 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 		items = append(items, contractIDItem{PK: tenantPK(c.TenantID), SK: referenceSK(c.Party, c.Reference), Type: typeReference, Number: c.Number})
 		reasons = append(reasons, "reference")
 	}
-	companions, companionReasons := companionItems(with)
-	items, reasons = append(items, companions...), append(reasons, companionReasons...)
+	companions, companionReasons, err := s.companionWrites(with)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
+	reasons = append(reasons, companionReasons...)
 	puts, err := s.newItems(items...)
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, append(puts, companions...))
 	if failed := conditionFailed(err); failed != nil {
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
@@ -237,8 +240,12 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	return nil
 }
 
-// takenError is the conflict for a unique value a write found taken.
+// takenError is the conflict for a unique value a write found taken, or
+// the refusal of a payment account past its customer's bound.
 func takenError(field string, c *contract.Contract, with contract.Companions) error {
+	if field == "paymentAccounts" && with.PaymentAccount != nil {
+		return contract.TooManyPaymentAccounts(with.PaymentAccount.CustomerID)
+	}
 	value := map[string]string{"id": c.ID, "reference": c.Reference}[field]
 	switch {
 	case field == "externalId" && with.Customer != nil:
@@ -652,10 +659,17 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	}
 	condition := aws.String("version = :read")
 	values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
-	companions, reasons := companionItems(with)
+	companions, reasons, err := s.companionWrites(with)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
 	// A plain conditional put is the cheaper write, unless the contract
 	// has company: new records, or the record of an Idempotency-Key.
 	if len(companions) == 0 && idempotency.ClaimFrom(ctx) == nil {
+		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
+		if err := checkWrite(put); err != nil {
+			return err
+		}
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
 		})
@@ -667,11 +681,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		}
 		return nil
 	}
-	news, err := s.newItems(companions...)
-	if err != nil {
-		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
-	}
-	puts := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}, news...)
+	puts := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}, companions...)
 	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {

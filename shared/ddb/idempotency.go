@@ -24,14 +24,24 @@ type idempotencyItem struct {
 	ResponseStatus  int               `dynamodbav:"responseStatus"`
 	ResponseHeaders map[string]string `dynamodbav:"responseHeaders,omitempty"`
 	ResponseBody    string            `dynamodbav:"responseBody,omitempty"`
+	// ResponseBodyGzip holds the body instead, gzip-compressed, when it
+	// would not fit in the item as text (see recordPut).
+	ResponseBodyGzip []byte `dynamodbav:"responseBodyGzip,omitempty"`
 }
 
-func (it *idempotencyItem) record() *idempotency.Record {
+func (it *idempotencyItem) record() (*idempotency.Record, error) {
+	body := it.ResponseBody
+	if it.ResponseBodyGzip != nil {
+		var err error
+		if body, err = gunzipText(it.ResponseBodyGzip); err != nil {
+			return nil, fmt.Errorf("ddb: decode idempotent answer: %w", err)
+		}
+	}
 	return &idempotency.Record{
 		Hash:      it.RequestHash,
-		Response:  idempotency.Response{Status: it.ResponseStatus, Headers: it.ResponseHeaders, Body: it.ResponseBody},
+		Response:  idempotency.Response{Status: it.ResponseStatus, Headers: it.ResponseHeaders, Body: body},
 		ExpiresAt: time.Unix(it.ExpiresAt, 0),
-	}
+	}, nil
 }
 
 // keyFree is the condition on every write of a key's record: the key was
@@ -41,12 +51,24 @@ const keyFree = "attribute_not_exists(PK) OR expiresAt < :now"
 
 // recordPut is the put of c's record with answer r, written only if the
 // key is free; when it is not, DynamoDB hands back the record in the way.
+//
+// An answer rendered from a large contract may not fit in one item as
+// text (JSON escapes can make an answer several times the size of what it
+// shows), yet a retry is owed it byte for byte: such a body is kept
+// gzip-compressed instead, which JSON's repetition shrinks many times
+// over. One that does not fit even so is refused by checkWrite, with
+// nothing written.
 func (s *Store) recordPut(c *idempotency.Claim, r idempotency.Response) (*types.Put, error) {
-	item, err := attributevalue.MarshalMap(idempotencyItem{
+	it := idempotencyItem{
 		PK: tenantPK(c.TenantID), SK: idempotencySK(c.Key), Type: typeIdemKey,
 		RequestHash: c.Hash, ExpiresAt: c.ExpiresAt().Unix(),
 		ResponseStatus: r.Status, ResponseHeaders: r.Headers, ResponseBody: r.Body,
-	})
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err == nil && itemSize(item) > maxItemBytes {
+		it.ResponseBody, it.ResponseBodyGzip = "", gzipText(r.Body)
+		item, err = attributevalue.MarshalMap(it)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ddb: encode idempotency key: %w", err)
 	}
@@ -74,7 +96,7 @@ func (s *Store) Find(ctx context.Context, c *idempotency.Claim) (*idempotency.Re
 	if it.ExpiresAt < c.At.Unix() {
 		return nil, nil
 	}
-	return it.record(), nil
+	return it.record()
 }
 
 // Keep implements idempotency.Store with one conditional PutItem; when the
@@ -83,6 +105,9 @@ func (s *Store) Find(ctx context.Context, c *idempotency.Claim) (*idempotency.Re
 func (s *Store) Keep(ctx context.Context, c *idempotency.Claim, r idempotency.Response) (*idempotency.Record, error) {
 	put, err := s.recordPut(c, r)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkWrite(types.TransactWriteItem{Put: put}); err != nil {
 		return nil, err
 	}
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
@@ -112,7 +137,7 @@ func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item m
 	} else if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return nil, fmt.Errorf("ddb: decode idempotency key: %w", err)
 	}
-	return it.record(), nil
+	return it.record()
 }
 
 // transact writes items in one transaction, with the record of the
@@ -121,24 +146,19 @@ func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item m
 // without its answer. A key already taken refuses the whole write with an
 // *idempotency.UsedError carrying the record in the way; any other
 // failure is returned as it came, for the caller to name the item whose
-// condition failed (the claim's record, if any, is the last item).
+// condition failed (the claim's record, if any, is the last item). A write
+// DynamoDB would refuse for its size is refused first (checkWrite), with
+// nothing sent.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
 	claim := idempotency.ClaimFrom(ctx)
-	if claim != nil {
-		answer, err := claim.Render()
-		if err != nil {
-			return err
-		}
-		put, err := s.recordPut(claim, answer)
-		if err != nil {
-			return err
-		}
-		items = append(items, types.TransactWriteItem{Put: put})
+	items, err := s.withClaim(claim, items)
+	if err != nil {
+		return err
 	}
-	if len(items) > maxTransactItems {
-		return fmt.Errorf("ddb: %d items, over a transaction's %d", len(items), maxTransactItems)
+	if err := checkWrite(items...); err != nil {
+		return err
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if claim == nil {
 		return err
 	}
@@ -160,6 +180,23 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 	}
 	return err
+}
+
+// withClaim is items and, when there is a claim, the put of its record
+// with the answer rendered now, last.
+func (s *Store) withClaim(claim *idempotency.Claim, items []types.TransactWriteItem) ([]types.TransactWriteItem, error) {
+	if claim == nil {
+		return items, nil
+	}
+	answer, err := claim.Render()
+	if err != nil {
+		return nil, err
+	}
+	put, err := s.recordPut(claim, answer)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, types.TransactWriteItem{Put: put}), nil
 }
 
 var _ idempotency.Store = (*Store)(nil)

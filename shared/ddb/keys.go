@@ -51,6 +51,9 @@ import (
 //	a tenant's plan catalog     GetItem / BatchGetItem plan
 //	create a customer           PutItem customer + external id item in one transaction
 //	  (or inside a contract's create transaction, with its payment account)
+//	new pay account of a        inside the contract's transaction, an Update ADD of the
+//	  customer that exists      customer's paymentAccounts, on the condition that it
+//	                            stays within contract.MaxPaymentAccounts
 //	customer, payment account   GetItem
 //	what a contract names       BatchGetItem of its customer, payment account and plans (Aira's answer)
 //	a customer's pay accounts   Query GSI2 on the customer's payment-account partition

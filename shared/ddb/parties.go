@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,10 +25,13 @@ type customerItem struct {
 	ExternalID   string `dynamodbav:"externalId"`
 	Name         string `dynamodbav:"name"`
 	CustomFields string `dynamodbav:"customFields,omitempty"`
-	CreatedAt    string `dynamodbav:"createdAt"`
-	UpdatedAt    string `dynamodbav:"updatedAt"`
-	CreatedBy    string `dynamodbav:"createdBy"`
-	UpdatedBy    string `dynamodbav:"updatedBy"`
+	// PaymentAccounts counts the customer's payment accounts, bounded by
+	// a condition on each write that adds one (see companionWrites).
+	PaymentAccounts int    `dynamodbav:"paymentAccounts,omitempty"`
+	CreatedAt       string `dynamodbav:"createdAt"`
+	UpdatedAt       string `dynamodbav:"updatedAt"`
+	CreatedBy       string `dynamodbav:"createdBy"`
+	UpdatedBy       string `dynamodbav:"updatedBy"`
 }
 
 // externalIDItem reserves a customer externalId within the tenant.
@@ -62,8 +66,8 @@ func toCustomerItem(cu *contract.Customer) customerItem {
 	return customerItem{
 		PK: tenantPK(cu.TenantID), SK: customerSK(cu.ID), Type: typeCustomer,
 		TenantID: cu.TenantID, CustomerID: cu.ID, ExternalID: cu.ExternalID, Name: cu.Name,
-		CustomFields: string(cu.CustomFields),
-		CreatedAt:    formatTime(cu.CreatedAt), UpdatedAt: formatTime(cu.UpdatedAt),
+		CustomFields: string(cu.CustomFields), PaymentAccounts: cu.PaymentAccounts,
+		CreatedAt: formatTime(cu.CreatedAt), UpdatedAt: formatTime(cu.UpdatedAt),
 		CreatedBy: cu.CreatedBy, UpdatedBy: cu.UpdatedBy,
 	}
 }
@@ -71,7 +75,7 @@ func toCustomerItem(cu *contract.Customer) customerItem {
 func (it *customerItem) toCustomer() (*contract.Customer, error) {
 	cu := &contract.Customer{
 		TenantID: it.TenantID, ID: it.CustomerID, ExternalID: it.ExternalID, Name: it.Name,
-		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+		PaymentAccounts: it.PaymentAccounts, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 	}
 	if it.CustomFields != "" {
 		cu.CustomFields = json.RawMessage(it.CustomFields)
@@ -111,13 +115,20 @@ func (it *paymentAccountItem) toPaymentAccount() (*contract.PaymentAccount, erro
 	return pa, nil
 }
 
-// companionItems are the items of the new records of with, each to be
-// written only if its key is free, and what a failed condition on each
-// means to a client.
-func companionItems(with contract.Companions) ([]any, []string) {
+// companionWrites are the writes of the new records of with, in a
+// contract's transaction, and what a failed condition on each means to a
+// client (takenError's field). The records are puts, each written only if
+// its key is free. A new payment account also counts in its customer's
+// PaymentAccounts: a new customer starts with it, an existing one's count
+// goes up by one on the condition that it stays within
+// contract.MaxPaymentAccounts (failure reason "paymentAccounts").
+func (s *Store) companionWrites(with contract.Companions) ([]types.TransactWriteItem, []string, error) {
 	var items []any
 	var reasons []string
 	if cu := with.Customer; cu != nil {
+		if with.PaymentAccount != nil {
+			cu.PaymentAccounts = 1
+		}
 		items = append(items,
 			toCustomerItem(cu),
 			externalIDItem{PK: tenantPK(cu.TenantID), SK: customerExternalSK(cu.ExternalID), Type: typeExternalID, CustomerID: cu.ID})
@@ -127,14 +138,29 @@ func companionItems(with contract.Companions) ([]any, []string) {
 		items = append(items, toPaymentAccountItem(pa))
 		reasons = append(reasons, "paymentAccount.id")
 	}
-	return items, reasons
+	writes, err := s.newItems(items...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pa := with.PaymentAccount; pa != nil && with.Customer == nil {
+		writes = append(writes, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: key(tenantPK(pa.TenantID), customerSK(pa.CustomerID)),
+			UpdateExpression:    aws.String("ADD paymentAccounts :one"),
+			ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(paymentAccounts) OR paymentAccounts < :most)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one":  &types.AttributeValueMemberN{Value: "1"},
+				":most": &types.AttributeValueMemberN{Value: strconv.Itoa(contract.MaxPaymentAccounts)},
+			},
+		}})
+		reasons = append(reasons, "paymentAccounts")
+	}
+	return writes, reasons, nil
 }
 
 // CreateCustomer implements contract.PartyStore: the customer and its
 // externalId reservation, in one transaction.
 func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error {
-	items, reasons := companionItems(contract.Companions{Customer: cu})
-	puts, err := s.newItems(items...)
+	puts, reasons, err := s.companionWrites(contract.Companions{Customer: cu})
 	if err != nil {
 		return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
 	}
@@ -183,8 +209,10 @@ func (s *Store) GetPaymentAccount(ctx context.Context, tenantID, id string) (*co
 	return it.toPaymentAccount()
 }
 
-// maxPaymentAccounts bounds one customer's listed payment accounts: the
-// list is not paginated, and a customer has a handful.
+// maxPaymentAccounts bounds the reads of one customer's listed payment
+// accounts (the list is not paginated). New payment accounts stop at
+// contract.MaxPaymentAccounts; this is the backstop for a customer whose
+// accounts were created before that bound held.
 const maxPaymentAccounts = 1000
 
 // GetRelated reads c's customer, payment account and plans in one

@@ -1,6 +1,7 @@
 package ddb_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -55,5 +56,64 @@ func TestGetRelated(t *testing.T) {
 	missing.PaymentAccountID = "pa-missing"
 	if _, err := store.GetRelated(ctx, "t1", &missing); contract.KindOf(err) != contract.KindNotFound {
 		t.Errorf("a missing payment account: %v, want KindNotFound", err)
+	}
+}
+
+// A customer takes payment accounts up to contract.MaxPaymentAccounts,
+// with a contract's create or replace, and refuses the next one naming
+// the payment account, with nothing written. A new customer made with its
+// first payment account counts it.
+func TestPaymentAccountBound(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	account := func(i int) *contract.PaymentAccount {
+		return &contract.PaymentAccount{TenantID: "t1", ID: fmt.Sprintf("pa-%d", i), CustomerID: "cust-1", CreatedAt: at, UpdatedAt: at}
+	}
+	withAccount := func(i int) (*contract.Contract, error) {
+		c := newContract("t1", fmt.Sprintf("ctr_%d", i), "cust-1")
+		c.Party.Kind = contract.PartyCustomer
+		c.PaymentAccountID = fmt.Sprintf("pa-%d", i)
+		n, err := store.NextContractNumber(ctx, "t1")
+		if err != nil {
+			return nil, err
+		}
+		c.Number = contract.FormatNumber(n)
+		if i == 1 {
+			cu := &contract.Customer{TenantID: "t1", ID: "cust-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: at, UpdatedAt: at}
+			return c, store.CreateContract(ctx, c, contract.Companions{Customer: cu, PaymentAccount: account(i)})
+		}
+		return c, store.CreateContract(ctx, c, contract.Companions{PaymentAccount: account(i)})
+	}
+	var last *contract.Contract
+	for i := 1; i <= contract.MaxPaymentAccounts; i++ {
+		c, err := withAccount(i)
+		if err != nil {
+			t.Fatalf("payment account %d: %v", i, err)
+		}
+		last = c
+	}
+	cu, err := store.GetCustomer(ctx, "t1", "cust-1")
+	if err != nil || cu.PaymentAccounts != contract.MaxPaymentAccounts {
+		t.Fatalf("the customer counts %d payment accounts: %v", cu.PaymentAccounts, err)
+	}
+
+	past := contract.MaxPaymentAccounts + 1
+	if _, err := withAccount(past); fieldOf(t, err) != "paymentAccount" {
+		t.Fatalf("a create names %v", err)
+	}
+	replaced := *last
+	replaced.Version++
+	replaced.PaymentAccountID = fmt.Sprintf("pa-%d", past)
+	if err := store.ReplaceContract(ctx, &replaced, contract.Companions{PaymentAccount: account(past)}); fieldOf(t, err) != "paymentAccount" {
+		t.Fatalf("a replace names %v", err)
+	}
+	if _, err := store.GetPaymentAccount(ctx, "t1", fmt.Sprintf("pa-%d", past)); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("a refused write stored the payment account: %v", err)
+	}
+	if _, err := store.GetContract(ctx, "t1", fmt.Sprintf("ctr_%d", past)); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("a refused write stored the contract: %v", err)
+	}
+	if list, err := store.ListPaymentAccounts(ctx, "t1", "cust-1"); err != nil || len(list) != contract.MaxPaymentAccounts {
+		t.Fatalf("%d payment accounts listed: %v", len(list), err)
 	}
 }

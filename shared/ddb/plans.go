@@ -25,9 +25,6 @@ type planItem struct {
 	Currencies       []string `dynamodbav:"currencies"`
 }
 
-// maxTransactItems is DynamoDB's limit on the items of one transaction.
-const maxTransactItems = 100
-
 // PutPlans writes plans into the tenant's catalog, replacing entries with
 // the same id, all or nothing (one transaction, so at most 100 plans per
 // call).

@@ -222,7 +222,8 @@ func TestLongContractActionNumber(t *testing.T) {
 }
 
 // TestTooManyContractsInOneRequest: a request that changes more contracts
-// than one transaction can hold is refused, and writes nothing.
+// than one transaction can hold is refused as too large (422), and writes
+// nothing.
 func TestTooManyContractsInOneRequest(t *testing.T) {
 	a := newAPI(t)
 	var contracts []map[string]any
@@ -246,7 +247,7 @@ func TestTooManyContractsInOneRequest(t *testing.T) {
 		actions = append(actions, act1("cancel", entries...))
 	}
 	r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", actions...))
-	refused(t, r, http.StatusBadRequest, "actions")
+	refused(t, r, http.StatusUnprocessableEntity, "actions")
 	if got := a.list(t, tenantA, prod, "ACC-1", 100); !reflect.DeepEqual(got, contracts) {
 		t.Errorf("a refused request changed contracts")
 	}

@@ -155,6 +155,11 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if len(body) == 0 {
 		return nil, contract.Errorf(contract.KindInvalid, "the request is empty; a JSON object is required")
 	}
+	// The bound of the HTTP route's bodies holds on every path: a queue,
+	// a bus or a direct invocation carries far more (up to 6 MB).
+	if len(body) > httpapi.MaxBodyBytes {
+		return nil, contract.Invalid(contract.FieldError{Field: "request", Message: fmt.Sprintf("must be at most %d bytes", httpapi.MaxBodyBytes)})
+	}
 	if err := httpapi.DecodeStrict(body, &in); err != nil {
 		return nil, err
 	}

@@ -48,11 +48,6 @@ const (
 	maxPageSize     = 100
 )
 
-// maxWrites is DynamoDB's bound on the items of one transaction, which
-// holds the action record, two items per new contract and one per changed
-// contract.
-const maxWrites = 100
-
 // maxRefLength bounds contractNumber and contractId.
 const maxRefLength = 64
 
@@ -109,10 +104,6 @@ func (h *Handler) named(n naming, next handlerFunc) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 		return next(ctx, r, n)
 	}
-}
-
-func invalid(field, format string, args ...any) error {
-	return contract.Invalid(contract.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // prefixed returns err with its field names prefixed, so a refusal inside
@@ -323,26 +314,15 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 			}
 			last = touched
 		}
-		writes := 1 + 2*len(created) + len(loaded)
-		if dedupe != "" {
-			writes++
-		}
-		if writes > maxWrites {
-			return invalid("actions", "a request may write at most %d contracts, a new one counting twice; this one writes %d", maxWrites-1, writes-1)
-		}
-		// Numbers are drawn once every action has applied, so a refused
-		// request draws none; a retry keeps those it drew.
+		// Numbers are drawn once every action has applied and storage has
+		// said it can hold the result, so a refused request draws none; a
+		// retry keeps those it drew. Until then, placeholders of the same
+		// width stand in for them.
 		for k, c := range created {
-			made := newContracts[createdBy[k]]
-			if made.number == "" {
-				n, err := h.service.Store.NextContractNumber(ctx, actor.TenantID)
-				if err != nil {
-					return err
-				}
-				made.number = contract.FormatNumber(n)
-				newContracts[createdBy[k]] = made
+			c.Number = newContracts[createdBy[k]].number
+			if c.Number == "" {
+				c.Number = contract.FormatNumber(0)
 			}
-			c.Number = made.number
 		}
 		for _, c := range loaded {
 			c.Version++
@@ -360,14 +340,6 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 				}
 			}
 		}
-		// A lost race wrote nothing, so the retry keeps the number.
-		if actionNumber == "" {
-			n, err := h.store.NextActionNumber(ctx, actor.TenantID)
-			if err != nil {
-				return err
-			}
-			actionNumber = contract.FormatActionNumber(n)
-		}
 		action := &contract.Action{
 			TenantID: actor.TenantID, ID: ids.UUID(), Number: actionNumber,
 			AccountNumber: in.AccountNumber, ContractID: last.ID, Type: in.Actions[len(in.Actions)-1].Type,
@@ -377,14 +349,45 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		if action.SegmentIDs == nil {
 			action.SegmentIDs = []string{}
 		}
+		if action.Number == "" {
+			action.Number = contract.FormatActionNumber(0)
+		}
 		out.action, out.last = action, last
+		if err := h.store.CheckActions(ctx, action, created, changed, dedupe); err != nil {
+			return contract.RenameFields(err, storageFields)
+		}
+		for k, c := range created {
+			made := newContracts[createdBy[k]]
+			if made.number == "" {
+				n, err := h.service.Store.NextContractNumber(ctx, actor.TenantID)
+				if err != nil {
+					return err
+				}
+				made.number = contract.FormatNumber(n)
+				newContracts[createdBy[k]] = made
+			}
+			c.Number = made.number
+		}
+		// A lost race wrote nothing, so the retry keeps the number.
+		if actionNumber == "" {
+			n, err := h.store.NextActionNumber(ctx, actor.TenantID)
+			if err != nil {
+				return err
+			}
+			actionNumber = contract.FormatActionNumber(n)
+		}
+		action.Number = actionNumber
 		err = h.store.ApplyActions(ctx, action, created, changed, dedupe)
 		if errors.Is(err, contract.ErrVersionConflict) && attempt < maxAttempts {
 			continue
 		}
-		return err
+		return contract.RenameFields(err, storageFields)
 	}
 }
+
+// storageFields name, in a request's terms, what storage refuses as too
+// large: the writes of its actions together, or a contract they make.
+var storageFields = map[string]string{"request": "actions", "contract": "actions"}
 
 // madeContract is the id and, once drawn, the number of a contract a
 // create action makes, kept across attempts.
@@ -579,7 +582,16 @@ func (h *Handler) listContracts(ctx context.Context, r *httpapi.Request, n namin
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return httpapi.JSON(http.StatusOK, pageOf(page, size, n, h.service.Clock()))
+	// Large contracts may not all fit in one answer: a page then shows
+	// as many as fit, and its cursor goes on after the last one shown.
+	body := pageOf(page, size, n, h.service.Clock())
+	resp, _, err := httpapi.JSONPage(http.StatusOK, len(body.Items), func(k int) any {
+		if k == len(body.Items) {
+			return body
+		}
+		return body.cut(k, page.Contracts[k-1].Number)
+	})
+	return resp, err
 }
 
 func (h *Handler) getAction(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {

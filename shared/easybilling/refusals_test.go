@@ -1,6 +1,7 @@
 package easybilling_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -96,6 +97,8 @@ func TestRefusals(t *testing.T) {
 		{"no currency", []obj{create(with(good, "currency", []string{}))}, 400, []string{cpw + "currency"}},
 		{"11 currencies", []obj{create(with(good, "currency", []string{"USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD"}))}, 400, []string{cpw + "currency"}},
 		{"negative price", []obj{create(with(good, "contractPrice", -1))}, 400, []string{cpw + "contractPrice"}},
+		// 32 characters are taken (TestLargeContracts); the price is kept in every segment after it.
+		{"a price of 33 characters", []obj{create(with(good, "contractPrice", json.Number("1"+strings.Repeat("0", 32))))}, 400, []string{cpw + "contractPrice"}},
 		{"update-price without a price", []obj{act1("update-price", with(active, "contractSegmentId", segments(t, f.active)[0]["id"], "effectiveDate", "2090-03-01"))}, 400, []string{"actions[0].updatePrice[0].contractPrice"}},
 		{"13 entries", []obj{create(good, good, good, good, good, good, good, good, good, good, good, good, good)}, 400, []string{"actions[0].createContractWithPlan"}},
 		{"no planId", []obj{create(with(good, "planId", ""))}, 400, []string{cpw + "planId"}},

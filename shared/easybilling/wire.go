@@ -49,7 +49,7 @@ type createEntry struct {
 	EffectiveDate  string       `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string       `json:"expirationDate" validate:"required,eb_date"`
 	Currency       []string     `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
-	ContractPrice  *json.Number `json:"contractPrice,omitempty" validate:"omitempty,eb_price"`
+	ContractPrice  *json.Number `json:"contractPrice,omitempty" validate:"omitempty,max=32,eb_price"`
 }
 
 // contractRef names an existing contract by its number or its id.
@@ -100,7 +100,7 @@ type updatePriceEntry struct {
 	contractRef
 	ContractSegmentID string       `json:"contractSegmentId" validate:"required,max=64"`
 	PlanID            string       `json:"planId,omitempty" validate:"omitempty,max=128"`
-	ContractPrice     *json.Number `json:"contractPrice" validate:"required,eb_price"`
+	ContractPrice     *json.Number `json:"contractPrice" validate:"required,max=32,eb_price"`
 	EffectiveDate     string       `json:"effectiveDate" validate:"required,eb_date"`
 }
 
@@ -448,6 +448,14 @@ func pageOf(page contract.Page, pageSize int, n naming, now time.Time) *contract
 		out.cursor = contract.EncodeCursor(page.Next)
 		out.Cursor = &out.cursor
 	}
+	return out
+}
+
+// cut is p showing only its first n items, cut short to fit one
+// response, the n-th being the contract numbered last: more follow it.
+func (p *contractPage) cut(n int, last string) *contractPage {
+	out := &contractPage{Items: p.Items[:n], PageSize: p.PageSize, HasMore: true, cursor: contract.EncodeCursor(last)}
+	out.Cursor = &out.cursor
 	return out
 }
 

@@ -270,7 +270,16 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	// offset may be near the largest int: compare, never add.
 	shown := matched[min(q.offset, len(matched)):]
 	shown = shown[:min(q.limit, len(shown))]
-	out := listBody{Query: listQueryBody{Offset: q.offset, Limit: q.limit, Count: len(matched)},
-		Data: bodiesOf(len(shown), func(i int) *contract.Contract { return shown[i] })}
-	return httpapi.JSON(http.StatusOK, out)
+	data := bodiesOf(len(shown), func(i int) *contract.Contract { return shown[i] })
+	// Large contracts may not all fit in one answer: a page then shows as
+	// many as fit, and its limit says how many it could hold, so the next
+	// page starts at offset + limit.
+	resp, _, err := httpapi.JSONPage(http.StatusOK, len(data), func(n int) any {
+		limit := q.limit
+		if n < len(data) {
+			limit = n
+		}
+		return listBody{Query: listQueryBody{Offset: q.offset, Limit: limit, Count: len(matched)}, Data: data[:n]}
+	})
+	return resp, err
 }

@@ -155,12 +155,22 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	out := listBody{Data: bodiesOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] })}
-	if page.Next != "" {
-		next := contract.EncodeCursor(page.Next)
-		out.NextCursor = &next
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	data := bodiesOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] })
+	// Large contracts may not all fit in one answer: a page then shows
+	// as many as fit, and its cursor goes on after the last one shown.
+	resp, _, err := httpapi.JSONPage(http.StatusOK, len(data), func(n int) any {
+		out := listBody{Data: data[:n]}
+		next := page.Next
+		if n < len(data) {
+			next = page.Contracts[n-1].Number
+		}
+		if next != "" {
+			cursor := contract.EncodeCursor(next)
+			out.NextCursor = &cursor
+		}
+		return out
+	})
+	return resp, err
 }
 
 // patch applies a JSON merge patch (RFC 7396) of the writable fields: a

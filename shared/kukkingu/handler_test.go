@@ -50,6 +50,7 @@ type response struct {
 	status  int
 	headers map[string]string
 	body    map[string]any
+	raw     string
 }
 
 func (a *api) do(who tenant, method, target, body string, headers ...string) response {
@@ -89,7 +90,7 @@ func (a *api) do(who tenant, method, target, body string, headers ...string) res
 		a.t.Fatalf("%s %s: %v", method, target, err)
 	}
 	openapitest.Validate(a.t, ev, resp)
-	out := response{status: resp.StatusCode, headers: resp.Headers}
+	out := response{status: resp.StatusCode, headers: resp.Headers, raw: resp.Body}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
 			a.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)

@@ -1,0 +1,42 @@
+package aira_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/contract"
+)
+
+// A customer takes contract.MaxPaymentAccounts payment accounts, one per
+// contract created with a new one, and the next is refused naming
+// paymentAccount, writes nothing and draws no contract number; a contract
+// on one of its accounts (paymentAccountId) is still taken.
+func TestPaymentAccountBound(t *testing.T) {
+	a := newAPI(t)
+	s := seed(t)
+	first := a.must(201, a.do("tenant-a", "POST", "/v1/contracts", encode(s)))
+	customerID := first["customer"].(map[string]any)["id"].(string)
+	accountID := first["paymentAccount"].(map[string]any)["id"].(string)
+	another := with(with(s, "customer", nil), "customerId", customerID)
+	for i := 2; i <= contract.MaxPaymentAccounts; i++ {
+		if r := a.do("tenant-a", "POST", "/v1/contracts", encode(another)); r.status != 201 {
+			t.Fatalf("payment account %d: %d %v", i, r.status, r.body)
+		}
+	}
+	before := a.itemTypes()
+	r := a.do("tenant-a", "POST", "/v1/contracts", encode(another))
+	if r.status != 422 || fmt.Sprint(r.body["errors"]) == "" || r.body["errors"].([]any)[0].(map[string]any)["field"] != "paymentAccount" {
+		t.Fatalf("payment account %d: %d %v", contract.MaxPaymentAccounts+1, r.status, r.body)
+	}
+	if after := a.itemTypes(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("the refused request wrote %v, was %v", after, before)
+	}
+	onExisting := with(another, "paymentAccount", nil)
+	onExisting["paymentAccountId"] = accountID
+	made := a.must(201, a.do("tenant-a", "POST", "/v1/contracts", encode(onExisting)))
+	next := contract.FormatNumber(int64(contract.MaxPaymentAccounts + 1))
+	got := a.must(200, a.do("tenant-a", "GET", "/v1/contracts/"+next, ""))
+	if got["contract"].(map[string]any)["id"] != made["contract"].(map[string]any)["id"] {
+		t.Fatalf("the contract after the refusal is not %s: a number was drawn", next)
+	}
+}
