@@ -316,6 +316,7 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 		}},
 		{"easybilling-get-contract.json", 200, nil},
 		{"payment-hub-get-contract.json", 200, nil},
+		{"billing-get-contract.json", 200, nil},
 		{"easybilling-list-contracts.json", 200, func(t *testing.T, b map[string]any) {
 			if n := len(b["items"].([]any)); n != 2 {
 				t.Errorf("%d contracts of the account, want the 2 the samples created", n)
@@ -334,6 +335,16 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 		{"fabric-delete.json", 200, func(t *testing.T, b map[string]any) {
 			if b["isDeleted"] != true {
 				t.Errorf("deleted contract %v", b)
+			}
+		}},
+		{"fabric-resurrect.json", 200, func(t *testing.T, b map[string]any) {
+			if b["isDeleted"] != false {
+				t.Errorf("resurrected contract %v", b)
+			}
+		}},
+		{"data-customer-fabric-get.json", 200, func(t *testing.T, b map[string]any) {
+			if b["contractId"] != "CONTRACT-2024-001" || b["isDeleted"] != false {
+				t.Errorf("the resurrected contract under /data-customer: %v", b)
 			}
 		}},
 	}
