@@ -134,6 +134,7 @@ func TestLoadTemplate(t *testing.T) {
 	}
 	sort.Strings(keys)
 	want := []string{
+		"$default -> CreateContractFunction",
 		"DELETE /api/v1/contracts/{contractId} -> CreateContractFunction",
 		"DELETE /data-customer/v1/organizations/{organizationId}/contracts/{contractId} -> OrganizationContractsFunction",
 		"DELETE /v1/organizations/{organizationId}/contracts/{contractId} -> OrganizationContractsFunction",

@@ -118,16 +118,26 @@ type routeCase struct {
 	// want is the status a create answers; zero for a request that must
 	// find nothing (404, or an empty list).
 	want int
+	// sent is the method and path template to send, for the $default
+	// route, which has none of its own.
+	sent string
+}
+
+func (c routeCase) request() string {
+	if c.sent != "" {
+		return c.sent
+	}
+	return c.route
 }
 
 func (c routeCase) method() string {
-	m, _, _ := strings.Cut(c.route, " ")
+	m, _, _ := strings.Cut(c.request(), " ")
 	return m
 }
 
 func (c routeCase) path(t *testing.T) string {
 	t.Helper()
-	_, p, _ := strings.Cut(c.route, " ")
+	_, p, _ := strings.Cut(c.request(), " ")
 	for k, v := range c.params {
 		p = strings.ReplaceAll(p, "{"+k+"}", url.PathEscape(v))
 	}
@@ -386,6 +396,11 @@ func walkCases(h holdings) []routeCase {
 		add(routeCase{route: "PUT /v1/contracts/{id}", about: target, d: dialectAira, params: id("id", target), body: `{"contract": ` + airaContract + `}`})
 		add(routeCase{route: "POST /v1/contracts/{id}/cancel", about: target, d: dialectAira, params: id("id", target)})
 		add(routeCase{route: "POST /v1/contracts/{id}/activate", about: target, d: dialectAira, params: id("id", target)})
+	}
+	// A path no route declares reaches the $default route, whose answer
+	// must not tell whether what it names exists.
+	for _, target := range h.contractIDs() {
+		add(routeCase{route: "$default", about: target, d: dialectAira, sent: "GET /api/v2/contracts/{contractId}", params: id("contractId", target)})
 	}
 	for _, base := range []string{"", "/data-customer"} {
 		for _, target := range append(h.contractIDs(), h.fabricRef) {
