@@ -160,10 +160,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if len(body) > httpapi.MaxBodyBytes {
 		return nil, contract.Invalid(contract.FieldError{Field: "request", Message: fmt.Sprintf("must be at most %d bytes", httpapi.MaxBodyBytes)})
 	}
-	if err := httpapi.DecodeStrict(body, &in); err != nil {
-		return nil, err
-	}
-	if err := h.check(&in); err != nil {
+	if err := httpapi.DecodeStrictValid(body, &in, func() error { return h.check(&in) }); err != nil {
 		return nil, err
 	}
 	actor := contract.Actor{TenantID: tenant, CredentialID: principal}
