@@ -26,6 +26,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/metrics"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -367,6 +368,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRe
 		action.Number = actionNumber
 		err = h.store.ApplyActions(ctx, action, created, changed, dedupe)
 		if errors.Is(err, contract.ErrVersionConflict) && attempt < maxAttempts {
+			metrics.VersionConflictRetry(ctx)
 			continue
 		}
 		return contract.RenameFields(err, storageFields)
