@@ -236,7 +236,8 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		}
 	}
 	if ev.RouteKey == DefaultRouteKey {
-		return rt.serveUnmatched(ctx, &ev, method, path, attrs), nil
+		routeAttr = slog.String("route", DefaultRouteKey)
+		return rt.serveUnmatched(ctx, &ev, method, path, append(attrs, routeAttr)), nil
 	}
 	// A route declared with a trailing slash (Aira's "/v1/contracts/")
 	// matches only as declared, and before one declared without it; a
