@@ -251,8 +251,8 @@ func TestFailuresKept(t *testing.T) {
 }
 
 // translated is template.yaml as AWS's SAM translator turns it into plain
-// CloudFormation, or nil (and a skip) where the translator is not
-// installed (pip install aws-sam-translator).
+// CloudFormation. Without the translator the test is skipped, or fails
+// under CI (see requireTool).
 func translated(t *testing.T) map[string]any {
 	t.Helper()
 	const script = `
@@ -266,12 +266,7 @@ t = yaml_parse(open(sys.argv[1]).read())
 t["Globals"]["Function"]["CodeUri"] = "s3://bucket/key"
 json.dump(transform(t, {}, NoManagedPolicies()), sys.stdout)
 `
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed; the SAM translator runs on it")
-	}
-	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
-		t.Skip("the SAM translator is not installed (pip install aws-sam-translator)")
-	}
+	requirePython(t, "samtranslator", "the SAM translator (pip install aws-sam-translator)")
 	cmd := exec.Command("python3", "-c", script, templatePath)
 	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
 	var stderr bytes.Buffer
@@ -383,12 +378,10 @@ func TestTranslatedRolesAndInvokers(t *testing.T) {
 	}
 }
 
-// TestCfnLint runs AWS's CloudFormation linter, where it is installed
-// (pip install cfn-lint), over the template.
+// TestCfnLint runs AWS's CloudFormation linter over the template (make
+// lint does too). Without cfn-lint the test is skipped, or fails under CI.
 func TestCfnLint(t *testing.T) {
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not installed (pip install cfn-lint)")
-	}
+	requireTool(t, "cfn-lint", "AWS's CloudFormation linter (pip install cfn-lint)")
 	out, err := exec.Command("cfn-lint", templatePath).CombinedOutput()
 	if err != nil {
 		t.Fatalf("cfn-lint: %v\n%s", err, out)
