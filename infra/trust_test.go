@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/easybilling"
@@ -267,20 +268,35 @@ t["Globals"]["Function"]["CodeUri"] = "s3://bucket/key"
 json.dump(transform(t, {}, NoManagedPolicies()), sys.stdout)
 `
 	requirePython(t, "samtranslator", "the SAM translator (pip install aws-sam-translator)")
-	cmd := exec.Command("python3", "-c", script, templatePath)
-	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("the SAM translator refuses template.yaml: %v\n%s", err, stderr.String())
+	translateOnce.Do(func() {
+		cmd := exec.Command("python3", "-c", script, templatePath)
+		cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			translateErr = fmt.Errorf("the SAM translator refuses template.yaml: %v\n%s", err, stderr.String())
+			return
+		}
+		translateOut = out
+	})
+	if translateErr != nil {
+		t.Fatal(translateErr)
 	}
+	// Each caller gets its own copy, free to change it.
 	var tpl map[string]any
-	if err := json.Unmarshal(out, &tpl); err != nil {
+	if err := json.Unmarshal(translateOut, &tpl); err != nil {
 		t.Fatal(err)
 	}
 	return tpl
 }
+
+// The translation is the same for every test of a run: it is made once.
+var (
+	translateOnce sync.Once
+	translateOut  []byte
+	translateErr  error
+)
 
 // managedPolicies are the AWS managed policies SAM attaches to a
 // function's role: logs, X-Ray (Tracing: Active), and, for a function an
