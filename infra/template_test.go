@@ -29,6 +29,7 @@ import (
 	"github.com/awslabs/goformation/v7/intrinsics"
 	"gopkg.in/yaml.v3"
 
+	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
@@ -94,10 +95,17 @@ var (
 // text ("!Ref HttpApi", "!GetAtt ContractsTable.Arn", "!Sub ..."): by
 // default goformation resolves a reference to a resource to nothing, and a
 // parameter to its default, which would hide what the template points at.
+//
+// A Ref to a Number parameter is its default, as goformation would have
+// it: the properties that take one (a retention, a threshold) are numbers
+// to goformation, and the plain YAML shows the reference.
 func keep(tag string) intrinsics.IntrinsicHandler {
-	return func(_ string, input any, _ any) any {
+	return func(_ string, input any, template any) any {
 		switch v := input.(type) {
 		case string:
+			if p, ok := lookup(template, "Parameters", v).(map[string]any); ok && tag == "!Ref" && p["Type"] == "Number" {
+				return p["Default"]
+			}
 			return tag + " " + v
 		case []any:
 			var parts []string
@@ -129,19 +137,25 @@ var keepIntrinsics = &intrinsics.ProcessorOptions{
 }
 
 // load parses template.yaml with goformation, which refuses properties it
-// does not know, and also as plain YAML for what goformation does not
-// expose.
+// does not know (but for those gateway.GoformationYAML names, which SAM
+// knows and goformation does not), and also as plain YAML for what
+// goformation does not expose.
 func load(t *testing.T) (*cloudformation.Template, map[string]any) {
 	t.Helper()
 	loadOnce.Do(func() {
-		parsed, loadErr = goformation.OpenWithOptions(templatePath, keepIntrinsics)
-		if loadErr != nil {
-			loadErr = fmt.Errorf("goformation refuses template.yaml: %w", loadErr)
-			return
-		}
 		data, err := os.ReadFile(templatePath)
 		if err != nil {
 			loadErr = err
+			return
+		}
+		readable, err := gateway.GoformationYAML(data)
+		if err != nil {
+			loadErr = err
+			return
+		}
+		parsed, loadErr = goformation.ParseYAMLWithOptions(readable, keepIntrinsics)
+		if loadErr != nil {
+			loadErr = fmt.Errorf("goformation refuses template.yaml: %w", loadErr)
 			return
 		}
 		var root yaml.Node
@@ -641,7 +655,9 @@ func TestAuthorizer(t *testing.T) {
 		property string
 		want     any
 	}{
-		{"FunctionArn", "!GetAtt " + authorizerID + ".Arn"},
+		// The alias AutoPublishAlias makes: API Gateway invokes the
+		// version CodeDeploy has deployed, never $LATEST.
+		{"FunctionArn", "!Ref " + authorizerID + ".Alias"},
 		// A string: unquoted 2.0 would be a number, which SAM refuses.
 		{"AuthorizerPayloadFormatVersion", "2.0"},
 		{"EnableSimpleResponses", true},

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/easybilling"
@@ -251,8 +252,8 @@ func TestFailuresKept(t *testing.T) {
 }
 
 // translated is template.yaml as AWS's SAM translator turns it into plain
-// CloudFormation, or nil (and a skip) where the translator is not
-// installed (pip install aws-sam-translator).
+// CloudFormation. Without the translator the test is skipped, or fails
+// under CI (see requireTool).
 func translated(t *testing.T) map[string]any {
 	t.Helper()
 	const script = `
@@ -266,26 +267,36 @@ t = yaml_parse(open(sys.argv[1]).read())
 t["Globals"]["Function"]["CodeUri"] = "s3://bucket/key"
 json.dump(transform(t, {}, NoManagedPolicies()), sys.stdout)
 `
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed; the SAM translator runs on it")
+	requirePython(t, "samtranslator", "the SAM translator (pip install aws-sam-translator)")
+	translateOnce.Do(func() {
+		cmd := exec.Command("python3", "-c", script, templatePath)
+		cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			translateErr = fmt.Errorf("the SAM translator refuses template.yaml: %v\n%s", err, stderr.String())
+			return
+		}
+		translateOut = out
+	})
+	if translateErr != nil {
+		t.Fatal(translateErr)
 	}
-	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
-		t.Skip("the SAM translator is not installed (pip install aws-sam-translator)")
-	}
-	cmd := exec.Command("python3", "-c", script, templatePath)
-	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("the SAM translator refuses template.yaml: %v\n%s", err, stderr.String())
-	}
+	// Each caller gets its own copy, free to change it.
 	var tpl map[string]any
-	if err := json.Unmarshal(out, &tpl); err != nil {
+	if err := json.Unmarshal(translateOut, &tpl); err != nil {
 		t.Fatal(err)
 	}
 	return tpl
 }
+
+// The translation is the same for every test of a run: it is made once.
+var (
+	translateOnce sync.Once
+	translateOut  []byte
+	translateErr  error
+)
 
 // managedPolicies are the AWS managed policies SAM attaches to a
 // function's role: logs, X-Ray (Tracing: Active), and, for a function an
@@ -383,12 +394,10 @@ func TestTranslatedRolesAndInvokers(t *testing.T) {
 	}
 }
 
-// TestCfnLint runs AWS's CloudFormation linter, where it is installed
-// (pip install cfn-lint), over the template.
+// TestCfnLint runs AWS's CloudFormation linter over the template (make
+// lint does too). Without cfn-lint the test is skipped, or fails under CI.
 func TestCfnLint(t *testing.T) {
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not installed (pip install cfn-lint)")
-	}
+	requireTool(t, "cfn-lint", "AWS's CloudFormation linter (pip install cfn-lint)")
 	out, err := exec.Command("cfn-lint", templatePath).CombinedOutput()
 	if err != nil {
 		t.Fatalf("cfn-lint: %v\n%s", err, out)

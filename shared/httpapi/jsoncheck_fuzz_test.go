@@ -86,15 +86,18 @@ type (
 		tagWins
 		untagged
 		deep
-		Plain     int
-		Renamed   int    `json:"other_name"`
-		Dash      int    `json:"-"`
-		DashComma int    `json:"-,"`
-		BadTag    int    `json:"a\\b"`
-		Options   int    `json:",omitempty"`
-		Ptr       *tieA  `json:"ptr"`
-		private   int    // encoding/json never sees it
-		Unicode   string `json:"名前"`
+		Plain   int
+		Renamed int `json:"other_name"`
+		Dash    int `json:"-"`
+		//lint:ignore SA5008 a tag of "-," names the field "-", one of the rules provoked here
+		DashComma int `json:"-,"`
+		//lint:ignore SA5008 a name encoding/json refuses, so the field keeps its own, another rule provoked here
+		BadTag  int   `json:"a\\b"`
+		Options int   `json:",omitempty"`
+		Ptr     *tieA `json:"ptr"`
+		//lint:ignore U1000 encoding/json never sees it, which is what the test checks
+		private int
+		Unicode string `json:"名前"`
 	}
 )
 

@@ -109,9 +109,28 @@ func startStack(t *testing.T, table string) *gateway.Stack {
 		mu.Unlock()
 	})
 	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "info"}
-	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 		env[k] = os.Getenv(k)
 	}
+	// Each function reaches DynamoDB Local through an endpoint of its
+	// own that records what it issues; when the test ends, every action
+	// must be one template.yaml grants that function (registered first,
+	// this check runs after the processes are gone).
+	recorder := newDynamoDBRecorder(t, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"))
+	grants := templateGrants(t, filepath.Join(root, gateway.TemplateFile))
+	var ids []string
+	for id, fn := range api.Functions {
+		fnEnv := map[string]string{}
+		for k, v := range fn.Environment {
+			fnEnv[k] = v
+		}
+		fnEnv["AWS_ENDPOINT_URL_DYNAMODB"] = recorder.endpoint(t, id)
+		fn.Environment = fnEnv
+		api.Functions[id] = fn
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	t.Cleanup(func() { recorder.check(t, grants, ids) })
 	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
 		Env:            env,
 		MaxConcurrency: 4,

@@ -104,6 +104,10 @@ func ParseTemplate(data []byte, parameters map[string]string) (*API, error) {
 	for k, v := range parameters {
 		overrides[k] = v
 	}
+	data, err := GoformationYAML(data)
+	if err != nil {
+		return nil, err
+	}
 	tpl, err := goformation.ParseYAMLWithOptions(data, &intrinsics.ProcessorOptions{
 		ParameterOverrides: overrides,
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
@@ -308,7 +312,10 @@ func LocalQueueARN(logicalID string) string {
 
 // ref resolves a Ref as CloudFormation would for the local stack: its
 // pseudo parameters, and a CommaDelimitedList parameter as a list (which
-// goformation leaves a string). Anything else is goformation's.
+// goformation leaves a string). A function's alias (SAM's
+// "<LogicalId>.Alias", which AutoPublishAlias makes) is kept as that text,
+// for functionOf: locally the alias is the function. Anything else is
+// goformation's.
 func ref(name string, input any, template any) any {
 	s, ok := input.(string)
 	if !ok {
@@ -316,6 +323,9 @@ func ref(name string, input any, template any) any {
 	}
 	if v, ok := pseudoParameters[s]; ok {
 		return v
+	}
+	if id, ok := strings.CutSuffix(s, ".Alias"); ok && lookup(template, "Resources", id, "Type") == "AWS::Serverless::Function" {
+		return s
 	}
 	if p, ok := lookup(template, "Parameters", s).(map[string]any); ok && p["Type"] == "CommaDelimitedList" {
 		if d, ok := p["Default"].(string); ok {
@@ -364,13 +374,17 @@ func lookup(v any, keys ...string) any {
 }
 
 // functionOf returns the logical id a FunctionArn names: a GetAtt of a
-// function's Arn, or a literal ARN whose function name is the logical id.
+// function's Arn, a Ref of its alias, or a literal ARN whose function name
+// is the logical id.
 func functionOf(arn any) string {
 	s, ok := arn.(string)
 	if !ok {
 		return ""
 	}
 	if id, ok := strings.CutSuffix(s, ".Arn"); ok {
+		return id
+	}
+	if id, ok := strings.CutSuffix(s, ".Alias"); ok {
 		return id
 	}
 	if _, name, ok := strings.Cut(s, ":function:"); ok {
