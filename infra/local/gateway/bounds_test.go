@@ -20,7 +20,7 @@ import (
 func TestLargeListThroughLambda(t *testing.T) {
 	ddbClient, table := ddbtest.NewTable(t)
 	store := ddb.New(ddbClient, table)
-	stack := startStack(t, table)
+	stack := startStack(t, table, "AuthorizerFunction", "OrganizationContractsFunction")
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
