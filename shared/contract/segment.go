@@ -78,8 +78,10 @@ var ErrAlreadyApplied = errors.New("contract: already applied")
 // FormatActionNumber formats the n-th action number of a tenant.
 func FormatActionNumber(n int64) string { return fmt.Sprintf("CA-%010d", n) }
 
-// ActionStore is what the domain needs to apply contract actions.
+// ActionStore is what the domain needs to apply contract actions, besides
+// its Store: the plans the actions name, action numbers and records.
 type ActionStore interface {
+	Catalog
 	// NextActionNumber draws the tenant's next action number.
 	NextActionNumber(ctx context.Context, tenantID string) (int64, error)
 	// ApplyActions stores, in one transaction, the action record, the

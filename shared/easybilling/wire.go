@@ -68,6 +68,27 @@ func (r contractRef) field() string {
 	return "contractId"
 }
 
+// refField is the name of the field the j-th entry of a names its
+// contract in ("contractNumber" for a create's, which names none).
+func (a *actionEntry) refField(j int) string {
+	var ref contractRef
+	switch {
+	case a.Type == "switch-plan" && j < len(a.SwitchPlan):
+		ref = a.SwitchPlan[j].contractRef
+	case a.Type == "renew" && j < len(a.Renew):
+		ref = a.Renew[j].contractRef
+	case a.Type == "early-renew" && j < len(a.EarlyRenew):
+		ref = a.EarlyRenew[j].contractRef
+	case a.Type == "update-price" && j < len(a.UpdatePrice):
+		ref = a.UpdatePrice[j].contractRef
+	case a.Type == "cancel" && j < len(a.Cancel):
+		ref = a.Cancel[j].contractRef
+	default:
+		return "contractNumber"
+	}
+	return ref.field()
+}
+
 func (r contractRef) id() string {
 	if r.ContractNumber != "" {
 		return r.ContractNumber

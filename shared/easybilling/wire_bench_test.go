@@ -60,9 +60,8 @@ func BenchmarkWire(b *testing.B) {
 			SegmentIDs: []string{c.Segments[0].ID}, Status: contract.StatusActive, CreatedAt: made, UpdatedAt: made,
 			CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy,
 		}
-		// wire is the dialect's work: decode, validate, map to the terms
-		// of the new contract and to the action record's request.
-		var room [maxCreateEntries]contract.Terms
+		// wire is the dialect's work: decode, validate, map to the
+		// domain's request and to the action record's request.
 		wire := func() []contract.Terms {
 			call := &actionsCall{}
 			if err := r.DecodeJSON(&call.in); err != nil {
@@ -72,7 +71,12 @@ func BenchmarkWire(b *testing.B) {
 				b.Fatal(err)
 			}
 			a.Request = requestBody(r)
-			return termsOf(room[:0], call.in.Actions[0].CreateContractWithPlan)
+			req := domainRequest(&call.in, a.Request, "")
+			var terms []contract.Terms
+			for _, e := range req.Actions[0].Entries {
+				terms = append(terms, e.Terms)
+			}
+			return terms
 		}
 		s := c.Segments[0]
 		want := []contract.Terms{{PlanID: s.PlanID, Currencies: s.Currencies, EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate}}
