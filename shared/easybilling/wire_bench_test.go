@@ -18,7 +18,7 @@ import (
 // sample's plan, made and last changed at made.
 func benchContract(k int, made time.Time) contract.Contract {
 	from := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-	to := time.Date(2027, 2, 1, 23, 59, 59, 999999999, time.UTC)
+	to := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
 	return contract.Contract{
 		TenantID: "demo", ID: fmt.Sprintf("5d1c3e9a-7b2f-4c8d-9e0a-%012d", k), Number: contract.FormatNumber(int64(k + 1)),
 		Party: contract.Party{Kind: contract.PartyAccount, ID: "ACC-0000000001"}, Status: contract.StatusActive, Version: 1,
