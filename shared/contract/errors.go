@@ -81,6 +81,9 @@ func KindOf(err error) Kind {
 // only when the retries run out.
 var ErrVersionConflict = &Error{Kind: KindConflict, Code: "CONTRACT_CHANGED_CONCURRENTLY", Message: "the contract was changed concurrently; retry the request"}
 
+// ErrNotDeleted refuses to undelete a contract that is not deleted.
+var ErrNotDeleted = &Error{Kind: KindConflict, Code: "CONTRACT_NOT_DELETED", Message: "the contract is not deleted"}
+
 // Transient reports whether err refuses a request for a reason a retry of
 // it may not meet: a dependency that is down or overloaded, or a race
 // lost to other writers more often than the service retries. Such an

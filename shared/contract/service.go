@@ -202,8 +202,33 @@ func (s *Service) Update(ctx context.Context, actor Actor, id string, change fun
 // contract another API owns than the actor's is refused before change
 // runs (see Contract.ChangeableVia).
 func (s *Service) UpdateWith(ctx context.Context, actor Actor, id string, change func(*Contract) (Companions, error)) (*Contract, error) {
+	return s.update(ctx, actor, id, false, change)
+}
+
+// Undelete brings the tenant's deleted contract id back: it reads as found
+// again, with its number and ids, as a new version. check, when set, runs
+// first on the stored contract (a dialect's own scope); a contract that is
+// not deleted is ErrNotDeleted.
+func (s *Service) Undelete(ctx context.Context, actor Actor, id string, check func(*Contract) error) (*Contract, error) {
+	return s.update(ctx, actor, id, true, func(c *Contract) (Companions, error) {
+		if check != nil {
+			if err := check(c); err != nil {
+				return Companions{}, err
+			}
+		}
+		if !c.Deleted() {
+			return Companions{}, ErrNotDeleted
+		}
+		c.DeletedAt = nil
+		return Companions{}, nil
+	})
+}
+
+// update is UpdateWith, finding deleted contracts too when includeDeleted
+// is set.
+func (s *Service) update(ctx context.Context, actor Actor, id string, includeDeleted bool, change func(*Contract) (Companions, error)) (*Contract, error) {
 	for attempt := 1; ; attempt++ {
-		c, err := s.Get(ctx, actor, id)
+		c, err := s.Find(ctx, actor, id, includeDeleted)
 		if err != nil {
 			return nil, err
 		}

@@ -28,8 +28,17 @@ import (
 )
 
 // Route keys served by this dialect, as template.yaml declares them: each
-// under /api and under the sandbox's /payment-hub/api.
+// under /api, under the sandbox's /payment-hub/api, and under
+// /billing/api: EasyBilling's documented hosts (sandbox and production
+// alike) end in /billing, so a client that swaps only the host calls
+// that. /billing answers with production's timestamp names (createdOn),
+// as /api does; the sandbox's own names are served under /payment-hub.
 const (
+	RouteBillingActions     = "POST /billing/api/contract-actions"
+	RouteBillingGetContract = "GET /billing/api/contracts/{contractNumber}"
+	RouteBillingList        = "GET /billing/api/contracts"
+	RouteBillingGetAction   = "GET /billing/api/contract-actions/{contractActionNumber}"
+
 	RouteActions        = "POST /api/contract-actions"
 	RouteHubActions     = "POST /payment-hub/api/contract-actions"
 	RouteGetContract    = "GET /api/contracts/{contractNumber}"
@@ -87,6 +96,10 @@ func (h *Handler) Register(rt *httpapi.Router) {
 	rt.HandleVia(contract.APIEasyBilling, RouteHubList, h.named(namedAt, h.listContracts))
 	rt.HandleVia(contract.APIEasyBilling, RouteGetAction, h.named(namedOn, h.getAction))
 	rt.HandleVia(contract.APIEasyBilling, RouteHubGetAction, h.named(namedAt, h.getAction))
+	rt.HandleVia(contract.APIEasyBilling, RouteBillingActions, h.named(namedOn, h.actions))
+	rt.HandleVia(contract.APIEasyBilling, RouteBillingGetContract, h.named(namedOn, h.getContract))
+	rt.HandleVia(contract.APIEasyBilling, RouteBillingList, h.named(namedOn, h.listContracts))
+	rt.HandleVia(contract.APIEasyBilling, RouteBillingGetAction, h.named(namedOn, h.getAction))
 }
 
 type handlerFunc func(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error)

@@ -45,12 +45,33 @@ func newRouter(store Store, log *slog.Logger) *httpapi.Router {
 
 // CreateContract is CreateContractFunction's router: the Kukkingu and Aira
 // contracts APIs.
+//
+// The function also holds the HTTP API's $default route, which API
+// Gateway invokes for requests no route matches: its router answers them
+// from the routes of every function (see httpapi.Router.AnswerUnmatched).
 func CreateContract(store Store, log *slog.Logger) *httpapi.Router {
+	rt := createContract(store, log)
+	rt.AnswerUnmatched(APIRouteKeys())
+	return rt
+}
+
+func createContract(store Store, log *slog.Logger) *httpapi.Router {
 	rt := newRouter(store, log)
 	service := contract.NewService(store)
 	kukkingu.NewHandler(service).Register(rt)
 	aira.NewHandler(service, store).Register(rt)
 	return rt
+}
+
+// APIRouteKeys returns the route keys of every function's routes: the
+// routes of the HTTP API, as template.yaml declares them.
+func APIRouteKeys() []string {
+	log := slog.New(slog.DiscardHandler)
+	var keys []string
+	for _, rt := range []*httpapi.Router{createContract(nil, log), ContractActions(nil, log), OrganizationContracts(nil, log)} {
+		keys = append(keys, rt.RouteKeys()...)
+	}
+	return keys
 }
 
 // ContractActions is ContractActionsFunction's router: EasyBilling's

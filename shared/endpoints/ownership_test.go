@@ -114,18 +114,22 @@ func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 	// Each write route of template.yaml that acts on an existing
 	// contract; creates make a contract of their own API.
 	cases := map[string]writeCase{
-		"PATCH /api/v1/contracts/{contractId}":                             {contract.APIKukkingu, path("/api/v1/contracts/"), func(string) string { return `{"name":"Taken over"}` }, false},
-		"DELETE /api/v1/contracts/{contractId}":                            {contract.APIKukkingu, path("/api/v1/contracts/"), none, false},
-		"PUT /v1/contracts/{id}":                                           {contract.APIAira, path("/v1/contracts/"), airaReplace, false},
-		"POST /v1/contracts/{id}/cancel":                                   {contract.APIAira, func(ref string) string { return "/v1/contracts/" + ref + "/cancel" }, none, false},
-		"POST /v1/contracts/{id}/activate":                                 {contract.APIAira, func(ref string) string { return "/v1/contracts/" + ref + "/activate" }, none, false},
-		"PUT /v1/organizations/{organizationId}/contracts/{contractId}":    {contract.APIFabric, path("/v1/organizations/org-1/contracts/"), func(string) string { return `{"status":"ACTIVE"}` }, true},
-		"DELETE /v1/organizations/{organizationId}/contracts/{contractId}": {contract.APIFabric, path("/v1/organizations/org-1/contracts/"), none, true},
+		"PATCH /api/v1/contracts/{contractId}":  {contract.APIKukkingu, path("/api/v1/contracts/"), func(string) string { return `{"name":"Taken over"}` }, false},
+		"DELETE /api/v1/contracts/{contractId}": {contract.APIKukkingu, path("/api/v1/contracts/"), none, false},
+		"PUT /v1/contracts/{id}":                {contract.APIAira, path("/v1/contracts/"), airaReplace, false},
+		"POST /v1/contracts/{id}/cancel":        {contract.APIAira, func(ref string) string { return "/v1/contracts/" + ref + "/cancel" }, none, false},
+		"POST /v1/contracts/{id}/activate":      {contract.APIAira, func(ref string) string { return "/v1/contracts/" + ref + "/activate" }, none, false},
+	}
+	for _, base := range []string{"", "/data-customer"} {
+		org := base + "/v1/organizations/org-1/contracts/"
+		cases["PUT "+base+"/v1/organizations/{organizationId}/contracts/{contractId}"] = writeCase{contract.APIFabric, path(org), func(string) string { return `{"status":"ACTIVE"}` }, true}
+		cases["DELETE "+base+"/v1/organizations/{organizationId}/contracts/{contractId}"] = writeCase{contract.APIFabric, path(org), none, true}
+		cases["POST "+base+"/v1/organizations/{organizationId}/contracts/{contractId}/resurrect"] = writeCase{contract.APIFabric, func(ref string) string { return org + ref + "/resurrect" }, none, true}
 	}
 	creating := map[string]bool{
 		"POST /api/v1/contracts": true, "POST /v1/contracts": true, "POST /v1/contracts/": true,
 		"POST /v1/customers": true, "POST /v1/customers/": true,
-		"POST /v1/organizations/{organizationId}/contracts": true,
+		"POST /v1/organizations/{organizationId}/contracts": true, "POST /data-customer/v1/organizations/{organizationId}/contracts": true,
 	}
 	// EasyBilling changes contracts through the actions of one route per
 	// variant; every change type is walked on each.
@@ -136,7 +140,7 @@ func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 		"update-price": ebAction("update-price", `"contractSegmentId":"seg","contractPrice":10,"effectiveDate":"2090-06-01"`),
 		"cancel":       ebAction("cancel", `"effectiveDate":"2090-06-01"`),
 	}
-	for _, route := range []string{"POST /api/contract-actions", "POST /payment-hub/api/contract-actions"} {
+	for _, route := range []string{"POST /api/contract-actions", "POST /payment-hub/api/contract-actions", "POST /billing/api/contract-actions"} {
 		for typ, body := range ebTypes {
 			_, p, _ := strings.Cut(route, " ")
 			cases[route+" "+typ] = writeCase{contract.APIEasyBilling, func(string) string { return p }, body, false}

@@ -60,9 +60,10 @@ func contractsPath(org string) string { return "/v1/organizations/" + org + "/co
 func contractPath(org, id string) string { return contractsPath(org) + "/" + id }
 
 type response struct {
-	status int
-	raw    string
-	body   map[string]any
+	status  int
+	raw     string
+	body    map[string]any
+	headers map[string]string
 }
 
 // serve sends one request and validates the exchange against the document.
@@ -104,7 +105,7 @@ func (a *api) serve(t testing.TB, who tenant, method, target, body string, heade
 		return response{}, fmt.Errorf("%s %s: %v", method, target, err)
 	}
 	openapitest.Validate(t, ev, resp)
-	out := response{status: resp.StatusCode, raw: resp.Body}
+	out := response{status: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
 			return out, fmt.Errorf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)

@@ -428,3 +428,49 @@ func TestLongKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestResurrect: fabric's resurrect un-deletes a soft-deleted contract
+// (200 with the record, found again), answers 303 to where a contract
+// that is not deleted reads, and 404 for one the organization does not
+// have. Every route is served under /data-customer too.
+func TestResurrect(t *testing.T) {
+	a := newAPI(t)
+	for _, base := range []string{"", "/data-customer"} {
+		t.Run("base "+base, func(t *testing.T) {
+			org := "org-resurrect" + strings.ReplaceAll(base, "/", "-")
+			path := func(id string) string { return base + contractPath(org, id) }
+			created := a.do(t, tenantA, "POST", base+contractsPath(org), `{"contractId":"R-1","startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z"}`)
+			if created.status != http.StatusOK {
+				t.Fatalf("create: %d %s", created.status, created.raw)
+			}
+			id := created.body["_id"].(string)
+			if r := a.do(t, tenantA, "POST", path("R-1")+"/resurrect", ""); r.status != http.StatusSeeOther ||
+				r.headers["Location"] != path("R-1") || r.body["code"] != "CONTRACT_NOT_DELETED" {
+				t.Fatalf("resurrect of a live contract: %d %v %s, want 303 to %s", r.status, r.headers, r.raw, path("R-1"))
+			}
+			if r := a.do(t, tenantA, "DELETE", path(id), ""); r.status != http.StatusOK {
+				t.Fatalf("delete: %d %s", r.status, r.raw)
+			}
+			if r := a.do(t, tenantA, "GET", path("R-1"), ""); r.status != http.StatusNotFound {
+				t.Fatalf("deleted contract reads: %d", r.status)
+			}
+			for _, other := range []struct {
+				who     tenant
+				org, id string
+			}{
+				{tenantA, "org-elsewhere", "R-1"}, {tenantB, org, "R-1"}, {tenantA, org, "R-404"},
+			} {
+				if r := a.do(t, other.who, "POST", base+contractPath(other.org, other.id)+"/resurrect", ""); r.status != http.StatusNotFound {
+					t.Errorf("resurrect of %s in %s by %s: %d %s, want 404", other.id, other.org, other.who.id, r.status, r.raw)
+				}
+			}
+			r := a.do(t, tenantA, "POST", path("R-1")+"/resurrect", "")
+			if r.status != http.StatusOK || r.body["isDeleted"] != false || r.body["_id"] != id {
+				t.Fatalf("resurrect: %d %s", r.status, r.raw)
+			}
+			if got := a.get(t, tenantA, org, "R-1"); got["_id"] != id || got["isDeleted"] != false {
+				t.Fatalf("the resurrected contract reads %v", got)
+			}
+		})
+	}
+}

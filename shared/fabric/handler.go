@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -31,7 +32,35 @@ const (
 	RouteGet    = "GET /v1/organizations/{organizationId}/contracts/{contractId}"
 	RouteUpdate = "PUT /v1/organizations/{organizationId}/contracts/{contractId}"
 	RouteDelete = "DELETE /v1/organizations/{organizationId}/contracts/{contractId}"
+	// RouteResurrect un-deletes a soft-deleted contract, as fabric's
+	// published API collection has it.
+	RouteResurrect = "POST /v1/organizations/{organizationId}/contracts/{contractId}/resurrect"
 )
+
+// BasePaths are where fabric's routes are served: as declared above, and
+// under /data-customer, the base path of fabric's customer API, which a
+// client that swaps only the host calls.
+var BasePaths = []string{"", "/data-customer"}
+
+// Routes are the route keys of every route the dialect serves, under
+// every base path, as template.yaml declares them.
+func Routes() []string {
+	var keys []string
+	for _, base := range BasePaths {
+		for _, key := range []string{RouteCreate, RouteList, RouteGet, RouteUpdate, RouteDelete, RouteResurrect} {
+			keys = append(keys, underBase(base, key))
+		}
+	}
+	return keys
+}
+
+// underBase is a route key with base inserted before its path.
+func underBase(base, routeKey string) string {
+	method, path, _ := strings.Cut(routeKey, " ")
+	return method + " " + base + path
+}
+
+const ()
 
 // internalIDLength is the length of the _id fabric hands out: 24
 // lowercase hex digits, like a MongoDB ObjectId.
@@ -73,11 +102,14 @@ func NewHandler(service *contract.Service) *Handler {
 
 // Register adds the dialect's routes to rt.
 func (h *Handler) Register(rt *httpapi.Router) {
-	rt.HandleVia(contract.APIFabric, RouteCreate, h.create)
-	rt.HandleVia(contract.APIFabric, RouteList, h.list)
-	rt.HandleVia(contract.APIFabric, RouteGet, h.get)
-	rt.HandleVia(contract.APIFabric, RouteUpdate, h.update)
-	rt.HandleVia(contract.APIFabric, RouteDelete, h.delete)
+	for _, base := range BasePaths {
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteCreate), h.create)
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteList), h.list)
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteGet), h.get)
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteUpdate), h.update)
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteDelete), h.delete)
+		rt.HandleVia(contract.APIFabric, underBase(base, RouteResurrect), h.resurrect)
+	}
 }
 
 // scope is what every fabric request is about: the organization of its
@@ -308,6 +340,59 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 		c.DeletedAt = &at
 		return nil
 	})
+}
+
+// resurrect un-deletes the organization's soft-deleted contract and
+// answers it, as fabric does: 200 with the record; 303 (See Other, to the
+// contract) when it is not deleted; 404 when the organization has no such
+// contract, deleted or not.
+func (h *Handler) resurrect(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+	s, err := scopeOf(r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	id := r.PathParam("contractId")
+	found, err := h.find(ctx, r, s, id, true)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var updated *contract.Contract // the service stamps it before storing it
+	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		return httpapi.JSON(http.StatusOK, bodyOf(updated))
+	})
+	_, err = h.service.Undelete(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+		updated = c
+		if c.Party != s.party {
+			return contract.NotFound(id)
+		}
+		return nil
+	})
+	if errors.Is(err, contract.ErrNotDeleted) {
+		return notDeleted(r, id)
+	}
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return answer()
+}
+
+// notDeleted answers a resurrect of a contract that is not deleted: 303,
+// See Other, to where the contract reads, with fabric's {"code",
+// "message"} body.
+func notDeleted(r *httpapi.Request, id string) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := httpapi.JSON(http.StatusSeeOther, notDeletedBody{
+		Code:    contract.ErrNotDeleted.Code,
+		Message: "contract " + id + " is not deleted; it reads at the Location given",
+	})
+	if err != nil {
+		return resp, err
+	}
+	path := r.Event.RawPath
+	if path == "" {
+		path = r.Event.RequestContext.HTTP.Path
+	}
+	resp.Headers["Location"] = strings.TrimSuffix(path, "/resurrect")
+	return resp, nil
 }
 
 // change finds the organization's contract of the path, applies fn to it

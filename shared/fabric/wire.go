@@ -78,6 +78,13 @@ type listQueryBody struct {
 	Count  int `json:"count"`
 }
 
+// notDeletedBody is the answer to a resurrect of a contract that is not
+// deleted: fabric's error shape, on a 303.
+type notDeletedBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
 // domainFieldNames maps the domain's field names to fabric's.
 var domainFieldNames = map[string]string{
 	"validFrom": "startDate", "validTo": "endDate", "reference": "contractId",

@@ -49,6 +49,9 @@ type Router struct {
 	// origin, when set, is the only origin of the events served (see
 	// RequireOrigin).
 	origin *Origin
+	// api, when set, holds every route of the API, for the answers to
+	// events of its $default route (see AnswerUnmatched).
+	api *Router
 }
 
 // NewRouter returns an empty Router that logs to log.
@@ -210,6 +213,9 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
 			path = rest
 		}
+	}
+	if ev.RouteKey == DefaultRouteKey {
+		return rt.serveUnmatched(ctx, &ev, method, path, attrs), nil
 	}
 	// A route declared with a trailing slash (Aira's "/v1/contracts/")
 	// matches only as declared, and before one declared without it; a

@@ -891,3 +891,47 @@ func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
 		t.Fatalf("the cause is not logged once: %v", l)
 	}
 }
+
+// Requests no route matches reach the function that holds the API's
+// $default route, which answers them from the routes of the whole API: a
+// declared path with another method is a 405 listing its methods, a
+// declared path but for its trailing slash a 308 to it (stage and query
+// kept), anything else a 404; no handler runs.
+func TestUnmatchedRequests(t *testing.T) {
+	rt, _ := newRouter()
+	ran := false
+	rt.Handle("GET /own", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		ran = true
+		return httpapi.NoContent(), nil
+	})
+	rt.AnswerUnmatched([]string{"GET /own", "POST /api/contract-actions", "GET /api/contracts/{contractNumber}", "POST /v1/customers/"})
+	for _, tt := range []struct {
+		method, path, stage, query string
+		status                     int
+		header, value              string
+	}{
+		{"PUT", "/api/contract-actions", "", "", 405, "Allow", "POST"},
+		{"DELETE", "/api/contracts/CT-0000000001", "", "", 405, "Allow", "GET"},
+		{"POST", "/api/contract-actions/", "", "", 308, "Location", "/api/contract-actions"},
+		{"GET", "/api/contracts/CT-0000000001/", "prod", "x=1", 308, "Location", "/prod/api/contracts/CT-0000000001?x=1"},
+		{"POST", "/v1/customers", "", "", 308, "Location", "/v1/customers/"},
+		{"GET", "/own/", "", "", 308, "Location", "/own"},
+		{"GET", "/nowhere", "", "", 404, "", ""},
+		{"GET", "/", "", "", 404, "", ""},
+	} {
+		ev := event(tt.method, tt.path)
+		if tt.stage != "" {
+			ev.RawPath = "/" + tt.stage + tt.path
+			ev.RequestContext.Stage = tt.stage
+		}
+		ev.RawQueryString = tt.query
+		ev.RouteKey = httpapi.DefaultRouteKey
+		resp := serve(t, rt, ev)
+		if resp.StatusCode != tt.status || (tt.header != "" && resp.Headers[tt.header] != tt.value) || ran {
+			t.Errorf("%s %s: %d %v %s (a handler ran: %v), want %d with %s %q", tt.method, tt.path, resp.StatusCode, resp.Headers, resp.Body, ran, tt.status, tt.header, tt.value)
+		}
+		if tt.status >= 400 {
+			problemOf(t, resp, tt.status)
+		}
+	}
+}

@@ -118,16 +118,26 @@ type routeCase struct {
 	// want is the status a create answers; zero for a request that must
 	// find nothing (404, or an empty list).
 	want int
+	// sent is the method and path template to send, for the $default
+	// route, which has none of its own.
+	sent string
+}
+
+func (c routeCase) request() string {
+	if c.sent != "" {
+		return c.sent
+	}
+	return c.route
 }
 
 func (c routeCase) method() string {
-	m, _, _ := strings.Cut(c.route, " ")
+	m, _, _ := strings.Cut(c.request(), " ")
 	return m
 }
 
 func (c routeCase) path(t *testing.T) string {
 	t.Helper()
-	_, p, _ := strings.Cut(c.route, " ")
+	_, p, _ := strings.Cut(c.request(), " ")
 	for k, v := range c.params {
 		p = strings.ReplaceAll(p, "{"+k+"}", url.PathEscape(v))
 	}
@@ -371,10 +381,12 @@ func walkCases(h holdings) []routeCase {
 	add(routeCase{route: "PUT /v1/contracts/{id}", about: "the first tenant's contract and payment account", d: dialectAira, params: id("id", h.aira),
 		body: `{"paymentAccountId": "` + h.account + `", "contract": ` + airaContract + `}`})
 	org := h.organization
-	add(routeCase{route: "GET /v1/organizations/{organizationId}/contracts", about: "the first tenant's organization", d: dialectFabric,
-		params: id("organizationId", org), query: "includeDeleted=true", items: "data"})
-	add(routeCase{route: "GET /v1/organizations/{organizationId}/contracts", about: "a search for the first tenant's contractId", d: dialectFabric,
-		params: id("organizationId", org), query: "search=" + url.QueryEscape(h.fabricRef), items: "data"})
+	for _, base := range []string{"", "/data-customer"} {
+		add(routeCase{route: "GET " + base + "/v1/organizations/{organizationId}/contracts", about: "the first tenant's organization", d: dialectFabric,
+			params: id("organizationId", org), query: "includeDeleted=true", items: "data"})
+		add(routeCase{route: "GET " + base + "/v1/organizations/{organizationId}/contracts", about: "a search for the first tenant's contractId", d: dialectFabric,
+			params: id("organizationId", org), query: "search=" + url.QueryEscape(h.fabricRef), items: "data"})
+	}
 
 	for _, target := range h.contractIDs() {
 		add(routeCase{route: "GET /api/v1/contracts/{contractId}", about: target, d: dialectKukkingu, params: id("contractId", target)})
@@ -385,11 +397,20 @@ func walkCases(h holdings) []routeCase {
 		add(routeCase{route: "POST /v1/contracts/{id}/cancel", about: target, d: dialectAira, params: id("id", target)})
 		add(routeCase{route: "POST /v1/contracts/{id}/activate", about: target, d: dialectAira, params: id("id", target)})
 	}
-	for _, target := range append(h.contractIDs(), h.fabricRef) {
-		p := map[string]string{"organizationId": org, "contractId": target}
-		add(routeCase{route: "GET /v1/organizations/{organizationId}/contracts/{contractId}", about: target, d: dialectFabric, params: p, query: "includeDeleted=true"})
-		add(routeCase{route: "PUT /v1/organizations/{organizationId}/contracts/{contractId}", about: target, d: dialectFabric, params: p, body: `{"status": "INACTIVE"}`})
-		add(routeCase{route: "DELETE /v1/organizations/{organizationId}/contracts/{contractId}", about: target, d: dialectFabric, params: p})
+	// A path no route declares reaches the $default route, whose answer
+	// must not tell whether what it names exists.
+	for _, target := range h.contractIDs() {
+		add(routeCase{route: "$default", about: target, d: dialectAira, sent: "GET /api/v2/contracts/{contractId}", params: id("contractId", target)})
+	}
+	for _, base := range []string{"", "/data-customer"} {
+		for _, target := range append(h.contractIDs(), h.fabricRef) {
+			p := map[string]string{"organizationId": org, "contractId": target}
+			item := base + "/v1/organizations/{organizationId}/contracts/{contractId}"
+			add(routeCase{route: "GET " + item, about: target, d: dialectFabric, params: p, query: "includeDeleted=true"})
+			add(routeCase{route: "PUT " + item, about: target, d: dialectFabric, params: p, body: `{"status": "INACTIVE"}`})
+			add(routeCase{route: "DELETE " + item, about: target, d: dialectFabric, params: p})
+			add(routeCase{route: "POST " + item + "/resurrect", about: target, d: dialectFabric, params: p})
+		}
 	}
 
 	changes := func(ref string) map[string]string {
@@ -401,7 +422,7 @@ func walkCases(h holdings) []routeCase {
 			"cancel":       `"cancel": [{` + ref + `, "effectiveDate": "2026-06-30"}]`,
 		}
 	}
-	for _, prefix := range []string{"/api", "/payment-hub/api"} {
+	for _, prefix := range []string{"/api", "/payment-hub/api", "/billing/api"} {
 		for _, target := range h.contractIDs() {
 			add(routeCase{route: "GET " + prefix + "/contracts/{contractNumber}", about: target, d: dialectEasyBilling, params: id("contractNumber", target)})
 		}
@@ -440,6 +461,8 @@ func createCases(h holdings) []routeCase {
 		{route: "POST /v1/organizations/{organizationId}/contracts", about: "the same contractId again, now the second tenant's own", d: dialectFabric, params: org, body: fabricBody, want: 400},
 		{route: "POST /api/contract-actions", about: "the first tenant's account", d: dialectEasyBilling, body: billingCreate, want: 200},
 		{route: "POST /payment-hub/api/contract-actions", about: "the first tenant's account", d: dialectEasyBilling, body: billingCreate, want: 200},
+		{route: "POST /billing/api/contract-actions", about: "the first tenant's account", d: dialectEasyBilling, body: billingCreate, want: 200},
+		{route: "POST /data-customer/v1/organizations/{organizationId}/contracts", about: "the same contractId again, under fabric's /data-customer base path", d: dialectFabric, params: org, body: fabricBody, want: 400},
 	}
 }
 
@@ -634,7 +657,7 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		}{
 			{dialectKukkingu, "/api/v1/contracts?clientId=" + h.clientID, "data", 1},
 			{dialectFabric, "/v1/organizations/" + h.organization + "/contracts?includeDeleted=true", "data", 1},
-			{dialectEasyBilling, "/api/contracts?accountNumber=" + h.billingAccount, "items", 2},
+			{dialectEasyBilling, "/api/contracts?accountNumber=" + h.billingAccount, "items", 3},
 		} {
 			got := c.do("GET", l.path, b.headers(l.d), "")
 			if got.status != 200 || listLength(t, got, l.items) != l.want {
