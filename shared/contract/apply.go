@@ -114,6 +114,20 @@ type applying struct {
 // in before each write, so that an answer rendered from it (as an
 // Idempotency-Key keeps it) is stored with the write.
 func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionStore, req *ActionsRequest, out *Applied) error {
+	// Dialects check the shape of a request; the domain still never
+	// applies one with nothing to apply.
+	var fields []FieldError
+	if len(req.Actions) == 0 {
+		fields = append(fields, FieldError{Field: "actions", Message: "must hold at least one action"})
+	}
+	for i, a := range req.Actions {
+		if len(a.Entries) == 0 {
+			fields = append(fields, FieldError{Field: fmt.Sprintf("actions[%d]", i), Message: "must hold at least one entry"})
+		}
+	}
+	if len(fields) > 0 {
+		return Invalid(fields...)
+	}
 	plans, err := store.GetPlans(ctx, actor.TenantID, plansNamed(req))
 	if err != nil {
 		return err

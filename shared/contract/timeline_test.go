@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -93,6 +94,21 @@ func TestSegmentsReadByTheDay(t *testing.T) {
 	for i := range written {
 		if c.Segments[i].ExpirationDate != written[i].ExpirationDate || !c.Segments[i].UpdatedAt.Equal(written[i].UpdatedAt) {
 			t.Errorf("segment %d was rewritten: %+v, written as %+v", i, c.Segments[i], written[i])
+		}
+	}
+}
+
+// TestApplyActionsRefusesNothingToApply: a request without actions, or
+// with an action without entries, is invalid, and reaches no store.
+func TestApplyActionsRefusesNothingToApply(t *testing.T) {
+	s := newService(&fakeStore{})
+	for _, req := range []contract.ActionsRequest{
+		{Account: "ACC-1"},
+		{Account: "ACC-1", Actions: []contract.ActionItem{{Type: contract.ActionCancel}}},
+	} {
+		var out contract.Applied
+		if err := s.ApplyActions(context.Background(), actor, nil, &req, &out); contract.KindOf(err) != contract.KindInvalid {
+			t.Errorf("%+v: err = %v, want invalid", req, err)
 		}
 	}
 }
