@@ -4,10 +4,17 @@
 
 # ARCH is the architecture bootstraps are built for: arm64 as deployed;
 # tests and benchmarks pass the host's so they can run what they build.
-ARCH ?= arm64
 # GOOS is linux as deployed; a macOS developer's local stack passes darwin
-# so the bootstraps it runs are native.
-GOOS ?= linux
+# so the bootstraps it runs are native. Both are taken from make's command
+# line only: sam build runs build-<LogicalId> in the caller's environment,
+# where an exported ARCH (x86_64, say) or GOOS would otherwise build a
+# bootstrap Lambda cannot run.
+ifneq ($(origin ARCH),command line)
+ARCH := arm64
+endif
+ifneq ($(origin GOOS),command line)
+GOOS := linux
+endif
 GO ?= go
 FUNCTIONS := CreateContractFunction AuthorizerFunction ContractActionsFunction OrganizationContractsFunction
 DIR_CreateContractFunction := create-contract

@@ -10,10 +10,15 @@
 // It works on the table named by TABLE_NAME with the usual AWS
 // configuration (a real account, or DynamoDB Local through
 // AWS_ENDPOINT_URL_DYNAMODB). With TABLE_NAME unset it targets the local
-// stack of make run: table contracts-local on DynamoDB Local at
-// 127.0.0.1:8000. Commands that mint a token print it as the last line of
-// their output, alone, so scripts can take it with tail -n 1. Bad input
-// exits with status 2 and a message; a failure of DynamoDB with status 1.
+// stack of make run: the table and DynamoDB Local endpoint make run
+// writes to .local/run.json while it runs (so another DDB_PORT is found),
+// or table contracts-local at 127.0.0.1:8000; AWS_ENDPOINT_URL_DYNAMODB,
+// when set, still wins. A DynamoDB that cannot be reached is said to be
+// so, with its endpoint, at once. Commands that mint a token print it as
+// the last line of their output, alone, so scripts can take it with
+// tail -n 1. Bad input exits with status 2 and a message (and the usage
+// text when the command line itself is wrong); a failure of DynamoDB with
+// status 1.
 //
 // A tenant's id and aliases are its names, unique across all tenants: a
 // header naming a tenant must name one only. tenant create reserves them
@@ -24,13 +29,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,31 +70,55 @@ type Store interface {
 	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
 }
 
-// usageError is bad input: exit status 2.
-type usageError struct{ msg string }
+// usageError is bad input: exit status 2. usage marks a wrong command
+// line (an unknown command or flag, a flag missing or malformed), after
+// which the usage text is shown; input refused for what it names (a taken
+// name, a tenant that does not exist, a bad plans file) shows none.
+type usageError struct {
+	msg   string
+	usage bool
+}
 
 func (e *usageError) Error() string { return e.msg }
 
 func badUsage(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), usage: true}
+}
+
+func refused(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 func main() {
+	where := ""
 	if os.Getenv(ddb.TableNameEnv) == "" {
-		setLocalDefaults()
+		where = setLocalDefaults(runFile())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() (Store, error) { return openStore(ctx) }))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() (Store, error) { return openStore(ctx, where) }))
 }
 
 // openStore opens the table named by TABLE_NAME with the SDK's whole
 // default configuration chain, as the AWS CLI resolves it (profiles, SSO,
 // environment): the command runs on an operator's machine, not in Lambda.
-func openStore(ctx context.Context) (*ddb.Store, error) {
+// An endpoint set in AWS_ENDPOINT_URL_DYNAMODB is tried first, so that a
+// DynamoDB Local that is not running is said to be so at once, rather
+// than after the SDK's retries as a busy service; where says where the
+// endpoint came from when it is make run's ("" when the environment set
+// it).
+func openStore(ctx context.Context, where string) (*ddb.Store, error) {
 	table := os.Getenv(ddb.TableNameEnv)
 	if table == "" {
 		return nil, errors.New(ddb.TableNameEnv + " is not set")
+	}
+	if endpoint := os.Getenv(endpointEnv); endpoint != "" {
+		if err := reachable(ctx, endpoint); err != nil {
+			if where == "" {
+				return nil, fmt.Errorf("DynamoDB is not reachable at %s, the endpoint %s names (%w)", endpoint, endpointEnv, err)
+			}
+			return nil, fmt.Errorf("DynamoDB Local is not reachable at %s, %s (%w); start make run, or set %s to where DynamoDB Local listens", endpoint, where, err, endpointEnv)
+		}
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -94,20 +127,100 @@ func openStore(ctx context.Context) (*ddb.Store, error) {
 	return ddb.New(ddb.NewClientFromConfig(cfg), table), nil
 }
 
-// setLocalDefaults points the command at make run's DynamoDB Local.
-func setLocalDefaults() {
+// endpointEnv is the SDK's own endpoint override for DynamoDB.
+const endpointEnv = "AWS_ENDPOINT_URL_DYNAMODB"
+
+// reachable dials endpoint's host and port once.
+func reachable(ctx context.Context, endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL", endpoint)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	host := net.JoinHostPort(u.Hostname(), port)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			return op.Err
+		}
+		return err
+	}
+	return conn.Close()
+}
+
+// unreachable rewords an error of a DynamoDB that could not be reached at
+// all, which the store reports as a busy service once the SDK's retries
+// end: no connection is not "busy".
+func unreachable(err error) error {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return err
+	}
+	return fmt.Errorf("DynamoDB is not reachable at %s: %w", op.Addr, op.Err)
+}
+
+// runState is what make run writes to .local/run.json while it serves:
+// the table and the DynamoDB Local endpoint it uses.
+type runState struct {
+	Table    string `json:"table"`
+	Endpoint string `json:"endpoint"`
+}
+
+// runFile returns the path of make run's .local/run.json: under the
+// module's root, found from the working directory up.
+func runFile() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, ".local", "run.json")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// setLocalDefaults points the command at make run's DynamoDB Local: the
+// endpoint and table make run wrote to path if it is running, otherwise
+// its defaults; a variable already set wins. It returns where the
+// endpoint came from, for the message of an unreachable one, or "" when
+// the environment set it.
+func setLocalDefaults(path string) string {
+	state := runState{Table: localTable, Endpoint: localEndpoint}
+	where := "where make run starts it by default"
+	if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &state) == nil && state.Endpoint != "" {
+		where = "the endpoint make run wrote to " + path + " when it started"
+	}
+	if os.Getenv(endpointEnv) != "" {
+		where = ""
+	}
 	defaults := map[string]string{
-		ddb.TableNameEnv:            localTable,
-		"AWS_ENDPOINT_URL_DYNAMODB": localEndpoint,
-		"AWS_REGION":                "us-east-1",
-		"AWS_ACCESS_KEY_ID":         "local",
-		"AWS_SECRET_ACCESS_KEY":     "local",
+		ddb.TableNameEnv:        cmp.Or(state.Table, localTable),
+		endpointEnv:             state.Endpoint,
+		"AWS_REGION":            "us-east-1",
+		"AWS_ACCESS_KEY_ID":     "local",
+		"AWS_SECRET_ACCESS_KEY": "local",
 	}
 	for k, v := range defaults {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
 	}
+	return where
 }
 
 // run executes one command and returns the process exit status. The store
@@ -118,11 +231,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, open func
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue) && ue.usage:
 		fmt.Fprintf(stderr, "admin: %s\n%s\n", ue.msg, usage)
 		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "admin: %s\n", ue.msg)
+		return 2
 	default:
-		fmt.Fprintf(stderr, "admin: %v\n", err)
+		fmt.Fprintf(stderr, "admin: %v\n", unreachable(err))
 		return 1
 	}
 }
@@ -207,14 +323,14 @@ func tenantReserve(ctx context.Context, args []string, stdout io.Writer, open fu
 	}
 	tenant, err := store.GetTenant(ctx, *id)
 	if errors.Is(err, auth.ErrNotFound) {
-		return badUsage("tenant %q does not exist", *id)
+		return refused("tenant %q does not exist", *id)
 	}
 	if err != nil {
 		return err
 	}
 	if err := store.ReserveTenantNames(ctx, *tenant); err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
-			return badUsage("tenant %q does not exist", *id)
+			return refused("tenant %q does not exist", *id)
 		}
 		return takenUsage(err, *tenant, "nothing was reserved")
 	}
@@ -242,7 +358,7 @@ func takenUsage(err error, t auth.Tenant, outcome string) error {
 	if len(which) > 1 {
 		verb = "name"
 	}
-	return badUsage("%s already %s a tenant (a tenant's id and aliases are unique across all tenants); %s", strings.Join(which, ", "), verb, outcome)
+	return refused("%s already %s a tenant (a tenant's id and aliases are unique across all tenants); %s", strings.Join(which, ", "), verb, outcome)
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
@@ -268,7 +384,7 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func
 func requireTenant(ctx context.Context, store Store, id string) error {
 	_, err := store.GetTenant(ctx, id)
 	if errors.Is(err, auth.ErrNotFound) {
-		return badUsage("tenant %q does not exist", id)
+		return refused("tenant %q does not exist", id)
 	}
 	return err
 }
@@ -299,7 +415,7 @@ func tokenRevoke(ctx context.Context, args []string, stdout io.Writer, open func
 	}
 	if err := store.RevokeCredential(ctx, *id, time.Now().UTC()); err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
-			return badUsage("token id %q does not exist", *id)
+			return refused("token id %q does not exist", *id)
 		}
 		return err
 	}
@@ -344,16 +460,16 @@ func planPut(ctx context.Context, args []string, stdout io.Writer, open func() (
 func readPlans(path string) ([]contract.Plan, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, badUsage("read %s: %v", path, err)
+		return nil, refused("read %s: %v", path, err)
 	}
 	var plans []contract.Plan
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&plans); err != nil {
-		return nil, badUsage("%s: not a JSON array of plans: %v", path, err)
+		return nil, refused("%s: not a JSON array of plans: %v", path, err)
 	}
 	if len(plans) == 0 || len(plans) > maxPlans {
-		return nil, badUsage("%s: must hold 1 to %d plans, has %d", path, maxPlans, len(plans))
+		return nil, refused("%s: must hold 1 to %d plans, has %d", path, maxPlans, len(plans))
 	}
 	var problems []string
 	ids := map[string]bool{}
@@ -370,7 +486,7 @@ func readPlans(path string) ([]contract.Plan, error) {
 		ids[p.ID] = true
 	}
 	if len(problems) > 0 {
-		return nil, badUsage("%s: %s", path, strings.Join(problems, "; "))
+		return nil, refused("%s: %s", path, strings.Join(problems, "; "))
 	}
 	return plans, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -107,34 +108,114 @@ func TestBadInputExitsTwo(t *testing.T) {
 	for i := range auth.MaxAliases + 1 {
 		tooMany = append(tooMany, "--alias", fmt.Sprintf("alias-%d", i))
 	}
+	// usage: the command line itself is wrong, so the usage text follows
+	// the message; input refused for what it names gets the message alone.
 	tests := []struct {
-		name string
-		args []string
-		want string
+		name  string
+		args  []string
+		want  string
+		usage bool
 	}{
-		{"no command", nil, "a command is required"},
-		{"unknown command", []string{"tenant", "delete"}, "unknown command"},
-		{"missing id", []string{"tenant", "create"}, "--id"},
-		{"bad id", []string{"tenant", "create", "--id", "a b"}, "--id"},
-		{"existing tenant", []string{"tenant", "create", "--id", "acme"}, `--id "acme" already names a tenant`},
-		{"duplicate alias", []string{"tenant", "create", "--id", "x", "--alias", "x"}, "twice"},
-		{"too many aliases", tooMany, "at most 10 aliases"},
-		{"reserve without id", []string{"tenant", "reserve"}, "--id is required"},
-		{"reserve unknown tenant", []string{"tenant", "reserve", "--id", "nobody"}, "does not exist"},
-		{"unknown flag", []string{"token", "create", "--tenant", "acme", "--admin"}, "flag provided but not defined"},
-		{"token for unknown tenant", []string{"token", "create", "--tenant", "nobody"}, "does not exist"},
-		{"revoke unknown", []string{"token", "revoke", "--id", "0123456789abcdef0123456789abcdef"}, "does not exist"},
-		{"plan file missing", []string{"plan", "put", "--tenant", "acme", "--file", filepath.Join(dir, "none.json")}, "read"},
-		{"plan file not JSON", []string{"plan", "put", "--tenant", "acme", "--file", write("a.json", "{")}, "not a JSON array"},
-		{"plan without name", []string{"plan", "put", "--tenant", "acme", "--file", write("b.json", `[{"id":"p","currencies":["USD"]}]`)}, "[0].name"},
-		{"plan unknown field", []string{"plan", "put", "--tenant", "acme", "--file", write("c.json", `[{"id":"p","name":"n","currencies":["USD"],"price":1}]`)}, "unknown field"},
-		{"plan for unknown tenant", []string{"plan", "put", "--tenant", "nobody", "--file", write("d.json", `[{"id":"p","name":"n","currencies":["USD"]}]`)}, "does not exist"},
+		{"no command", nil, "a command is required", true},
+		{"unknown command", []string{"tenant", "delete"}, "unknown command", true},
+		{"missing id", []string{"tenant", "create"}, "--id", true},
+		{"bad id", []string{"tenant", "create", "--id", "a b"}, "--id", true},
+		{"existing tenant", []string{"tenant", "create", "--id", "acme"}, `--id "acme" already names a tenant`, false},
+		{"duplicate alias", []string{"tenant", "create", "--id", "x", "--alias", "x"}, "twice", true},
+		{"too many aliases", tooMany, "at most 10 aliases", true},
+		{"reserve without id", []string{"tenant", "reserve"}, "--id is required", true},
+		{"reserve unknown tenant", []string{"tenant", "reserve", "--id", "nobody"}, "does not exist", false},
+		{"unknown flag", []string{"token", "create", "--tenant", "acme", "--admin"}, "flag provided but not defined", true},
+		{"token for unknown tenant", []string{"token", "create", "--tenant", "nobody"}, "does not exist", false},
+		{"revoke unknown", []string{"token", "revoke", "--id", "0123456789abcdef0123456789abcdef"}, "does not exist", false},
+		{"plan file missing", []string{"plan", "put", "--tenant", "acme", "--file", filepath.Join(dir, "none.json")}, "read", false},
+		{"plan file not JSON", []string{"plan", "put", "--tenant", "acme", "--file", write("a.json", "{")}, "not a JSON array", false},
+		{"plan without name", []string{"plan", "put", "--tenant", "acme", "--file", write("b.json", `[{"id":"p","currencies":["USD"]}]`)}, "[0].name", false},
+		{"plan unknown field", []string{"plan", "put", "--tenant", "acme", "--file", write("c.json", `[{"id":"p","name":"n","currencies":["USD"],"price":1}]`)}, "unknown field", false},
+		{"plan for unknown tenant", []string{"plan", "put", "--tenant", "nobody", "--file", write("d.json", `[{"id":"p","name":"n","currencies":["USD"]}]`)}, "does not exist", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := admin(t, store, tt.args...)
 			if code != 2 || !strings.Contains(errOut, tt.want) {
 				t.Fatalf("got %d %q %q, want 2 and a message with %q", code, out, errOut, tt.want)
+			}
+			if got := strings.Contains(errOut, "usage:"); got != tt.usage {
+				t.Errorf("usage shown: %v, want %v:\n%s", got, tt.usage, errOut)
+			}
+		})
+	}
+}
+
+// TestUnreachableDynamoDB: a DynamoDB that refuses connections is said to
+// be unreachable, at its endpoint and where that came from, at once
+// (status 1, no usage) — never "busy".
+func TestUnreachableDynamoDB(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	runJSON := filepath.Join(t.TempDir(), "run.json")
+	os.WriteFile(runJSON, []byte(`{"table":"contracts-local","endpoint":"`+closed+`"}`), 0o600)
+	tests := []struct {
+		name    string
+		env     string
+		runFile string
+		want    string
+	}{
+		{"set in the environment", closed, "", "DynamoDB is not reachable at " + closed + ", the endpoint AWS_ENDPOINT_URL_DYNAMODB names"},
+		{"make run's, from its run file", "", runJSON, "DynamoDB Local is not reachable at " + closed + ", the endpoint make run wrote to " + runJSON},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{ddb.TableNameEnv, endpointEnv, "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+				t.Setenv(k, "")
+			}
+			t.Setenv(endpointEnv, tt.env)
+			where := setLocalDefaults(tt.runFile)
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"tenant", "create", "--id", "acme"}, &stdout, &stderr,
+				func() (Store, error) { return openStore(context.Background(), where) })
+			if code != 1 || !strings.Contains(stderr.String(), tt.want) {
+				t.Fatalf("got %d %q, want 1 and %q", code, stderr.String(), tt.want)
+			}
+			if strings.Contains(stderr.String(), "busy") || strings.Contains(stderr.String(), "usage:") {
+				t.Fatalf("said busy, or showed usage: %q", stderr.String())
+			}
+		})
+	}
+}
+
+// TestLocalDefaultsFollowMakeRun: with no environment the command works
+// on the table and DynamoDB Local endpoint make run wrote to its run file
+// (another DDB_PORT included), or on make run's defaults when it wrote
+// none; a variable already set wins.
+func TestLocalDefaultsFollowMakeRun(t *testing.T) {
+	dir := t.TempDir()
+	runJSON := filepath.Join(dir, "run.json")
+	os.WriteFile(runJSON, []byte(`{"table":"contracts-other","endpoint":"http://127.0.0.1:8123"}`), 0o600)
+	tests := []struct {
+		name                string
+		runFile, envTable   string
+		envEndpoint         string
+		wantTable, wantEndp string
+	}{
+		{"make run going", runJSON, "", "", "contracts-other", "http://127.0.0.1:8123"},
+		{"make run not going", filepath.Join(dir, "none.json"), "", "", localTable, localEndpoint},
+		{"endpoint set", runJSON, "", "http://127.0.0.1:9000", "contracts-other", "http://127.0.0.1:9000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(ddb.TableNameEnv, tt.envTable)
+			t.Setenv(endpointEnv, tt.envEndpoint)
+			setLocalDefaults(tt.runFile)
+			if got := os.Getenv(ddb.TableNameEnv); got != tt.wantTable {
+				t.Errorf("table %q, want %q", got, tt.wantTable)
+			}
+			if got := os.Getenv(endpointEnv); got != tt.wantEndp {
+				t.Errorf("endpoint %q, want %q", got, tt.wantEndp)
 			}
 		})
 	}
@@ -233,5 +314,14 @@ func TestTenantReserve(t *testing.T) {
 	}
 	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "thief", "--alias", "old-alias"); code != 2 || !strings.Contains(errOut, `--alias "old-alias" already names a tenant`) {
 		t.Fatalf("a reserved name was taken: %d %q", code, errOut)
+	}
+}
+
+// TestShippedPlansFile: the catalog the README's plan put names is one
+// the command accepts.
+func TestShippedPlansFile(t *testing.T) {
+	plans, err := readPlans(filepath.Join("..", "plans.json"))
+	if err != nil || len(plans) == 0 {
+		t.Fatalf("infra/plans.json: %d plans, %v", len(plans), err)
 	}
 }

@@ -7,13 +7,15 @@
 //
 // On its first start it creates a demo tenant with a token and the plan
 // catalog the seed documents' examples name, so those examples work as
-// printed. Environment: TABLE_NAME (default contracts-local), PORT
-// (default 3000), LOG_LEVEL (the functions' level; the template's default
-// otherwise).
+// printed. While it serves, .local/run.json names its table and DynamoDB
+// Local endpoint, which the admin command reads. Environment: TABLE_NAME
+// (default contracts-local), PORT (default 3000), LOG_LEVEL (the
+// functions' level; the template's default otherwise).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -146,6 +148,13 @@ func run() error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	// The admin command, run with no environment, finds the table and
+	// the DynamoDB Local of this run here, whatever DDB_PORT it has.
+	runFile := filepath.Join(root, ".local", "run.json")
+	if err := writeRunFile(runFile, table, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")); err != nil {
+		return err
+	}
+	defer os.Remove(runFile)
 	fmt.Print(banner(url, token, stack.Gateway.Routes()))
 
 	select {
@@ -229,6 +238,16 @@ func ensureDemoTenant(ctx context.Context, store *ddb.Store, now time.Time) erro
 		return fmt.Errorf("another tenant of this table already answers to %s, a name of the demo tenant; use an empty table (TABLE_NAME, or remove .local/data)", strings.Join(taken.Names, ", "))
 	}
 	return err
+}
+
+// writeRunFile writes what the admin command reads of a running make run
+// (infra/admin's runState): its table and DynamoDB Local endpoint.
+func writeRunFile(path, table, endpoint string) error {
+	data, err := json.Marshal(map[string]string{"table": table, "endpoint": endpoint})
+	if err != nil {
+		return err
+	}
+	return writeSecret(path, string(data)+"\n")
 }
 
 // writeSecret replaces path with data, readable by its owner only, and

@@ -84,6 +84,9 @@ func invalid(field, msg string) error {
 // checkContract applies the rules validator tags cannot express, naming
 // fields by their path in the body.
 func checkContract(f *contractFields, prefix string) error {
+	if f == nil {
+		return nil // the validator names a missing contract
+	}
 	var fields []contract.FieldError
 	if f.EndDate != nil && *f.EndDate < f.StartDate {
 		fields = append(fields, contract.FieldError{Field: prefix + "endDate", Message: "must not be before startDate"})
@@ -145,23 +148,23 @@ func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID st
 
 func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 	var in createRequest
-	if err := r.DecodeJSON(&in); err != nil {
+	// Every rule of the body at once: the pairs, the fields' shapes and
+	// the contract's own rules.
+	err := r.DecodeValid(&in, func() error {
+		var pairs []error
+		if (in.Customer == nil) == (in.CustomerID == nil) {
+			pairs = append(pairs, invalid("customer", "send exactly one of customer and customerId"))
+		}
+		if (in.PaymentAccount == nil) == (in.PaymentAccountID == nil) {
+			pairs = append(pairs, invalid("paymentAccount", "send exactly one of paymentAccount and paymentAccountId"))
+		}
+		if in.Customer != nil && !validCustomFields(in.Customer.CustomFields) {
+			pairs = append(pairs, invalid("customer.customFields", "must be an object whose values are strings or arrays of strings"))
+		}
+		return contract.JoinInvalid(append(pairs, h.validator.Struct(&in), checkContract(in.Contract, "contract."))...)
+	})
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if (in.Customer == nil) == (in.CustomerID == nil) {
-		return events.APIGatewayV2HTTPResponse{}, invalid("customer", "send exactly one of customer and customerId")
-	}
-	if (in.PaymentAccount == nil) == (in.PaymentAccountID == nil) {
-		return events.APIGatewayV2HTTPResponse{}, invalid("paymentAccount", "send exactly one of paymentAccount and paymentAccountId")
-	}
-	if err := h.validator.Struct(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := checkContract(in.Contract, "contract."); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if in.Customer != nil && !validCustomFields(in.Customer.CustomFields) {
-		return events.APIGatewayV2HTTPResponse{}, invalid("customer.customFields", "must be an object whose values are strings or arrays of strings")
 	}
 	tenant := r.Actor.TenantID
 	plans, err := h.plansOf(ctx, tenant, in.Contract.PlanIDs)
@@ -305,19 +308,17 @@ func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewa
 // (written in the same transaction) or another of the same customer.
 func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 	var in replaceRequest
-	if err := r.DecodeJSON(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if in.PaymentAccount != nil && in.PaymentAccountID != nil {
-		return events.APIGatewayV2HTTPResponse{}, invalid("paymentAccount", "send at most one of paymentAccount and paymentAccountId")
-	}
-	if in.Contract != nil && in.Contract.Status != nil {
-		return events.APIGatewayV2HTTPResponse{}, invalid("contract.status", "is changed with /activate or /cancel, not by a replace")
-	}
-	if err := h.validator.Struct(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := checkContract(in.Contract, "contract."); err != nil {
+	err := r.DecodeValid(&in, func() error {
+		var pairs []error
+		if in.PaymentAccount != nil && in.PaymentAccountID != nil {
+			pairs = append(pairs, invalid("paymentAccount", "send at most one of paymentAccount and paymentAccountId"))
+		}
+		if in.Contract != nil && in.Contract.Status != nil {
+			pairs = append(pairs, invalid("contract.status", "is changed with /activate or /cancel, not by a replace"))
+		}
+		return contract.JoinInvalid(append(pairs, h.validator.Struct(&in), checkContract(in.Contract, "contract."))...)
+	})
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	existing, err := h.findToChange(ctx, r)
@@ -396,14 +397,15 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 
 func (h *Handler) createCustomer(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 	var in customerRequest
-	if err := r.DecodeJSON(&in); err != nil {
+	err := r.DecodeValid(&in, func() error {
+		var custom error
+		if !validCustomFields(in.CustomFields) {
+			custom = invalid("customFields", "must be an object whose values are strings or arrays of strings")
+		}
+		return contract.JoinInvalid(h.validator.Struct(&in), custom)
+	})
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := h.validator.Struct(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if !validCustomFields(in.CustomFields) {
-		return events.APIGatewayV2HTTPResponse{}, invalid("customFields", "must be an object whose values are strings or arrays of strings")
 	}
 	cu := &contract.Customer{ID: ids.UUID(), ExternalID: in.ExternalID, Name: in.Name, CustomFields: customFieldsOf(in.CustomFields)}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {

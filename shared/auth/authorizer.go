@@ -40,7 +40,10 @@ func NewAuthorizer(store Store, log *slog.Logger) *Authorizer {
 // Handle answers one authorization request.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	logs.Invocation(req.RequestContext.RequestID)
-	log := a.log.With("requestId", req.RequestContext.RequestID, "routeKey", req.RouteKey)
+	log := a.log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	if xray := logs.XRayTraceID(ctx); xray != "" {
+		log = log.With("xrayTraceId", xray)
+	}
 	headers := make(map[string]string, len(req.Headers))
 	for k, v := range req.Headers {
 		headers[strings.ToLower(k)] = v

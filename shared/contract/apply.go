@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/metrics"
 )
 
 // ActionType is what one action of a contract-actions request does.
@@ -196,6 +198,7 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionSto
 		action.Number = actionNumber
 		err = store.ApplyActions(ctx, action, created, changed, req.Dedupe)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxActionAttempts {
+			metrics.VersionConflictRetry(ctx)
 			continue
 		}
 		return err

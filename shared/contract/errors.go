@@ -66,6 +66,40 @@ func Invalid(fields ...FieldError) *Error {
 	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: fields}
 }
 
+// JoinInvalid answers the refusals of several checks of one request as
+// one: every failing field of all of them, each named once (its first
+// message kept). An error that is not a KindInvalid *Error (a fault, a
+// refusal of another kind) stands alone and is returned as it is. nil
+// errors are skipped; all nil is nil.
+func JoinInvalid(errs ...error) error {
+	var fields []FieldError
+	named := map[string]bool{}
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindInvalid {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+		for _, f := range e.Fields {
+			if !named[f.Field] {
+				named[f.Field] = true
+				fields = append(fields, f)
+			}
+		}
+	}
+	if first == nil || len(fields) == 0 {
+		// A refusal of the body as a whole has no fields to join.
+		return first
+	}
+	return Invalid(fields...)
+}
+
 // KindOf returns the Kind of the first *Error in err's chain, or
 // KindInternal when there is none.
 func KindOf(err error) Kind {

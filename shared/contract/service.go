@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/metrics"
 )
 
 // Actor is who makes a change: the tenant whose data it touches, the id
@@ -249,6 +250,7 @@ func (s *Service) update(ctx context.Context, actor Actor, id string, includeDel
 		c.UpdatedBy = actor.CredentialID
 		err = s.Store.ReplaceContract(ctx, c, with)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxUpdateAttempts {
+			metrics.VersionConflictRetry(ctx)
 			continue
 		}
 		if err != nil {

@@ -10,12 +10,14 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/metrics"
 )
 
 // EventDetailType is the detail-type of the EventBridge events that carry
@@ -160,10 +162,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if len(body) > httpapi.MaxBodyBytes {
 		return nil, contract.Invalid(contract.FieldError{Field: "request", Message: fmt.Sprintf("must be at most %d bytes", httpapi.MaxBodyBytes)})
 	}
-	if err := httpapi.DecodeStrict(body, &in); err != nil {
-		return nil, err
-	}
-	if err := h.check(&in); err != nil {
+	if err := httpapi.DecodeStrictValid(body, &in, func() error { return h.check(&in) }); err != nil {
 		return nil, err
 	}
 	actor := contract.Actor{TenantID: tenant, CredentialID: principal}
@@ -203,16 +202,51 @@ func problemError(err error) error {
 // HandleDirect answers a direct invocation with the body the HTTP route
 // answers, or an error naming the problem.
 func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *slog.Logger, inv Invocation) (any, error) {
+	ctx, counts := metrics.WithCounts(ctx)
+	tenant := slog.String("tenant", inv.TenantID)
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, PrincipalDirect, inv.Request, "")
 	if err != nil {
 		if retryable(err) {
-			log.Error("direct invocation failed", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
+			delivered(ctx, log, slog.LevelError, "direct invocation failed", metrics.SourceDirect, err, counts,
+				tenant, slog.String("error", httpapi.ErrorText(err)))
+		} else {
+			delivered(ctx, log, slog.LevelWarn, "direct invocation refused", metrics.SourceDirect, err, counts,
+				tenant, slog.String("problem", problemText(err)))
 		}
 		return nil, problemError(err)
 	}
-	log.Info("direct invocation applied", "tenant", inv.TenantID, "contractActionNumber", out.ContractActionNumber)
+	delivered(ctx, log, slog.LevelInfo, "direct invocation applied", metrics.SourceDirect, nil, counts,
+		tenant, slog.String("contractActionNumber", out.ContractActionNumber))
 	return out, nil
 }
+
+// delivered writes the one line of a delivery (a queue message, an event,
+// a direct invocation) that says how it ended; the line is also its
+// metrics record, so it is written at msgLevel or at the lowest level the
+// log keeps, whichever is higher. err is what it ended with: nil or
+// contract.ErrAlreadyApplied when applied, a retryable fault when failed,
+// anything else when refused.
+func delivered(ctx context.Context, log *slog.Logger, msgLevel slog.Level, msg, source string, err error, counts *metrics.Counts, attrs ...slog.Attr) {
+	outcome, replayed := metrics.OutcomeApplied, errors.Is(err, contract.ErrAlreadyApplied)
+	var refused *Refusal
+	switch {
+	case err == nil || replayed:
+	case errors.As(err, &refused):
+		outcome = metrics.OutcomeRefused
+	case retryable(err):
+		outcome = metrics.OutcomeFailed
+	default:
+		outcome = metrics.OutcomeRefused
+	}
+	unavailable := contract.KindOf(err) == contract.KindUnavailable
+	log.LogAttrs(ctx, max(msgLevel, metrics.Level(ctx, log)), msg,
+		append(attrs, metrics.Delivery(time.Now(), source, outcome, replayed, unavailable, counts)...)...)
+}
+
+// problemText is what a refusal says, the values it quotes elided: the
+// log says what was wrong with which field, never the value, which may be
+// personal.
+func problemText(err error) string { return httpapi.Redact(problemError(err).Error()) }
 
 // HandleEventBridge applies the request an EventBridge event carries, for
 // the tenant its detail names, recorded as made by the event's account
@@ -224,8 +258,10 @@ func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *
 // request}, a request the HTTP route would refuse).
 func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, log *slog.Logger, trust Trust, ev events.EventBridgeEvent) error {
 	log = log.With("eventId", ev.ID, "source", ev.Source, "account", ev.AccountID)
+	ctx, counts := metrics.WithCounts(ctx)
 	refuse := func(r *Refusal) error {
-		log.Warn("refused an event; it goes to the on-failure destination once Lambda's retries end", "problem", r.Problem)
+		delivered(ctx, log, slog.LevelWarn, "refused an event; it goes to the on-failure destination once Lambda's retries end",
+			metrics.SourceEventBridge, r, counts, slog.String("problem", httpapi.Redact(r.Problem)))
 		return r
 	}
 	switch {
@@ -242,17 +278,21 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 	}
 	principal := PrincipalEventBridgePrefix + ev.AccountID + ":" + ev.Source
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, "events:"+ev.ID)
+	tenant := slog.String("tenant", inv.TenantID)
 	switch {
 	case errors.Is(err, contract.ErrAlreadyApplied):
-		log.Info("event already applied", "tenant", inv.TenantID)
+		delivered(ctx, log, slog.LevelInfo, "event already applied", metrics.SourceEventBridge, err, counts, tenant)
 		return nil
 	case err != nil && retryable(err):
-		log.Error("event failed; Lambda will retry it", "tenant", inv.TenantID, "error", httpapi.ErrorText(err))
+		delivered(ctx, log, slog.LevelError, "event failed; Lambda will retry it", metrics.SourceEventBridge, err, counts,
+			tenant, slog.String("error", httpapi.ErrorText(err)))
 		return problemError(err)
 	case err != nil:
+		log = log.With(tenant)
 		return refuse(&Refusal{Problem: problemError(err).Error()})
 	}
-	log.Info("event applied", "tenant", inv.TenantID, "contractActionNumber", out.ContractActionNumber)
+	delivered(ctx, log, slog.LevelInfo, "event applied", metrics.SourceEventBridge, nil, counts,
+		tenant, slog.String("contractActionNumber", out.ContractActionNumber))
 	return nil
 }
 
@@ -267,6 +307,7 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slog.Logger, trust Trust, ev events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, rec := range ev.Records {
+		ctx, counts := metrics.WithCounts(ctx)
 		mlog := log.With("messageId", rec.MessageId)
 		tenant := ""
 		if attr, ok := rec.MessageAttributes[TenantAttribute]; ok && attr.StringValue != nil {
@@ -284,18 +325,22 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 			mlog = mlog.With("sender", sender)
 			out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), "sqs:"+rec.MessageId)
 		}
+		tenantAttr := slog.String("tenant", tenant)
 		switch {
 		case errors.Is(err, contract.ErrAlreadyApplied):
-			mlog.Info("message already applied", "tenant", tenant)
+			delivered(ctx, mlog, slog.LevelInfo, "message already applied", metrics.SourceSQS, err, counts, tenantAttr)
 		case err != nil:
 			if retryable(err) {
-				mlog.Error("message failed", "tenant", tenant, "error", httpapi.ErrorText(err))
+				delivered(ctx, mlog, slog.LevelError, "message failed", metrics.SourceSQS, err, counts,
+					tenantAttr, slog.String("error", httpapi.ErrorText(err)))
 			} else {
-				mlog.Warn("message refused", "tenant", tenant, "problem", problemError(err).Error())
+				delivered(ctx, mlog, slog.LevelWarn, "message refused", metrics.SourceSQS, err, counts,
+					tenantAttr, slog.String("problem", problemText(err)))
 			}
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		default:
-			mlog.Info("message applied", "tenant", tenant, "contractActionNumber", out.ContractActionNumber)
+			delivered(ctx, mlog, slog.LevelInfo, "message applied", metrics.SourceSQS, nil, counts,
+				tenantAttr, slog.String("contractActionNumber", out.ContractActionNumber))
 		}
 	}
 	return resp

@@ -183,30 +183,8 @@ func checkShape(in *actionsRequest) error {
 // check refuses a request that breaks its tags or checkShape, naming every
 // failing field of both at once.
 func (h *Handler) check(in *actionsRequest) error {
-	tagged := h.validator.Struct(in)
-	if tagged != nil && contract.KindOf(tagged) != contract.KindInvalid {
-		return tagged
-	}
-	shaped := checkShape(in)
-	if tagged == nil && shaped == nil {
-		return nil
-	}
 	// One message per field: a missing type is both untagged and unknown.
-	var fields []contract.FieldError
-	named := map[string]bool{}
-	for _, err := range []error{tagged, shaped} {
-		var e *contract.Error
-		if !errors.As(err, &e) {
-			continue
-		}
-		for _, f := range e.Fields {
-			if !named[f.Field] {
-				named[f.Field] = true
-				fields = append(fields, f)
-			}
-		}
-	}
-	return contract.Invalid(fields...)
+	return contract.JoinInvalid(h.validator.Struct(in), checkShape(in))
 }
 
 func priceOf(n *json.Number) string {
@@ -226,10 +204,7 @@ type actionsCall struct {
 
 func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
 	call := &actionsCall{}
-	if err := r.DecodeJSON(&call.in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := h.check(&call.in); err != nil {
+	if err := r.DecodeValid(&call.in, func() error { return h.check(&call.in) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {

@@ -105,6 +105,9 @@ func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin
 			logs.Invocation(lc.AwsRequestID)
 			log = log.With("requestId", lc.AwsRequestID)
 		}
+		if xray := logs.XRayTraceID(ctx); xray != "" {
+			log = log.With("xrayTraceId", xray)
+		}
 		kind, err := trigger.Recognise(raw)
 		if err != nil {
 			log.Warn("unrecognised event", "error", err.Error())

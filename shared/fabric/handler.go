@@ -209,10 +209,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var in contractFields
-	if err := r.DecodeJSON(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := h.validate(&in); err != nil {
+	if err := r.DecodeValid(&in, func() error { return h.validate(&in) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c := &contract.Contract{ID: ids.Hex(12), Party: s.party, AccountID: s.account}
@@ -251,13 +248,11 @@ func contractIDTaken(err error) error {
 // validate applies the shape rules and the null rule for the free-form
 // attributes, which must be an object when present.
 func (h *Handler) validate(f *contractFields) error {
-	if err := h.validator.Struct(f); err != nil {
-		return err
-	}
+	var attributes error
 	if a := f.AdditionalAttributes; len(a) > 0 && string(a) != "null" && a[0] != '{' {
-		return contract.Invalid(contract.FieldError{Field: "additionalAttributes", Message: "must be a JSON object"})
+		attributes = contract.Invalid(contract.FieldError{Field: "additionalAttributes", Message: "must be a JSON object"})
 	}
-	return nil
+	return contract.JoinInvalid(h.validator.Struct(f), attributes)
 }
 
 func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {

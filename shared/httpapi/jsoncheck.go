@@ -336,7 +336,19 @@ type scanner struct {
 	pos    int
 	path   []segment // one per open object or array
 	fields []contract.FieldError
+	// stopped is set when the scan ended before the body did: past a
+	// bound, or with a response's worth of refusals.
+	stopped bool
 }
+
+// fieldRefusals is the scan's refusal of a body that is sound but for the
+// fields it names: the scan read all of it, so encoding/json can decode
+// it around them, and the field rules can be checked on the rest (see
+// Request.DecodeValid).
+type fieldRefusals struct{ err *contract.Error }
+
+func (f *fieldRefusals) Error() string { return f.err.Error() }
+func (f *fieldRefusals) Unwrap() error { return f.err }
 
 // errFull stops a scan that has as many refusals as a response lists.
 var errFull = errors.New("enough refusals")
@@ -833,6 +845,7 @@ func (s *scanner) refuse(at int, msg string) error {
 	}
 	s.fields = append(s.fields, contract.FieldError{Field: s.pathString(at), Message: msg})
 	if len(s.fields) == maxFieldErrors {
+		s.stopped = true
 		return errFull
 	}
 	return nil
@@ -844,6 +857,7 @@ func (s *scanner) abort(at int, msg string) error {
 	if err := s.refuse(at, msg); err != nil && !errors.Is(err, errFull) {
 		return err
 	}
+	s.stopped = true
 	return errFull
 }
 
@@ -855,8 +869,10 @@ func (s *scanner) result() error {
 	case len(s.fields) == maxFieldErrors:
 		return &contract.Error{Kind: contract.KindInvalid, Fields: s.fields,
 			Message: fmt.Sprintf("the request has invalid fields; the first %d are listed", maxFieldErrors)}
-	default:
+	case s.stopped:
 		return contract.Invalid(s.fields...)
+	default:
+		return &fieldRefusals{contract.Invalid(s.fields...)}
 	}
 }
 

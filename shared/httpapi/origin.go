@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -40,7 +41,26 @@ type Origin struct {
 	// StackID is the stack's id, which the stage carries as the stage
 	// variable StageVariableStackID.
 	StackID string
+	// Account, when set, is the account the API must belong to, in place
+	// of the one in the invoked function's ARN. Only OriginFromEnv sets
+	// it, and only under SAM CLI (see EnvSAMLocal).
+	Account string
 }
+
+// EnvSAMLocal is the variable SAM CLI sets to "true" in every function it
+// runs (samcli/local/lambdafn/env_vars.py), beside AWS_ACCOUNT_ID
+// "123456789012". Its emulator names every function
+// arn:aws:lambda:us-east-1:012345678912:function:<name> (aws-lambda-rie,
+// internal/lambda/rie/handlers.go), while sam local start-api's events
+// carry the account 123456789012 (samcli/local/events/api_event.py): the
+// two never agree, so under SAM CLI the API's account is compared with
+// AWS_ACCOUNT_ID instead. Lambda never sets EnvSAMLocal, and template.yaml
+// declares it for no function (infra TestNoFunctionRunsAsSAMLocal); the
+// stage variable and the route key are checked the same everywhere.
+const EnvSAMLocal = "AWS_SAM_LOCAL"
+
+// samLocalAccount is the account SAM CLI's events and AWS_ACCOUNT_ID name.
+const samLocalAccount = "123456789012"
 
 // ErrNoStackID reports a function started without EnvStackID.
 var ErrNoStackID = errors.New("httpapi: " + EnvStackID + " is not set, so no HTTP event could be told to come from the stack's API")
@@ -53,7 +73,11 @@ func OriginFromEnv() (Origin, error) {
 	if id == "" {
 		return Origin{}, ErrNoStackID
 	}
-	return Origin{StackID: id}, nil
+	o := Origin{StackID: id}
+	if os.Getenv(EnvSAMLocal) == "true" {
+		o.Account = cmp.Or(os.Getenv("AWS_ACCOUNT_ID"), samLocalAccount)
+	}
+	return o, nil
 }
 
 // RequireOrigin makes the router serve only the events API Gateway
@@ -80,11 +104,15 @@ func (o *Origin) refuses(ctx context.Context, ev *events.APIGatewayV2HTTPRequest
 		return "the route key is not the route's"
 	}
 	// The API belongs to the function's own account.
-	lc, ok := lambdacontext.FromContext(ctx)
-	if !ok {
-		return "the invocation names no function"
+	account := o.Account
+	if account == "" {
+		lc, ok := lambdacontext.FromContext(ctx)
+		if !ok {
+			return "the invocation names no function"
+		}
+		account = accountOf(lc.InvokedFunctionArn)
 	}
-	if account := accountOf(lc.InvokedFunctionArn); account == "" || ev.RequestContext.AccountID != account {
+	if account == "" || ev.RequestContext.AccountID != account {
 		return "the API is not of the function's account"
 	}
 	return ""

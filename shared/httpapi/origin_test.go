@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -132,8 +134,86 @@ func TestOriginFromEnv(t *testing.T) {
 		t.Fatalf("without %s: %v, want ErrNoStackID", httpapi.EnvStackID, err)
 	}
 	t.Setenv(httpapi.EnvStackID, originStack)
+	t.Setenv(httpapi.EnvSAMLocal, "")
+	t.Setenv("AWS_ACCOUNT_ID", "444455556666")
 	o, err := httpapi.OriginFromEnv()
-	if err != nil || o.StackID != originStack {
-		t.Fatalf("OriginFromEnv = %+v, %v", o, err)
+	if err != nil || o.StackID != originStack || o.Account != "" {
+		t.Fatalf("OriginFromEnv = %+v, %v; want the stack, and the account taken from each invocation", o, err)
+	}
+}
+
+// samLocalStack is the AWS::StackId SAM CLI resolves in every template it
+// runs (samcli/lib/intrinsic_resolver/intrinsics_symbol_table.py), so
+// both the stage variable of sam local start-api's events and the
+// functions' STACK_ID.
+const samLocalStack = "arn:aws:cloudformation:us-east-1:123456789012:stack/local/51af3dc0-da77-11e4-872e-1234567db123"
+
+// TestOriginServesWhatSAMLocalDelivers: testdata/sam-local-start-api.json
+// is the event SAM CLI's start-api builds for POST /api/contract-actions
+// of template.yaml (made by its own LocalApigwService, with the
+// authorizer's answer for the demo tenant): Title-Case header names, the
+// stage "prod" and the account 123456789012, while SAM CLI's emulator
+// names the function with the account 012345678912. Under SAM CLI
+// (AWS_SAM_LOCAL=true, AWS_ACCOUNT_ID set as it sets it) the event is
+// served and its Trace-Id echoed; anywhere else the same event is a 403,
+// and so is one of another stack even under SAM CLI.
+func TestOriginServesWhatSAMLocalDelivers(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sam-local-start-api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rieCtx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID:       "aws-req-1",
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:ContractActionsFunction",
+	})
+	tests := []struct {
+		name     string
+		samLocal string
+		stack    string
+		served   bool
+	}{
+		{"under sam local", "true", samLocalStack, true},
+		{"outside sam local", "", samLocalStack, false},
+		{"under sam local, another stack", "true", originStack, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(httpapi.EnvStackID, tt.stack)
+			t.Setenv(httpapi.EnvSAMLocal, tt.samLocal)
+			t.Setenv("AWS_ACCOUNT_ID", "123456789012")
+			origin, err := httpapi.OriginFromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			rt, buf := newRouter()
+			rt.RequireOrigin(origin)
+			rt.EchoTraceID()
+			ran := false
+			rt.Handle("POST /api/contract-actions", func(_ context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				ran = true
+				if r.Actor.TenantID != "demo" {
+					t.Errorf("tenant %q, want the authorizer's demo", r.Actor.TenantID)
+				}
+				return httpapi.NoContent(), nil
+			})
+			resp := serveCtx(t, rieCtx, rt, ev)
+			if !tt.served {
+				problemOf(t, resp, 403)
+				if ran {
+					t.Fatal("the handler ran")
+				}
+				return
+			}
+			if resp.StatusCode != 204 || !ran {
+				t.Fatalf("status %d (handler ran: %v), want the handler's 204\n%s", resp.StatusCode, ran, buf)
+			}
+			if got := resp.Headers["trace-id"]; got != "5b2e6c1a-8f3d-4e7b-9a10-2c4d6e8f0a1b" {
+				t.Errorf("trace-id echoed %q, want the Title-Case Trace-Id sent", got)
+			}
+		})
 	}
 }

@@ -97,33 +97,104 @@ func (e *statusError) Error() string { return e.detail }
 // other than JSON (415), an empty body, invalid UTF-8, malformed JSON, and
 // everything DecodeStrict refuses.
 func (r *Request) DecodeJSON(v any) error {
+	body, err := r.jsonBody()
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}
+
+// DecodeValid is DecodeJSON followed by check, the rules of the decoded
+// value (its validator tags, pairs of fields sent together), answering
+// every failing field of both at once: a value of the wrong type or an
+// unknown key does not hide a bad value elsewhere in the body. check runs
+// when the body decoded, or was refused only for fields it names, around
+// which the rest decoded; a body refused as a whole (malformed, not an
+// object, past a bound) is refused without it. A field the decoding named
+// is not named again by check.
+func (r *Request) DecodeValid(v any, check func() error) error {
+	body, err := r.jsonBody()
+	if err != nil {
+		return err
+	}
+	return decodeValid(body, v, check)
+}
+
+// DecodeStrictValid is DecodeStrict followed by check, answering every
+// failing field of both at once, as Request.DecodeValid does: for the
+// bodies that come without HTTP (a queue's message, an event's detail).
+func DecodeStrictValid(data []byte, v any, check func() error) error {
+	if !utf8.Valid(data) {
+		return contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
+	}
+	return decodeValid(data, v, check)
+}
+
+// decodeValid is DecodeStrictValid for data known to be UTF-8.
+func decodeValid(body []byte, v any, check func() error) error {
+	err := decodeScanned(body, v)
+	partial, ok := err.(*fieldRefusals)
+	if err != nil && !ok {
+		return err
+	}
+	if ok {
+		// Decode around the refused fields: encoding/json skips a value
+		// of the wrong type or an unknown key and goes on, and the scan
+		// has already refused what it would take silently.
+		_ = json.Unmarshal(body, v)
+		err = partial.err
+	}
+	return mergeFields(err, check())
+}
+
+// mergeFields answers decoding's field refusals and check's together.
+// check's verdict stands alone when decoding refused nothing, and when it
+// is no field refusal (a fault, or a refusal of another kind).
+func mergeFields(decoded, checked error) error {
+	if decoded == nil {
+		return checked
+	}
+	if checked != nil && contract.KindOf(checked) != contract.KindInvalid {
+		return checked
+	}
+	err := contract.JoinInvalid(decoded, checked)
+	var e *contract.Error
+	if errors.As(err, &e) && len(e.Fields) > maxFieldErrors {
+		e.Fields = e.Fields[:maxFieldErrors]
+	}
+	return err
+}
+
+// jsonBody is the request's body, once it is known to be a JSON object
+// sent as JSON within MaxBodyBytes.
+func (r *Request) jsonBody() ([]byte, error) {
 	body := []byte(r.Event.Body)
 	if r.Event.IsBase64Encoded {
 		decoded, err := base64.StdEncoding.DecodeString(r.Event.Body)
 		if err != nil {
-			return contract.Errorf(contract.KindInvalid, "the body is not valid base64")
+			return nil, contract.Errorf(contract.KindInvalid, "the body is not valid base64")
 		}
 		body = decoded
 	}
 	if len(body) > MaxBodyBytes {
-		return &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes)}
+		return nil, &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes)}
 	}
 	if !isJSONMediaType(r.Header("content-type")) {
-		return &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
+		return nil, &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return contract.Errorf(contract.KindInvalid, "the body is empty; a JSON object is required")
+		return nil, contract.Errorf(contract.KindInvalid, "the body is empty; a JSON object is required")
 	}
 	if !utf8.Valid(body) {
-		return contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
+		return nil, contract.Errorf(contract.KindInvalid, "the body is not valid UTF-8")
 	}
 	// encoding/json decodes null into a struct as a no-op, which would let
 	// "null" through as an empty object.
 	if trimmed[0] != '{' {
-		return contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
+		return nil, contract.Errorf(contract.KindInvalid, "the body must be a JSON object")
 	}
-	return decodeStrict(body, v)
+	return body, nil
 }
 
 // isJSONMediaType reports whether a Content-Type names JSON:
@@ -154,6 +225,17 @@ func DecodeStrict(data []byte, v any) error {
 
 // decodeStrict is DecodeStrict for data already known to be UTF-8.
 func decodeStrict(data []byte, v any) error {
+	err := decodeScanned(data, v)
+	if partial, ok := err.(*fieldRefusals); ok {
+		return partial.err
+	}
+	return err
+}
+
+// decodeScanned is decodeStrict, but a body refused only for fields it
+// names is refused with a *fieldRefusals, which DecodeValid decodes
+// around.
+func decodeScanned(data []byte, v any) error {
 	if err := checkJSON(data, shapeOf(v)); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/logs"
+	"github.com/contracts-service/contracts/shared/metrics"
 )
 
 // HandlerFunc handles one route. It returns the response, or an error that
@@ -71,6 +72,10 @@ func (rt *Router) HandleVia(api contract.API, routeKey string, h HandlerFunc) {
 	}
 	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h, api: api})
 }
+
+// noRoute is the route a request's lines name when no route of the
+// function matched it (API Gateway delivers no such request).
+const noRoute = "none"
 
 // maxTraceID bounds a client's trace id, which every log line repeats.
 const maxTraceID = 128
@@ -174,10 +179,13 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	// The request's attributes are gathered first and turned into its
 	// logger once, when the tenant is known (or the request ends without
 	// one): each slog.With would copy and re-encode them all.
-	attrs := make([]slog.Attr, 0, 5)
-	attrs = append(attrs, slog.String("requestId", ev.RequestContext.RequestID), slog.String("route", method+" "+path))
+	attrs := make([]slog.Attr, 0, 7)
+	attrs = append(attrs, slog.String("requestId", ev.RequestContext.RequestID))
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
+	}
+	if xray := logs.XRayTraceID(ctx); xray != "" {
+		attrs = append(attrs, slog.String("xrayTraceId", xray))
 	}
 	trace := traceID(ev.Headers)
 	if trace == "" && rt.traceHeader != "" {
@@ -186,12 +194,18 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if trace != "" {
 		attrs = append(attrs, slog.String("traceId", trace))
 	}
+	// The route is logged by its key, as template.yaml declares it (never
+	// the path, whose ids say nothing the request line needs), once one
+	// matched.
+	routeAttr := slog.String("route", noRoute)
+	var dialect contract.API
+	ctx, counts := metrics.WithCounts(ctx)
 	var log *slog.Logger
 	start := time.Now()
 	coldStart := logs.ColdStart()
 	defer func() {
 		if log == nil {
-			log = slog.New(rt.log.Handler().WithAttrs(attrs))
+			log = slog.New(rt.log.Handler().WithAttrs(append(attrs, routeAttr)))
 		}
 		if p := recover(); p != nil {
 			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -203,8 +217,15 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 			}
 			resp.Headers[rt.traceHeader] = trace
 		}
-		log.LogAttrs(ctx, slog.LevelInfo, "request", slog.Int("status", resp.StatusCode),
-			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000), slog.Bool("coldStart", coldStart))
+		// The request's own line is also its metrics record (EMF), so
+		// it is written at a level no filter drops.
+		elapsed := time.Since(start)
+		line := []slog.Attr{slog.Int("status", resp.StatusCode),
+			slog.Float64("durationMs", float64(elapsed.Microseconds())/1000), slog.Bool("coldStart", coldStart)}
+		line = append(line, refusalAttrs(resp)...)
+		line = append(line, metrics.Request(start, string(dialect), resp.StatusCode, elapsed,
+			resp.Headers[idempotency.HeaderReplayed] == "true", counts)...)
+		log.LogAttrs(ctx, metrics.Level(ctx, log), "request", line...)
 	}()
 
 	// A named stage (any but $default) prefixes rawPath and http.path
@@ -240,8 +261,9 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	}
 
 	req := &Request{Event: ev, routeKey: r.method + " " + strings.Join(r.segments, "/")}
+	routeAttr, dialect = slog.String("route", req.routeKey), r.api
 	if why := rt.origin.refuses(ctx, &req.Event, req.routeKey); why != "" {
-		return rt.refuseForeign(ctx, attrs, &req.Event, why), nil
+		return rt.refuseForeign(ctx, append(attrs, routeAttr), &req.Event, why), nil
 	}
 	actor, aliases, ok := actorFromContext(ev.RequestContext.Authorizer)
 	if !ok {
@@ -251,7 +273,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	}
 	actor.Via = r.api
 	req.Actor, req.TenantAliases = actor, aliases
-	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, slog.String("tenant", actor.TenantID))))
+	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, routeAttr, slog.String("tenant", actor.TenantID))))
 	ctx = WithLogger(ctx, log)
 	if err := checkPathParameters(ev.PathParameters); err != nil {
 		return errorResponse(err), nil

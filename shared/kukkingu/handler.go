@@ -85,10 +85,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var in contractFields
-	if err := r.DecodeJSON(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := h.validator.Struct(&in); err != nil {
+	if err := r.DecodeValid(&in, func() error { return h.validator.Struct(&in) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c := &contract.Contract{ID: ids.LowerAlnum(idPrefix, idLength), Status: contract.StatusActive}

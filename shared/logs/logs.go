@@ -8,6 +8,7 @@
 package logs
 
 import (
+	"context"
 	stdlog "log"
 	"log/slog"
 	"os"
@@ -66,3 +67,25 @@ var warm atomic.Bool
 // ColdStart reports true for the first invocation of this process and
 // false for every later one.
 func ColdStart() bool { return !warm.Swap(true) }
+
+// xrayContextKey is the context key aws-lambda-go stores each
+// invocation's Lambda-Runtime-Trace-Id under (lambda/invoke_loop.go).
+const xrayContextKey = "x-amzn-trace-id"
+
+// XRayTraceID returns the X-Ray trace id of the invocation ctx belongs to
+// (the Root of Lambda's trace header, "1-5759e988-bd862e3fe1be46a994272793"),
+// which X-Ray and CloudWatch show for the invocation, or "" outside one
+// or with tracing off. aws-lambda-go puts the header in the context and in
+// _X_AMZN_TRACE_ID; the context's is this invocation's own.
+func XRayTraceID(ctx context.Context) string {
+	header, _ := ctx.Value(xrayContextKey).(string)
+	if header == "" {
+		header = os.Getenv("_X_AMZN_TRACE_ID")
+	}
+	for part := range strings.SplitSeq(header, ";") {
+		if root, ok := strings.CutPrefix(strings.TrimSpace(part), "Root="); ok {
+			return root
+		}
+	}
+	return ""
+}

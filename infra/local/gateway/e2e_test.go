@@ -481,7 +481,7 @@ func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
 	forgeries := map[string]func(ev map[string]any){
 		"without the stage's variables": func(ev map[string]any) { delete(ev, "stageVariables") },
 		"from another stack's stage": func(ev map[string]any) {
-			ev["stageVariables"] = map[string]any{"stackId": strings.Replace(gateway.StackID, "0000-4000", "1111-4111", 1)}
+			ev["stageVariables"] = map[string]any{"stackId": strings.Replace(gateway.StackID, ":stack/local/", ":stack/another/", 1)}
 		},
 		"from another account's API": func(ev map[string]any) {
 			ev["requestContext"].(map[string]any)["accountId"] = "444455556666"

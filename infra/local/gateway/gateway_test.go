@@ -756,14 +756,26 @@ func TestEnvFileMatchesLocalStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env struct{ Parameters map[string]string }
+	var env map[string]map[string]string
 	if err := json.Unmarshal(data, &env); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"STACK_ID", "ACTIONS_QUEUE_ARN", "ACTION_EVENT_SOURCES"} {
-		if got, want := env.Parameters[k], api.Functions["ContractActionsFunction"].Environment[k]; got != want {
-			t.Errorf("env.json %s = %q, the local stack's %q", k, got, want)
+	actions := api.Functions["ContractActionsFunction"].Environment
+	for _, k := range []string{"ACTIONS_QUEUE_ARN", "ACTION_EVENT_SOURCES"} {
+		if got, want := env["ContractActionsFunction"][k], actions[k]; got != want {
+			t.Errorf("env.json ContractActionsFunction.%s = %q, the local stack's %q", k, got, want)
 		}
+	}
+	// SAM CLI resolves STACK_ID (!Ref AWS::StackId) to the id the local
+	// stack has too, the one its start-api puts in the stage variable;
+	// env.json setting it would part the two.
+	for section, vars := range env {
+		if _, ok := vars["STACK_ID"]; ok {
+			t.Errorf("env.json %s sets STACK_ID", section)
+		}
+	}
+	if actions["STACK_ID"] != gateway.StackID {
+		t.Errorf("the local stack's STACK_ID is %q, not its id %q", actions["STACK_ID"], gateway.StackID)
 	}
 }
 

@@ -279,11 +279,15 @@ func (api *API) readHTTPAPI(tpl *cloudformation.Template) (string, error) {
 	return deref(httpAPI.Auth.DefaultAuthorizer), nil
 }
 
-// The local stack's pseudo parameters: what CloudFormation would give a
-// stack named StackName, in DefaultRegion of runtimeapi.AccountID.
+// The local stack's pseudo parameters: those SAM CLI gives every template
+// it runs (samcli/lib/intrinsic_resolver/intrinsics_symbol_table.py,
+// DEFAULT_PSEUDO_PARAM_VALUES), which its command line cannot change. So
+// make run's stack and sam local's are one stack: the sample events, which
+// carry its id as the stage variable stackId, serve both, and sam local
+// start-api's own events match the STACK_ID it gives the functions.
 const (
-	StackName = "contracts-local"
-	StackID   = "arn:aws:cloudformation:" + DefaultRegion + ":" + runtimeapi.AccountID + ":stack/" + StackName + "/00000000-0000-4000-8000-000000000000"
+	StackName = "local"
+	StackID   = "arn:aws:cloudformation:" + DefaultRegion + ":" + runtimeapi.AccountID + ":stack/" + StackName + "/51af3dc0-da77-11e4-872e-1234567db123"
 )
 
 var pseudoParameters = map[string]any{

@@ -1,0 +1,62 @@
+package endpoints_test
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+// TestEveryFailingFieldAtOnce: a body's type errors, pair rules and value
+// errors are answered together, so a client fixes its request in one
+// round, not one refusal at a time.
+func TestEveryFailingFieldAtOnce(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	creates, actions, organizations, _ := contractsOfEveryAPI(t, store)
+	verbatim, err := os.ReadFile("../aira/testdata/seed-verbatim.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		c    client
+		path string
+		body string
+		want []string // fields that must all be named
+	}{
+		{"Kukkingu: a string amount beside a bad currency", creates, "/api/v1/contracts",
+			`{"clientId":"c","name":"n","amountMinor":"5000","currencyCode":"EURO"}`, []string{"amountMinor", "currencyCode"}},
+		{"Kukkingu: an unknown key beside a missing name", creates, "/api/v1/contracts",
+			`{"clientId":"c","amountMinor":1,"currencyCode":"EUR","colour":"red"}`, []string{"colour", "name"}},
+		// The Aira seed's request as its documentation shows it: both
+		// of each pair, and placeholders where a CNPJ and a CEP go.
+		{"Aira: the seed's request verbatim", creates, "/v1/contracts/", string(verbatim),
+			[]string{"customer", "paymentAccount", "paymentAccount.taxId", "paymentAccount.address.zipCode"}},
+		{"fabric: a numeric contractId beside a bad status and attributes", organizations, "/v1/organizations/org-1/contracts",
+			`{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":7,"status":"NEW","additionalAttributes":[]}`,
+			[]string{"contractId", "status", "additionalAttributes"}},
+		{"EasyBilling: a numeric account beside an unknown action type", actions, "/api/contract-actions",
+			`{"accountNumber":1,"actions":[{"type":"suspend"}]}`, []string{"accountNumber", "actions[0].type"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.t = t
+			r := tt.c.do("POST", tt.path, "", tt.body)
+			var p struct {
+				Errors []struct{ Field string } `json:"errors"`
+			}
+			json.Unmarshal([]byte(r.Body), &p)
+			var named []string
+			for _, f := range p.Errors {
+				named = append(named, f.Field)
+			}
+			for _, f := range tt.want {
+				if r.StatusCode != 400 || !slices.Contains(named, f) {
+					t.Errorf("%d naming %v, want 400 naming %v: %s", r.StatusCode, named, tt.want, r.Body)
+					break
+				}
+			}
+		})
+	}
+}
