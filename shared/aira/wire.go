@@ -146,7 +146,16 @@ func startOfDay(d string) time.Time {
 	return t
 }
 
-func endOfDay(d string) time.Time { return startOfDay(d).Add(24*time.Hour - time.Nanosecond) }
+// endAfter maps Aira's endDate, the contract's last day (inclusive), to
+// the domain's half-open end: midnight of the day after, the first
+// instant the contract is no longer in effect.
+func endAfter(d string) time.Time { return startOfDay(d).AddDate(0, 0, 1) }
+
+// lastDay maps the domain's half-open end back to Aira's endDate: the day
+// of the last instant in effect.
+func lastDay(end time.Time) string {
+	return end.UTC().Add(-time.Nanosecond).Format(time.DateOnly)
+}
 
 func validDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
@@ -193,7 +202,7 @@ func (f *contractFields) apply(c *contract.Contract) {
 	from := startOfDay(f.StartDate)
 	c.ValidFrom, c.ValidTo = &from, nil
 	if f.EndDate != nil {
-		to := endOfDay(*f.EndDate)
+		to := endAfter(*f.EndDate)
 		c.ValidTo = &to
 	}
 	c.PlanIDs = f.PlanIDs
@@ -227,7 +236,7 @@ func contractBodyOf(c *contract.Contract, plans map[string]contract.Plan) contra
 		b.StartDate = c.ValidFrom.UTC().Format(time.DateOnly)
 	}
 	if c.ValidTo != nil {
-		end := c.ValidTo.UTC().Format(time.DateOnly)
+		end := lastDay(*c.ValidTo)
 		b.EndDate = &end
 	}
 	for _, id := range c.PlanIDs {

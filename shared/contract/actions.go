@@ -50,8 +50,8 @@ func (ch *Change) segment(t Terms, previous string) (Segment, error) {
 			return Segment{}, unprocessable(fmt.Sprintf("currency[%d]", i), "plan %q does not bill in %s", t.PlanID, cur)
 		}
 	}
-	if t.ExpirationDate < t.EffectiveDate {
-		return Segment{}, unprocessable("expirationDate", "must not be before effectiveDate")
+	if t.ExpirationDate <= t.EffectiveDate {
+		return Segment{}, unprocessable("expirationDate", "must be after effectiveDate")
 	}
 	effective, err := time.Parse(DateLayout, t.EffectiveDate)
 	if err != nil {
@@ -71,16 +71,17 @@ func (ch *Change) segment(t Terms, previous string) (Segment, error) {
 }
 
 // Start gives a new contract its first segments, one per entry, in order:
-// each must start after the one before it has expired. The contract spans
+// each ends after it starts, and starts on or after the expirationDate of
+// the one before it (on it, the two are contiguous). The contract spans
 // them.
 func (ch *Change) Start(c *Contract, entries []Terms) (fieldIndex int, err error) {
 	previous := ""
 	for i, t := range entries {
 		if t.ExpirationDate <= t.EffectiveDate {
-			return i, unprocessable("expirationDate", "must be after effectiveDate")
+			return i, unprocessable("expirationDate", "must be after effectiveDate (the first day the segment is no longer in effect)")
 		}
-		if i > 0 && t.EffectiveDate <= entries[i-1].ExpirationDate {
-			return i, unprocessable("effectiveDate", "must be after the expirationDate of the entry before it (%s)", entries[i-1].ExpirationDate)
+		if i > 0 && t.EffectiveDate < entries[i-1].ExpirationDate {
+			return i, unprocessable("effectiveDate", "must be on or after the expirationDate of the entry before it (%s)", entries[i-1].ExpirationDate)
 		}
 		seg, err := ch.segment(t, previous)
 		if err != nil {
@@ -94,41 +95,44 @@ func (ch *Change) Start(c *Contract, entries []Terms) (fieldIndex int, err error
 }
 
 // span sets the contract's period from its first segment's start to its
-// last segment's end, both inclusive days.
+// last segment's expiration: half-open, so ValidTo is the first instant
+// it is no longer in effect, midnight of that segment's expirationDate.
 func (c *Contract) span() {
 	if len(c.Segments) == 0 {
 		return
 	}
 	from, _ := time.Parse(DateLayout, c.Segments[0].EffectiveDate)
 	to, _ := time.Parse(DateLayout, c.Segments[len(c.Segments)-1].ExpirationDate)
-	to = to.Add(24*time.Hour - time.Nanosecond)
 	c.ValidFrom, c.ValidTo = &from, &to
 }
 
-// current is the contract's last segment, after checking the contract can
-// still change: not canceled, not expired, and with segments.
-func (ch *Change) current(c *Contract) (*Segment, error) {
+// current is a copy of the contract's last segment, after checking the
+// contract can still change: not canceled, not expired, and with
+// segments. It is a copy so that no change can reach a stored segment:
+// changes only append.
+func (ch *Change) current(c *Contract) (Segment, error) {
 	switch st := c.CurrentStatus(ch.Now); {
 	case st == StatusCanceled || st == StatusExpired:
-		return nil, unprocessable("contractNumber", "contract %s is %s", c.Number, st)
+		return Segment{}, unprocessable("contractNumber", "contract %s is %s", c.Number, st)
 	case len(c.Segments) == 0:
-		return nil, unprocessable("contractNumber", "contract %s has no segments to change", c.Number)
+		return Segment{}, unprocessable("contractNumber", "contract %s has no segments to change", c.Number)
 	}
-	return &c.Segments[len(c.Segments)-1], nil
+	return c.Segments[len(c.Segments)-1], nil
 }
 
 // within checks that date falls inside the current segment, after its
-// first day (a change on the first day would leave it empty).
-func within(field, date string, cur *Segment) error {
-	if date <= cur.EffectiveDate || date > cur.ExpirationDate {
-		return unprocessable(field, "must be after %s and on or before %s, inside the current segment", cur.EffectiveDate, cur.ExpirationDate)
+// first day and before its expirationDate: a change on either would leave
+// a segment with no day in effect.
+func within(field, date string, cur Segment) error {
+	if date <= cur.EffectiveDate || date >= cur.ExpirationDate {
+		return unprocessable(field, "must be after %s and before %s, inside the current segment", cur.EffectiveDate, cur.ExpirationDate)
 	}
 	return nil
 }
 
-// SwitchPlan moves the contract to another plan from t.EffectiveDate: the
-// current segment ends the day before, and a new one runs on the new plan
-// to the contract's expiration.
+// SwitchPlan moves the contract to another plan from t.EffectiveDate: a
+// new segment runs on the new plan from that day to the contract's
+// expiration, and the current one reads as ending that day.
 func (ch *Change) SwitchPlan(c *Contract, t Terms) error {
 	cur, err := ch.current(c)
 	if err != nil {
@@ -141,15 +145,16 @@ func (ch *Change) SwitchPlan(c *Contract, t Terms) error {
 	return ch.follow(c, t, cur.ID)
 }
 
-// Renew extends the contract with a new segment after the last one, on the
-// same plan, currencies and price; the contract's expiration moves.
+// Renew extends the contract with a new segment from the current one's
+// expirationDate (contiguous) or later, on the same plan, currencies and
+// price; the contract's expiration moves.
 func (ch *Change) Renew(c *Contract, effective, expiration string) error {
 	cur, err := ch.current(c)
 	if err != nil {
 		return err
 	}
-	if effective <= cur.ExpirationDate {
-		return unprocessable("effectiveDate", "must be after the current expirationDate %s (use early-renew to start sooner)", cur.ExpirationDate)
+	if effective < cur.ExpirationDate {
+		return unprocessable("effectiveDate", "must be on or after the current expirationDate %s (use early-renew to start sooner)", cur.ExpirationDate)
 	}
 	if expiration <= effective {
 		return unprocessable("expirationDate", "must be after effectiveDate")
@@ -157,8 +162,9 @@ func (ch *Change) Renew(c *Contract, effective, expiration string) error {
 	return ch.follow(c, Terms{PlanID: cur.PlanID, Currencies: cur.Currencies, Price: cur.Price, EffectiveDate: effective, ExpirationDate: expiration}, cur.ID)
 }
 
-// EarlyRenew is Renew starting before the current segment ends, which it
-// cuts short; it may change plan and currencies (empty keeps them).
+// EarlyRenew is Renew starting before the current segment's
+// expirationDate, which then reads as ending on the renewal's first day;
+// it may change plan and currencies (empty keeps them).
 func (ch *Change) EarlyRenew(c *Contract, t Terms) error {
 	cur, err := ch.current(c)
 	if err != nil {
@@ -181,8 +187,10 @@ func (ch *Change) EarlyRenew(c *Contract, t Terms) error {
 }
 
 // UpdatePrice sets a new price from effective on: a new segment with the
-// current segment's terms and the new price. segmentID must name the
-// current segment, so a client acting on a stale view is told.
+// current segment's terms and the new price, to the current one's
+// expirationDate; the current one reads as ending on effective.
+// segmentID must name the current segment, so a client acting on a stale
+// view is told.
 func (ch *Change) UpdatePrice(c *Contract, segmentID, price, effective string) error {
 	cur, err := ch.current(c)
 	if err != nil {
@@ -197,18 +205,21 @@ func (ch *Change) UpdatePrice(c *Contract, segmentID, price, effective string) e
 	return ch.follow(c, Terms{PlanID: cur.PlanID, Currencies: cur.Currencies, Price: price, EffectiveDate: effective, ExpirationDate: cur.ExpirationDate}, cur.ID)
 }
 
-// Cancel ends the contract on effective (inclusive): its status becomes
-// canceled and it, with its open segments, ends that day.
+// Cancel ends the contract at effective, the first day it is no longer
+// in effect: its status becomes canceled and its ValidTo that day. It
+// writes no segment, since there are no new terms: the current segment
+// reads as ending on effective. effective is on or after the current
+// segment's first day (on it, that segment never takes effect) and on or
+// before the contract's expirationDate.
 func (ch *Change) Cancel(c *Contract, effective string) error {
 	cur, err := ch.current(c)
 	if err != nil {
 		return err
 	}
-	if effective < c.Segments[0].EffectiveDate || effective > cur.ExpirationDate {
-		return unprocessable("effectiveDate", "must be between %s and %s", c.Segments[0].EffectiveDate, cur.ExpirationDate)
+	if effective < cur.EffectiveDate || effective > cur.ExpirationDate {
+		return unprocessable("effectiveDate", "must be from %s (the current segment's effectiveDate) to %s (the contract's expirationDate)", cur.EffectiveDate, cur.ExpirationDate)
 	}
 	end, _ := time.Parse(DateLayout, effective)
-	end = end.Add(24*time.Hour - time.Nanosecond)
 	c.ValidTo = &end
 	c.Status = StatusCanceled
 	return nil

@@ -3,6 +3,7 @@ package contract_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func newChange() *contract.Change {
 func started(t *testing.T, ch *contract.Change) *contract.Contract {
 	t.Helper()
 	c := &contract.Contract{Number: "CT-0000000001", Status: contract.StatusActive}
-	if _, err := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31", ExpirationDate: "2026-12-31"}}); err != nil {
+	if _, err := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31", ExpirationDate: "2027-01-01"}}); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -48,8 +49,15 @@ func TestStart(t *testing.T) {
 	if s.BillingCycleDay != 31 || s.BillingCycleType != "monthly" || s.PreviousID != "" || s.CreatedBy != "cred" {
 		t.Fatalf("segment %+v", s)
 	}
-	if c.ValidFrom.Format(time.DateOnly) != "2026-01-31" || c.ValidTo.Format(time.RFC3339Nano) != "2026-12-31T23:59:59.999999999Z" {
-		t.Fatalf("span %v .. %v, want the segment's days, end inclusive", c.ValidFrom, c.ValidTo)
+	if c.ValidFrom.Format(time.RFC3339Nano) != "2026-01-31T00:00:00Z" || c.ValidTo.Format(time.RFC3339Nano) != "2027-01-01T00:00:00Z" {
+		t.Fatalf("span %v .. %v, want the segment's half-open period", c.ValidFrom, c.ValidTo)
+	}
+	contiguous, err := newChange().Start(&contract.Contract{}, []contract.Terms{
+		{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-07-01"},
+		{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-07-01", ExpirationDate: "2027-01-01"},
+	})
+	if err != nil {
+		t.Fatalf("entry %d: contiguous entries refused: %v", contiguous, err)
 	}
 	refusals := []struct {
 		name    string
@@ -61,8 +69,8 @@ func TestStart(t *testing.T) {
 		{"currency the plan lacks", []contract.Terms{{PlanID: "pro", Currencies: []string{"USD", "EUR"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, 0, "currency[1]"},
 		{"expiration not after effective", []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-01-01"}}, 0, "expirationDate"},
 		{"overlapping entries", []contract.Terms{
-			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-06-30"},
-			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-06-30", ExpirationDate: "2026-12-31"},
+			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-07-01"},
+			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-06-30", ExpirationDate: "2027-01-01"},
 		}, 1, "effectiveDate"},
 	}
 	for _, tt := range refusals {
@@ -75,6 +83,19 @@ func TestStart(t *testing.T) {
 	}
 }
 
+// ends checks the ends c's segments read as.
+func ends(t *testing.T, c *contract.Contract, want ...string) {
+	t.Helper()
+	var got []string
+	for i := range c.Segments {
+		got = append(got, c.SegmentEnd(i))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("segments end %v, want %v", got, want)
+	}
+}
+
+// The contract started() makes runs [2026-01-31, 2027-01-01).
 func TestChanges(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -86,52 +107,89 @@ func TestChanges(t *testing.T) {
 			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-04-10"})
 		}, func(t *testing.T, c *contract.Contract) {
 			s := c.Segments[1]
-			if s.PreviousID != c.Segments[0].ID || s.PlanID != "pro" || s.ExpirationDate != "2026-12-31" || s.BillingCycleDay != 10 || s.BillingCycleType != "yearly" {
+			if s.PreviousID != c.Segments[0].ID || s.PlanID != "pro" || s.ExpirationDate != "2027-01-01" || s.BillingCycleDay != 10 || s.BillingCycleType != "yearly" {
 				t.Fatalf("new segment %+v", s)
 			}
+			ends(t, c, "2026-04-10", "2027-01-01")
 		}, ""},
-		{"switch before the segment", func(ch *contract.Change, c *contract.Contract) error {
+		{"switch on the segment's first day", func(ch *contract.Change, c *contract.Contract) error {
 			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31"})
 		}, nil, "effectiveDate"},
-		{"renew", func(ch *contract.Change, c *contract.Contract) error {
-			return ch.Renew(c, "2027-01-01", "2027-12-31")
+		{"switch on the segment's expiration", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2027-01-01"})
+		}, nil, "effectiveDate"},
+		{"switch on the segment's last day", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-12-31"})
 		}, func(t *testing.T, c *contract.Contract) {
-			if c.ValidTo.Format(time.DateOnly) != "2027-12-31" || c.Segments[1].PlanID != "basic" {
+			ends(t, c, "2026-12-31", "2027-01-01")
+		}, ""},
+		{"renew on the expiration: contiguous", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2027-01-01", "2028-01-01")
+		}, func(t *testing.T, c *contract.Contract) {
+			if c.ValidTo.Format(time.DateOnly) != "2028-01-01" || c.Segments[1].PlanID != "basic" {
 				t.Fatalf("renewed %+v", c.Segments)
 			}
+			ends(t, c, "2027-01-01", "2028-01-01")
 		}, ""},
-		{"renew inside the segment", func(ch *contract.Change, c *contract.Contract) error {
-			return ch.Renew(c, "2026-12-01", "2027-12-31")
-		}, nil, "effectiveDate"},
-		{"early renew", func(ch *contract.Change, c *contract.Contract) error {
-			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2027-09-30"})
+		{"renew after a gap", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2027-03-01", "2028-03-01")
 		}, func(t *testing.T, c *contract.Contract) {
-			if s := c.Segments[1]; s.PlanID != "basic" || s.Currencies[0] != "USD" || c.ValidTo.Format(time.DateOnly) != "2027-09-30" {
+			ends(t, c, "2027-01-01", "2028-03-01")
+		}, ""},
+		{"renew on the segment's last day", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2026-12-31", "2027-12-31")
+		}, nil, "effectiveDate"},
+		{"renew ending as it starts", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Renew(c, "2027-01-01", "2027-01-01")
+		}, nil, "expirationDate"},
+		{"early renew", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2027-10-01"})
+		}, func(t *testing.T, c *contract.Contract) {
+			if s := c.Segments[1]; s.PlanID != "basic" || s.Currencies[0] != "USD" || c.ValidTo.Format(time.DateOnly) != "2027-10-01" {
 				t.Fatalf("early renewed %+v", s)
 			}
+			ends(t, c, "2026-10-01", "2027-10-01")
 		}, ""},
 		{"early renew that does not extend", func(ch *contract.Change, c *contract.Contract) error {
-			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2026-11-30"})
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2026-10-01", ExpirationDate: "2027-01-01"})
 		}, nil, "expirationDate"},
+		{"early renew on the expiration", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.EarlyRenew(c, contract.Terms{EffectiveDate: "2027-01-01", ExpirationDate: "2028-01-01"})
+		}, nil, "effectiveDate"},
 		{"update price", func(ch *contract.Change, c *contract.Contract) error {
 			return ch.UpdatePrice(c, c.Segments[0].ID, "49.90", "2026-05-01")
 		}, func(t *testing.T, c *contract.Contract) {
-			if s := c.Segments[1]; s.Price != "49.90" || s.PreviousID != c.Segments[0].ID {
+			if s := c.Segments[1]; s.Price != "49.90" || s.PreviousID != c.Segments[0].ID || s.ExpirationDate != "2027-01-01" {
 				t.Fatalf("repriced %+v", s)
 			}
+			ends(t, c, "2026-05-01", "2027-01-01")
 		}, ""},
 		{"update price of a stale segment", func(ch *contract.Change, c *contract.Contract) error {
 			return ch.UpdatePrice(c, "seg-old", "49.90", "2026-05-01")
 		}, nil, "contractSegmentId"},
 		{"cancel", func(ch *contract.Change, c *contract.Contract) error {
-			return ch.Cancel(c, "2026-06-30")
+			return ch.Cancel(c, "2026-07-01")
 		}, func(t *testing.T, c *contract.Contract) {
-			if c.Status != contract.StatusCanceled || c.ValidTo.Format(time.DateOnly) != "2026-06-30" || c.SegmentStatus(0, "2026-03-15") != contract.StatusCanceled {
+			if c.Status != contract.StatusCanceled || c.ValidTo.Format(time.RFC3339Nano) != "2026-07-01T00:00:00Z" || c.SegmentStatus(0, "2026-03-15") != contract.StatusCanceled {
 				t.Fatalf("canceled %+v", c)
 			}
+			ends(t, c, "2026-07-01")
 		}, ""},
-		{"cancel after the end", func(ch *contract.Change, c *contract.Contract) error {
+		{"cancel on the first day: never in effect", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Cancel(c, "2026-01-31")
+		}, func(t *testing.T, c *contract.Contract) {
+			ends(t, c, "2026-01-31")
+		}, ""},
+		{"cancel on the expiration", func(ch *contract.Change, c *contract.Contract) error {
 			return ch.Cancel(c, "2027-01-01")
+		}, func(t *testing.T, c *contract.Contract) {
+			ends(t, c, "2027-01-01")
+		}, ""},
+		{"cancel before the segment", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Cancel(c, "2026-01-30")
+		}, nil, "effectiveDate"},
+		{"cancel after the end", func(ch *contract.Change, c *contract.Contract) error {
+			return ch.Cancel(c, "2027-01-02")
 		}, nil, "effectiveDate"},
 	}
 	for _, tt := range tests {
@@ -159,7 +217,7 @@ func TestChanges(t *testing.T) {
 func TestNoChangeToCanceledOrExpired(t *testing.T) {
 	ch := newChange()
 	c := started(t, ch)
-	if err := ch.Cancel(c, "2026-06-30"); err != nil {
+	if err := ch.Cancel(c, "2026-07-01"); err != nil {
 		t.Fatal(err)
 	}
 	if field(t, ch.Renew(c, "2027-01-01", "2027-12-31")) != "contractNumber" {
@@ -168,9 +226,9 @@ func TestNoChangeToCanceledOrExpired(t *testing.T) {
 	expired := started(t, ch)
 	ch.Now = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	if expired.CurrentStatus(ch.Now) != contract.StatusExpired {
-		t.Fatalf("status %s the day after expiration", expired.CurrentStatus(ch.Now))
+		t.Fatalf("status %s on the expirationDate", expired.CurrentStatus(ch.Now))
 	}
-	if field(t, ch.Cancel(expired, "2026-12-31")) != "contractNumber" {
+	if field(t, ch.Cancel(expired, "2027-01-01")) != "contractNumber" {
 		t.Fatal("an expired contract changed")
 	}
 }

@@ -137,8 +137,11 @@ type Contract struct {
 	// Segments is the chain of the contract's terms, oldest first
 	// (EasyBilling's contract segments); empty for dialects without them.
 	Segments []Segment
-	// ValidFrom and ValidTo bound the contract in time; both are inclusive
-	// instants. Nil means unbounded on that side.
+	// ValidFrom and ValidTo bound the contract in time as a half-open
+	// period [ValidFrom, ValidTo): in effect from ValidFrom on, and no
+	// longer from ValidTo on, the convention of billing systems. Each
+	// dialect maps its own at its edge (the README's Dates table). Nil
+	// means unbounded on that side; equal bounds, an empty period.
 	ValidFrom *time.Time
 	ValidTo   *time.Time
 	Status    Status

@@ -9,18 +9,23 @@ import (
 )
 
 // Segment is one period of a contract's terms (EasyBilling's contract
-// segment). Segments are immutable: every change to a contract's terms
-// writes a new segment whose PreviousID names the one it follows, so the
-// chain is the contract's history. A segment is in effect from its
-// EffectiveDate until the day before the next segment's EffectiveDate, or
-// through its own ExpirationDate when it is the last.
+// segment). A segment is written once and never rewritten: every change
+// to a contract's terms appends a new segment whose PreviousID names the
+// one it follows, so the chain is the contract's history, and no field of
+// a written segment (its dates, its audit fields) ever changes. What a
+// reader sees of a segment's end and status is derived when it is read
+// (Contract.SegmentEnd, Contract.SegmentStatus), so it is never stored
+// and never goes stale.
 type Segment struct {
 	ID         string
 	PreviousID string
 	PlanID     string
 	Currencies []string
 	// EffectiveDate and ExpirationDate are calendar dates (YYYY-MM-DD),
-	// both inclusive.
+	// the half-open period [EffectiveDate, ExpirationDate) the terms were
+	// written for: ExpirationDate is the first day they are no longer in
+	// effect. Each segment of a chain starts after the one before it
+	// started, which then reads as ending there.
 	EffectiveDate  string
 	ExpirationDate string
 	// BillingCycleDay is the day of the month of EffectiveDate. In a
@@ -78,8 +83,10 @@ var ErrAlreadyApplied = errors.New("contract: already applied")
 // FormatActionNumber formats the n-th action number of a tenant.
 func FormatActionNumber(n int64) string { return fmt.Sprintf("CA-%010d", n) }
 
-// ActionStore is what the domain needs to apply contract actions.
+// ActionStore is what the domain needs to apply contract actions, besides
+// its Store: the plans the actions name, action numbers and records.
 type ActionStore interface {
+	Catalog
 	// NextActionNumber draws the tenant's next action number.
 	NextActionNumber(ctx context.Context, tenantID string) (int64, error)
 	// ApplyActions stores, in one transaction, the action record, the
@@ -109,26 +116,74 @@ const DateLayout = time.DateOnly
 // Today is the calendar date of t in UTC.
 func Today(t time.Time) string { return t.UTC().Format(DateLayout) }
 
+// EndDay is the first calendar day (UTC) on which nothing of a period
+// that ends at end (exclusive) is in effect: end's own day when end is
+// midnight, as every end of EasyBilling's and Aira's whole days is, and
+// the day after when the period runs into end's day (an instant of
+// Kukkingu or fabric).
+func EndDay(end time.Time) time.Time {
+	end = end.UTC()
+	day := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
+	if day.Equal(end) {
+		return day
+	}
+	return day.AddDate(0, 0, 1)
+}
+
 // CurrentStatus is the status a contract reads as at now: a contract
-// whose end has passed is expired whatever it was stored as, so no batch
-// job is needed to keep statuses right.
+// whose end has come (now at or past ValidTo, its first instant out of
+// effect) is expired whatever it was stored as, so no batch job is needed
+// to keep statuses right. A canceled contract reads canceled from the
+// cancel on, even while its last days are still to run.
 func (c *Contract) CurrentStatus(now time.Time) Status {
 	if c.Status == StatusCanceled || c.Status == StatusDraft || c.Status == StatusInactive {
 		return c.Status
 	}
-	if c.ValidTo != nil && c.ValidTo.Before(now) {
+	if c.ValidTo != nil && !now.Before(*c.ValidTo) {
 		return StatusExpired
 	}
 	return c.Status
 }
 
-// SegmentStatus is the status segment i of c reads as on day today.
+// SegmentEnd is the first day segment i of c is no longer in effect, as
+// it reads: the earliest of its own ExpirationDate, the next segment's
+// EffectiveDate and the contract's end (a cancel's date). So shown
+// segments never overlap, and none runs past the contract.
+func (c *Contract) SegmentEnd(i int) string {
+	s := &c.Segments[i]
+	end := s.ExpirationDate
+	if i+1 < len(c.Segments) {
+		if next := c.Segments[i+1].EffectiveDate; next < end {
+			end = next
+		}
+	}
+	if c.ValidTo != nil {
+		// Written into an array on the stack, the contract's end day is
+		// compared without an allocation, and made a string only when it
+		// is the answer.
+		var buf [len(DateLayout)]byte
+		day := EndDay(*c.ValidTo).AppendFormat(buf[:0], DateLayout)
+		if string(day) < end {
+			end = string(day)
+		}
+	}
+	// A segment's end is never before its start: a cancel on the first
+	// day of the last segment leaves it empty, never negative.
+	if end < s.EffectiveDate {
+		end = s.EffectiveDate
+	}
+	return end
+}
+
+// SegmentStatus is the status segment i of c reads as on day today
+// (YYYY-MM-DD): canceled for the segment a cancel ended, the last of a
+// canceled contract; otherwise expired from its end (SegmentEnd) on, and
+// active before, in effect or still to come.
 func (c *Contract) SegmentStatus(i int, today string) Status {
-	s := c.Segments[i]
-	if c.Status == StatusCanceled {
+	if c.Status == StatusCanceled && i == len(c.Segments)-1 {
 		return StatusCanceled
 	}
-	if s.ExpirationDate < today {
+	if c.SegmentEnd(i) <= today {
 		return StatusExpired
 	}
 	return StatusActive

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/metrics"
 )
 
@@ -31,11 +32,23 @@ type Service struct {
 	Store Store
 	// Now returns the current time; tests pin it.
 	Now func() time.Time
+	// NewID makes the ids of the records the domain makes itself (a
+	// contract action's, its new contracts' and segments'): UUIDs unless
+	// a test pins them.
+	NewID func() string
 }
 
 // NewService returns a Service over store that uses the wall clock.
 func NewService(store Store) *Service {
-	return &Service{Store: store, Now: time.Now}
+	return &Service{Store: store, Now: time.Now, NewID: ids.UUID}
+}
+
+// newID makes an id with NewID, or a UUID when it is not set.
+func (s *Service) newID() string {
+	if s.NewID == nil {
+		return ids.UUID()
+	}
+	return s.NewID()
 }
 
 // now is the time of a change, in UTC to the microsecond: the finest

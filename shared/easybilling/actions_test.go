@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // Contracts of these tests run in the 2090s, so none expires while the
@@ -81,8 +82,10 @@ func TestSwitchPlan(t *testing.T) {
 			if len(segs) != 2 {
 				t.Fatalf("%d segments, want 2", len(segs))
 			}
-			if !reflect.DeepEqual(segs[0], segments(t, before)[0]) {
-				t.Errorf("the first segment changed:\n%v\nwas\n%v", segs[0], segments(t, before)[0])
+			// The first segment was not rewritten: it reads as ending
+			// where the new one starts, and nothing else of it changed.
+			if was := segments(t, before)[0]; !reflect.DeepEqual(segs[0], with(was, "expirationDate", "2090-04-15")) {
+				t.Errorf("the first segment reads\n%v\nwas\n%v", segs[0], was)
 			}
 			checkFollows(t, segs[0], segs[1])
 			want := map[string]any{
@@ -155,13 +158,16 @@ func TestCancel(t *testing.T) {
 			if len(segs) != 2 {
 				t.Fatalf("a cancel wrote a segment: %d segments", len(segs))
 			}
-			for i, s := range segs {
-				if s["status"] != "canceled" {
-					t.Errorf("segment %d status %v, want canceled", i, s["status"])
-				}
-				if w := segments(t, switched)[i]; !reflect.DeepEqual(with(s, "status", nil), with(w, "status", nil)) {
-					t.Errorf("segment %d changed beyond its status:\n%v\nwas\n%v", i, s, w)
-				}
+			// No segment was rewritten: the one the cancel ends reads as
+			// ending on its date, canceled; the one before still ends
+			// where the switch began and, its days still to come, reads
+			// active.
+			was := segments(t, switched)
+			if !reflect.DeepEqual(segs[0], was[0]) {
+				t.Errorf("the first segment reads\n%v\nwas\n%v", segs[0], was[0])
+			}
+			if want := with(was[1], "expirationDate", "2090-08-31", "status", "canceled"); !reflect.DeepEqual(segs[1], want) {
+				t.Errorf("the canceled segment reads\n%v\nwant\n%v", segs[1], want)
 			}
 			a.checkRecord(t, got, "cancel")
 			a.checkStored(t, c)
@@ -172,8 +178,8 @@ func TestCancel(t *testing.T) {
 func TestCreateWithSeveralEntries(t *testing.T) {
 	a := newAPI(t)
 	got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("create-contract-with-plan",
-		term(seedPlan, "2090-01-01", "2090-06-30", "USD"),
-		with(term(proPlan, "2090-07-01", "2091-06-30", "EUR"), "contractPrice", 0),
+		term(seedPlan, "2090-01-01", "2090-07-01", "USD"),
+		with(term(proPlan, "2090-07-01", "2091-07-01", "EUR"), "contractPrice", 0),
 	)))
 	c := info(t, got)
 	segs := segments(t, c)
@@ -187,8 +193,8 @@ func TestCreateWithSeveralEntries(t *testing.T) {
 	if segs[1]["planId"] != proPlan || segs[1]["contractPrice"] != 0.0 || segs[1]["billingCycleType"] != "quarterly" {
 		t.Errorf("second segment %v", segs[1])
 	}
-	if c["effectiveDate"] != "2090-01-01" || c["expirationDate"] != "2091-06-30" {
-		t.Errorf("contract spans %v to %v", c["effectiveDate"], c["expirationDate"])
+	if c["effectiveDate"] != "2090-01-01" || c["expirationDate"] != "2091-07-01" || segs[0]["expirationDate"] != "2090-07-01" {
+		t.Errorf("contract spans %v to %v, its first segment to %v", c["effectiveDate"], c["expirationDate"], segs[0]["expirationDate"])
 	}
 	a.checkRecord(t, got, "create-contract-with-plan", segs[0]["id"], segs[1]["id"])
 	a.checkStored(t, c)
@@ -255,14 +261,27 @@ func TestSeveralActionsInOneRequest(t *testing.T) {
 	}
 }
 
-// TestExpiredContract: a contract past its expiration reads as expired.
+// TestExpiredContract: a contract whose expirationDate has come, today or
+// before, reads as expired: the expirationDate is the first day it is no
+// longer in effect. One that expires tomorrow is still active.
 func TestExpiredContract(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, "ACC-1", seedPlan, "2020-01-01", "2020-12-31", "USD")
-	if c["status"] != "expired" || segments(t, c)[0]["status"] != "expired" {
-		t.Errorf("contract of 2020 reads %v with segment %v", c["status"], segments(t, c)[0]["status"])
+	now := time.Now().UTC()
+	day := func(days int) string { return now.AddDate(0, 0, days).Format(time.DateOnly) }
+	for _, tt := range []struct{ from, until, want string }{
+		{"2020-01-01", "2020-12-31", "expired"},
+		{day(-365), day(0), "expired"},
+		{day(-365), day(1), "active"},
+	} {
+		c := a.create(t, tenantA, "ACC-1", seedPlan, tt.from, tt.until, "USD")
+		if time.Now().UTC().Format(time.DateOnly) != day(0) {
+			t.Skip("the day turned while the test ran; its dates no longer say what they meant")
+		}
+		if c["status"] != tt.want || segments(t, c)[0]["status"] != tt.want {
+			t.Errorf("contract of %s to %s reads %v with segment %v, want %s", tt.from, tt.until, c["status"], segments(t, c)[0]["status"], tt.want)
+		}
+		a.checkStored(t, c)
 	}
-	a.checkStored(t, c)
 }
 
 func TestList(t *testing.T) {

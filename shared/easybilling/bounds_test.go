@@ -18,15 +18,15 @@ import (
 )
 
 // renewals are n renew entries for the contract ref names, each a month
-// long and starting the day after the one before, the first the day after
-// after.
-func renewals(ref obj, after string, n int) []obj {
-	day, _ := time.Parse(time.DateOnly, after)
+// long and contiguous: the first starts on from, the contract's
+// expirationDate, and each on the expirationDate of the one before.
+func renewals(ref obj, from string, n int) []obj {
+	day, _ := time.Parse(time.DateOnly, from)
 	out := make([]obj, n)
 	for i := range out {
-		from := day.AddDate(0, 0, 1)
-		day = from.AddDate(0, 1, -1)
-		out[i] = with(ref, "effectiveDate", from.Format(time.DateOnly), "expirationDate", day.Format(time.DateOnly))
+		until := day.AddDate(0, 1, 0)
+		out[i] = with(ref, "effectiveDate", day.Format(time.DateOnly), "expirationDate", until.Format(time.DateOnly))
+		day = until
 	}
 	return out
 }
@@ -194,13 +194,16 @@ func TestLargeContracts(t *testing.T) {
 	})
 
 	t.Run("a request past 4 MB is refused", func(t *testing.T) {
+		// Each is canceled on its expirationDate, the last renewal's.
+		renewed := renewals(obj{}, end, contract.MaxSegments-1)
+		until := renewed[len(renewed)-1]["expirationDate"]
 		cancels := func(cs []map[string]any) string {
 			var actions []obj
 			for len(cs) > 0 {
 				n := min(maxEntries, len(cs))
 				var entries []obj
 				for _, c := range cs[:n] {
-					entries = append(entries, with(byNumber(c), "effectiveDate", "2090-06-30"))
+					entries = append(entries, with(byNumber(c), "effectiveDate", until))
 				}
 				actions = append(actions, act1("cancel", entries...))
 				cs = cs[n:]

@@ -15,17 +15,22 @@ func TestRenew(t *testing.T) {
 		t.Run(ref.name, func(t *testing.T) {
 			before := info(t, a.act(t, tenantA, prod, request(t, "ACC-1", act1("create-contract-with-plan",
 				with(term(seedPlan, start, end, "CNY"), "contractPrice", 12.5)))))
+			// Renewed on its expirationDate, the contract runs on with no
+			// gap and no overlap.
 			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("renew",
-				with(ref.of(before), "effectiveDate", "2091-01-01", "expirationDate", "2091-12-31"))))
+				with(ref.of(before), "effectiveDate", end, "expirationDate", "2091-12-31"))))
 			c := info(t, got)
 			segs := segments(t, c)
 			if len(segs) != 2 {
 				t.Fatalf("%d segments, want 2", len(segs))
 			}
 			checkFollows(t, segs[0], segs[1])
+			if was := segments(t, before)[0]; !reflect.DeepEqual(segs[0], was) {
+				t.Errorf("the renewed segment reads\n%v\nwas\n%v", segs[0], was)
+			}
 			want := map[string]any{
-				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": "2091-01-01",
-				"expirationDate": "2091-12-31", "billingCycleDay": 1.0, "billingCycleType": "monthly",
+				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": end,
+				"expirationDate": "2091-12-31", "billingCycleDay": 31.0, "billingCycleType": "monthly",
 			}
 			for k, v := range want {
 				if !reflect.DeepEqual(segs[1][k], v) {
@@ -59,8 +64,8 @@ func TestUpdatePrice(t *testing.T) {
 				t.Fatalf("%d segments, want 2", len(segs))
 			}
 			checkFollows(t, segs[0], segs[1])
-			if _, ok := segs[0]["contractPrice"]; ok {
-				t.Errorf("the first segment has a price: %v", segs[0])
+			if want := with(current, "expirationDate", "2090-06-30"); !reflect.DeepEqual(segs[0], want) {
+				t.Errorf("the repriced segment reads\n%v\nwant it as written, ending where the new price starts\n%v", segs[0], want)
 			}
 			want := map[string]any{
 				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
@@ -110,6 +115,9 @@ func TestEarlyRenewKeepingTerms(t *testing.T) {
 				t.Fatalf("%d segments, want 2", len(segs))
 			}
 			checkFollows(t, segs[0], segs[1])
+			if segs[0]["expirationDate"] != "2090-10-20" {
+				t.Errorf("the renewed segment ends %v, want 2090-10-20, where the renewal starts", segs[0]["expirationDate"])
+			}
 			want := map[string]any{
 				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
 				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
@@ -209,6 +217,50 @@ func TestOtherDialectsContractsRead(t *testing.T) {
 		if r.body["code"] != "CONTRACT_OWNED_BY_KUKKINGU" {
 			t.Errorf("account %s: code %v, want CONTRACT_OWNED_BY_KUKKINGU", account, r.body["code"])
 		}
+	}
+}
+
+// TestDatesAcrossAPIs: each API's dates mapped at its edge onto the one
+// half-open period of the domain, as the README's Dates table says. An
+// Aira contract of 2024-01-01 to 2024-12-31 (its endDate an inclusive
+// whole day) reads through EasyBilling as 2024-01-01 to 2025-01-01 (the
+// first day it is no longer in effect), and through Aira again as it was
+// written. A Kukkingu contract whose validTo falls inside a day reads
+// through EasyBilling as expiring the day after: the first it no longer
+// touches.
+func TestDatesAcrossAPIs(t *testing.T) {
+	a := newAPI(t)
+	aira := `{"customer": {"externalId": "cust-dates", "name": "Acme Inc."},
+		"paymentAccount": {"businessName": "Acme Comercio Ltda", "taxId": "11.222.333/0001-81", "email": "billing@example.com",
+			"address": {"zipCode": "69900-062", "number": "100", "street": "Rua Rio Grande do Sul", "neighborhood": "Centro",
+				"city": "Rio Branco", "state": "AC", "country": "Brasil"}},
+		"contract": {"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["` + seedPlan + `"]}}`
+	r, err := serve(t, a.other, tenantA, "POST", "/v1/contracts/", aira)
+	if err != nil || r.status != http.StatusCreated {
+		t.Fatalf("Aira create: %d %s %v", r.status, r.raw, err)
+	}
+	id := r.body["contract"].(map[string]any)["id"].(string)
+	got := must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts/"+id, ""))
+	if got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != "2025-01-01" || got["status"] != "expired" {
+		t.Errorf("the Aira contract reads through EasyBilling as %v to %v, %v; want 2024-01-01 to 2025-01-01, expired",
+			got["effectiveDate"], got["expirationDate"], got["status"])
+	}
+	r, err = serve(t, a.other, tenantA, "GET", "/v1/contracts/"+id, "")
+	if err != nil || r.status != http.StatusOK {
+		t.Fatalf("Aira get: %d %s %v", r.status, r.raw, err)
+	}
+	if c := r.body["contract"].(map[string]any); c["startDate"] != "2024-01-01" || c["endDate"] != "2024-12-31" {
+		t.Errorf("the Aira contract reads back through Aira as %v to %v", c["startDate"], c["endDate"])
+	}
+
+	r, err = serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR",
+		"validFrom":"2024-01-01T14:48:00.000Z","validTo":"2024-12-31T23:59:59.000Z"}`, "tenant-id", tenantA.id)
+	if err != nil || r.status != http.StatusCreated {
+		t.Fatalf("Kukkingu create: %d %s %v", r.status, r.raw, err)
+	}
+	got = must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts/"+r.body["data"].(map[string]any)["id"].(string), ""))
+	if got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != "2025-01-01" || got["status"] != "expired" {
+		t.Errorf("the Kukkingu contract reads through EasyBilling as %v to %v, %v", got["effectiveDate"], got["expirationDate"], got["status"])
 	}
 }
 

@@ -170,11 +170,11 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if err := json.Compact(&request, body); err != nil {
 		return nil, contract.Errorf(contract.KindInvalid, "the request is not valid JSON")
 	}
-	var applied outcome
+	var applied contract.Applied
 	if err := h.apply(ctx, actor, &in, request.Bytes(), dedupe, &applied); err != nil {
 		return nil, err
 	}
-	return actionBodyOf(applied.action, applied.last, namedOn, h.service.Clock()), nil
+	return actionBodyOf(applied.Action, applied.Contract, namedOn, h.service.Clock()), nil
 }
 
 // retryable reports whether err is a fault of the service or of its

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,8 +24,6 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/ids"
-	"github.com/contracts-service/contracts/shared/metrics"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -61,14 +58,9 @@ const (
 // maxRefLength bounds contractNumber and contractId.
 const maxRefLength = 64
 
-// maxAttempts bounds how often a request is re-applied after losing a race
-// with another writer of one of its contracts.
-const maxAttempts = 5
-
 // Store is what the dialect needs from storage besides the Service.
 type Store interface {
 	contract.ActionStore
-	contract.Catalog
 }
 
 // Handler serves the EasyBilling routes.
@@ -195,25 +187,6 @@ func (h *Handler) check(in *actionsRequest) error {
 	return contract.JoinInvalid(h.validator.Struct(in), checkShape(in))
 }
 
-// planIDs lists the plans a request names, to load them in one read.
-func planIDs(in *actionsRequest) []string {
-	var out []string
-	for _, a := range in.Actions {
-		for _, e := range a.CreateContractWithPlan {
-			out = append(out, e.PlanID)
-		}
-		for _, e := range a.SwitchPlan {
-			out = append(out, e.PlanID)
-		}
-		for _, e := range a.EarlyRenew {
-			if e.PlanID != "" {
-				out = append(out, e.PlanID)
-			}
-		}
-	}
-	return out
-}
-
 func priceOf(n *json.Number) string {
 	if n == nil {
 		return ""
@@ -226,7 +199,7 @@ func priceOf(n *json.Number) string {
 // see them), so they share one allocation.
 type actionsCall struct {
 	in  actionsRequest
-	out outcome
+	out contract.Applied
 }
 
 func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
@@ -235,7 +208,7 @@ func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (ev
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return httpapi.JSON(http.StatusOK, actionBodyOf(call.out.action, call.out.last, n, h.service.Clock()))
+		return httpapi.JSON(http.StatusOK, actionBodyOf(call.out.Action, call.out.Contract, n, h.service.Clock()))
 	})
 	if err := h.apply(ctx, r.Actor, &call.in, requestBody(r), "", &call.out); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -257,280 +230,68 @@ func requestBody(r *httpapi.Request) json.RawMessage {
 	return out.Bytes()
 }
 
-// outcome is what a request's actions write: the action record, and the
-// contract of its last action, which contractInfo shows.
-type outcome struct {
-	action *contract.Action
-	last   *contract.Contract
+// apply hands a checked request to the domain, which applies it, and
+// names what it refuses as the request named it. Every path (HTTP, queue,
+// bus, direct invocation) applies requests through it.
+func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string, out *contract.Applied) error {
+	actor.Via = contract.APIEasyBilling // whichever path the request came by
+	req := domainRequest(in, request, dedupe)
+	err := h.service.ApplyActions(ctx, actor, h.store, req, out)
+	var entry *contract.EntryError
+	if errors.As(err, &entry) {
+		a := in.Actions[entry.Action]
+		key := payloadKeys[a.Type]
+		names := map[string]string{"contractNumber": a.refField(entry.Entry)}
+		return prefixed(contract.RenameFields(entry.Err, names), fmt.Sprintf("actions[%d].%s[%d].", entry.Action, key, entry.Entry))
+	}
+	return contract.RenameFields(err, storageFields)
 }
 
-// apply applies every action of the request and stores the result with the
-// action record, in one transaction; a lost race re-reads the contracts
-// and re-applies, a bounded number of times. It fills in out before each
-// write, so that the answer can be rendered with the write.
-func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string, out *outcome) error {
-	plans, err := h.store.GetPlans(ctx, actor.TenantID, planIDs(in))
-	if err != nil {
-		return err
+// domainRequest is in in the domain's terms.
+func domainRequest(in *actionsRequest, request json.RawMessage, dedupe string) *contract.ActionsRequest {
+	req := &contract.ActionsRequest{Account: in.AccountNumber, Request: request, Dedupe: dedupe,
+		Actions: make([]contract.ActionItem, len(in.Actions))}
+	for i, a := range in.Actions {
+		item := &req.Actions[i]
+		item.Type = contract.ActionType(a.Type)
+		switch item.Type {
+		case contract.ActionCreate:
+			for _, e := range a.CreateContractWithPlan {
+				item.Entries = append(item.Entries, contract.ActionEntry{Terms: contract.Terms{PlanID: e.PlanID, Currencies: e.Currency,
+					EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate, Price: priceOf(e.ContractPrice)}})
+			}
+		case contract.ActionSwitchPlan:
+			for _, e := range a.SwitchPlan {
+				item.Entries = append(item.Entries, contract.ActionEntry{Contract: e.id(),
+					Terms: contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate}})
+			}
+		case contract.ActionRenew:
+			for _, e := range a.Renew {
+				item.Entries = append(item.Entries, contract.ActionEntry{Contract: e.id(),
+					Terms: contract.Terms{EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate}})
+			}
+		case contract.ActionEarlyRenew:
+			for _, e := range a.EarlyRenew {
+				item.Entries = append(item.Entries, contract.ActionEntry{Contract: e.id(),
+					Terms: contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate}})
+			}
+		case contract.ActionUpdatePrice:
+			for _, e := range a.UpdatePrice {
+				item.Entries = append(item.Entries, contract.ActionEntry{Contract: e.id(), SegmentID: e.ContractSegmentID,
+					Terms: contract.Terms{PlanID: e.PlanID, Price: priceOf(e.ContractPrice), EffectiveDate: e.EffectiveDate}})
+			}
+		case contract.ActionCancel:
+			for _, e := range a.Cancel {
+				item.Entries = append(item.Entries, contract.ActionEntry{Contract: e.id(), Terms: contract.Terms{EffectiveDate: e.EffectiveDate}})
+			}
+		}
 	}
-	actor.Via = contract.APIEasyBilling // whichever path the request came by
-	account := contract.Party{Kind: contract.PartyAccount, ID: in.AccountNumber}
-	// New contracts keep their ids and numbers across attempts: a retry
-	// must not burn numbers.
-	newContracts := map[int]madeContract{}
-	var actionNumber string
-	for attempt := 1; ; attempt++ {
-		now := h.service.Clock()
-		ch := &contract.Change{Now: now, Actor: actor, Plans: plans, NewID: ids.UUID}
-		loaded := map[string]*contract.Contract{}
-		var created, changed []*contract.Contract
-		var createdBy []int
-		var segmentIDs []string
-		var last *contract.Contract
-		for i, a := range in.Actions {
-			var touched *contract.Contract
-			var err error
-			if a.Type == "create-contract-with-plan" {
-				touched, err = h.create(ctx, ch, actor, account, a.CreateContractWithPlan, i, newContracts)
-				if err == nil {
-					created, createdBy = append(created, touched), append(createdBy, i)
-				}
-			} else {
-				touched, err = h.change(ctx, ch, actor, account, a, i, loaded)
-			}
-			if err != nil {
-				return err
-			}
-			last = touched
-		}
-		// Numbers are drawn once every action has applied and storage has
-		// said it can hold the result, so a refused request draws none; a
-		// retry keeps those it drew. Until then, placeholders of the same
-		// width stand in for them.
-		for k, c := range created {
-			c.Number = newContracts[createdBy[k]].number
-			if c.Number == "" {
-				c.Number = contract.FormatNumber(0)
-			}
-		}
-		for _, c := range loaded {
-			c.Version++
-			c.UpdatedAt, c.UpdatedBy = now, actor.CredentialID
-			changed = append(changed, c)
-		}
-		// The segments this request wrote are those stamped with its time:
-		// segments are immutable, and earlier ones carry earlier times.
-		for _, list := range [...][]*contract.Contract{created, changed} {
-			for _, c := range list {
-				for j := range c.Segments {
-					if s := &c.Segments[j]; s.CreatedAt.Equal(now) {
-						segmentIDs = append(segmentIDs, s.ID)
-					}
-				}
-			}
-		}
-		action := &contract.Action{
-			TenantID: actor.TenantID, ID: ids.UUID(), Number: actionNumber,
-			AccountNumber: in.AccountNumber, ContractID: last.ID, Type: in.Actions[len(in.Actions)-1].Type,
-			Request: request, SegmentIDs: segmentIDs, Status: contract.StatusActive,
-			CreatedAt: now, UpdatedAt: now, CreatedBy: actor.CredentialID, UpdatedBy: actor.CredentialID,
-		}
-		if action.SegmentIDs == nil {
-			action.SegmentIDs = []string{}
-		}
-		if action.Number == "" {
-			action.Number = contract.FormatActionNumber(0)
-		}
-		out.action, out.last = action, last
-		if err := h.store.CheckActions(ctx, action, created, changed, dedupe); err != nil {
-			return contract.RenameFields(err, storageFields)
-		}
-		for k, c := range created {
-			made := newContracts[createdBy[k]]
-			if made.number == "" {
-				n, err := h.service.Store.NextContractNumber(ctx, actor.TenantID)
-				if err != nil {
-					return err
-				}
-				made.number = contract.FormatNumber(n)
-				newContracts[createdBy[k]] = made
-			}
-			c.Number = made.number
-		}
-		// A lost race wrote nothing, so the retry keeps the number.
-		if actionNumber == "" {
-			n, err := h.store.NextActionNumber(ctx, actor.TenantID)
-			if err != nil {
-				return err
-			}
-			actionNumber = contract.FormatActionNumber(n)
-		}
-		action.Number = actionNumber
-		err = h.store.ApplyActions(ctx, action, created, changed, dedupe)
-		if errors.Is(err, contract.ErrVersionConflict) && attempt < maxAttempts {
-			metrics.VersionConflictRetry(ctx)
-			continue
-		}
-		return contract.RenameFields(err, storageFields)
-	}
+	return req
 }
 
 // storageFields name, in a request's terms, what storage refuses as too
 // large: the writes of its actions together, or a contract they make.
 var storageFields = map[string]string{"request": "actions", "contract": "actions"}
-
-// madeContract is the id and, once drawn, the number of a contract a
-// create action makes, kept across attempts.
-type madeContract struct {
-	id, number string
-}
-
-// maxCreateEntries is the most entries a create-contract-with-plan action
-// holds (its validate tag says so), whose terms termsOf can keep on the
-// stack.
-const maxCreateEntries = 12
-
-// termsOf maps the entries of a create-contract-with-plan action to the
-// terms of the new contract's segments, into dst when it has room.
-func termsOf(dst []contract.Terms, entries []createEntry) []contract.Terms {
-	if len(entries) > cap(dst) {
-		dst = make([]contract.Terms, 0, len(entries))
-	}
-	dst = dst[:len(entries)]
-	for j, e := range entries {
-		dst[j] = contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate, Price: priceOf(e.ContractPrice)}
-	}
-	return dst
-}
-
-// create makes the contract of a create-contract-with-plan action, its
-// entries becoming its segments.
-func (h *Handler) create(ctx context.Context, ch *contract.Change, actor contract.Actor, account contract.Party, entries []createEntry, i int, made map[int]madeContract) (*contract.Contract, error) {
-	c, ok := made[i]
-	if !ok {
-		c = madeContract{id: ids.UUID()}
-		made[i] = c
-	}
-	fresh := &contract.Contract{
-		TenantID: actor.TenantID, Number: c.number, ID: c.id, Party: account, Status: contract.StatusActive, Version: 1,
-		CreatedAt: ch.Now, UpdatedAt: ch.Now, CreatedBy: actor.CredentialID, UpdatedBy: actor.CredentialID,
-	}
-	var room [maxCreateEntries]contract.Terms
-	terms := termsOf(room[:0], entries)
-	if j, err := ch.Start(fresh, terms); err != nil {
-		return nil, prefixed(err, fmt.Sprintf("actions[%d].createContractWithPlan[%d].", i, j))
-	}
-	if err := fresh.Validate(); err != nil {
-		return nil, err
-	}
-	return fresh, nil
-}
-
-// change applies a change action's entries to the contracts they name,
-// loading each contract once per attempt.
-func (h *Handler) change(ctx context.Context, ch *contract.Change, actor contract.Actor, account contract.Party, a actionEntry, i int, loaded map[string]*contract.Contract) (*contract.Contract, error) {
-	key := payloadKeys[a.Type]
-	get := func(j int, ref contractRef) (*contract.Contract, error) {
-		for _, c := range loaded {
-			if c.Number == ref.id() || c.ID == ref.id() {
-				return c, nil
-			}
-		}
-		c, err := h.service.Get(ctx, actor, ref.id())
-		if err == nil {
-			// Another API's contract is refused for what it is (409,
-			// naming its owner); another account's is not this account's
-			// to see.
-			var owned *contract.Error
-			if errors.As(c.ChangeableVia(contract.APIEasyBilling), &owned) {
-				owned.Fields = []contract.FieldError{{Field: fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field()),
-					Message: "names a contract of the " + string(c.Owner()) + " API"}}
-				return nil, owned
-			}
-		}
-		if contract.KindOf(err) == contract.KindNotFound || (err == nil && c.Party != account) {
-			return nil, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("contract %q not found for account %s", ref.id(), account.ID),
-				Fields: []contract.FieldError{{Field: fmt.Sprintf("actions[%d].%s[%d].%s", i, key, j, ref.field()), Message: "is not a contract of this account"}}}
-		}
-		if err != nil {
-			return nil, err
-		}
-		// Renew, update-price and early-renew carry the current plan
-		// over without naming it; the rules need it from the catalog.
-		if n := len(c.Segments); n > 0 {
-			if plan := c.Segments[n-1].PlanID; ch.Plans[plan].ID == "" {
-				more, err := h.store.GetPlans(ctx, actor.TenantID, []string{plan})
-				if err != nil {
-					return nil, err
-				}
-				maps.Copy(ch.Plans, more)
-			}
-		}
-		loaded[c.Number] = c
-		return c, nil
-	}
-	var last *contract.Contract
-	apply := func(j int, ref contractRef, fn func(c *contract.Contract) error) error {
-		c, err := get(j, ref)
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			err = contract.RenameFields(err, map[string]string{"contractNumber": ref.field()})
-			return prefixed(err, fmt.Sprintf("actions[%d].%s[%d].", i, key, j))
-		}
-		last = c
-		return nil
-	}
-	var err error
-	switch a.Type {
-	case "switch-plan":
-		for j, e := range a.SwitchPlan {
-			if err = apply(j, e.contractRef, func(c *contract.Contract) error {
-				return ch.SwitchPlan(c, contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate})
-			}); err != nil {
-				break
-			}
-		}
-	case "renew":
-		for j, e := range a.Renew {
-			if err = apply(j, e.contractRef, func(c *contract.Contract) error {
-				return ch.Renew(c, e.EffectiveDate, e.ExpirationDate)
-			}); err != nil {
-				break
-			}
-		}
-	case "early-renew":
-		for j, e := range a.EarlyRenew {
-			if err = apply(j, e.contractRef, func(c *contract.Contract) error {
-				return ch.EarlyRenew(c, contract.Terms{PlanID: e.PlanID, Currencies: e.Currency, EffectiveDate: e.EffectiveDate, ExpirationDate: e.ExpirationDate})
-			}); err != nil {
-				break
-			}
-		}
-	case "update-price":
-		for j, e := range a.UpdatePrice {
-			if err = apply(j, e.contractRef, func(c *contract.Contract) error {
-				if e.PlanID != "" && len(c.Segments) > 0 && c.Segments[len(c.Segments)-1].PlanID != e.PlanID {
-					return &contract.Error{Kind: contract.KindUnprocessable, Message: "the action cannot be applied",
-						Fields: []contract.FieldError{{Field: "planId", Message: "is not the plan of the current segment"}}}
-				}
-				return ch.UpdatePrice(c, e.ContractSegmentID, priceOf(e.ContractPrice), e.EffectiveDate)
-			}); err != nil {
-				break
-			}
-		}
-	case "cancel":
-		for j, e := range a.Cancel {
-			if err = apply(j, e.contractRef, func(c *contract.Contract) error {
-				return ch.Cancel(c, e.EffectiveDate)
-			}); err != nil {
-				break
-			}
-		}
-	}
-	return last, err
-}
 
 func (h *Handler) getContract(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
 	c, err := h.service.Get(ctx, r.Actor, r.PathParam("contractNumber"))

@@ -323,13 +323,13 @@ func fzBaseStore() *fzStore {
 		s.plans[fzPlan] = contract.Plan{ID: fzPlan, Name: "Standard", Currencies: []string{"USD", "CNY"}}
 		at := fzNow.Add(-24 * time.Hour)
 		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		to := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Add(24*time.Hour - time.Nanosecond)
+		to := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 		s.contracts[fzTenant] = []*contract.Contract{{
 			TenantID: fzTenant, Number: fzNumber, ID: fzID, Party: contract.Party{Kind: contract.PartyAccount, ID: fzAccount},
 			Status: contract.StatusActive, Version: 1, ValidFrom: &from, ValidTo: &to,
 			CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
 			Segments: []contract.Segment{{
-				ID: fzSegmentID, PlanID: fzPlan, Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-12-31",
+				ID: fzSegmentID, PlanID: fzPlan, Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2027-01-01",
 				BillingCycleDay: 1, BillingCycleType: contract.DefaultBillingCycleType, Price: "49.90",
 				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
 			}},

@@ -108,7 +108,7 @@ func TestRefusals(t *testing.T) {
 		// Dates and terms that do not fit.
 		{"expiration on the effective date", []obj{create(with(good, "expirationDate", start))}, 422, []string{cpw + "expirationDate"}},
 		{"expiration before the effective date", []obj{create(with(good, "expirationDate", "2089-12-31"))}, 422, []string{cpw + "expirationDate"}},
-		{"overlapping entries", []obj{create(term(seedPlan, start, "2090-06-30", "USD"), term(seedPlan, "2090-06-30", end, "USD"))}, 422, []string{"actions[0].createContractWithPlan[1].effectiveDate"}},
+		{"overlapping entries", []obj{create(term(seedPlan, start, "2090-06-30", "USD"), term(seedPlan, "2090-06-29", end, "USD"))}, 422, []string{"actions[0].createContractWithPlan[1].effectiveDate"}},
 		{"entries out of order", []obj{create(term(seedPlan, "2091-01-01", "2091-06-30", "USD"), good)}, 422, []string{"actions[0].createContractWithPlan[1].effectiveDate"}},
 		{"plan not in the catalog", []obj{create(with(good, "planId", "no-such-plan"))}, 422, []string{cpw + "planId"}},
 		{"currency the plan does not bill in", []obj{create(with(good, "currency", []string{"USD", "EUR"}))}, 422, []string{cpw + "currency[1]"}},
@@ -130,7 +130,10 @@ func TestRefusals(t *testing.T) {
 		{"cancel before the contract", []obj{act1("cancel", with(active, "effectiveDate", "2089-12-31"))}, 422, []string{"actions[0].cancel[0].effectiveDate"}},
 		{"cancel after the contract", []obj{act1("cancel", with(active, "effectiveDate", "2091-01-01"))}, 422, []string{"actions[0].cancel[0].effectiveDate"}},
 		{"renew inside the segment", []obj{act1("renew", with(active, "effectiveDate", "2090-06-01", "expirationDate", "2091-12-31"))}, 422, []string{"actions[0].renew[0].effectiveDate"}},
-		{"renew on the segment's last day", []obj{act1("renew", with(active, "effectiveDate", end, "expirationDate", "2091-12-31"))}, 422, []string{"actions[0].renew[0].effectiveDate"}},
+		{"renew on the segment's last day", []obj{act1("renew", with(active, "effectiveDate", "2090-12-30", "expirationDate", "2091-12-31"))}, 422, []string{"actions[0].renew[0].effectiveDate"}},
+		{"switch-plan on the expirationDate", []obj{act1("switch-plan", with(changes(active, nil)["switch-plan"], "effectiveDate", end))}, 422, []string{"actions[0].switchPlan[0].effectiveDate"}},
+		{"early-renew on the expirationDate", []obj{act1("early-renew", with(changes(active, nil)["early-renew"], "effectiveDate", end))}, 422, []string{"actions[0].earlyRenew[0].effectiveDate"}},
+		{"update-price on the expirationDate", []obj{act1("update-price", with(changes(active, segments(t, f.active)[0])["update-price"], "effectiveDate", end))}, 422, []string{"actions[0].updatePrice[0].effectiveDate"}},
 
 		// Contracts the account cannot act on.
 		{"unknown contract", []obj{act1("cancel", obj{"contractNumber": "CT-0000009999", "effectiveDate": "2090-03-01"})}, 404, []string{"actions[0].cancel[0].contractNumber"}},

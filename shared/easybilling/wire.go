@@ -68,6 +68,27 @@ func (r contractRef) field() string {
 	return "contractId"
 }
 
+// refField is the name of the field the j-th entry of a names its
+// contract in ("contractNumber" for a create's, which names none).
+func (a *actionEntry) refField(j int) string {
+	var ref contractRef
+	switch {
+	case a.Type == "switch-plan" && j < len(a.SwitchPlan):
+		ref = a.SwitchPlan[j].contractRef
+	case a.Type == "renew" && j < len(a.Renew):
+		ref = a.Renew[j].contractRef
+	case a.Type == "early-renew" && j < len(a.EarlyRenew):
+		ref = a.EarlyRenew[j].contractRef
+	case a.Type == "update-price" && j < len(a.UpdatePrice):
+		ref = a.UpdatePrice[j].contractRef
+	case a.Type == "cancel" && j < len(a.Cancel):
+		ref = a.Cancel[j].contractRef
+	default:
+		return "contractNumber"
+	}
+	return ref.field()
+}
+
 func (r contractRef) id() string {
 	if r.ContractNumber != "" {
 		return r.ContractNumber
@@ -281,7 +302,7 @@ func (w *textsBuilder) addContract(c *contract.Contract) {
 		w.addDate(*c.ValidFrom)
 	}
 	if c.ValidTo != nil {
-		w.addDate(*c.ValidTo)
+		w.addDate(contract.EndDay(*c.ValidTo))
 	}
 	for i := range c.Segments {
 		w.addStamp(c.Segments[i].CreatedAt)
@@ -340,9 +361,11 @@ func putPair(s []byte, v int) {
 
 // fillInfo renders c into info and its segments into segs, which has
 // room for exactly them, taking its texts from x. Its statuses are those
-// it reads as at now, on day today. The bodies point at the texts c
-// already holds (the previous segment's id, the price) rather than copy
-// them.
+// it reads as at now, on day today, and each segment's expirationDate the
+// day it reads as ending (contract.Contract.SegmentEnd), both derived as
+// it is read: no segment's record is ever rewritten. The bodies point at
+// the texts c already holds (the previous segment's id, the price) rather
+// than copy them.
 func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n naming, now time.Time, today string, x *texts) {
 	account := accountOf(c)
 	created := x.stamp(c.CreatedAt)
@@ -356,7 +379,7 @@ func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n na
 		info.EffectiveDate = &info.effective
 	}
 	if c.ValidTo != nil {
-		info.expiration = x.date(*c.ValidTo)
+		info.expiration = x.date(contract.EndDay(*c.ValidTo))
 		info.ExpirationDate = &info.expiration
 	}
 	for i := range c.Segments {
@@ -365,7 +388,7 @@ func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n na
 		b := &segs[i]
 		*b = segmentBody{
 			AccountNumber: account, ContractNumber: c.Number,
-			EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate, Currency: s.Currencies,
+			EffectiveDate: s.EffectiveDate, ExpirationDate: c.SegmentEnd(i), Currency: s.Currencies,
 			PlanID: s.PlanID, BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType,
 			Status: string(c.SegmentStatus(i, today)), ID: s.ID,
 			audit: auditOf(n, created, x.stamp(s.UpdatedAt), s.CreatedBy, s.UpdatedBy),

@@ -18,7 +18,7 @@ import (
 // sample's plan, made and last changed at made.
 func benchContract(k int, made time.Time) contract.Contract {
 	from := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-	to := time.Date(2027, 2, 1, 23, 59, 59, 999999999, time.UTC)
+	to := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
 	return contract.Contract{
 		TenantID: "demo", ID: fmt.Sprintf("5d1c3e9a-7b2f-4c8d-9e0a-%012d", k), Number: contract.FormatNumber(int64(k + 1)),
 		Party: contract.Party{Kind: contract.PartyAccount, ID: "ACC-0000000001"}, Status: contract.StatusActive, Version: 1,
@@ -60,9 +60,8 @@ func BenchmarkWire(b *testing.B) {
 			SegmentIDs: []string{c.Segments[0].ID}, Status: contract.StatusActive, CreatedAt: made, UpdatedAt: made,
 			CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy,
 		}
-		// wire is the dialect's work: decode, validate, map to the terms
-		// of the new contract and to the action record's request.
-		var room [maxCreateEntries]contract.Terms
+		// wire is the dialect's work: decode, validate, map to the
+		// domain's request and to the action record's request.
 		wire := func() []contract.Terms {
 			call := &actionsCall{}
 			if err := r.DecodeJSON(&call.in); err != nil {
@@ -72,7 +71,12 @@ func BenchmarkWire(b *testing.B) {
 				b.Fatal(err)
 			}
 			a.Request = requestBody(r)
-			return termsOf(room[:0], call.in.Actions[0].CreateContractWithPlan)
+			req := domainRequest(&call.in, a.Request, "")
+			var terms []contract.Terms
+			for _, e := range req.Actions[0].Entries {
+				terms = append(terms, e.Terms)
+			}
+			return terms
 		}
 		s := c.Segments[0]
 		want := []contract.Terms{{PlanID: s.PlanID, Currencies: s.Currencies, EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate}}

@@ -32,14 +32,14 @@ func plainInfoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
 		info.EffectiveDate = &d
 	}
 	if c.ValidTo != nil {
-		d := c.ValidTo.UTC().Format(contract.DateLayout)
+		d := contract.EndDay(*c.ValidTo).Format(contract.DateLayout)
 		info.ExpirationDate = &d
 	}
 	today := contract.Today(now)
 	for i, s := range c.Segments {
 		b := segmentBody{
 			AccountNumber: account, ContractNumber: c.Number,
-			EffectiveDate: s.EffectiveDate, ExpirationDate: s.ExpirationDate, Currency: s.Currencies,
+			EffectiveDate: s.EffectiveDate, ExpirationDate: c.SegmentEnd(i), Currency: s.Currencies,
 			PlanID: s.PlanID, BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType,
 			Status: string(c.SegmentStatus(i, today)), ID: s.ID,
 			audit: plainAuditOf(n, s.CreatedAt, s.UpdatedAt, s.CreatedBy, s.UpdatedBy),

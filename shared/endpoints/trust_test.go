@@ -37,7 +37,7 @@ var trust = easybilling.Trust{Queue: trustQueue, EventSources: []string{trustSou
 func actionsRequest(account string) string {
 	return `{"accountNumber": "` + account + `", "actions": [{"type": "create-contract-with-plan",
 		"createContractWithPlan": [{"planId": "` + trustPlan + `", "effectiveDate": "2026-03-01",
-		"expirationDate": "2027-02-28", "currency": ["USD"]}]}]}`
+		"expirationDate": "2027-03-01", "currency": ["USD"]}]}]}`
 }
 
 // asyncFunction is ContractActionsFunction's handler over a fresh table
