@@ -26,6 +26,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 const seedPlan = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
@@ -77,11 +78,13 @@ func (a *api) do(tenant, method, target, body string) response {
 	for k, v := range u.Query() {
 		query[k] = strings.Join(v, ",")
 	}
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: u.Path, RawQueryString: u.RawQuery, QueryStringParameters: query, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: u.Path, RawQueryString: u.RawQuery, QueryStringParameters: query,
+		PathParameters: params, Body: body,
 		Headers: map[string]string{"content-type": "application/json", "tenant-id": tenant},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
+			RequestID: "req", RouteKey: key, HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				"tenantId": tenant, "credentialId": "cred-" + tenant, "tenantAliases": "",
 			}},

@@ -23,6 +23,7 @@ import (
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // The catalog every tenant of the tests has: the seed's plan, and a second
@@ -109,12 +110,15 @@ func event(who tenant, method, target, body string, headers ...string) (events.A
 	for k, v := range u.Query() {
 		query[k] = strings.Join(v, ",")
 	}
+	// API Gateway names the route it matched, of the whole API's, and
+	// hands over its path parameters.
+	key, params := routes.MustNew(endpoints.APIRouteKeys()).Route(method, u.EscapedPath())
 	return events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
+		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
+			RequestID: "req-1", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				httpapi.ContextTenantID: who.id, httpapi.ContextCredentialID: who.credential(), httpapi.ContextTenantAliases: "",
 			}},

@@ -22,6 +22,7 @@ import (
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // fzStore is an in-memory contract.Store, easybilling.Store and
@@ -364,12 +365,13 @@ func newFzAPI() *fzAPI {
 // strictly.
 func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
 	t.Helper()
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, path)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: path, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: path, PathParameters: params, Body: body,
 		Headers: map[string]string{"content-type": "application/json"},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			RequestID: "req-fuzz", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: "",
 			}},

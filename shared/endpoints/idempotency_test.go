@@ -22,6 +22,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/idempotency"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 const seedBody = `{"clientId":"clnt_1","name":"Standard Service Contract","amountMinor":5000,"currencyCode":"EUR"}`
@@ -55,11 +56,13 @@ func (c client) do(method, target, key, body string) events.APIGatewayV2HTTPResp
 	}
 	path, query, _ := strings.Cut(target, "?")
 	params, _ := url.ParseQuery(query)
+	key, pathParams := routes.MustNew(c.rt.RouteKeys()).Route(method, path)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: path, RawQueryString: query, Headers: headers, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: path, RawQueryString: query, Headers: headers,
+		PathParameters: pathParams, Body: body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: fmt.Sprintf("req-%d", requests.Add(1)),
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			RequestID: fmt.Sprintf("req-%d", requests.Add(1)), RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				"tenantId": c.tenant, "credentialId": "cred-" + c.tenant, "tenantAliases": siteAccount,
 			}},

@@ -21,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // api drives the fabric routes through the same router the function uses,
@@ -89,12 +90,13 @@ func (a *api) serve(t testing.TB, who tenant, method, target, body string, heade
 	for k, v := range u.Query() {
 		query[k] = strings.Join(v, ",")
 	}
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
+		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
+			RequestID: "req-1", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				httpapi.ContextTenantID: who.id, httpapi.ContextCredentialID: "cred-" + who.id, httpapi.ContextTenantAliases: who.aliases,
 			}},

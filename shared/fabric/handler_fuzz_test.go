@@ -24,6 +24,7 @@ import (
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // fzStore is an in-memory contract.Store with the semantics the interface
@@ -247,12 +248,13 @@ func (a *fzAPI) serve(t *testing.T, r fzRequest, allowed ...int) events.APIGatew
 			headers["x-site-context"] = *r.siteContext
 		}
 	}
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(r.method, r.path)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: r.path, RawQueryString: r.rawQuery, QueryStringParameters: r.query,
-		Body: r.body, Headers: headers,
+		Version: "2.0", RouteKey: key, RawPath: r.path, RawQueryString: r.rawQuery, QueryStringParameters: r.query,
+		PathParameters: params, Body: r.body, Headers: headers,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.method, Path: r.path},
+			RequestID: "req-fuzz", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.method, Path: r.path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: fzAliases,
 			}},

@@ -85,8 +85,9 @@ func OriginFromEnv() (Origin, error) {
 // served, as the unit tests of the dialects send them.
 func (rt *Router) RequireOrigin(o Origin) { rt.origin = &o }
 
-// refuses returns why ev, matched to the route routeKey, is not an event
-// API Gateway delivered for o, or "" when it is (or when o is nil).
+// refuses returns why ev, which names the function's route routeKey (""
+// for none), is not an event API Gateway delivered for o, or "" when it
+// is (or when o is nil).
 func (o *Origin) refuses(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, routeKey string) string {
 	if o == nil {
 		return ""
@@ -98,10 +99,10 @@ func (o *Origin) refuses(ctx context.Context, ev *events.APIGatewayV2HTTPRequest
 		// A function URL, another API or another stage has no such
 		// variable, or another value.
 		return "the stage variable " + StageVariableStackID + " does not name this stack"
-	case ev.RouteKey != routeKey || ev.RequestContext.RouteKey != routeKey:
-		// API Gateway names the route it matched, which is the one the
-		// router matched: both come from template.yaml.
-		return "the route key is not the route's"
+	case routeKey == "" || ev.RouteKey != routeKey || ev.RequestContext.RouteKey != routeKey:
+		// API Gateway names the route it matched, twice, and invokes a
+		// function only for its own routes: both come from template.yaml.
+		return "the route key is not one of the function's routes"
 	}
 	// The API belongs to the function's own account.
 	account := o.Account

@@ -32,9 +32,7 @@ func invocation() context.Context {
 // stage: payload 2.0, the route it matched, the API's account and the
 // stage's variables.
 func delivered() events.APIGatewayV2HTTPRequest {
-	ev := event("GET", "/api/v1/contracts/ctr_1")
-	ev.RouteKey = originRoute
-	ev.RequestContext.RouteKey = originRoute
+	ev := routed(originRoute, "/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"})
 	ev.RequestContext.AccountID = originAccount
 	ev.RequestContext.APIID = "abcdef1234"
 	ev.RequestContext.Stage = "$default"
@@ -68,8 +66,11 @@ func TestOriginRefusesWhatAPIGatewayDidNotDeliver(t *testing.T) {
 			ev.RequestContext.DomainName = "abcdefghij.lambda-url.eu-west-1.on.aws"
 		}, false},
 		{"payload format 1.0", invocation, func(ev *events.APIGatewayV2HTTPRequest) { ev.Version = "1.0" }, false},
-		{"a route key that is not the route's", invocation, func(ev *events.APIGatewayV2HTTPRequest) {
+		{"a route key of no route of the function", invocation, func(ev *events.APIGatewayV2HTTPRequest) {
 			ev.RouteKey, ev.RequestContext.RouteKey = "GET /api/v1/contracts", "GET /api/v1/contracts"
+		}, false},
+		{"no route key", invocation, func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RouteKey, ev.RequestContext.RouteKey = "", ""
 		}, false},
 		{"request context naming another route", invocation, func(ev *events.APIGatewayV2HTTPRequest) {
 			ev.RequestContext.RouteKey = "DELETE /api/v1/contracts/{contractId}"
@@ -123,7 +124,7 @@ func TestNoOriginServesAnyEvent(t *testing.T) {
 	rt.Handle(originRoute, func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.NoContent(), nil
 	})
-	if resp := serve(t, rt, event("GET", "/api/v1/contracts/ctr_1")); resp.StatusCode != 204 {
+	if resp := serve(t, rt, routed(originRoute, "/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"})); resp.StatusCode != 204 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }

@@ -319,7 +319,8 @@ func TestPathParam(t *testing.T) {
 		got = [3]string{r.PathParam("organizationId"), r.PathParam("contractId"), r.PathParam("missing")}
 		return httpapi.NoContent(), nil
 	})
-	serve(t, rt, event("GET", "/v1/organizations/org-1/contracts/ctr_1"))
+	serve(t, rt, routed("GET /v1/organizations/{organizationId}/contracts/{contractId}", "/v1/organizations/org-1/contracts/ctr_1",
+		map[string]string{"organizationId": "org-1", "contractId": "ctr_1"}))
 	if want := [3]string{"org-1", "ctr_1", ""}; got != want {
 		t.Fatalf("PathParam = %q, want %q", got, want)
 	}

@@ -63,7 +63,8 @@ func TestRequestLineIsItsMetricsRecord(t *testing.T) {
 			rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tt.level})))
 			rt.HandleVia(contract.APIKukkingu, "PATCH /api/v1/contracts/{contractId}", tt.handler)
 			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "aws-req-9"})
-			resp := serveCtx(t, ctx, rt, event("PATCH", "/api/v1/contracts/ctr_hidden1234"))
+			resp := serveCtx(t, ctx, rt, routed("PATCH /api/v1/contracts/{contractId}", "/api/v1/contracts/ctr_hidden1234",
+				map[string]string{"contractId": "ctr_hidden1234"}))
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
 			}

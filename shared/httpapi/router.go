@@ -22,6 +22,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/logs"
 	"github.com/contracts-service/contracts/shared/metrics"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // HandlerFunc handles one route. It returns the response, or an error that
@@ -29,18 +30,20 @@ import (
 type HandlerFunc func(ctx context.Context, r *Request) (events.APIGatewayV2HTTPResponse, error)
 
 type route struct {
-	method   string
-	segments []string // path template split on "/", "{name}" for parameters
-	handler  HandlerFunc
-	api      contract.API
+	key     string // "METHOD /path", as template.yaml declares it
+	handler HandlerFunc
+	api     contract.API
 }
 
 // Router dispatches API Gateway HTTP API events to the handlers of one
-// function, by route key ("POST /api/v1/contracts"). It is the one edge of
-// every HTTP function: it establishes the actor from the authorizer
-// context, recovers panics, and logs each failure once with the request id.
+// function, by the route key API Gateway names in the event ("POST
+// /api/v1/contracts"): API Gateway has matched the path already, and the
+// router never matches it again. It is the one edge of every HTTP
+// function: it establishes the actor from the authorizer context, recovers
+// panics, and logs each failure once with the request id.
 type Router struct {
-	routes []route
+	routes []*route
+	byKey  map[string]*route
 	log    *slog.Logger
 	// traceHeader, when set, names a header every answer echoes: the
 	// request's own trace id, or one made up for it.
@@ -52,29 +55,39 @@ type Router struct {
 	origin *Origin
 	// api, when set, holds every route of the API, for the answers to
 	// events of its $default route (see AnswerUnmatched).
-	api *Router
+	api *routes.Table
 }
 
 // NewRouter returns an empty Router that logs to log.
 func NewRouter(log *slog.Logger) *Router { return &Router{log: log} }
 
 // Handle registers h for a route key of the form "METHOD /path/{param}",
-// exactly as template.yaml declares it.
+// exactly as template.yaml declares it and API Gateway names it in the
+// events of the route. It panics on anything else ($default included,
+// see AnswerUnmatched) and on a key registered twice: a router is built
+// once, at start.
 func (rt *Router) Handle(routeKey string, h HandlerFunc) { rt.HandleVia("", routeKey, h) }
 
 // HandleVia is Handle for a route of one of the service's APIs: the
 // route's requests act through api (their Actor's Via), so a change of a
 // contract another API owns is refused.
 func (rt *Router) HandleVia(api contract.API, routeKey string, h HandlerFunc) {
-	method, path, ok := strings.Cut(routeKey, " ")
-	if !ok {
-		panic("httpapi: route key without a method: " + routeKey)
+	if _, err := routes.New([]string{routeKey}); err != nil || routeKey == DefaultRouteKey {
+		panic("httpapi: " + routeKey + " is not a route key (METHOD /path)")
 	}
-	rt.routes = append(rt.routes, route{method: method, segments: strings.Split(path, "/"), handler: h, api: api})
+	if rt.byKey[routeKey] != nil {
+		panic("httpapi: route " + routeKey + " registered twice")
+	}
+	r := &route{key: routeKey, handler: h, api: api}
+	if rt.byKey == nil {
+		rt.byKey = map[string]*route{}
+	}
+	rt.routes = append(rt.routes, r)
+	rt.byKey[routeKey] = r
 }
 
-// noRoute is the route a request's lines name when no route of the
-// function matched it (API Gateway delivers no such request).
+// noRoute is the route a request's lines name when its event names no
+// route of the function (API Gateway delivers no such event).
 const noRoute = "none"
 
 // maxTraceID bounds a client's trace id, which every log line repeats.
@@ -121,61 +134,14 @@ func printableASCII(s string) bool {
 func (rt *Router) RouteKeys() []string {
 	keys := make([]string, len(rt.routes))
 	for i, r := range rt.routes {
-		keys[i] = r.method + " " + strings.Join(r.segments, "/")
+		keys[i] = r.key
 	}
 	return keys
-}
-
-// match returns the route for method and path and its path parameters;
-// allowed lists the methods of the routes that have the path, for a 405's
-// Allow header.
-func (rt *Router) match(method, path string) (r *route, params map[string]string, allowed []string) {
-	parts := strings.Split(path, "/")
-	for i := range rt.routes {
-		cand := &rt.routes[i]
-		p, ok := matchPath(cand.segments, parts)
-		if !ok {
-			continue
-		}
-		if cand.method == method {
-			return cand, p, nil
-		}
-		allowed = append(allowed, cand.method)
-	}
-	return nil, nil, allowed
-}
-
-func matchPath(template, parts []string) (map[string]string, bool) {
-	if len(template) != len(parts) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, t := range template {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-			if parts[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[t[1:len(t)-1]] = parts[i]
-			continue
-		}
-		if t != parts[i] {
-			return nil, false
-		}
-	}
-	return params, true
 }
 
 // Serve handles one event. It never returns an error: every failure is a
 // problem response, so API Gateway never answers with its own opaque 500.
 func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
-	method := ev.RequestContext.HTTP.Method
-	path := ev.RawPath
-	if path == "" {
-		path = ev.RequestContext.HTTP.Path
-	}
 	// The request's attributes are gathered first and turned into its
 	// logger once, when the tenant is known (or the request ends without
 	// one): each slog.With would copy and re-encode them all.
@@ -228,44 +194,28 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		log.LogAttrs(ctx, metrics.Level(ctx, log), "request", line...)
 	}()
 
-	// A named stage (any but $default) prefixes rawPath and http.path
-	// with "/<stage>"; route keys are declared without it.
-	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
-		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
-			path = rest
-		}
-	}
 	if ev.RouteKey == DefaultRouteKey {
 		routeAttr = slog.String("route", DefaultRouteKey)
-		return rt.serveUnmatched(ctx, &ev, method, path, append(attrs, routeAttr)), nil
+		return rt.serveUnmatched(ctx, &ev, append(attrs, routeAttr)), nil
 	}
-	// A route declared with a trailing slash (Aira's "/v1/contracts/")
-	// matches only as declared, and before one declared without it; a
-	// route declared without one also answers with it.
-	r, params, allowed := rt.match(method, path)
-	if r == nil && strings.HasSuffix(path, "/") {
-		var allowedTrimmed []string
-		r, params, allowedTrimmed = rt.match(method, strings.TrimSuffix(path, "/"))
-		allowed = append(allowed, allowedTrimmed...)
+	// API Gateway names the route it matched in routeKey, and hands over
+	// its path parameters, decoded: the path is not matched again.
+	r, key := rt.byKey[ev.RouteKey], ""
+	if r != nil {
+		key, routeAttr, dialect = r.key, slog.String("route", r.key), r.api
+	}
+	if why := rt.origin.refuses(ctx, &ev, key); why != "" {
+		return rt.refuseForeign(ctx, append(attrs, routeAttr), &ev, why), nil
 	}
 	if r == nil {
-		if len(allowed) > 0 {
-			resp := ProblemResponse(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path))
-			resp.Headers["Allow"] = strings.Join(allowed, ", ")
-			return resp, nil
+		// Only an event built by hand names no route, or one of another
+		// function: API Gateway invokes each function for its own routes.
+		if ev.RouteKey == "" {
+			return ProblemResponse(http.StatusBadRequest, "the event names no route: API Gateway names the route it matched in routeKey"), nil
 		}
-		return ProblemResponse(http.StatusNotFound, fmt.Sprintf("no route for %s %s", method, path)), nil
+		return ProblemResponse(http.StatusNotFound, fmt.Sprintf("this function serves no route %s", ev.RouteKey)), nil
 	}
-	// API Gateway fills path parameters; an event built by hand may not.
-	if len(ev.PathParameters) == 0 && len(params) > 0 {
-		ev.PathParameters = params
-	}
-
-	req := &Request{Event: ev, routeKey: r.method + " " + strings.Join(r.segments, "/")}
-	routeAttr, dialect = slog.String("route", req.routeKey), r.api
-	if why := rt.origin.refuses(ctx, &req.Event, req.routeKey); why != "" {
-		return rt.refuseForeign(ctx, append(attrs, routeAttr), &req.Event, why), nil
-	}
+	req := &Request{Event: ev, routeKey: r.key}
 	actor, aliases, ok := actorFromContext(ev.RequestContext.Authorizer)
 	if !ok {
 		// The authorizer should have refused this request; answer as it
@@ -280,7 +230,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		return errorResponse(err), nil
 	}
 
-	if key, sent := idempotencyKey(req); sent && rt.idem != nil && isWrite(method) {
+	if key, sent := idempotencyKey(req); sent && rt.idem != nil && isWrite(ev.RequestContext.HTTP.Method) {
 		resp, err := rt.serveIdempotent(ctx, r.handler, req, key, log)
 		if err != nil {
 			resp = errorResponse(err)

@@ -27,8 +27,8 @@ func authorized() *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
 	}
 }
 
-// event returns an authenticated request as API Gateway would send it,
-// except that path parameters are left for the router to fill.
+// event returns an authenticated request as API Gateway would send it for
+// a route without path parameters: its route key is method and path.
 func event(method, path string) events.APIGatewayV2HTTPRequest {
 	return events.APIGatewayV2HTTPRequest{
 		Version:  "2.0",
@@ -41,6 +41,15 @@ func event(method, path string) events.APIGatewayV2HTTPRequest {
 			Authorizer: authorized(),
 		},
 	}
+}
+
+// routed returns the event API Gateway sends for a request to path that
+// it matched to the route key with the path parameters params.
+func routed(key, path string, params map[string]string) events.APIGatewayV2HTTPRequest {
+	method, _, _ := strings.Cut(key, " ")
+	ev := event(method, path)
+	ev.RouteKey, ev.RequestContext.RouteKey, ev.PathParameters = key, key, params
+	return ev
 }
 
 // newRouter returns a Router logging JSON into the returned buffer.
@@ -198,106 +207,88 @@ func routingRouter(gotKey *string, gotParams *map[string]string) *httpapi.Router
 	return rt
 }
 
-func TestRouting(t *testing.T) {
+// The router serves the route API Gateway names in routeKey, with the
+// path parameters API Gateway hands over; the path itself is not matched
+// again (a named stage, a trailing slash, an escaped segment change
+// nothing).
+func TestDispatchesOnTheRouteKey(t *testing.T) {
 	tests := []struct {
-		method, path string
-		wantKey      string
-		wantParams   map[string]string
+		key, path string
+		params    map[string]string
 	}{
-		{"POST", "/api/v1/contracts", "POST /api/v1/contracts", nil},
-		{"GET", "/api/v1/contracts", "GET /api/v1/contracts", nil},
-		{"GET", "/api/v1/contracts/ctr_1", "GET /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
-		{"PATCH", "/api/v1/contracts/ctr_1", "PATCH /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
-		{"GET", "/v1/organizations/org-9/contracts/ctr_2", "GET /v1/organizations/{organizationId}/contracts/{contractId}",
+		{"POST /api/v1/contracts", "/api/v1/contracts", nil},
+		{"GET /api/v1/contracts", "/api/v1/contracts", nil},
+		{"GET /api/v1/contracts/{contractId}", "/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"}},
+		{"PATCH /api/v1/contracts/{contractId}", "/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"}},
+		{"GET /v1/organizations/{organizationId}/contracts/{contractId}", "/v1/organizations/org-9/contracts/ctr_2",
 			map[string]string{"organizationId": "org-9", "contractId": "ctr_2"}},
-		// A route declared without a trailing slash also answers with one.
-		{"GET", "/api/v1/contracts/", "GET /api/v1/contracts", nil},
-		{"GET", "/api/v1/contracts/ctr_1/", "GET /api/v1/contracts/{contractId}", map[string]string{"contractId": "ctr_1"}},
-		// A route declared with one answers as declared.
-		{"POST", "/v1/contracts/", "POST /v1/contracts/", nil},
+		{"POST /v1/contracts/", "/v1/contracts/", nil},
+		// API Gateway's parameters are decoded; the router takes them as
+		// they come.
+		{"GET /api/v1/contracts/{contractId}", "/api/v1/contracts/a%20b", map[string]string{"contractId": "a b"}},
+		{"GET /api/v1/contracts/{contractId}", "/prod/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+		t.Run(tt.key+" "+tt.path, func(t *testing.T) {
 			var gotKey string
 			var gotParams map[string]string
 			rt := routingRouter(&gotKey, &gotParams)
-			resp := serve(t, rt, event(tt.method, tt.path))
+			resp := serve(t, rt, routed(tt.key, tt.path, tt.params))
 			if resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
 			}
-			if gotKey != tt.wantKey {
-				t.Fatalf("served by %q, want %q", gotKey, tt.wantKey)
+			if gotKey != tt.key {
+				t.Fatalf("served by %q, want %q", gotKey, tt.key)
 			}
-			if len(gotParams) != 0 || len(tt.wantParams) != 0 {
-				if !reflect.DeepEqual(gotParams, tt.wantParams) {
-					t.Fatalf("path parameters = %v, want %v", gotParams, tt.wantParams)
-				}
+			if !reflect.DeepEqual(gotParams, tt.params) {
+				t.Fatalf("path parameters = %v, want %v", gotParams, tt.params)
 			}
 		})
 	}
 }
 
-func TestRoutingRefusals(t *testing.T) {
+// The path parameters are API Gateway's alone: an event without them gets
+// none, whatever its path says.
+func TestPathParametersComeFromTheEvent(t *testing.T) {
+	var gotKey string
+	var gotParams map[string]string
+	rt := routingRouter(&gotKey, &gotParams)
+	serve(t, rt, routed("GET /api/v1/contracts/{contractId}", "/api/v1/contracts/ctr_1", nil))
+	if gotKey != "GET /api/v1/contracts/{contractId}" || len(gotParams) != 0 {
+		t.Fatalf("served by %q with %v, want no parameters", gotKey, gotParams)
+	}
+}
+
+// An event that names no route of the function never reaches a handler.
+// API Gateway sends none (it names the route it matched, and invokes each
+// function for its own routes): only an event built by hand does, and the
+// answer says what is missing.
+func TestEventsNamingNoRouteOfTheFunction(t *testing.T) {
 	tests := []struct {
-		method, path string
-		status       int
+		name, key string
+		status    int
+		detail    string
 	}{
-		{"GET", "/nope", http.StatusNotFound},
-		{"GET", "/", http.StatusNotFound},
-		{"GET", "/api/v2/contracts", http.StatusNotFound},
-		{"GET", "/api/v1/contracts/ctr_1/extra", http.StatusNotFound},
-		{"GET", "/api/v1", http.StatusNotFound},
-		// An empty segment never fills a parameter.
-		{"GET", "/v1/organizations//contracts/ctr_2", http.StatusNotFound},
-		{"GET", "/api/v1/contracts//", http.StatusNotFound},
-		// The slash-declared route does not answer without its slash.
-		{"POST", "/v1/contracts", http.StatusNotFound},
-		{"DELETE", "/api/v1/contracts/ctr_1", http.StatusMethodNotAllowed},
-		{"PUT", "/api/v1/contracts", http.StatusMethodNotAllowed},
-		{"GET", "/v1/contracts/", http.StatusMethodNotAllowed},
-		{"DELETE", "/v1/organizations/o/contracts/c", http.StatusMethodNotAllowed},
+		{"no route key", "", http.StatusBadRequest, "routeKey"},
+		{"another function's route", "DELETE /api/v1/contracts/{contractId}", http.StatusNotFound, "DELETE /api/v1/contracts/{contractId}"},
+		{"a path, not a route key", "GET /api/v1/contracts/ctr_1", http.StatusNotFound, "GET /api/v1/contracts/ctr_1"},
+		{"a method alone", "GET", http.StatusNotFound, "GET"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			var gotKey string
 			var gotParams map[string]string
 			rt := routingRouter(&gotKey, &gotParams)
-			p := problemOf(t, serve(t, rt, event(tt.method, tt.path)), tt.status)
+			ev := routed("GET /api/v1/contracts/{contractId}", "/api/v1/contracts/ctr_1", map[string]string{"contractId": "ctr_1"})
+			ev.RouteKey, ev.RequestContext.RouteKey = tt.key, tt.key
+			p := problemOf(t, serve(t, rt, ev), tt.status)
 			if gotKey != "" {
 				t.Fatalf("handler of %q called", gotKey)
 			}
-			if !strings.Contains(p.Detail, tt.path) || !strings.Contains(p.Detail, tt.method) {
-				t.Errorf("detail %q does not name %s %s", p.Detail, tt.method, tt.path)
+			if !strings.Contains(p.Detail, tt.detail) {
+				t.Errorf("detail %q does not name %s", p.Detail, tt.detail)
 			}
 		})
-	}
-}
-
-func TestRoutingUsesContextPathWithoutRawPath(t *testing.T) {
-	var gotKey string
-	var gotParams map[string]string
-	rt := routingRouter(&gotKey, &gotParams)
-	ev := event("GET", "/api/v1/contracts/ctr_1")
-	ev.RawPath = ""
-	if resp := serve(t, rt, ev); resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
-	}
-	if gotKey != "GET /api/v1/contracts/{contractId}" || gotParams["contractId"] != "ctr_1" {
-		t.Fatalf("served by %q with %v", gotKey, gotParams)
-	}
-}
-
-func TestRoutingKeepsGatewayPathParameters(t *testing.T) {
-	// API Gateway's parameters are already decoded ("a b" for "a%20b");
-	// the router only fills them when the event has none.
-	var gotKey string
-	var gotParams map[string]string
-	rt := routingRouter(&gotKey, &gotParams)
-	ev := event("GET", "/api/v1/contracts/a%20b")
-	ev.PathParameters = map[string]string{"contractId": "a b"}
-	serve(t, rt, ev)
-	if want := map[string]string{"contractId": "a b"}; !reflect.DeepEqual(gotParams, want) {
-		t.Fatalf("path parameters = %v, want %v", gotParams, want)
 	}
 }
 
@@ -310,14 +301,27 @@ func TestRouteKeys(t *testing.T) {
 	}
 }
 
-func TestHandleRefusesKeyWithoutMethod(t *testing.T) {
-	rt, _ := newRouter()
-	defer func() {
-		if recover() == nil {
-			t.Fatal("Handle accepted a route key without a method")
-		}
-	}()
-	rt.Handle("/api/v1/contracts", httpapi.NotImplemented)
+func TestHandleRefusesWhatIsNoRouteKey(t *testing.T) {
+	for _, keys := range [][]string{
+		{"/api/v1/contracts"},
+		{"GET api/v1/contracts"},
+		{httpapi.DefaultRouteKey},
+		{"GET /x", "GET /x"},
+	} {
+		t.Run(strings.Join(keys, ", "), func(t *testing.T) {
+			rt, _ := newRouter()
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("Handle accepted %q", keys)
+				}
+			}()
+			for _, k := range keys {
+				rt.Handle(k, func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+					return httpapi.NoContent(), nil
+				})
+			}
+		})
+	}
 }
 
 func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
@@ -620,8 +624,8 @@ func TestRequestLogPerOutcome(t *testing.T) {
 		lambda       map[string]interface{}
 		status       int
 	}{
-		{"not found", "GET", "/nope", nil, http.StatusNotFound},
-		{"method not allowed", "DELETE", "/x", nil, http.StatusMethodNotAllowed},
+		{"no route of the function", "GET", "/nope", nil, http.StatusNotFound},
+		{"another method's route", "DELETE", "/x", nil, http.StatusNotFound},
 		{"unauthenticated", "GET", "/x", map[string]interface{}{}, http.StatusUnauthorized},
 		{"domain error", "POST", "/x", nil, http.StatusConflict},
 	}
@@ -710,8 +714,8 @@ func TestPathParametersMustBeCleanUTF8(t *testing.T) {
 		{"\xff", "a\nb", []string{"contractId", "organizationId"}},
 	} {
 		ran = false
-		ev := event("GET", "/orgs/x/contracts/y")
-		ev.PathParameters = map[string]string{"organizationId": tt.org, "contractId": tt.id}
+		ev := routed("GET /orgs/{organizationId}/contracts/{contractId}", "/orgs/x/contracts/y",
+			map[string]string{"organizationId": tt.org, "contractId": tt.id})
 		resp := serve(t, rt, ev)
 		if tt.bad == nil {
 			if resp.StatusCode != http.StatusNoContent || !ran {
@@ -754,59 +758,6 @@ func TestLoggerCarriesRequestAttributes(t *testing.T) {
 func TestLoggerOutsideARequest(t *testing.T) {
 	if httpapi.Logger(context.Background()) != slog.Default() {
 		t.Fatal("Logger without a request logger is not slog.Default()")
-	}
-}
-
-// A named stage puts "/<stage>" before rawPath and http.path; the route
-// keys of template.yaml do not have it.
-func TestRoutingUnderNamedStage(t *testing.T) {
-	var gotKey string
-	var gotParams map[string]string
-	rt := routingRouter(&gotKey, &gotParams)
-	ev := event("GET", "/prod/api/v1/contracts/ctr_1")
-	ev.RouteKey = "GET /api/v1/contracts/{contractId}"
-	ev.RequestContext.RouteKey = ev.RouteKey
-	ev.RequestContext.Stage = "prod"
-	ev.PathParameters = map[string]string{"contractId": "ctr_1"}
-	if resp := serve(t, rt, ev); resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
-	}
-	if gotKey != "GET /api/v1/contracts/{contractId}" || gotParams["contractId"] != "ctr_1" {
-		t.Fatalf("served by %q with %v", gotKey, gotParams)
-	}
-}
-
-// The slash must not turn "wrong method" into "no such resource".
-func TestTrailingSlashKeepsMethodNotAllowed(t *testing.T) {
-	for _, tt := range []struct{ method, path string }{
-		{"DELETE", "/api/v1/contracts/"},
-		{"PATCH", "/api/v1/contracts/"},
-		{"POST", "/api/v1/contracts/ctr_1/"},
-	} {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			var gotKey string
-			var gotParams map[string]string
-			rt := routingRouter(&gotKey, &gotParams)
-			problemOf(t, serve(t, rt, event(tt.method, tt.path)), http.StatusMethodNotAllowed)
-		})
-	}
-}
-
-func TestSlashRouteWinsWithItsSlash(t *testing.T) {
-	rt, _ := newRouter()
-	var got string
-	for _, key := range []string{"POST /v1/contracts", "POST /v1/contracts/"} {
-		rt.Handle(key, func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-			got = key
-			return httpapi.NoContent(), nil
-		})
-	}
-	for path, want := range map[string]string{"/v1/contracts/": "POST /v1/contracts/", "/v1/contracts": "POST /v1/contracts"} {
-		got = ""
-		serve(t, rt, event("POST", path))
-		if got != want {
-			t.Errorf("POST %s served by %q, want %q", path, got, want)
-		}
 	}
 }
 
@@ -863,18 +814,6 @@ func TestWrappedTransportRefusalIsNotAFailure(t *testing.T) {
 	}
 }
 
-// RFC 9110 requires a 405 to say which methods the resource allows.
-func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
-	var gotKey string
-	var gotParams map[string]string
-	rt := routingRouter(&gotKey, &gotParams)
-	resp := serve(t, rt, event("PUT", "/api/v1/contracts/ctr_1"))
-	problemOf(t, resp, http.StatusMethodNotAllowed)
-	if resp.Headers["Allow"] == "" {
-		t.Fatalf("no Allow header: %v", resp.Headers)
-	}
-}
-
 // An overloaded dependency is a 503 with Retry-After, its cause logged and
 // not shown.
 func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
@@ -904,7 +843,7 @@ func TestUnmatchedRequests(t *testing.T) {
 		ran = true
 		return httpapi.NoContent(), nil
 	})
-	rt.AnswerUnmatched([]string{"GET /own", "POST /api/contract-actions", "GET /api/contracts/{contractNumber}", "POST /v1/customers/"})
+	rt.AnswerUnmatched([]string{"GET /own", "PUT /own", "POST /api/contract-actions", "GET /api/contracts/{contractNumber}", "POST /v1/customers/"})
 	for _, tt := range []struct {
 		method, path, stage, query string
 		status                     int
@@ -916,6 +855,10 @@ func TestUnmatchedRequests(t *testing.T) {
 		{"GET", "/api/contracts/CT-0000000001/", "prod", "x=1", 308, "Location", "/prod/api/contracts/CT-0000000001?x=1"},
 		{"POST", "/v1/customers", "", "", 308, "Location", "/v1/customers/"},
 		{"GET", "/own/", "", "", 308, "Location", "/own"},
+		{"DELETE", "/own", "", "", 405, "Allow", "GET, PUT"},
+		// Segments are compared decoded, as API Gateway matches them.
+		{"GET", "/api/contract%2Dactions", "", "", 405, "Allow", "POST"},
+		{"POST", "/api/contracts/CT%2F1", "", "", 405, "Allow", "GET"},
 		{"GET", "/nowhere", "", "", 404, "", ""},
 		{"GET", "/", "", "", 404, "", ""},
 	} {

@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // DefaultRouteKey is the route key of the HTTP API's catch-all route,
 // which API Gateway invokes for every request no declared route matches.
-const DefaultRouteKey = "$default"
+const DefaultRouteKey = routes.Default
 
 // AnswerUnmatched makes the router answer the events of the API's
 // $default route: requests that matched no route of any function. Without
@@ -29,12 +31,12 @@ const DefaultRouteKey = "$default"
 //   - anything else: 404.
 //
 // No handler runs for such an event: a request API Gateway did not route
-// is never served by whichever function happens to hold $default.
+// is never served by whichever function happens to hold $default. The
+// path is matched with the matcher the local emulation of the HTTP API
+// routes by (package routes), most specific route first, so what this
+// answers and what the emulation routes cannot disagree.
 func (rt *Router) AnswerUnmatched(routeKeys []string) {
-	rt.api = NewRouter(rt.log)
-	for _, k := range routeKeys {
-		rt.api.Handle(k, nil)
-	}
+	rt.api = routes.MustNew(routeKeys)
 }
 
 // AnswersUnmatched reports whether the router answers the events of the
@@ -42,15 +44,27 @@ func (rt *Router) AnswerUnmatched(routeKeys []string) {
 func (rt *Router) AnswersUnmatched() bool { return rt.api != nil }
 
 // serveUnmatched answers an event of the $default route (see
-// AnswerUnmatched). path has the stage removed.
-func (rt *Router) serveUnmatched(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, method, path string, attrs []slog.Attr) events.APIGatewayV2HTTPResponse {
+// AnswerUnmatched).
+func (rt *Router) serveUnmatched(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, attrs []slog.Attr) events.APIGatewayV2HTTPResponse {
 	if why := rt.origin.refuses(ctx, ev, DefaultRouteKey); why != "" {
 		return rt.refuseForeign(ctx, attrs, ev, why)
+	}
+	method, sent := ev.RequestContext.HTTP.Method, rawPath(ev)
+	// A named stage (any but $default) prefixes rawPath with "/<stage>";
+	// route keys are declared without it.
+	path := sent
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
+		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
+			path = rest
+		}
 	}
 	if rt.api == nil {
 		return ProblemResponse(http.StatusNotFound, fmt.Sprintf("no route for %s %s", method, path))
 	}
-	if _, _, allowed := rt.api.match(method, path); len(allowed) > 0 {
+	// A path some route has, but not with this method (were it, API
+	// Gateway would have routed the request there).
+	allowed := rt.api.Methods(path)
+	if _, _, routed := rt.api.Match(method, path); len(allowed) > 0 && !routed {
 		resp := ProblemResponse(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path))
 		resp.Headers["Allow"] = strings.Join(allowed, ", ")
 		return resp
@@ -59,9 +73,8 @@ func (rt *Router) serveUnmatched(ctx context.Context, ev *events.APIGatewayV2HTT
 	if other == path {
 		other = path + "/"
 	}
-	if r, _, _ := rt.api.match(method, other); r != nil && other != "" {
-		location := rawPath(ev)
-		location = strings.TrimSuffix(location, path) + other
+	if _, _, ok := rt.api.Match(method, other); ok && other != "" {
+		location := strings.TrimSuffix(sent, path) + other
 		if ev.RawQueryString != "" {
 			location += "?" + ev.RawQueryString
 		}

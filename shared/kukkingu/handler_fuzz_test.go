@@ -21,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // memStore is an in-memory contract.Store with the semantics the Store
@@ -166,12 +167,13 @@ func newFuzzAPI() *fuzzAPI {
 // problem, never a 5xx.
 func (a *fuzzAPI) serve(t *testing.T, method, path, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, path)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: path, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: path, PathParameters: params, Body: body,
 		Headers: map[string]string{"content-type": "application/json", "tenant-id": fuzzTenant},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+			RequestID: "req-fuzz", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				"tenantId": fuzzTenant, "credentialId": "cred-f",
 			}},

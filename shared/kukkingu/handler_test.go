@@ -21,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // api drives the Kukkingu routes through the same router the function
@@ -74,12 +75,13 @@ func (a *api) do(who tenant, method, target, body string, headers ...string) res
 	for k, v := range u.Query() {
 		query[k] = strings.Join(v, ",")
 	}
+	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RawPath: u.Path, RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, Body: body,
+		Version: "2.0", RouteKey: key, RawPath: u.Path, RawQueryString: u.RawQuery,
+		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1",
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
+			RequestID: "req-1", RouteKey: key,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
 				"tenantId": who.id, "credentialId": "cred-" + who.id, "tenantAliases": who.aliases,
 			}},

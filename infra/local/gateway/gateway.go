@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/infra/local/runtimeapi"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // Invoker invokes one function synchronously: the function's response, or
@@ -69,13 +70,11 @@ type Gateway struct {
 	api      *API
 	invokers map[string]Invoker
 	opts     Options
-	routes   []compiledRoute
-	fallback *compiledRoute
-}
-
-type compiledRoute struct {
-	Route
-	segments []string
+	// table matches requests to routes, with the matcher the answers of
+	// the API's $default route use too (package routes).
+	table    *routes.Table
+	byKey    map[string]*Route
+	fallback *Route
 }
 
 // New returns a Gateway for api, invoking each function through the
@@ -88,27 +87,31 @@ func New(api *API, invokers map[string]Invoker, opts Options) (*Gateway, error) 
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
 	}
-	g := &Gateway{api: api, invokers: invokers, opts: opts}
-	seen := map[string]bool{}
-	for _, r := range api.Routes {
+	g := &Gateway{api: api, invokers: invokers, opts: opts, byKey: map[string]*Route{}}
+	var keys []string
+	for i := range api.Routes {
+		r := &api.Routes[i]
 		if invokers[r.Function] == nil {
 			return nil, fmt.Errorf("gateway: route %s: no invoker for %s", r.Key(), r.Function)
 		}
 		if r.Authorizer != "" && invokers[api.Authorizers[r.Authorizer].Function] == nil {
 			return nil, fmt.Errorf("gateway: route %s: no invoker for authorizer %s", r.Key(), r.Authorizer)
 		}
-		if seen[r.Key()] {
+		if g.byKey[r.Key()] != nil {
 			return nil, fmt.Errorf("gateway: route %s is declared twice", r.Key())
 		}
-		seen[r.Key()] = true
-		cr := compiledRoute{Route: r}
-		if r.Path == "$default" {
-			g.fallback = &cr
+		g.byKey[r.Key()] = r
+		if r.Key() == routes.Default {
+			g.fallback = r
 			continue
 		}
-		cr.segments = strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
-		g.routes = append(g.routes, cr)
+		keys = append(keys, r.Key())
 	}
+	table, err := routes.New(keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	g.table = table
 	return g, nil
 }
 
@@ -211,99 +214,19 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	}
 }
 
-// match finds the route for a request: the most specific path wins
-// (literal segments before {param}, {param} before {proxy+}), then an
-// exact method before ANY; the $default route takes what is left.
-func (g *Gateway) match(method, escapedPath string) (*compiledRoute, map[string]string) {
-	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
-	for i, p := range parts {
-		if u, err := url.PathUnescape(p); err == nil {
-			parts[i] = u
-		}
-	}
-	var best *compiledRoute
-	var bestParams map[string]string
-	var bestScore []int
-	for i := range g.routes {
-		cr := &g.routes[i]
-		if cr.Method != method && cr.Method != "ANY" {
-			continue
-		}
-		params, score, ok := matchSegments(cr.segments, parts)
-		if !ok {
-			continue
-		}
-		// The method breaks ties of equally specific paths.
-		if cr.Method == method {
-			score = append(score, 1)
-		} else {
-			score = append(score, 0)
-		}
-		if best == nil || better(score, bestScore) {
-			best, bestParams, bestScore = cr, params, score
-		}
-	}
-	if best != nil {
-		return best, bestParams
-	}
-	if g.fallback != nil {
+// match finds the route for a request as API Gateway does (package
+// routes: the most specific path wins, then an exact method before ANY);
+// the $default route takes what is left.
+func (g *Gateway) match(method, escapedPath string) (*Route, map[string]string) {
+	key, params := g.table.Route(method, escapedPath)
+	if key == routes.Default {
 		return g.fallback, nil
 	}
-	return nil, nil
-}
-
-// matchSegments matches path segments against a route's template. The
-// score ranks each segment: 2 literal, 1 parameter, 0 greedy.
-func matchSegments(tpl, parts []string) (map[string]string, []int, bool) {
-	var params map[string]string
-	score := make([]int, 0, len(tpl))
-	for i, t := range tpl {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "+}") {
-			if i >= len(parts) || strings.Join(parts[i:], "") == "" {
-				return nil, nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[t[1:len(t)-2]] = strings.Join(parts[i:], "/")
-			return params, append(score, 0), true
-		}
-		if i >= len(parts) {
-			return nil, nil, false
-		}
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-			if parts[i] == "" {
-				return nil, nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[t[1:len(t)-1]] = parts[i]
-			score = append(score, 1)
-			continue
-		}
-		if t != parts[i] {
-			return nil, nil, false
-		}
-		score = append(score, 2)
-	}
-	if len(tpl) != len(parts) {
-		return nil, nil, false
-	}
-	return params, score, true
-}
-
-func better(a, b []int) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] > b[i]
-		}
-	}
-	return len(a) > len(b)
+	return g.byKey[key], params
 }
 
 // newRequest builds the payload 2.0 event for a request.
-func (g *Gateway) newRequest(r *http.Request, route *compiledRoute, params map[string]string, body []byte, requestID string, start time.Time) events.APIGatewayV2HTTPRequest {
+func (g *Gateway) newRequest(r *http.Request, route *Route, params map[string]string, body []byte, requestID string, start time.Time) events.APIGatewayV2HTTPRequest {
 	headers := map[string]string{}
 	var cookies []string
 	for name, values := range r.Header {

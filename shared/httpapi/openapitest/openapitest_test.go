@@ -17,6 +17,7 @@ import (
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // recorder is a testing.TB that keeps failures instead of reporting them,
@@ -49,15 +50,18 @@ func event(method, path, query string, headers map[string]string, body string) e
 	for k, v := range headers {
 		h[k] = v
 	}
+	key, params := routes.MustNew(endpoints.APIRouteKeys()).Route(method, path)
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:        "2.0",
-		RouteKey:       method + " " + path,
+		RouteKey:       key,
 		RawPath:        path,
 		RawQueryString: query,
 		Headers:        h,
+		PathParameters: params,
 		Body:           body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RequestID: "req-1",
+			RouteKey:  key,
 			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 				Lambda: map[string]any{
