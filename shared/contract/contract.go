@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -272,10 +273,12 @@ func isObject(raw json.RawMessage) bool {
 
 // RenameFields returns err with the field names of its FieldErrors mapped
 // through names (domain name -> wire name); names not in the map are kept.
-// Errors that are not *Error are returned unchanged.
+// The *Error is found as KindOf finds it, wrapped or not; what wraps it
+// stays in the text, for the logs. Errors that hold no *Error with fields
+// are returned unchanged.
 func RenameFields(err error, names map[string]string) error {
-	e, ok := err.(*Error)
-	if !ok || len(e.Fields) == 0 {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
 		return err
 	}
 	out := &Error{Kind: e.Kind, Code: e.Code, Message: e.Message, Fields: make([]FieldError, len(e.Fields)), Err: e.Err}
@@ -285,8 +288,22 @@ func RenameFields(err error, names map[string]string) error {
 		}
 		out.Fields[i] = f
 	}
-	return out
+	if err == error(e) {
+		return out
+	}
+	return &renamedError{renamed: out, err: err}
 }
+
+// renamedError is a wrapped *Error whose fields RenameFields renamed:
+// errors.As finds the renamed copy first, errors.Is still finds what err
+// wraps, and the text is err's own (field names are not part of it).
+type renamedError struct {
+	renamed *Error
+	err     error
+}
+
+func (r *renamedError) Error() string   { return r.err.Error() }
+func (r *renamedError) Unwrap() []error { return []error{r.renamed, r.err} }
 
 // FormatNumber formats the n-th contract number of a tenant: "CT-" and ten
 // zero-padded digits, the form every dialect shows.

@@ -43,8 +43,14 @@ type Error struct {
 	Err error
 }
 
-// Error returns the client-facing message.
-func (e *Error) Error() string { return e.Message }
+// Error returns the message followed by the cause, for logs. Clients see
+// the Message alone (the HTTP layer answers with it, never with Error).
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }

@@ -208,7 +208,7 @@ func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *
 	if err != nil {
 		if retryable(err) {
 			delivered(ctx, log, slog.LevelError, "direct invocation failed", metrics.SourceDirect, err, counts,
-				tenant, slog.String("error", httpapi.ErrorText(err)))
+				tenant, slog.String("error", err.Error()))
 		} else {
 			delivered(ctx, log, slog.LevelWarn, "direct invocation refused", metrics.SourceDirect, err, counts,
 				tenant, slog.String("problem", problemText(err)))
@@ -285,7 +285,7 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 		return nil
 	case err != nil && retryable(err):
 		delivered(ctx, log, slog.LevelError, "event failed; Lambda will retry it", metrics.SourceEventBridge, err, counts,
-			tenant, slog.String("error", httpapi.ErrorText(err)))
+			tenant, slog.String("error", err.Error()))
 		return problemError(err)
 	case err != nil:
 		log = log.With(tenant)
@@ -332,7 +332,7 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 		case err != nil:
 			if retryable(err) {
 				delivered(ctx, mlog, slog.LevelError, "message failed", metrics.SourceSQS, err, counts,
-					tenantAttr, slog.String("error", httpapi.ErrorText(err)))
+					tenantAttr, slog.String("error", err.Error()))
 			} else {
 				delivered(ctx, mlog, slog.LevelWarn, "message refused", metrics.SourceSQS, err, counts,
 					tenantAttr, slog.String("problem", problemText(err)))

@@ -119,7 +119,7 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if err != nil {
 		resp = errorResponse(err)
 		if resp.StatusCode >= http.StatusInternalServerError {
-			log.Error("request failed", "error", ErrorText(err))
+			log.Error("request failed", "error", err.Error())
 		}
 	}
 	// A 5xx keeps nothing: nothing was written, or what was written

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -235,7 +234,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		if err != nil {
 			resp = errorResponse(err)
 			if resp.StatusCode >= http.StatusInternalServerError {
-				log.Error("request failed", "error", ErrorText(err))
+				log.Error("request failed", "error", err.Error())
 			}
 		}
 		return resp, nil
@@ -244,7 +243,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		resp = errorResponse(err)
 		if resp.StatusCode >= http.StatusInternalServerError {
-			log.Error("request failed", "error", ErrorText(err))
+			log.Error("request failed", "error", err.Error())
 		}
 		return resp, nil
 	}
@@ -318,16 +317,6 @@ func NoContent() events.APIGatewayV2HTTPResponse {
 // a clear 501 rather than a silent success.
 func NotImplemented(context.Context, *Request) (events.APIGatewayV2HTTPResponse, error) {
 	return ProblemResponse(http.StatusNotImplemented, "this route is declared but not implemented yet"), nil
-}
-
-// ErrorText is an error with its cause, for the logs: a domain error
-// shows clients only its message, but its cause belongs in the log.
-func ErrorText(err error) string {
-	var e *contract.Error
-	if errors.As(err, &e) && e.Err != nil {
-		return err.Error() + ": " + e.Err.Error()
-	}
-	return err.Error()
 }
 
 type loggerKey struct{}
