@@ -67,7 +67,7 @@ func TestSeedRequests(t *testing.T) {
 			}
 			seg := segs[0]
 			status := "active"
-			if contract.Today(time.Now()) > entry["expirationDate"].(string) {
+			if time.Now().UTC().Format(contract.DateLayout) > entry["expirationDate"].(string) {
 				status = "expired"
 			}
 			for _, check := range []struct {

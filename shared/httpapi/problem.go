@@ -112,13 +112,10 @@ func problemResponse(p Problem) events.APIGatewayV2HTTPResponse {
 	}
 }
 
-// ErrorResponse turns a handler's error into the client's response, as
-// the router does for errors handlers return: a domain *Error shows its
-// message; anything else is a 500 whose body says nothing of the cause
-// (the caller logs it). Handlers that decorate every response (a header
-// on errors too) use it.
-func ErrorResponse(err error) events.APIGatewayV2HTTPResponse { return errorResponse(err) }
-
+// errorResponse turns a handler's error into the client's response: a
+// domain *Error shows its Message (never its Error text, which carries
+// the cause for the logs); anything else is a 500 whose body says nothing
+// of the cause (the caller logs it).
 func errorResponse(err error) events.APIGatewayV2HTTPResponse {
 	var se *statusError
 	if errors.As(err, &se) {

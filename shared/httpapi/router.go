@@ -224,7 +224,6 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	actor.Via = r.api
 	req.Actor, req.TenantAliases = actor, aliases
 	log = slog.New(rt.log.Handler().WithAttrs(append(attrs, routeAttr, slog.String("tenant", actor.TenantID))))
-	ctx = WithLogger(ctx, log)
 	if err := checkPathParameters(ev.PathParameters); err != nil {
 		return errorResponse(err), nil
 	}
@@ -311,26 +310,4 @@ func JSON(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
 // NoContent returns an empty 204 response.
 func NoContent() events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNoContent}
-}
-
-// NotImplemented is a handler for routes whose dialect is not built yet:
-// a clear 501 rather than a silent success.
-func NotImplemented(context.Context, *Request) (events.APIGatewayV2HTTPResponse, error) {
-	return ProblemResponse(http.StatusNotImplemented, "this route is declared but not implemented yet"), nil
-}
-
-type loggerKey struct{}
-
-// WithLogger returns ctx carrying log, the request's logger.
-func WithLogger(ctx context.Context, log *slog.Logger) context.Context {
-	return context.WithValue(ctx, loggerKey{}, log)
-}
-
-// Logger returns the request's logger (with request id, trace id and
-// tenant), or slog's default outside a request.
-func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
 }

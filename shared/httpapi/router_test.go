@@ -735,32 +735,6 @@ func TestPathParametersMustBeCleanUTF8(t *testing.T) {
 	}
 }
 
-func TestLoggerCarriesRequestAttributes(t *testing.T) {
-	rt, buf := newRouter()
-	rt.Handle("GET /x", func(ctx context.Context, _ *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		httpapi.Logger(ctx).Info("inside")
-		return httpapi.NoContent(), nil
-	})
-	ev := event("GET", "/x")
-	ev.Headers["trace-id"] = "trace-1"
-	serve(t, rt, ev)
-	lines := linesWithMsg(t, buf, "inside")
-	if len(lines) != 1 {
-		t.Fatalf("%d handler lines:\n%s", len(lines), buf)
-	}
-	for k, v := range map[string]any{"requestId": "req-1", "tenant": "t1", "traceId": "trace-1"} {
-		if lines[0][k] != v {
-			t.Errorf("handler line %s = %v, want %v", k, lines[0][k], v)
-		}
-	}
-}
-
-func TestLoggerOutsideARequest(t *testing.T) {
-	if httpapi.Logger(context.Background()) != slog.Default() {
-		t.Fatal("Logger without a request logger is not slog.Default()")
-	}
-}
-
 // encoding/json decodes null into a struct or map as a no-op, so without
 // a check "null" passes as an empty object (an empty PATCH that still
 // writes a new version).

@@ -29,10 +29,6 @@ const (
 	Direct           // a direct invocation: {"tenantId": ..., "request": {...}}
 )
 
-func (k Kind) String() string {
-	return [...]string{"unknown", "http", "sqs", "eventbridge", "direct"}[k]
-}
-
 // ErrUnknown is returned for an event of no kind this package knows.
 var ErrUnknown = errors.New("trigger: not an HTTP API, SQS, EventBridge or direct invocation event")
 
