@@ -8,6 +8,23 @@
 // It exists because the functions are meant to be exercised as built
 // (the very bootstrap files sam build produces) and `sam local` needs a
 // container engine. Nothing here listens beyond 127.0.0.1.
+//
+// It is not AWS's Runtime Interface Emulator (the RIE, which sam local
+// runs inside its containers), which was tried in its place and does not
+// fit:
+//   - it emulates one execution environment, so it serves one invocation
+//     at a time, where the local stack and the end-to-end tests send
+//     requests at once, as clients do;
+//   - a second invocation that arrives while one runs makes it panic
+//     ("ReserveFailed: AlreadyReserved", then a nil pointer dereference;
+//     aws/aws-lambda-runtime-interface-emulator issue 97) instead of
+//     waiting or being refused;
+//   - it is built for Linux only, so it cannot run the bootstraps natively
+//     on a developer's macOS.
+//
+// This package starts another environment (process) for an invocation
+// that finds every one busy, up to a bound past which invocations wait,
+// as Lambda scales out, and runs wherever Go does.
 package runtimeapi
 
 import (
