@@ -15,7 +15,7 @@ import (
 // counted here as 6 MiB, a hundred bytes under the 6,291,556 Lambda's
 // refusal names (and infra/local/runtimeapi keeps). Past it Lambda drops
 // the answer and API Gateway answers 502, while the function has logged a
-// success (infra/local/gateway's TestLargeListThroughLambda). The payload is
+// success (infra/e2e's TestLargeListThroughLambda). The payload is
 // the whole response event as aws-lambda-go encodes it, in which the body
 // is one JSON string: each quote and backslash of a JSON body counts
 // twice. API Gateway's own bound on an HTTP API's payload (10 MB, "Quotas

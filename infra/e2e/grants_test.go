@@ -1,4 +1,4 @@
-package gateway_test
+package e2e_test
 
 import (
 	"bytes"

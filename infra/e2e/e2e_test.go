@@ -1,4 +1,4 @@
-package gateway_test
+package e2e_test
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gateway-bootstraps-")
+	dir, err := os.MkdirTemp("", "e2e-bootstraps-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -937,4 +937,36 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 			t.Errorf("list after delete still has %s", id)
 		}
 	})
+}
+
+// eventsDir is infra/events, the sample events.
+func eventsDir(t *testing.T) string {
+	t.Helper()
+	root, err := gateway.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "infra", "events")
+}
+
+// readEvent reads the sample event at path.
+func readEvent(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ev
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
