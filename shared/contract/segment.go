@@ -113,6 +113,9 @@ type ActionStore interface {
 // DateLayout is the layout of calendar dates.
 const DateLayout = time.DateOnly
 
+// Today is the calendar date of t in UTC.
+func Today(t time.Time) string { return t.UTC().Format(DateLayout) }
+
 // EndDay is the first calendar day (UTC) on which nothing of a period
 // that ends at end (exclusive) is in effect: end's own day when end is
 // midnight, as every end of EasyBilling's and Aira's whole days is, and

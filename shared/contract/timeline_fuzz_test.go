@@ -144,7 +144,7 @@ func (q *tlSeq) actor() contract.Actor {
 	return contract.Actor{TenantID: q.tenant, CredentialID: "cred-timeline", Via: contract.APIEasyBilling}
 }
 
-func (q *tlSeq) today() string { return q.now.UTC().Format(contract.DateLayout) }
+func (q *tlSeq) today() string { return contract.Today(q.now) }
 
 // read returns the sequence's contracts as stored, in the order made.
 func (q *tlSeq) read() []*contract.Contract {

@@ -45,8 +45,8 @@ func TestContractExpiresOnItsExpirationDate(t *testing.T) {
 		if got := c.CurrentStatus(tt.now); got != tt.want {
 			t.Errorf("at %v the contract reads %s, want %s", tt.now, got, tt.want)
 		}
-		if got := c.SegmentStatus(0, tt.now.UTC().Format(contract.DateLayout)); got != tt.want {
-			t.Errorf("on %s its segment reads %s, want %s", tt.now.UTC().Format(contract.DateLayout), got, tt.want)
+		if got := c.SegmentStatus(0, contract.Today(tt.now)); got != tt.want {
+			t.Errorf("on %s its segment reads %s, want %s", contract.Today(tt.now), got, tt.want)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func TestSeedRequests(t *testing.T) {
 			}
 			seg := segs[0]
 			status := "active"
-			if time.Now().UTC().Format(contract.DateLayout) > entry["expirationDate"].(string) {
+			if contract.Today(time.Now()) > entry["expirationDate"].(string) {
 				status = "expired"
 			}
 			for _, check := range []struct {

@@ -35,7 +35,7 @@ func plainInfoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
 		d := contract.EndDay(*c.ValidTo).Format(contract.DateLayout)
 		info.ExpirationDate = &d
 	}
-	today := now.UTC().Format(contract.DateLayout)
+	today := contract.Today(now)
 	for i, s := range c.Segments {
 		b := segmentBody{
 			AccountNumber: account, ContractNumber: c.Number,
