@@ -183,6 +183,31 @@ type PriceListLink struct {
 // Deleted reports whether the contract has been deleted.
 func (c *Contract) Deleted() bool { return c.DeletedAt != nil }
 
+// CurrencyOn is the currency c is priced in on day (YYYY-MM-DD): its
+// amount's when it has one; else the first currency of the segment in
+// effect that day, which is the last to have begun by then (segments
+// begin in chain order), or the first while none has begun; else ""
+// (a contract with neither). It is computed when read, like every fact
+// that depends on the day.
+func (c *Contract) CurrencyOn(day string) string {
+	if c.Amount != nil && c.Amount.Currency != "" {
+		return c.Amount.Currency
+	}
+	if len(c.Segments) == 0 {
+		return ""
+	}
+	in := &c.Segments[0]
+	for i := range c.Segments {
+		if c.Segments[i].EffectiveDate <= day {
+			in = &c.Segments[i]
+		}
+	}
+	if len(in.Currencies) == 0 {
+		return ""
+	}
+	return in.Currencies[0]
+}
+
 // Validate checks the rules that hold for a contract whichever dialect
 // wrote it. Field names in the returned *Error are the domain's (validFrom,
 // validTo, amount, order); a dialect with other names renames them with

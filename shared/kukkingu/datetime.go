@@ -17,7 +17,10 @@ var dateTimePattern = regexp.MustCompile(`^(?:(?:\d\d[2468][048]|\d\d[13579][26]
 func validDateTime(s string) bool { return dateTimePattern.MatchString(s) }
 
 // parseDateTime parses a string that matches dateTimePattern. Fractions
-// beyond nanoseconds are cut, not rounded, so an instant never moves later.
+// beyond milliseconds are cut, not rounded, so an instant never moves
+// later: Kukkingu answers to the millisecond, and an instant is kept as it
+// is answered, so the order of validFrom and validTo checked on a write
+// is the one every read shows.
 func parseDateTime(s string) (time.Time, error) {
 	if strings.Count(s[len("2006-01-02T"):], ":") == 1 {
 		// No seconds: "2023-10-05T14:48Z".
@@ -26,25 +29,15 @@ func parseDateTime(s string) (time.Time, error) {
 	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-2 > 9 {
 		s = s[:dot+10] + "Z"
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t.Truncate(time.Millisecond), err
 }
 
-// Layouts of Kukkingu's date-times: milliseconds always, and more
-// digits only when a time has them.
-const (
-	layoutMillis = "2006-01-02T15:04:05.000Z"
-	layoutNanos  = "2006-01-02T15:04:05.999999999Z"
-)
+// layoutMillis is how Kukkingu writes a date-time, as its documentation
+// does ("2023-10-05T14:48:00.000Z"): UTC, seconds and milliseconds
+// always, the trailing Z. time.Time.Format cuts finer fractions, never
+// rounding a time into the next millisecond.
+const layoutMillis = "2006-01-02T15:04:05.000Z"
 
-// formatDateTime writes t the way Kukkingu does, with milliseconds
-// ("2023-10-05T14:48:00.000Z"), and with more digits only when t has them,
-// so a value reads back as precisely as it was written.
-func formatDateTime(t time.Time) string { return t.UTC().Format(layoutOf(t)) }
-
-// layoutOf is the layout formatDateTime writes t with.
-func layoutOf(t time.Time) string {
-	if t.Nanosecond()%int(time.Millisecond) == 0 {
-		return layoutMillis
-	}
-	return layoutNanos
-}
+// formatDateTime writes t the way Kukkingu does.
+func formatDateTime(t time.Time) string { return t.UTC().Format(layoutMillis) }

@@ -54,8 +54,10 @@ func TestParseAndFormatDateTime(t *testing.T) {
 		{"2023-10-05T14:48Z", "2023-10-05T14:48:00.000Z"},
 		{"2023-10-05T14:48:07Z", "2023-10-05T14:48:07.000Z"},
 		{"2023-10-05T14:48:07.5Z", "2023-10-05T14:48:07.500Z"},
-		{"2023-10-05T14:48:07.123456Z", "2023-10-05T14:48:07.123456Z"},
-		{"2023-10-05T14:48:07.1234567891234Z", "2023-10-05T14:48:07.123456789Z"},
+		{"2023-10-05T14:48:07.1239Z", "2023-10-05T14:48:07.123Z"}, // cut, not rounded
+		{"2023-10-05T14:48:07.123456Z", "2023-10-05T14:48:07.123Z"},
+		{"2023-10-05T14:48:07.1234567891234Z", "2023-10-05T14:48:07.123Z"},
+		{"2024-02-29T23:59:59.999999999Z", "2024-02-29T23:59:59.999Z"},
 	}
 	for _, tt := range tests {
 		got, err := parseDateTime(tt.in)
@@ -65,6 +67,15 @@ func TestParseAndFormatDateTime(t *testing.T) {
 		if s := formatDateTime(got); s != tt.out {
 			t.Errorf("%q -> %q, want %q", tt.in, s, tt.out)
 		}
+		if got.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Errorf("%q is kept as %v, finer than the millisecond it is answered in", tt.in, got)
+		}
+	}
+	// An instant another API keeps to the nanosecond (the last instant of
+	// an inclusive day) is written at its millisecond, never rounded up
+	// into the next day.
+	if s := formatDateTime(time.Date(2024, 12, 31, 23, 59, 59, 999999999, time.UTC)); s != "2024-12-31T23:59:59.999Z" {
+		t.Errorf("the last instant of a day is written as %s", s)
 	}
 	if s := formatDateTime(time.Date(2023, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))); s != "2023-01-02T02:04:05.000Z" {
 		t.Errorf("a non-UTC time must be written in UTC, got %s", s)

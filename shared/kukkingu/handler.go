@@ -89,12 +89,12 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := r.DecodeValid(&in, func() error { return h.validator.Struct(&in) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	c := &contract.Contract{ID: ids.LowerAlnum(idPrefix, idLength), Status: contract.StatusActive}
+	c := &contract.Contract{ID: newID(func() string { return ids.LowerAlnum(idPrefix, idLength) }), Status: contract.StatusActive}
 	if err := in.apply(c); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)})
+		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c, h.today())})
 		if err == nil {
 			resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
 		}
@@ -110,11 +110,48 @@ func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewa
 	if err := checkTenantHeader(r); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	c, err := h.service.Get(ctx, r.Actor, r.PathParam("contractId"))
+	c, err := h.find(ctx, r.Actor, r.PathParam("contractId"))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c)})
+	return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(c, h.today())})
+}
+
+// today is the day contracts are read on (their currency, see bodiesOf).
+func (h *Handler) today() string { return contract.Today(h.service.Clock()) }
+
+// find reads the contract a path names: by its Kukkingu id, its number,
+// or the id another API gave it. A derived id (see idOf) is read by the
+// number it carries, and names only a contract whose Kukkingu id it is:
+// a Kukkingu contract is found by its own id, never by a derived one.
+func (h *Handler) find(ctx context.Context, actor contract.Actor, id string) (*contract.Contract, error) {
+	if !isDerivedForm(id) {
+		return h.service.Get(ctx, actor, id)
+	}
+	number, ok := numberOfDerived(id)
+	if !ok {
+		return nil, contract.NotFound(id)
+	}
+	c, err := h.service.Get(ctx, actor, number)
+	if contract.KindOf(err) == contract.KindNotFound || err == nil && idOf(c) != id {
+		return nil, contract.NotFound(id)
+	}
+	return c, err
+}
+
+// target is what a write hands the service to find the contract a path
+// names: the path's id, or for a derived id the number of the contract
+// it names (another API's, so the write is refused as one: see
+// contract.Contract.ChangeableVia).
+func (h *Handler) target(ctx context.Context, actor contract.Actor, id string) (string, error) {
+	if !isDerivedForm(id) {
+		return id, nil
+	}
+	c, err := h.find(ctx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	return c.Number, nil
 }
 
 func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
@@ -153,7 +190,7 @@ func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatew
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	data := bodiesOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] })
+	data := bodiesOf(len(page.Contracts), func(i int) *contract.Contract { return &page.Contracts[i] }, h.today())
 	// Large contracts may not all fit in one answer: a page then shows
 	// as many as fit, and its cursor goes on after the last one shown.
 	resp, _, err := httpapi.JSONPage(http.StatusOK, len(data), func(n int) any {
@@ -182,11 +219,15 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 	if err := r.DecodeJSON(&patch); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	id, err := h.target(ctx, r.Actor, r.PathParam("contractId"))
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	var updated *contract.Contract // the service stamps it before storing it
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(updated)})
+		return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(updated, h.today())})
 	})
-	_, err := h.service.Update(ctx, r.Actor, r.PathParam("contractId"), func(c *contract.Contract) error {
+	_, err = h.service.Update(ctx, r.Actor, id, func(c *contract.Contract) error {
 		updated = c
 		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
 		if err != nil {
@@ -211,8 +252,12 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := checkTenantHeader(r); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	id, err := h.target(ctx, r.Actor, r.PathParam("contractId"))
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
-	if err := h.service.Delete(ctx, r.Actor, r.PathParam("contractId")); err != nil {
+	if err := h.service.Delete(ctx, r.Actor, id); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return answer()

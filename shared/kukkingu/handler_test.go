@@ -33,8 +33,15 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIOver(t, contract.NewService(ddbtest.NewStore(t)))
+}
+
+// newAPIOver is newAPI over a given service, for tests that also write
+// contracts as other APIs would.
+func newAPIOver(t *testing.T, service *contract.Service) *api {
+	t.Helper()
 	rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	kukkingu.NewHandler(contract.NewService(ddbtest.NewStore(t))).Register(rt)
+	kukkingu.NewHandler(service).Register(rt)
 	return &api{t: t, rt: rt}
 }
 

@@ -1,6 +1,7 @@
 package kukkingu
 
 import (
+	"strings"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -23,13 +24,14 @@ type contractFields struct {
 }
 
 // contractBody is a contract as Kukkingu returns it, in the seed's field
-// order.
+// order. Every field the documentation requires is always present,
+// whichever API made the contract (see bodiesOf).
 type contractBody struct {
 	ID           string `json:"id"`
 	Client       string `json:"client"`
 	Name         string `json:"name"`
-	AmountMinor  *int64 `json:"amountMinor,omitempty"`
-	CurrencyCode string `json:"currencyCode,omitempty"`
+	AmountMinor  int64  `json:"amountMinor"`
+	CurrencyCode string `json:"currencyCode"`
 	CreatedAt    string `json:"createdAt"`
 	UpdatedAt    string `json:"updatedAt"`
 	Description  string `json:"description,omitempty"`
@@ -113,19 +115,58 @@ func formatOptional(t *time.Time) *string {
 	return &s
 }
 
-// bodyOf renders a contract as Kukkingu returns it.
-func bodyOf(c *contract.Contract) contractBody {
-	return bodiesOf(1, func(int) *contract.Contract { return c })[0]
+// noCurrency is ISO 4217's code for "no currency", shown for a contract
+// that has neither an amount nor a segment with a currency.
+const noCurrency = "XXX"
+
+// currencyOf is the currencyCode c shows on day: its currency that day
+// (contract.Contract.CurrencyOn), or noCurrency when it has none or one
+// not of ISO 4217's shape.
+func currencyOf(c *contract.Contract, day string) string {
+	code := c.CurrencyOn(day)
+	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return noCurrency
+	}
+	return code
 }
 
-// bodiesOf renders n contracts, the i-th at(i), as Kukkingu returns them.
+// nameOf is the name c shows, 1 to 255 characters: its own (a Kukkingu
+// contract's), else its client-chosen reference (fabric's contractId, at
+// most 255), else its number.
+func nameOf(c *contract.Contract) string {
+	switch {
+	case c.Name != "":
+		return c.Name
+	case c.Reference != "":
+		return c.Reference
+	}
+	return c.Number
+}
+
+// bodyOf renders a contract as Kukkingu returns it on day (YYYY-MM-DD, the
+// day its currency is read on).
+func bodyOf(c *contract.Contract, day string) contractBody {
+	return bodiesOf(1, func(int) *contract.Contract { return c }, day)[0]
+}
+
+// bodiesOf renders n contracts, the i-th at(i), as Kukkingu returns them
+// on day. A contract another API made fits Kukkingu's schema too, each
+// field from a documented source (the README's table "One contract in
+// Kukkingu's fields"): its derived id (idOf), its party's client id
+// (clientOf), a name (nameOf), its amount or 0, its currency or XXX
+// (currencyOf), every date-time to the millisecond.
+//
 // A list is the hottest encoder, so the bodies take nothing from the heap
 // that the contracts already hold (their optional numbers are pointed
-// at, not copied), and their date-times share one string (see
-// httpapi.Texts).
-func bodiesOf(n int, at func(i int) *contract.Contract) []contractBody {
+// at, not copied), and their date-times share one string, and the
+// derived ids and client ids another (see httpapi.Texts).
+func bodiesOf(n int, at func(i int) *contract.Contract, day string) []contractBody {
 	const stampsPerBody = 4 // createdAt, updatedAt, validFrom, validTo
 	texts := httpapi.NewTexts(n*stampsPerBody, len(layoutMillis))
+	// The ids and clients of other APIs' contracts, in order, and where
+	// each ends.
+	var derived []byte
+	var ends []int
 	for i := range n {
 		c := at(i)
 		texts.Time(c.CreatedAt, layoutMillis)
@@ -134,21 +175,37 @@ func bodiesOf(n int, at func(i int) *contract.Contract) []contractBody {
 			if t == nil {
 				texts.Empty()
 			} else {
-				texts.Time(*t, layoutOf(*t))
+				texts.Time(*t, layoutMillis)
 			}
+		}
+		if c.Owner() != contract.APIKukkingu {
+			if derived == nil {
+				derived = make([]byte, 0, (n-i)*(len(idPrefix)+idLength+len(clientPrefix)+idLength))
+				ends = make([]int, 0, 2*(n-i))
+			}
+			derived = appendDerivedID(derived, c.Number)
+			ends = append(ends, len(derived))
+			derived = appendPartyClient(derived, c.Party)
+			ends = append(ends, len(derived))
 		}
 	}
 	texts.Seal()
+	ids, start := string(derived), 0
 	bodies := make([]contractBody, n)
 	for i := range bodies {
 		c, k := at(i), i*stampsPerBody
 		b := &bodies[i]
 		*b = contractBody{
-			ID: c.ID, Client: c.Party.ID, Name: c.Name, Description: c.Description, Order: c.Order,
+			ID: c.ID, Client: c.Party.ID, Name: nameOf(c), CurrencyCode: currencyOf(c, day),
+			Description: c.Description, Order: c.Order,
 			CreatedAt: texts.Text(k), UpdatedAt: texts.Text(k + 1), ValidFrom: texts.Text(k + 2), ValidTo: texts.Text(k + 3),
 		}
 		if c.Amount != nil {
-			b.AmountMinor, b.CurrencyCode = &c.Amount.Minor, c.Amount.Currency
+			b.AmountMinor = c.Amount.Minor
+		}
+		if c.Owner() != contract.APIKukkingu {
+			b.ID, b.Client = ids[start:ends[0]], ids[ends[0]:ends[1]]
+			start, ends = ends[1], ends[2:]
 		}
 	}
 	return bodies

@@ -39,7 +39,7 @@ func BenchmarkWire(b *testing.B) {
 				b.Fatal(err)
 			}
 			c.CreatedAt, c.UpdatedAt = time.Now(), time.Now()
-			if _, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c)}); err != nil {
+			if _, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c, "2023-10-05")}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -58,7 +58,7 @@ func BenchmarkWire(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			next := contract.EncodeCursor(page[len(page)-1].Number)
-			out := listBody{Data: bodiesOf(len(page), func(i int) *contract.Contract { return &page[i] }), NextCursor: &next}
+			out := listBody{Data: bodiesOf(len(page), func(i int) *contract.Contract { return &page[i] }, "2023-10-05"), NextCursor: &next}
 			if _, err := httpapi.JSON(http.StatusOK, out); err != nil {
 				b.Fatal(err)
 			}

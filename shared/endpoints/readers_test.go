@@ -1,0 +1,131 @@
+package endpoints_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+// kukkinguIDOf is a contract's Kukkingu id as the README documents it: a
+// Kukkingu contract's own, and for another API's, "ctr_ct" and its
+// number's digits zero-padded to 22.
+func kukkinguIDOf(m made) string {
+	if m.api == contract.APIKukkingu {
+		return m.id
+	}
+	return "ctr_ct000000000000" + strings.TrimPrefix(m.number, "CT-")
+}
+
+// TestEveryDialectReadsEveryContract creates a contract through every
+// API and reads each through every API that can see it, every answer
+// checked against infra/openapi.yaml (client.do): Kukkingu by its
+// Kukkingu id, by number, by the id its API gave it, and in its list;
+// EasyBilling by number under each of its base paths. Aira and fabric see
+// only their own. Kukkingu's answers hold each field to the source the
+// README's table names.
+func TestEveryDialectReadsEveryContract(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
+	decode := func(r string) map[string]any {
+		var body map[string]any
+		if err := json.Unmarshal([]byte(r), &body); err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	listed := map[string]map[string]any{}
+	for _, item := range decode(creates.do("GET", "/api/v1/contracts?limit=100", "", "").Body)["data"].([]any) {
+		c := item.(map[string]any)
+		listed[c["id"].(string)] = c
+	}
+	if len(listed) != len(all) {
+		t.Fatalf("Kukkingu lists %d contracts, want %d: %v", len(listed), len(all), listed)
+	}
+	// What each API's contract shows in Kukkingu's fields (the README's
+	// table): contractsOfEveryAPI's Kukkingu seed body, Aira's seed, a
+	// fabric contract C-1 and an EasyBilling one in USD.
+	want := map[contract.API]struct {
+		name     string
+		amount   float64
+		currency string
+	}{
+		contract.APIKukkingu:    {"Standard Service Contract", 5000, "EUR"},
+		contract.APIAira:        {"CT-0000000002", 0, "XXX"},
+		contract.APIFabric:      {"C-1", 0, "XXX"},
+		contract.APIEasyBilling: {"CT-0000000004", 0, "USD"},
+	}
+	millis := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+	clients := map[string]contract.API{}
+	for _, m := range all {
+		t.Run(string(m.api), func(t *testing.T) {
+			creates.t, actions.t, organizations.t = t, t, t
+			id := kukkinguIDOf(m)
+			got, ok := listed[id]
+			if !ok {
+				t.Fatalf("Kukkingu lists no contract %s", id)
+			}
+			w := want[m.api]
+			if got["name"] != w.name || got["amountMinor"] != w.amount || got["currencyCode"] != w.currency {
+				t.Errorf("Kukkingu shows name %v, amountMinor %v, currencyCode %v; want %s, %v, %s",
+					got["name"], got["amountMinor"], got["currencyCode"], w.name, w.amount, w.currency)
+			}
+			for _, field := range []string{"createdAt", "updatedAt", "validFrom", "validTo"} {
+				if v, ok := got[field]; ok && !millis.MatchString(v.(string)) {
+					t.Errorf("%s %v, not to the millisecond", field, v)
+				}
+			}
+			client := got["client"].(string)
+			if other, ok := clients[client]; ok {
+				t.Errorf("client %s shows for %s's contract and %s's", client, m.api, other)
+			}
+			clients[client] = m.api
+			if m.api != contract.APIKukkingu && (!strings.HasPrefix(client, "clnt_") || len(client) != len("clnt_")+24) {
+				t.Errorf("client %s, not of Kukkingu's shape", client)
+			}
+			for _, ref := range []string{id, m.number, m.id} {
+				r := creates.do("GET", "/api/v1/contracts/"+ref, "", "")
+				if r.StatusCode != http.StatusOK {
+					t.Errorf("Kukkingu GET by %s: %d %s", ref, r.StatusCode, r.Body)
+					continue
+				}
+				data, _ := json.Marshal(decode(r.Body)["data"])
+				listedAs, _ := json.Marshal(got)
+				if string(data) != string(listedAs) {
+					t.Errorf("Kukkingu GET by %s answers %s, the list %s", ref, data, listedAs)
+				}
+			}
+			for _, base := range []string{"/api", "/payment-hub/api", "/billing/api"} {
+				r := actions.do("GET", base+"/contracts/"+m.number, "", "")
+				if r.StatusCode != http.StatusOK || decode(r.Body)["contractNumber"] != m.number {
+					t.Errorf("EasyBilling GET %s/contracts/%s: %d %s", base, m.number, r.StatusCode, r.Body)
+				}
+			}
+			aira := http.StatusNotFound
+			if m.api == contract.APIAira {
+				aira = http.StatusOK
+			}
+			if r := creates.do("GET", "/v1/contracts/"+m.id, "", ""); r.StatusCode != aira {
+				t.Errorf("Aira GET %s: %d %s, want %d", m.id, r.StatusCode, r.Body, aira)
+			}
+			fabric := http.StatusNotFound
+			if m.api == contract.APIFabric {
+				fabric = http.StatusOK
+			}
+			for _, base := range []string{"", "/data-customer"} {
+				for _, ref := range []string{m.id, m.number} {
+					if m.api == contract.APIFabric && ref == m.number {
+						ref = "C-1" // fabric names its contracts by _id or contractId
+					}
+					if r := organizations.do("GET", base+"/v1/organizations/org-1/contracts/"+ref, "", ""); r.StatusCode != fabric {
+						t.Errorf("fabric GET %s: %d %s, want %d", ref, r.StatusCode, r.Body, fabric)
+					}
+				}
+			}
+		})
+	}
+}
