@@ -23,6 +23,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // fzStore is an in-memory contract.Store and aira.Store with the
@@ -499,7 +500,7 @@ func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) e
 	openapitest.Validate(t, ev, resp)
 	if resp.StatusCode >= 400 {
 		var p httpapi.Problem
-		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
 			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
 			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
 		}
@@ -511,7 +512,7 @@ func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) e
 		return resp
 	}
 	var v map[string]any
-	if err := httpapi.DecodeStrict([]byte(resp.Body), &v); err != nil {
+	if err := strictjson.Decode([]byte(resp.Body), &v); err != nil {
 		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", method, path, resp.StatusCode, err, resp.Body)
 	}
 	return resp

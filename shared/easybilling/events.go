@@ -18,6 +18,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/metrics"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // EventDetailType is the detail-type of the EventBridge events that carry
@@ -162,7 +163,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 	if len(body) > httpapi.MaxBodyBytes {
 		return nil, contract.Invalid(contract.FieldError{Field: "request", Message: fmt.Sprintf("must be at most %d bytes", httpapi.MaxBodyBytes)})
 	}
-	if err := httpapi.DecodeStrictValid(body, &in, func() error { return h.check(&in) }); err != nil {
+	if err := strictjson.DecodeValid(body, &in, func() error { return h.check(&in) }); err != nil {
 		return nil, err
 	}
 	actor := contract.Actor{TenantID: tenant, CredentialID: principal}

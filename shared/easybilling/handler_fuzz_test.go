@@ -23,6 +23,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // fzStore is an in-memory contract.Store, easybilling.Store and
@@ -390,7 +391,7 @@ func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) e
 	openapitest.Validate(t, ev, resp)
 	if resp.StatusCode >= 400 {
 		var p httpapi.Problem
-		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
 			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
 			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
 		}
@@ -402,7 +403,7 @@ func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) e
 		return resp
 	}
 	var v map[string]any
-	if err := httpapi.DecodeStrict([]byte(resp.Body), &v); err != nil {
+	if err := strictjson.Decode([]byte(resp.Body), &v); err != nil {
 		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", method, path, resp.StatusCode, err, resp.Body)
 	}
 	return resp
@@ -605,7 +606,7 @@ func FuzzActionsInvocation(f *testing.F) {
 		} else {
 			body, merr := json.Marshal(out)
 			var v map[string]any
-			if merr != nil || httpapi.DecodeStrict(body, &v) != nil {
+			if merr != nil || strictjson.Decode(body, &v) != nil {
 				t.Fatalf("the answer %+v does not encode as JSON that re-decodes: %v", out, merr)
 			}
 			if tenant != fzTenant {
@@ -629,7 +630,7 @@ func FuzzActionsInvocation(f *testing.F) {
 			return
 		}
 		var p httpapi.Problem
-		if httpapi.DecodeStrict([]byte(resp.Body), &p) == nil {
+		if strictjson.Decode([]byte(resp.Body), &p) == nil {
 			for _, fe := range p.Errors {
 				if !strings.Contains(err.Error(), fe.Field) {
 					t.Fatalf("request %q: HTTP names %q, the direct error does not: %v", request, fe.Field, err)

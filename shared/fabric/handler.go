@@ -22,6 +22,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -170,7 +171,7 @@ func readSiteAccount(header string) (string, error) {
 	// Read strictly: encoding/json alone would take "ACCOUNT" for account
 	// and the last of two accounts.
 	var ctx map[string]json.RawMessage
-	if err := httpapi.DecodeStrict([]byte(header), &ctx); err != nil || ctx == nil {
+	if err := strictjson.Decode([]byte(header), &ctx); err != nil || ctx == nil {
 		return "", field("header must be a JSON object, such as {\"account\": \"<24 characters>\"}")
 	}
 	raw, ok := ctx["account"]
@@ -284,9 +285,9 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var fields []contract.FieldError
-	// Unknown keys are named as DecodeStrict names them: an empty key or
+	// Unknown keys are named as strictjson.Decode names them: an empty key or
 	// one with punctuation quoted, a long one cut, twenty at most.
-	if err := httpapi.CheckPatchKeys(patch, contractFields{}); err != nil {
+	if err := strictjson.CheckKeys(patch, contractFields{}); err != nil {
 		var e *contract.Error
 		if !errors.As(err, &e) {
 			return events.APIGatewayV2HTTPResponse{}, err
@@ -298,7 +299,7 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		case k == "contractId":
 			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be changed"})
 		case !updatable[k]:
-			// named by CheckPatchKeys
+			// named by strictjson.CheckKeys
 		case string(patch[k]) == "null" && !clearable[k]:
 			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be null"})
 		}
@@ -312,7 +313,7 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 			return err
 		}
 		var f contractFields
-		if err := httpapi.DecodeStrict(merged, &f); err != nil {
+		if err := strictjson.Decode(merged, &f); err != nil {
 			return err
 		}
 		if err := h.validate(&f); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // fzStore is an in-memory contract.Store with the semantics the interface
@@ -270,7 +271,7 @@ func (a *fzAPI) serve(t *testing.T, r fzRequest, allowed ...int) events.APIGatew
 	openapitest.Validate(t, ev, resp)
 	if resp.StatusCode >= 400 {
 		var p httpapi.Problem
-		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
 			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
 			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", r.method, r.path, resp.StatusCode, err, resp.Body)
 		}
@@ -282,7 +283,7 @@ func (a *fzAPI) serve(t *testing.T, r fzRequest, allowed ...int) events.APIGatew
 		return resp
 	}
 	var v map[string]any
-	if err := httpapi.DecodeStrict([]byte(resp.Body), &v); err != nil {
+	if err := strictjson.Decode([]byte(resp.Body), &v); err != nil {
 		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", r.method, r.path, resp.StatusCode, err, resp.Body)
 	}
 	return resp

@@ -3,17 +3,19 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // MergePatch applies a JSON merge patch (RFC 7396) of top-level fields to
 // base's JSON object form and returns the merged object: a field of patch
 // replaces base's, and null removes it. Dialects decode the result with
-// DecodeStrict and validate it as they would a create, so an update obeys
+// strictjson.Decode and validate it as they would a create, so an update obeys
 // exactly the create's rules.
 func MergePatch(base any, patch map[string]json.RawMessage) ([]byte, error) {
 	// A null for a key base does not have would vanish in the merge, and
 	// the patch would pass with a field nobody knows.
-	if err := CheckPatchKeys(patch, base); err != nil {
+	if err := strictjson.CheckKeys(patch, base); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(base)

@@ -230,33 +230,6 @@ func TestDecodeJSONRefusalsAreNotLoggedAsFailures(t *testing.T) {
 	}
 }
 
-func TestDecodeStrict(t *testing.T) {
-	tests := []struct {
-		name    string
-		data    string
-		into    func() any
-		wantErr bool
-	}{
-		{"object into map", `{"a":1}`, func() any { return &map[string]any{} }, false},
-		{"array into slice", `[1,2]`, func() any { return &[]int{} }, false},
-		{"unknown field", `{"nope":1}`, func() any { return &payload{} }, true},
-		{"trailing data", `{"a":1} {}`, func() any { return &map[string]any{} }, true},
-		{"empty", ``, func() any { return &map[string]any{} }, true},
-		{"wrong type", `{"order":"x"}`, func() any { return &payload{} }, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := httpapi.DecodeStrict([]byte(tt.data), tt.into())
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
-			}
-			if err != nil && contract.KindOf(err) != contract.KindInvalid {
-				t.Fatalf("err %v is not KindInvalid", err)
-			}
-		})
-	}
-}
-
 func TestHeader(t *testing.T) {
 	ev := event("GET", "/x")
 	ev.Headers = map[string]string{

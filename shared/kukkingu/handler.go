@@ -19,6 +19,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/ids"
+	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -233,7 +234,7 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 			return err
 		}
 		var f contractFields
-		if err := httpapi.DecodeStrict(merged, &f); err != nil {
+		if err := strictjson.Decode(merged, &f); err != nil {
 			return err
 		}
 		if err := h.validator.Struct(&f); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // memStore is an in-memory contract.Store with the semantics the Store
@@ -189,7 +190,7 @@ func (a *fuzzAPI) serve(t *testing.T, method, path, body string) events.APIGatew
 	openapitest.Validate(t, ev, resp)
 	if resp.StatusCode >= 400 {
 		var p httpapi.Problem
-		if err := httpapi.DecodeStrict([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
 			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
 			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
 		}
@@ -245,7 +246,7 @@ func dataOf(t *testing.T, resp events.APIGatewayV2HTTPResponse) wireContract {
 	var out struct {
 		Data wireContract `json:"data"`
 	}
-	if err := httpapi.DecodeStrict([]byte(resp.Body), &out); err != nil {
+	if err := strictjson.Decode([]byte(resp.Body), &out); err != nil {
 		t.Fatalf("a %d body does not re-decode: %v\n%s", resp.StatusCode, err, resp.Body)
 	}
 	return out.Data
