@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,8 @@ var motoCannotCreate = []string{
 	"AWS::CloudWatch::Alarm",
 	"AWS::CodeDeploy::Application",
 	"AWS::CodeDeploy::DeploymentGroup",
+	"AWS::EventSchemas::Registry",
+	"AWS::EventSchemas::Schema",
 	"AWS::Events::EventBusPolicy",
 	"AWS::Lambda::Alias",
 	"AWS::Lambda::EventInvokeConfig",
@@ -278,18 +281,31 @@ type motoReport struct {
 		ResourceType       string `json:"ResourceType"`
 		ResourceStatus     string `json:"ResourceStatus"`
 	} `json:"resources"`
-	Outputs                 map[string]string   `json:"outputs"`
-	Uploaded                map[string]string   `json:"uploaded"`
-	LogGroups               map[string]int      `json:"logGroups"`
-	Dashboards              map[string]string   `json:"dashboards"`
-	TableDeletionProtection bool                `json:"tableDeletionProtection"`
-	Functions               map[string]string   `json:"functions"`
-	Versions                map[string][]string `json:"versions"`
-	EventSourceMappings     []struct {
-		Function string         `json:"function"`
-		Scaling  map[string]int `json:"scaling"`
+	Outputs                 map[string]string `json:"outputs"`
+	Uploaded                map[string]string `json:"uploaded"`
+	LogGroups               map[string]int    `json:"logGroups"`
+	Dashboards              map[string]string `json:"dashboards"`
+	TableDeletionProtection bool              `json:"tableDeletionProtection"`
+	TableStream             struct {
+		ViewType string `json:"viewType"`
+		ARN      string `json:"arn"`
+	} `json:"tableStream"`
+	Functions           map[string]string   `json:"functions"`
+	Versions            map[string][]string `json:"versions"`
+	EventSourceMappings []struct {
+		Function              string         `json:"function"`
+		Source                string         `json:"source"`
+		Scaling               map[string]int `json:"scaling"`
+		StartingPosition      string         `json:"startingPosition"`
+		FunctionResponseTypes []string       `json:"functionResponseTypes"`
+		Bisect                bool           `json:"bisect"`
+		MaximumRetryAttempts  int            `json:"maximumRetryAttempts"`
+		MaximumRecordAge      int            `json:"maximumRecordAgeInSeconds"`
+		OnFailure             string         `json:"onFailure"`
 	} `json:"eventSourceMappings"`
-	Topics []string `json:"topics"`
+	Topics    []string          `json:"topics"`
+	Buses     []string          `json:"buses"`
+	QueueArns map[string]string `json:"queueArns"`
 }
 
 // TestDeployOnMoto is a deployment dry run: the template as AWS's SAM
@@ -429,8 +445,46 @@ func TestDeployOnMoto(t *testing.T) {
 		t.Error("the table is not protected from deletion")
 	}
 	wantConcurrency := fmt.Sprint(lookup(tpl, "Parameters", "QueueMaximumConcurrency", "Default"))
-	if len(r.EventSourceMappings) != 1 || fmt.Sprint(r.EventSourceMappings[0].Scaling["MaximumConcurrency"]) != wantConcurrency {
-		t.Errorf("event source mappings %+v, want the queue's with MaximumConcurrency %s", r.EventSourceMappings, wantConcurrency)
+	// A queue's physical id is its URL, whose last part is its name, as
+	// its ARN's is.
+	queueArn := func(id string) string {
+		name := physical[id][strings.LastIndex(physical[id], "/")+1:]
+		for _, arn := range r.QueueArns {
+			if name != "" && strings.HasSuffix(arn, ":"+name) {
+				return arn
+			}
+		}
+		return ""
+	}
+	var queue, stream int
+	for _, m := range r.EventSourceMappings {
+		switch m.Source {
+		case queueArn(actionsQueue):
+			queue++
+			if fmt.Sprint(m.Scaling["MaximumConcurrency"]) != wantConcurrency {
+				t.Errorf("the queue's mapping %+v, want MaximumConcurrency %s", m, wantConcurrency)
+			}
+		case r.TableStream.ARN:
+			stream++
+			if !strings.HasSuffix(m.Function, ":"+physical[eventsFunction]) || m.StartingPosition != "TRIM_HORIZON" || !m.Bisect ||
+				strings.Join(m.FunctionResponseTypes, ",") != "ReportBatchItemFailures" || m.MaximumRetryAttempts < 1 || m.MaximumRecordAge < 1 ||
+				m.OnFailure != queueArn(eventsFailureQueue) {
+				t.Errorf("the stream's mapping %+v, want %s's, from the trim horizon, reporting items, bisecting, bounded, failing to %s (%s)",
+					m, eventsFunction, eventsFailureQueue, queueArn(eventsFailureQueue))
+			}
+		default:
+			t.Errorf("a mapping of %s, neither the queue nor the table's stream", m.Source)
+		}
+	}
+	if queue != 1 || stream != 1 {
+		t.Errorf("mappings %+v, want the queue's and the stream's", r.EventSourceMappings)
+	}
+	if r.TableStream.ViewType != "NEW_AND_OLD_IMAGES" || r.TableStream.ARN == "" {
+		t.Errorf("the table's stream %+v", r.TableStream)
+	}
+	// The stack is named contracts (testdata/moto_deploy.py).
+	if !slices.Contains(r.Buses, "contracts-contract-events") {
+		t.Errorf("buses %v, want the contract events' contracts-contract-events", r.Buses)
 	}
 }
 

@@ -38,8 +38,9 @@ const (
 )
 
 // deadLetterQueues are the queues where failed asynchronous requests
-// wait (see TestFailuresKept); each has an alarm <queue>Alarm.
-var deadLetterQueues = []string{queueDLQ, eventsDLQ, failureQueue}
+// and contract events wait (see TestFailuresKept,
+// TestContractEventsFeed); each has an alarm <queue>Alarm.
+var deadLetterQueues = []string{queueDLQ, eventsDLQ, failureQueue, eventsFailureQueue}
 
 // logGroupOf is the log group a function writes to.
 func logGroupOf(fn string) string { return fn + "LogGroup" }
@@ -49,8 +50,14 @@ func logGroupOf(fn string) string { return fn + "LogGroup" }
 var functionAlarms = map[string]string{"ErrorsAlarm": "Errors", "ThrottlesAlarm": "Throttles", "DurationAlarm": "Duration"}
 
 // rollbackAlarms are the alarms that stop and roll back a function's
-// deployment: its own failures and slowness, and the API's error rate.
+// deployment: its own failures and slowness, and the API's error rate;
+// for the contract events, which serve no request, the stream records it
+// failed to publish instead, which it reports to the mapping rather than
+// fail (so Errors misses them).
 func rollbackAlarms(fn string) []string {
+	if fn == eventsFunction {
+		return []string{fn + "ErrorsAlarm", fn + "DurationAlarm", eventsFailuresAlarm}
+	}
 	return []string{fn + "ErrorsAlarm", fn + "DurationAlarm", apiErrorRateAlarm}
 }
 
@@ -294,6 +301,9 @@ func TestTranslatedAlarms(t *testing.T) {
 		queueAgeAlarm:     {namespace: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", statistic: "Maximum", dimension: getAtt(actionsQueue, "QueueName")},
 		tableThrottles:    {expression: "SUM(ThrottledRequests)"},
 		tableSystemErrors: {expression: "SUM(SystemErrors)"},
+		// The contract events: records not published, and the stream's lag.
+		eventsFailuresAlarm: {expression: "FILL(failed, 0) + FILL(refused, 0)"},
+		eventsIteratorAge:   {namespace: "AWS/Lambda", metric: "IteratorAge", statistic: "Maximum", dimension: ref(eventsFunction)},
 	}
 	for id := range functions(t) {
 		for suffix, metric := range functionAlarms {
@@ -430,6 +440,11 @@ func TestTranslatedTableAndQueue(t *testing.T) {
 		}
 	}
 	for _, id := range ofType(resources, "AWS::Lambda::EventSourceMapping") {
+		if id == eventsMapping {
+			// A stream's mapping has no ScalingConfig; it takes one
+			// instance per shard (TestContractEventsFeed).
+			continue
+		}
 		if got := jsonOf(lookup(resources, id, "Properties", "ScalingConfig", "MaximumConcurrency")); got != ref("QueueMaximumConcurrency") {
 			t.Errorf("%s MaximumConcurrency %s, want the QueueMaximumConcurrency parameter", id, got)
 		}

@@ -66,7 +66,19 @@ var dynamoDBActions = map[string][]string{
 	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"ContractActionsFunction":       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+	// The ledger of the events it put; its stream reads are streamActions.
+	"ContractEventsFunction": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
 }
+
+// streamActions are what reading the table's stream takes: granted only
+// to the function the stream feeds, and only on the table's stream.
+var streamActions = map[string]bool{
+	"dynamodb:DescribeStream": true, "dynamodb:GetRecords": true, "dynamodb:GetShardIterator": true, "dynamodb:ListStreams": true,
+}
+
+// streamResource is the table's stream, the one resource stream actions
+// may name.
+const streamResource = "!GetAtt " + tableID + ".StreamArn"
 
 // tableResources are the only resources a DynamoDB grant may name: the
 // table and its indexes.
@@ -599,9 +611,9 @@ func TestRoutesMatchRouters(t *testing.T) {
 				}
 				servedBy[r.key] = id
 			}
-			if id == authorizerID {
+			if id == authorizerID || id == eventsFunction {
 				if len(fns[id].Events) > 0 {
-					t.Errorf("%s has events %v; the authorizer is invoked by the HTTP API's authorizer, never by a route", id, sortedKeys(fns[id].Events))
+					t.Errorf("%s has events %v; the authorizer is invoked by the HTTP API's authorizer, the contract events by the table's stream (%s), never by a route", id, sortedKeys(fns[id].Events), eventsMapping)
 				}
 				return
 			}
@@ -871,6 +883,7 @@ func TestLeastPrivilege(t *testing.T) {
 				}
 				actions := stringsOf(s["Action"])
 				dynamo := false
+				var stream []string
 				for _, a := range actions {
 					lower := strings.ToLower(a)
 					if strings.Contains(a, "*") {
@@ -879,15 +892,21 @@ func TestLeastPrivilege(t *testing.T) {
 					if forbiddenActions[lower] {
 						t.Errorf("action %q is never granted", a)
 					}
-					if strings.HasPrefix(lower, "dynamodb:") {
+					switch {
+					case streamActions[a]:
+						stream = append(stream, a)
+					case strings.HasPrefix(lower, "dynamodb:"):
 						dynamo = true
 						granted = append(granted, a)
 					}
 				}
+				resources := stringsOf(s["Resource"])
+				if len(stream) > 0 && (id != eventsFunction || dynamo || len(resources) != 1 || resources[0] != streamResource) {
+					t.Errorf("a statement grants %v on %v; stream actions go to %s alone, on %s alone", actions, resources, eventsFunction, streamResource)
+				}
 				if !dynamo {
 					continue
 				}
-				resources := stringsOf(s["Resource"])
 				if len(resources) == 0 {
 					t.Errorf("a statement granting %v names no Resource", actions)
 				}

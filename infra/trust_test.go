@@ -307,12 +307,34 @@ var managedPolicies = map[string][]string{
 	"CreateContractFunction":        {"service-role/AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"},
 	"OrganizationContractsFunction": {"service-role/AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"},
 	actionsFunction:                 {"service-role/AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "service-role/AWSLambdaSQSQueueExecutionRole"},
+	// Its stream is read under grants of its own, on this table's
+	// stream only (not SAM's AWSLambdaDynamoDBExecutionRole, on every
+	// stream of the account).
+	eventsFunction: {"service-role/AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"},
 }
+
+// otherGrants are each function's grants besides its DynamoDB actions on
+// the table and indexes.
+var otherGrants = map[string][]string{
+	actionsFunction: {"sqs:SendMessage map[Fn::GetAtt:[" + failureQueue + " Arn]]"},
+	eventsFunction: {
+		"dynamodb:DescribeStream map[Fn::GetAtt:[" + tableID + " StreamArn]]",
+		"dynamodb:GetRecords map[Fn::GetAtt:[" + tableID + " StreamArn]]",
+		"dynamodb:GetShardIterator map[Fn::GetAtt:[" + tableID + " StreamArn]]",
+		"dynamodb:ListStreams map[Fn::GetAtt:[" + tableID + " StreamArn]]",
+		"events:PutEvents map[Fn::GetAtt:[" + eventsBus + " Arn]]",
+		"sqs:SendMessage map[Fn::GetAtt:[" + eventsFailureQueue + " Arn]]",
+	},
+}
+
+// tableOnly are the functions granted the table alone, no index.
+var tableOnly = map[string]bool{authorizerID: true, eventsFunction: true}
 
 // TestTranslatedRolesAndInvokers reads what SAM makes of the template:
 // each function's role holds the DynamoDB actions it uses on the table
-// and, for ContractActionsFunction, sending to its failure queue, and
-// nothing else; and only API Gateway (for this API's routes and
+// and, for ContractActionsFunction, sending to its failure queue, for
+// ContractEventsFunction, reading the table's stream, putting events on
+// its bus and sending to its failure queue, and nothing else; and only API Gateway (for this API's routes and
 // authorizer) and EventBridge (for the one rule) are let invoke a
 // function. Any other invoker is a principal of the account allowed by
 // IAM, as the README says.
@@ -343,15 +365,12 @@ func TestTranslatedRolesAndInvokers(t *testing.T) {
 					}
 				}
 			}
-			want := []string{}
+			want := append([]string{}, otherGrants[id]...)
 			for _, a := range dynamoDBActions[id] {
 				want = append(want, a+" map[Fn::GetAtt:[ContractsTable Arn]]")
-				if id != authorizerID {
+				if !tableOnly[id] {
 					want = append(want, a+" map[Fn::Sub:${ContractsTable.Arn}/index/*]")
 				}
-			}
-			if id == actionsFunction {
-				want = append(want, "sqs:SendMessage map[Fn::GetAtt:["+failureQueue+" Arn]]")
 			}
 			sort.Strings(grants)
 			sort.Strings(want)

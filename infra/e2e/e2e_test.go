@@ -90,9 +90,18 @@ func (l testLog) Write(p []byte) (int, error) {
 
 // startStack runs the built bootstraps against table, killing every
 // process when the test ends, whatever its outcome. reached names the
-// functions the test must see reach DynamoDB (every one, when none is
-// named); whatever any function issues must be granted it.
+// functions the test must see reach DynamoDB (every one the gateway
+// invokes, when none is named: the table's stream, not the gateway,
+// feeds ContractEventsFunction); whatever any function issues must be
+// granted it.
 func startStack(t *testing.T, table string, reached ...string) *gateway.Stack {
+	t.Helper()
+	return startStackWith(t, table, nil, reached...)
+}
+
+// startStackWith is startStack with more environment variables for some
+// functions, by logical id.
+func startStackWith(t *testing.T, table string, more map[string]map[string]string, reached ...string) *gateway.Stack {
 	t.Helper()
 	root, err := gateway.RepoRoot()
 	if err != nil {
@@ -127,13 +136,16 @@ func startStack(t *testing.T, table string, reached ...string) *gateway.Stack {
 			fnEnv[k] = v
 		}
 		fnEnv["AWS_ENDPOINT_URL_DYNAMODB"] = recorder.endpoint(t, id)
+		for k, v := range more[id] {
+			fnEnv[k] = v
+		}
 		fn.Environment = fnEnv
 		api.Functions[id] = fn
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	if len(reached) == 0 {
-		reached = ids
+		reached = invokedByGateway(api)
 	}
 	t.Cleanup(func() { recorder.check(t, grants, ids, reached) })
 	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
@@ -146,6 +158,24 @@ func startStack(t *testing.T, table string, reached ...string) *gateway.Stack {
 	}
 	t.Cleanup(func() { stack.Close() })
 	return stack
+}
+
+// invokedByGateway lists the functions a route or an authorizer of api
+// invokes.
+func invokedByGateway(api *gateway.API) []string {
+	seen := map[string]bool{}
+	for _, r := range api.Routes {
+		seen[r.Function] = true
+	}
+	for _, a := range api.Authorizers {
+		seen[a.Function] = true
+	}
+	var ids []string
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 type tenant struct {

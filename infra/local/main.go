@@ -8,9 +8,18 @@
 // On its first start it creates a demo tenant with a token and the plan
 // catalog the seed documents' examples name, so those examples work as
 // printed. While it serves, .local/run.json names its table and DynamoDB
-// Local endpoint, which the admin command reads. Environment: TABLE_NAME
-// (default contracts-local), PORT (default 3000), LOG_LEVEL (the
-// functions' level; the template's default otherwise).
+// Local endpoint, which the admin command reads.
+//
+// The contract events run as deployed too: the table's stream, polled as
+// template.yaml's event source mapping says, feeds ContractEventsFunction,
+// which puts the events on a bus of moto_server's (a local EventBridge,
+// started here), where a rule forwards them to a queue;
+// .local/events.env says where (see package localevents).
+//
+// Environment: TABLE_NAME (default contracts-local), PORT (default 3000),
+// LOG_LEVEL (the functions' level; the template's default otherwise),
+// MOTO_SERVER (the moto_server command; moto_server on the PATH
+// otherwise).
 package main
 
 import (
@@ -30,9 +39,12 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
+	"github.com/contracts-service/contracts/infra/local/localevents"
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/ddb/ddbstream"
 )
 
 const (
@@ -107,13 +119,45 @@ func run() error {
 	if err := ddb.EnsureTable(ctx, client, table); err != nil {
 		return err
 	}
+	streamARN, err := ddb.EnableStream(ctx, client, table)
+	if err != nil {
+		return err
+	}
 	store := ddb.New(client, table)
 	token, err := ensureDemo(ctx, store, filepath.Join(root, ".local", "demo-token"), time.Now())
 	if err != nil {
 		return err
 	}
 
-	fnEnv := map[string]string{"TABLE_NAME": table}
+	// The local EventBridge. Its request log would drown the functions'
+	// lines: it goes to a file.
+	motoLog, err := os.Create(filepath.Join(root, ".local", "moto.log"))
+	if err != nil {
+		return err
+	}
+	defer motoLog.Close()
+	moto, err := localevents.StartMoto(ctx, os.Getenv("MOTO_SERVER"), motoLog)
+	if err != nil {
+		return fmt.Errorf("%w (moto_server, Python's moto, is the local EventBridge: make run installs it when missing; see .local/moto.log)", err)
+	}
+	defer moto.Close()
+	region := envOr("AWS_REGION", gateway.DefaultRegion)
+	bus, err := localevents.CreateBus(ctx, moto.Endpoint, region, table+"-contract-events")
+	if err != nil {
+		return err
+	}
+	eventsFile := filepath.Join(root, ".local", "events.env")
+	if err := bus.WriteEnv(eventsFile); err != nil {
+		return err
+	}
+	defer os.Remove(eventsFile)
+
+	fnEnv := map[string]string{
+		"TABLE_NAME":                   table,
+		contractevents.EnvBusName:      bus.Name,
+		contractevents.EnvStreamARN:    streamARN,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE": moto.Endpoint,
+	}
 	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "LOG_LEVEL"} {
 		if v := os.Getenv(k); v != "" {
 			fnEnv[k] = v
@@ -133,6 +177,37 @@ func run() error {
 		return err
 	}
 	defer stack.Close()
+
+	// The table's stream into ContractEventsFunction, as the template's
+	// mapping has it, resuming where the last run stopped.
+	mappings, err := localevents.StreamMappings(filepath.Join(root, gateway.TemplateFile))
+	if err != nil {
+		return err
+	}
+	var feeds []*localevents.Feed
+	// Feeds stop before the functions they invoke.
+	stopFeeds := func() {
+		for _, f := range feeds {
+			f.Close()
+		}
+		feeds = nil
+	}
+	defer stopFeeds()
+	for _, m := range mappings {
+		fn, ok := stack.Functions[m.Function]
+		if !ok {
+			return fmt.Errorf("local: %s feeds %s, which the stack does not run", m.LogicalID, m.Function)
+		}
+		feed, err := localevents.StartFeed(localevents.FeedConfig{
+			Mapping: m, Function: fn, StreamARN: streamARN, Region: region, Bus: bus,
+			Checkpoints: &ddbstream.FileCheckpoints{Path: filepath.Join(root, ".local", "stream-checkpoints.json"), Stream: streamARN},
+			Log:         prefixWriter{w: logs, prefix: "[" + m.LogicalID + "] "},
+		})
+		if err != nil {
+			return err
+		}
+		feeds = append(feeds, feed)
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
 	if err != nil {
@@ -156,6 +231,7 @@ func run() error {
 	}
 	defer os.Remove(runFile)
 	fmt.Print(banner(url, token, stack.Gateway.Routes()))
+	fmt.Printf("Contract events: bus %s on %s, forwarded to the queue %s (.local/events.env)\n\n", bus.Name, moto.Endpoint, bus.QueueURL)
 
 	select {
 	case err := <-served:
@@ -169,6 +245,7 @@ func run() error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()
 	}
+	stopFeeds()
 	return stack.Close()
 }
 

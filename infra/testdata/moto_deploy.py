@@ -80,6 +80,10 @@ if st["StackStatus"] == "CREATE_COMPLETE":
     ddb = boto3.client("dynamodb", **kw)
     table = ddb.describe_table(TableName=report["outputs"]["TableName"])["Table"]
     report["tableDeletionProtection"] = table.get("DeletionProtectionEnabled")
+    report["tableStream"] = {
+        "viewType": (table.get("StreamSpecification") or {}).get("StreamViewType"),
+        "arn": table.get("LatestStreamArn"),
+    }
     lam = boto3.client("lambda", **kw)
     report["functions"] = {
         f["FunctionName"]: f["CodeSha256"] for f in lam.list_functions()["Functions"]
@@ -89,9 +93,26 @@ if st["StackStatus"] == "CREATE_COMPLETE":
         for f in report["functions"]
     }
     report["eventSourceMappings"] = [
-        {"function": m["FunctionArn"], "scaling": m.get("ScalingConfig")}
+        {
+            "function": m["FunctionArn"],
+            "source": m["EventSourceArn"],
+            "scaling": m.get("ScalingConfig"),
+            "startingPosition": m.get("StartingPosition"),
+            "functionResponseTypes": m.get("FunctionResponseTypes"),
+            "bisect": m.get("BisectBatchOnFunctionError"),
+            "maximumRetryAttempts": m.get("MaximumRetryAttempts"),
+            "maximumRecordAgeInSeconds": m.get("MaximumRecordAgeInSeconds"),
+            "onFailure": ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+        }
         for m in lam.list_event_source_mappings()["EventSourceMappings"]
     ]
+    events = boto3.client("events", **kw)
+    report["buses"] = [b["Name"] for b in events.list_event_buses()["EventBuses"]]
+    sqs = boto3.client("sqs", **kw)
+    report["queueArns"] = {
+        u: sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for u in sqs.list_queues().get("QueueUrls", [])
+    }
     sns = boto3.client("sns", **kw)
     report["topics"] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 json.dump(report, sys.stdout)

@@ -231,6 +231,7 @@ func (at *applying) create(actor Actor, account Party, id string, entries []Acti
 	c := &Contract{
 		TenantID: actor.TenantID, ID: id, Party: account, Status: StatusActive, Version: 1,
 		CreatedAt: now, UpdatedAt: now, CreatedBy: actor.CredentialID, UpdatedBy: actor.CredentialID,
+		UpdatedVia: actor.Via,
 	}
 	terms := make([]Terms, len(entries))
 	for j, e := range entries {
@@ -266,7 +267,7 @@ func (at *applying) writes(numbers map[int]string, now time.Time, actor Actor) (
 	for _, number := range at.order {
 		c := at.loaded[number]
 		c.Version++
-		c.UpdatedAt, c.UpdatedBy = now, actor.CredentialID
+		c.UpdatedAt, c.UpdatedBy, c.UpdatedVia = now, actor.CredentialID, actor.Via
 		changed = append(changed, c)
 		for _, seg := range c.Segments[at.segments[number]:] {
 			segmentIDs = append(segmentIDs, seg.ID)

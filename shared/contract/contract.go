@@ -153,6 +153,10 @@ type Contract struct {
 	UpdatedAt time.Time
 	CreatedBy string
 	UpdatedBy string
+	// UpdatedVia is the API of the change that wrote this version (the
+	// actor's Via), so that what the change was can be told later, as the
+	// contract events do; empty for a change through no API.
+	UpdatedVia API
 	// DeletedAt is set by a delete; a deleted contract keeps its number
 	// and id but reads as not found.
 	DeletedAt *time.Time

@@ -88,6 +88,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 	c.Version = 1
 	c.CreatedAt, c.UpdatedAt = now, now
 	c.CreatedBy, c.UpdatedBy = actor.CredentialID, actor.CredentialID
+	c.UpdatedVia = actor.Via
 	c.DeletedAt = nil
 	if c.Status == "" {
 		c.Status = StatusActive
@@ -248,6 +249,7 @@ func (s *Service) update(ctx context.Context, actor Actor, id string, includeDel
 		c.Version++
 		c.UpdatedAt = now
 		c.UpdatedBy = actor.CredentialID
+		c.UpdatedVia = actor.Via
 		err = s.Store.ReplaceContract(ctx, c, with)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxUpdateAttempts {
 			metrics.VersionConflictRetry(ctx)

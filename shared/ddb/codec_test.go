@@ -28,10 +28,12 @@ func codecContracts() []*contract.Contract {
 	kukkingu := base("ctr_kukkingu")
 	kukkingu.Name, kukkingu.Description, kukkingu.Order = "Standard", "Terms", &order
 	kukkingu.Amount = &contract.Money{Minor: minor, Currency: "EUR"}
+	kukkingu.UpdatedVia = contract.APIKukkingu
 	kukkingu.ValidFrom, kukkingu.ValidTo = &at, &at
 	fabric := base("0123456789abcdef01234567")
 	fabric.Party = contract.Party{Kind: contract.PartyOrganization, ID: "org-1"}
 	fabric.Reference, fabric.AccountID, fabric.Type = "201000000000042", "1234567890abcdef12345678", "STANDARD"
+	fabric.UpdatedVia = contract.APIFabric
 	fabric.Attributes = json.RawMessage(`{"b":1,"a":[true,null]}`)
 	fabric.PriceList = &contract.PriceListLink{ID: "pl-1", PriceListID: 77, CreatedAt: at, UpdatedAt: at}
 	deleted := at.Add(2 * time.Hour)
@@ -40,8 +42,10 @@ func codecContracts() []*contract.Contract {
 	aira.Party = contract.Party{Kind: contract.PartyCustomer, ID: "cust-1"}
 	aira.PaymentAccountID, aira.PlanIDs = "pa-1", []string{"plan-a", "plan-b"}
 	aira.Billing = &contract.BillingTerms{EndDay: &day}
+	aira.UpdatedVia = contract.APIAira
 	easy := base("9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f")
 	easy.Party = contract.Party{Kind: contract.PartyAccount, ID: "acct-1"}
+	easy.UpdatedVia = contract.APIEasyBilling
 	easy.Segments = []contract.Segment{{ID: "s1", PlanID: "p1", Currencies: []string{"USD"}, EffectiveDate: "2024-01-01",
 		ExpirationDate: "2024-12-31", BillingCycleDay: 1, BillingCycleType: "MONTHLY", Price: "10.50", CreatedAt: at, UpdatedAt: at},
 		{ID: "s2", PreviousID: "s1", PlanID: "p2", Currencies: []string{"USD", "CNY"}, EffectiveDate: "2025-01-01",
@@ -73,7 +77,7 @@ func TestDecodeContractItemMatchesUnmarshalMap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if back.ID != c.ID || back.Number != c.Number || back.Version != c.Version {
+			if back.ID != c.ID || back.Number != c.Number || back.Version != c.Version || back.UpdatedVia != c.UpdatedVia {
 				t.Fatalf("read back %+v", back)
 			}
 		})

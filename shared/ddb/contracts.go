@@ -58,7 +58,11 @@ type contractItem struct {
 	UpdatedAt        string        `dynamodbav:"updatedAt"`
 	CreatedBy        string        `dynamodbav:"createdBy"`
 	UpdatedBy        string        `dynamodbav:"updatedBy"`
-	DeletedAt        *string       `dynamodbav:"deletedAt,omitempty"`
+	// UpdatedVia is the API of the change that wrote this version; the
+	// contract events read it from the table's stream. Absent on items
+	// written before it was kept.
+	UpdatedVia string  `dynamodbav:"updatedVia,omitempty"`
+	DeletedAt  *string `dynamodbav:"deletedAt,omitempty"`
 }
 
 // billingItem is a contract's billing terms, stored inside it.
@@ -125,7 +129,7 @@ func toContractItem(c *contract.Contract) contractItem {
 		ValidFrom: formatTimePtr(c.ValidFrom), ValidTo: formatTimePtr(c.ValidTo),
 		Status: string(c.Status), Version: c.Version,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
-		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy,
+		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy, UpdatedVia: string(c.UpdatedVia),
 	}
 	if c.Amount != nil {
 		minor := c.Amount.Minor
@@ -152,7 +156,7 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 		Order: it.Order, AccountID: it.AccountID,
 		PaymentAccountID: it.PaymentAccountID, PlanIDs: it.PlanIDs,
 		Status: contract.Status(it.Status), Version: it.Version,
-		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy, UpdatedVia: contract.API(it.UpdatedVia),
 	}
 	if it.AmountMinor != nil {
 		c.Amount = &contract.Money{Minor: *it.AmountMinor, Currency: it.Currency}
@@ -438,6 +442,8 @@ func decodeContractItem(av map[string]types.AttributeValue) (contractItem, error
 			it.CreatedBy, err = avString(v)
 		case "updatedBy":
 			it.UpdatedBy, err = avString(v)
+		case "updatedVia":
+			it.UpdatedVia, err = avString(v)
 		case "deletedAt":
 			if _, null := v.(*types.AttributeValueMemberNULL); !null {
 				var at string

@@ -25,3 +25,7 @@ func ContractItem(c *contract.Contract) map[string]types.AttributeValue {
 	}
 	return av
 }
+
+// FromStreamImage converts an image of a stream record as Lambda hands
+// it over.
+var FromStreamImage = fromStreamImage

@@ -27,6 +27,7 @@ import (
 //	action       TENANT#<tenant>          ACTION#<number>        -                               -
 //	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires)
 //	idempotency  TENANT#<tenant>          IDEMPOTENCY#<key>      -                               -   (expires)
+//	published    TENANT#<tenant>          PUBLISHED#<event id>   -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
 //
 // Access patterns, each with the key or index that serves it:
@@ -67,6 +68,8 @@ import (
 //	                            taken key's record comes back with the refusal
 //	                            (ReturnValuesOnConditionCheckFailure)
 //	keep a keyed refusal        PutItem of the key's item, on the same condition
+//	contract events put already BatchGetItem of their published items (consistent); the events
+//	                            of a stream batch once put, BatchWriteItem of their items
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot
@@ -120,6 +123,7 @@ const (
 	typeDelivery   = "delivery"
 	typeIdemKey    = "idempotency-key"
 	typePlan       = "plan"
+	typePublished  = "published-event"
 )
 
 // sequenceContract is the counter behind contract numbers, shared by every
@@ -142,6 +146,7 @@ func planSK(planID string) string             { return boundedSK("PLAN#", keyPar
 func actionSK(number string) string           { return boundedSK("ACTION#", keyPart(number)) }
 func dedupeSK(key string) string              { return boundedSK("DEDUPE#", keyPart(key)) }
 func idempotencySK(key string) string         { return boundedSK("IDEMPOTENCY#", keyPart(key)) }
+func publishedSK(eventID string) string       { return boundedSK("PUBLISHED#", keyPart(eventID)) }
 
 // contractSKPrefix starts every contract's sort key and nothing else's.
 const contractSKPrefix = "CONTRACT#"

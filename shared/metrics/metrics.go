@@ -40,8 +40,9 @@ const (
 	// Unavailable counts requests and deliveries that failed because
 	// DynamoDB stayed throttled or unreachable (HTTP 503), by Function.
 	Unavailable = "Unavailable"
-	// Deliveries counts SQS messages, EventBridge events and direct
-	// invocations, by Function, Source and Outcome.
+	// Deliveries counts SQS messages, EventBridge events, direct
+	// invocations and the stream records of contracts, by Function,
+	// Source and Outcome.
 	Deliveries = "Deliveries"
 )
 
@@ -59,6 +60,9 @@ const (
 	SourceSQS         = "sqs"
 	SourceEventBridge = "eventbridge"
 	SourceDirect      = "direct"
+	// SourceDynamoDBStream is a record of the table's stream, which the
+	// contract events publish.
+	SourceDynamoDBStream = "dynamodb"
 )
 
 // Outcomes of a delivery: applied (a redelivery of one already applied

@@ -181,8 +181,8 @@ func TestLoadTemplate(t *testing.T) {
 	if a.Function != "AuthorizerFunction" || !a.SimpleResponses || len(a.IdentityHeaders) != 0 {
 		t.Errorf("authorizer = %+v, want AuthorizerFunction with simple responses and no identity source", a)
 	}
-	if len(api.Functions) != 4 {
-		t.Errorf("%d functions, want 4", len(api.Functions))
+	if len(api.Functions) != 5 {
+		t.Errorf("%d functions, want 5", len(api.Functions))
 	}
 	for id, f := range api.Functions {
 		if f.Timeout != 10*time.Second || f.MemorySize != 256 || f.Handler != "bootstrap" || f.BuildMethod != "makefile" || f.Runtime != "provided.al2023" {

@@ -1,0 +1,108 @@
+package contractevents
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+)
+
+// Environment variables of the function (template.yaml sets them).
+const (
+	// EnvBusName names the bus the events are put on.
+	EnvBusName = "EVENT_BUS_NAME"
+	// EnvStreamARN is the ARN of the table's stream: records of any
+	// other source are refused.
+	EnvStreamARN = "CONTRACTS_STREAM_ARN"
+)
+
+// Bus is what the function needs of EventBridge; *eventbridge.Client
+// implements it.
+type Bus interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+// NewEventBridgeClient returns an EventBridge client configured from the
+// environment as Lambda provides it (AWS_REGION and the function's
+// credentials), and the SDKs' standard endpoint override,
+// AWS_ENDPOINT_URL_EVENTBRIDGE (or AWS_ENDPOINT_URL), which points it at
+// a local EventBridge with no code branch here. Like ddb.NewClient, it
+// leaves the SDK's config package out: its default chain is never needed
+// inside Lambda and costs every cold start.
+func NewEventBridgeClient() (*eventbridge.Client, error) {
+	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if region == "" || key == "" || secret == "" {
+		return nil, errors.New("contractevents: AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set, as Lambda sets them")
+	}
+	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "EnvironmentVariables"}
+	o := eventbridge.Options{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return creds, nil
+		}),
+	}
+	if endpoint := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_EVENTBRIDGE"), os.Getenv("AWS_ENDPOINT_URL")); endpoint != "" {
+		o.BaseEndpoint = &endpoint
+	}
+	return eventbridge.New(o), nil
+}
+
+// EventBridge's bounds on one PutEvents call.
+const (
+	// MaxEntries is the most entries one call takes.
+	MaxEntries = 10
+	// MaxRequestBytes is the most all of a call's entries may weigh
+	// together, counted as EntrySize counts them; one entry may weigh no
+	// more either.
+	MaxRequestBytes = 256 * 1024
+)
+
+// EntrySize is what an entry weighs against MaxRequestBytes, as
+// EventBridge counts it: 14 bytes for a time, and the UTF-8 bytes of the
+// source, the detail-type, the detail and each resource.
+func EntrySize(e types.PutEventsRequestEntry) int {
+	n := 0
+	if e.Time != nil {
+		n += 14
+	}
+	n += len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	return n
+}
+
+// Entry is the PutEvents entry of d for bus. A detail that would make
+// the entry heavier than MaxRequestBytes goes without its contract
+// (Detail.Contract is then null): the event itself is never dropped.
+func Entry(bus string, d *Detail) (types.PutEventsRequestEntry, error) {
+	entry := func(d *Detail) (types.PutEventsRequestEntry, error) {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return types.PutEventsRequestEntry{}, fmt.Errorf("contractevents: encode event %s: %w", d.EventID, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, d.Time)
+		if err != nil {
+			return types.PutEventsRequestEntry{}, fmt.Errorf("contractevents: event %s time: %w", d.EventID, err)
+		}
+		return types.PutEventsRequestEntry{
+			EventBusName: aws.String(bus), Source: aws.String(Source), DetailType: aws.String(string(d.Type)),
+			Detail: aws.String(string(b)), Time: aws.Time(at),
+		}, nil
+	}
+	e, err := entry(d)
+	if err != nil || EntrySize(e) <= MaxRequestBytes {
+		return e, err
+	}
+	slim := *d
+	slim.Contract = nil
+	return entry(&slim)
+}
