@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -95,7 +96,8 @@ func fabricDialect() Dialect {
 
 // fabricCreated reads the ids of fabric's answer to a create: the _id the
 // service made up, the contractId the request chose, and the _id of the
-// price list link. A get names the contract by its contractId.
+// price list link (and the contractId in lower case, which the store keeps
+// for search). A get names the contract by its contractId.
 func fabricCreated(resp events.APIGatewayV2HTTPResponse) (Created, error) {
 	var body struct {
 		ID                string `json:"_id"`
@@ -113,6 +115,10 @@ func fabricCreated(resp events.APIGatewayV2HTTPResponse) (Created, error) {
 	c := Created{ID: body.ContractID, Listed: body.ID, Fresh: []string{body.ID, body.ContractID}}
 	if pl := body.ContractPriceList; pl != nil && pl.ID != "" {
 		c.Fresh = append(c.Fresh, pl.ID)
+	}
+	// The store keeps the contractId in lower case too, for search.
+	if lower := strings.ToLower(body.ContractID); lower != body.ContractID {
+		c.Fresh = append(c.Fresh, lower)
 	}
 	return c, nil
 }

@@ -3,7 +3,9 @@ package ddb
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
 )
@@ -92,15 +94,34 @@ const (
 	attrGSI1SK = "GSI1SK"
 	attrGSI2PK = "GSI2PK"
 	attrGSI2SK = "GSI2SK"
+	// GSI3PK partitions GSI3 to GSI7, the listings of an organization's
+	// contracts; each of those indexes sorts by a key of its own.
+	attrGSI3PK = "GSI3PK"
+	attrGSI3SK = "GSI3SK"
+	attrGSI4SK = "GSI4SK"
+	attrGSI5SK = "GSI5SK"
+	attrGSI6SK = "GSI6SK"
+	attrGSI7SK = "GSI7SK"
 	// attrTTL names the attribute DynamoDB's time to live reads (epoch
 	// seconds); items without it never expire.
 	attrTTL = "expiresAt"
+	// attrSearchReference and attrSearchType are a listed contract's
+	// reference and type in lower case, projected into GSI3 for search.
+	attrSearchReference = "searchReference"
+	attrSearchType      = "searchType"
 )
 
 // Index names.
 const (
 	indexByID    = "GSI1"
 	indexByParty = "GSI2"
+	// The listings of an organization's contracts, one per order fabric
+	// lists in.
+	indexByUpdatedAt = "GSI3"
+	indexByReference = "GSI4"
+	indexByValidFrom = "GSI5"
+	indexByValidTo   = "GSI6"
+	indexByPriceList = "GSI7"
 )
 
 // Entity types, stored in every item's "type" attribute so an item read
@@ -120,6 +141,7 @@ const (
 	typeDelivery   = "delivery"
 	typeIdemKey    = "idempotency-key"
 	typePlan       = "plan"
+	typeCount      = "listing-count"
 )
 
 // sequenceContract is the counter behind contract numbers, shared by every
@@ -203,3 +225,79 @@ var keyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
 
 func keyPart(s string) string             { return keyEscaper.Replace(s) }
 func contractGSI2SK(number string) string { return contractSKPrefix + number }
+
+// listed reports whether the store keeps ordered listings and counts of a
+// party's contracts: an organization's, which fabric lists by offset in
+// six orders with the number that match. Other parties' contracts are
+// listed by cursor in number order (GSI2) and need neither, so their
+// writes pay nothing for them.
+func listed(p contract.Party) bool { return p.Kind == contract.PartyOrganization }
+
+// listingGSI3PK is a listed contract's partition in GSI3 to GSI7: its
+// party, whether it is deleted, and its status. A status filter reads one
+// partition; a list without one merges a partition per status.
+func listingGSI3PK(tenantID string, p contract.Party, l contract.Listing) string {
+	return boundedPK("TENANT#"+tenantID+"#LISTING#"+string(p.Kind)+"#", keyPart(p.ID)+"#"+countName(l))
+}
+
+// countName is the attribute of a party's count item that counts the
+// contracts filed under l, and the tail of their listing partition.
+func countName(l contract.Listing) string {
+	life := "LIVE"
+	if l.Deleted {
+		life = "DELETED"
+	}
+	return life + "#" + keyPart(string(l.Status))
+}
+
+// countSK is the sort key of a listed party's count item.
+func countSK(p contract.Party) string { return boundedSK("COUNT#"+string(p.Kind)+"#", keyPart(p.ID)) }
+
+// orderTimeLayout writes instants at one width, to the nanosecond, so
+// their text sorts as they do; RFC 3339's shortest fraction does not
+// ("…:05.1Z" sorts after "…:05.15Z"). Years 0000 to 9999, all that fabric
+// accepts, have four digits.
+const orderTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func orderTime(t time.Time) string { return t.UTC().Format(orderTimeLayout) }
+
+// missingLast stands for a value a contract lacks in a listing's sort
+// key: "~" sorts after every digit, so such contracts come after those
+// with a date or a price list in ascending order.
+const missingLast = "~"
+
+func optionalOrderTime(t *time.Time) string {
+	if t == nil {
+		return missingLast
+	}
+	return orderTime(*t)
+}
+
+// The listings' sort keys end in the contract number, which breaks ties as
+// contract.OrderedQuery.Compare does.
+func updatedAtGSI3SK(c *contract.Contract) string { return orderTime(c.UpdatedAt) + "#" + c.Number }
+func validFromGSI5SK(c *contract.Contract) string {
+	return optionalOrderTime(c.ValidFrom) + "#" + c.Number
+}
+func validToGSI6SK(c *contract.Contract) string { return optionalOrderTime(c.ValidTo) + "#" + c.Number }
+
+// referenceGSI4SK is the reference alone, behind a letter because a key
+// cannot be empty: references are unique within a party, so nothing ties,
+// and a number after it would break byte order ("a#…" sorts after "a!").
+func referenceGSI4SK(c *contract.Contract) string { return "R" + c.Reference }
+
+// priceListGSI7SK writes the price list id with its sign bit flipped, as
+// twenty digits, so every int64 sorts by its text.
+func priceListGSI7SK(c *contract.Contract) string {
+	if c.PriceList == nil {
+		return missingLast + "#" + c.Number
+	}
+	return fmt.Sprintf("%020d", uint64(c.PriceList.PriceListID)^(1<<63)) + "#" + c.Number
+}
+
+// periodBounds are the BETWEEN bounds of a GSI5SK or GSI6SK within p:
+// every key of an instant in p, whatever its number ("$" sorts after
+// "#").
+func periodBounds(p *contract.Period) (lo, hi string) {
+	return orderTime(p.From), orderTime(p.To) + "$"
+}
