@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/idempotency"
@@ -718,7 +719,11 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
 		})
-		if conditionFailed(err) != nil {
+		// A transaction writing the contract at this moment (a status
+		// change, a delete) refuses the put: the caller reads it again,
+		// as after any other writer.
+		var busy smithy.APIError
+		if conditionFailed(err) != nil || errors.As(err, &busy) && busy.ErrorCode() == "TransactionConflictException" {
 			return contract.ErrVersionConflict
 		}
 		if err != nil {

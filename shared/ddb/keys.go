@@ -30,6 +30,26 @@ import (
 //	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires)
 //	idempotency  TENANT#<tenant>          IDEMPOTENCY#<key>      -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
+//	listing      TENANT#<tenant>          COUNT#<kind>#<party>   -                               -   (a number per listing, below)
+//	  count
+//
+// An organization's contracts (fabric's) also carry the keys of its
+// listings, GSI3 to GSI7, which share one partition key,
+// GSI3PK = TENANT#<t>#LISTING#<kind>#<party>#<LIVE|DELETED>#<status>, the
+// listing the contract is filed under; the party's count item holds, under
+// the attribute <LIVE|DELETED>#<status>, how many contracts each listing
+// has:
+//
+//	index  sort key                                        projection  serves sortBy
+//	GSI3   GSI3SK = <updatedAt>#<number>                   INCLUDE     updatedAt (the default), status; every date range and search
+//	GSI4   GSI4SK = R<reference>                           KEYS_ONLY   contractId (unique within the party: no number needed)
+//	GSI5   GSI5SK = <validFrom, or ~ if none>#<number>     KEYS_ONLY   startDate
+//	GSI6   GSI6SK = <validTo, or ~ if none>#<number>       KEYS_ONLY   endDate
+//	GSI7   GSI7SK = <priceListId, or ~ if none>#<number>   KEYS_ONLY   priceListId
+//
+// GSI3 projects what a filtered listing reads: GSI4SK to GSI7SK (so the
+// matches sort by any order, and the date ranges filter on them) and the
+// reference and type in lower case (searchReference, searchType).
 //
 // Access patterns, each with the key or index that serves it:
 //
@@ -69,6 +89,59 @@ import (
 //	                            taken key's record comes back with the refusal
 //	                            (ReturnValuesOnConditionCheckFailure)
 //	keep a keyed refusal        PutItem of the key's item, on the same condition
+//	a window of an organization Query the order's index, in parallel for each listing asked for (a
+//	  (offset, limit, sortBy,   status, or all three; deleted ones too with includeDeleted), for its
+//	  status, includeDeleted)   first offset+limit keys; merge; BatchGetItem of the window's
+//	                            contracts and the count item, strongly consistent
+//	its count                   the count item's numbers of the listings asked for
+//	a window with a date range  Query GSI3's partitions whole, with a filter expression on GSI5SK /
+//	  or a search               GSI6SK and searchReference / searchType; sort and count the matches
+//	create an organization's    the create transaction, plus an Update ADD +1 of its count item
+//	  contract
+//	change its status, delete   the replace becomes a transaction: the Put with version = :read AND
+//	  or resurrect it           GSI3PK = <the listing it was read in>, and an Update ADD -1 / +1 of
+//	                            the count item (other changes stay one conditional PutItem, with the
+//	                            same condition)
+//
+// Why five more indexes, and what they cost. fabric lists an organization
+// by offset in six orders, with a status filter and the number that
+// match. DynamoDB reads a key range in order and stops, so each order
+// needs its own sort key, and since an item is in an index once, its own
+// index (the status order reads GSI3: each partition holds one status, so
+// the partitions in status order, each by last change, are that order).
+// Status and deletion sit in the partition, so a status filter reads one
+// partition and a list never reads the deleted contracts it leaves out; a
+// list without a status filter merges three partitions. Without the
+// indexes a page read the whole organization: 4.6 s at 50,000 contracts
+// (BENCHMARKS.md). A table may have 20 GSIs; this makes 7. They are
+// sparse (only an organization's contracts carry their keys; no other
+// write touches them) and keys only but GSI3, whose entries are about
+// 400 bytes. On a deployed table CloudFormation adds one GSI per update,
+// so a stack made before them gains them over five deployments.
+//
+// Writes, for fabric's sample contract (capacity units as DynamoDB Local
+// reports them with ReturnConsumedCapacity INDEXES, which counts index
+// writes inside a transaction twice, as it does the table's):
+//
+//	write                       before  now  where (table + GSI1 + GSI2 + GSI3-GSI7)
+//	create                      8       24   6 + 4 + 4 + 10: the count item, the larger item, an
+//	                                         entry in each listing
+//	update, same status         3       8    2 + 2 + 2 + 2: the larger item, GSI3's entry moves (a
+//	                                         changed date or price list moves GSI5-GSI7's too, 2 each)
+//	status change, delete or    3       34   6 + 4 + 4 + 20: a transaction now (every unit twice)
+//	  resurrect                              with the count item; all five entries move
+//
+// The larger item: the listing keys take the sample contract from 827 to
+// 1,185 bytes, past the 1 KB of a write unit, in the table and in GSI1's
+// and GSI2's copies of it.
+//
+// The count item is the cost in concurrency: every create, delete and
+// status change of an organization changes it in a transaction, so they
+// are serialised per organization, and DynamoDB cancels one of two that
+// overlap (TransactionConflict). The store sends a cancelled transaction
+// again, with backoff, up to maxTransactAttempts times, so a busy
+// organization sees latency before it sees a 503. (DynamoDB Local runs
+// transactions one at a time and never cancels one.)
 //
 // Values that come from clients (party ids, references, public ids) are
 // escaped with keyPart before they enter a key, so a "#" inside one cannot

@@ -382,6 +382,29 @@ func TestConflictingTransactionsAreSentAgain(t *testing.T) {
 	}
 }
 
+// An update that meets a transaction on the same contract (DynamoDB
+// refuses the put with TransactionConflictException) reads the contract
+// again and is applied, as after a version conflict.
+func TestUpdateMeetingATransactionIsAppliedAgain(t *testing.T) {
+	store, clean, faults := ddbtest.NewFaultyStore(t)
+	svc := contract.NewService(store)
+	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
+	c := &contract.Contract{ID: "busy", Party: orgA, Reference: "busy", Status: contract.StatusActive}
+	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	faults.Inject("PutItem", 1, ddbtest.APIError(400, "TransactionConflictException"))
+	if _, err := svc.Update(ctx, actor, "busy", func(c *contract.Contract) error { c.Type = "changed"; return nil }); err != nil {
+		t.Fatalf("update after a conflict: %v", err)
+	}
+	if got, err := clean.GetContract(ctx, "t1", "busy"); err != nil || got.Type != "changed" || got.Version != 2 {
+		t.Fatalf("after the update: %+v %v", got, err)
+	}
+	if n := faults.Calls("PutItem"); n != 2 {
+		t.Fatalf("%d puts sent, want 2", n)
+	}
+}
+
 // A replace of a contract whose read listing is not what is stored (its
 // Stored is stale or missing) writes nothing: the version alone would let
 // it through and move the wrong counts.
