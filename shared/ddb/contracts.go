@@ -28,9 +28,9 @@ type contractItem struct {
 	GSI1SK string `dynamodbav:"GSI1SK"`
 	GSI2PK string `dynamodbav:"GSI2PK"`
 	GSI2SK string `dynamodbav:"GSI2SK"`
-	// The keys of an organization's listings (GSI3 to GSI7) and what
-	// GSI3 projects for search; a contract of any other party has none,
-	// so it is in none of those sparse indexes.
+	// The keys of an organization's listings (GSI3 to GSI7) and the
+	// search texts GSI3, GSI5 and GSI6 project; a contract of any other
+	// party has none, so it is in none of those sparse indexes.
 	GSI3PK          string `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK          string `dynamodbav:"GSI3SK,omitempty"`
 	GSI4SK          string `dynamodbav:"GSI4SK,omitempty"`

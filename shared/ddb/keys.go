@@ -40,16 +40,19 @@ import (
 // the attribute <LIVE|DELETED>#<status>, how many contracts each listing
 // has:
 //
-//	index  sort key                                        projection  serves sortBy
-//	GSI3   GSI3SK = <updatedAt>#<number>                   INCLUDE     updatedAt (the default), status; every date range and search
-//	GSI4   GSI4SK = R<reference>                           KEYS_ONLY   contractId (unique within the party: no number needed)
-//	GSI5   GSI5SK = <validFrom, or ~ if none>#<number>     KEYS_ONLY   startDate
-//	GSI6   GSI6SK = <validTo, or ~ if none>#<number>       KEYS_ONLY   endDate
-//	GSI7   GSI7SK = <priceListId, or ~ if none>#<number>   KEYS_ONLY   priceListId
+//	index  sort key                                        projection  serves
+//	GSI3   GSI3SK = <updatedAt>#<number>                   INCLUDE     sortBy updatedAt (the default) and status; search
+//	GSI4   GSI4SK = R<reference>                           KEYS_ONLY   sortBy contractId (unique within the party: no number)
+//	GSI5   GSI5SK = <validFrom, or ~ if none>#<number>     INCLUDE     sortBy startDate; a startDate range
+//	GSI6   GSI6SK = <validTo, or ~ if none>#<number>       INCLUDE     sortBy endDate; an endDate range
+//	GSI7   GSI7SK = <priceListId, or ~ if none>#<number>   KEYS_ONLY   sortBy priceListId
 //
-// GSI3 projects what a filtered listing reads: GSI4SK to GSI7SK (so the
-// matches sort by any order, and the date ranges filter on them) and the
-// reference and type in lower case (searchReference, searchType).
+// GSI3, GSI5 and GSI6 project what a filtered listing reads: the other
+// orders' sort keys (so the matches sort in any order, and a second date
+// range filters on its key) and the reference and type in lower case
+// (searchReference, searchType). A date range reads only its key range of
+// GSI5 or GSI6; a search, which no key serves, reads all of GSI3's
+// entries of the listings asked for.
 //
 // Access patterns, each with the key or index that serves it:
 //
@@ -94,8 +97,11 @@ import (
 //	  status, includeDeleted)   first offset+limit keys; merge; BatchGetItem of the window's
 //	                            contracts and the count item, strongly consistent
 //	its count                   the count item's numbers of the listings asked for
-//	a window with a date range  Query GSI3's partitions whole, with a filter expression on GSI5SK /
-//	  or a search               GSI6SK and searchReference / searchType; sort and count the matches
+//	a window with a date range  Query GSI5's (or GSI6's) partitions, GSI5SK BETWEEN the range's
+//	                            bounds, the other filters a filter expression; sort and count the
+//	                            matches, then BatchGetItem of the window's contracts
+//	a window with a search      Query GSI3's partitions whole, with a filter expression on
+//	                            searchReference / searchType; likewise
 //	create an organization's    the create transaction, plus an Update ADD +1 of its count item
 //	  contract
 //	change its status, delete   the replace becomes a transaction: the Put with version = :read AND
@@ -115,8 +121,8 @@ import (
 // indexes a page read the whole organization: 4.6 s at 50,000 contracts
 // (BENCHMARKS.md). A table may have 20 GSIs; this makes 7. They are
 // sparse (only an organization's contracts carry their keys; no other
-// write touches them) and keys only but GSI3, whose entries are about
-// 400 bytes. On a deployed table CloudFormation adds one GSI per update,
+// write touches them), and keys only (about 190 bytes an entry) but the
+// three that filters read (about 450). On a deployed table CloudFormation adds one GSI per update,
 // so a stack made before them gains them over five deployments.
 //
 // Writes, for fabric's sample contract (capacity units as DynamoDB Local
@@ -126,8 +132,10 @@ import (
 //	write                       before  now  where (table + GSI1 + GSI2 + GSI3-GSI7)
 //	create                      8       24   6 + 4 + 4 + 10: the count item, the larger item, an
 //	                                         entry in each listing
-//	update, same status         3       8    2 + 2 + 2 + 2: the larger item, GSI3's entry moves (a
-//	                                         changed date or price list moves GSI5-GSI7's too, 2 each)
+//	update, same status         3       10   2 + 2 + 2 + 4: the larger item; GSI3's entry moves
+//	                                         (2), GSI5's and GSI6's are rewritten for their copy of
+//	                                         updatedAt (1 each); a changed date or price list moves
+//	                                         its own index's entry instead (2)
 //	status change, delete or    3       34   6 + 4 + 4 + 20: a transaction now (every unit twice)
 //	  resurrect                              with the count item; all five entries move
 //

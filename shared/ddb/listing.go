@@ -70,14 +70,17 @@ const maxQueryLimit = 10000
 // 3 x (Offset+Limit) index entries of 150 to 400 bytes, then a strongly
 // consistent read of each contract shown and of the count.
 //
-// A period or a search is a filter no index serves: the window then
-// reads every entry of the partitions it lists from GSI3, which projects
-// what the filters and the orders read (the other orders' sort keys, the
-// reference and type in lower case), and DynamoDB's filter expression
-// hands back only the matches; the count is theirs. That costs read units
-// for every entry of those partitions, about 400 bytes each, so it grows
-// with the party's size, at about a third of the read units of reading
-// the contracts themselves (as the list did before these indexes).
+// A period or a search selects by what no window's order serves: the
+// window then reads every entry that passes the filters from the index
+// that narrows them most, and DynamoDB's filter expression hands back
+// only the matches, which are sorted and counted here. A start period
+// reads only its key range of GSI5 (an end period, GSI6's); its cost
+// grows with the contracts in the period. A search alone reads every
+// entry of the partitions it lists from GSI3: its cost grows with the
+// party's size, at about a third of the read units of reading the
+// contracts themselves (as the list did before these indexes). Those
+// three indexes project every order's key and the search texts, about
+// 450 bytes an entry.
 //
 // The indexes are eventually consistent: a contract changed a moment ago
 // may be missing from a window or shown at its old place, and one that no
@@ -227,22 +230,33 @@ func (s *Store) readListing(ctx context.Context, index, sortKey string, p listin
 	return out, nil
 }
 
-// scanListing reads the entries of one partition of GSI3 that pass q's
-// period and search filters, each with its key in q's order.
+// scanListing reads the entries of one partition that pass q's period
+// and search filters, each with its key in q's order. A start period
+// reads only its range of GSI5, an end period (without one) its range of
+// GSI6; a search alone reads the whole partition from GSI3. Those three
+// indexes project every order's key and the search texts, so the other
+// filters are DynamoDB's filter expression.
 func (s *Store) scanListing(ctx context.Context, sortKey string, p listingPart, q contract.OrderedQuery) ([]listingEntry, error) {
 	values := map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: p.pk}}
+	index, keyCondition := indexByUpdatedAt, "GSI3PK = :pk"
 	var filters []string
 	for _, f := range []struct {
 		period *contract.Period
+		index  string
 		attr   string
-	}{{q.ValidFrom, attrGSI5SK}, {q.ValidTo, attrGSI6SK}} {
+	}{{q.ValidFrom, indexByValidFrom, attrGSI5SK}, {q.ValidTo, indexByValidTo, attrGSI6SK}} {
 		if f.period == nil {
 			continue
 		}
 		lo, hi := periodBounds(f.period)
-		n := strconv.Itoa(len(filters))
+		n := strconv.Itoa(len(values))
 		values[":lo"+n], values[":hi"+n] = &types.AttributeValueMemberS{Value: lo}, &types.AttributeValueMemberS{Value: hi}
-		filters = append(filters, f.attr+" BETWEEN :lo"+n+" AND :hi"+n)
+		between := f.attr + " BETWEEN :lo" + n + " AND :hi" + n
+		if index == indexByUpdatedAt {
+			index, keyCondition = f.index, keyCondition+" AND "+between
+			continue
+		}
+		filters = append(filters, between)
 	}
 	if q.Search != "" {
 		values[":search"] = &types.AttributeValueMemberS{Value: strings.ToLower(q.Search)}
@@ -250,8 +264,8 @@ func (s *Store) scanListing(ctx context.Context, sortKey string, p listingPart, 
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
-		IndexName:                 aws.String(indexByUpdatedAt),
-		KeyConditionExpression:    aws.String("GSI3PK = :pk"),
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String(keyCondition),
 		ExpressionAttributeValues: values,
 		ProjectionExpression:      aws.String("SK, " + sortKey),
 	}

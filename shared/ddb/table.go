@@ -25,12 +25,18 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 	}
 	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
 	keysOnly := &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
-	// GSI3 carries what a filtered listing reads besides the keys (see
-	// keys.go): the other orders' sort keys and the lower-case search
-	// texts.
-	searched := &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{
-		attrGSI4SK, attrGSI5SK, attrGSI6SK, attrGSI7SK, attrSearchReference, attrSearchType,
-	}}
+	// GSI3, GSI5 and GSI6 carry what a filtered listing reads besides
+	// their keys (see keys.go): every other order's sort key and the
+	// lower-case search texts.
+	filtered := func(own string) *types.Projection {
+		var attrs []string
+		for _, a := range []string{attrGSI3SK, attrGSI4SK, attrGSI5SK, attrGSI6SK, attrGSI7SK, attrSearchReference, attrSearchType} {
+			if a != own {
+				attrs = append(attrs, a)
+			}
+		}
+		return &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: attrs}
+	}
 	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
@@ -52,10 +58,10 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			{IndexName: aws.String(indexByID), KeySchema: keys(attrGSI1PK, attrGSI1SK), Projection: all},
 			{IndexName: aws.String(indexByParty), KeySchema: keys(attrGSI2PK, attrGSI2SK), Projection: all},
-			{IndexName: aws.String(indexByUpdatedAt), KeySchema: keys(attrGSI3PK, attrGSI3SK), Projection: searched},
+			{IndexName: aws.String(indexByUpdatedAt), KeySchema: keys(attrGSI3PK, attrGSI3SK), Projection: filtered(attrGSI3SK)},
 			{IndexName: aws.String(indexByReference), KeySchema: keys(attrGSI3PK, attrGSI4SK), Projection: keysOnly},
-			{IndexName: aws.String(indexByValidFrom), KeySchema: keys(attrGSI3PK, attrGSI5SK), Projection: keysOnly},
-			{IndexName: aws.String(indexByValidTo), KeySchema: keys(attrGSI3PK, attrGSI6SK), Projection: keysOnly},
+			{IndexName: aws.String(indexByValidFrom), KeySchema: keys(attrGSI3PK, attrGSI5SK), Projection: filtered(attrGSI5SK)},
+			{IndexName: aws.String(indexByValidTo), KeySchema: keys(attrGSI3PK, attrGSI6SK), Projection: filtered(attrGSI6SK)},
 			{IndexName: aws.String(indexByPriceList), KeySchema: keys(attrGSI3PK, attrGSI7SK), Projection: keysOnly},
 		},
 	}

@@ -165,14 +165,14 @@ func boolParam(r *httpapi.Request, name string) (bool, error) {
 //
 // Cost: the store keeps an index per order fabric sorts by, partitioned by
 // status and deletion, and a count per status and deletion for each
-// organization (shared/ddb/keys.go), so a window without a date range or
-// a search reads only the first offset+limit index keys of each status
-// listed, the count, and the window's contracts: about the same at fifty
-// thousand contracts as at a hundred, growing with the offset. A date
-// range or a search reads the compact index entries of every contract in
-// the statuses listed and filters them in DynamoDB: that grows with the
-// organization (BENCHMARKS.md measures both). Nothing outside the
-// organization is read, and never a scan.
+// organization (shared/ddb/keys.go), so a window without a filter but the
+// status reads only the first offset+limit index keys of each status
+// listed, then the window's contracts and the count: about the same at
+// fifty thousand contracts as at a hundred, growing with the offset. A
+// date range reads the index entries of the contracts in the range; a
+// search those of every contract in the statuses listed, so it grows with
+// the organization (the README's Performance section measures each).
+// Nothing outside the organization is read, and never a scan.
 func (h *Handler) list(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
 	s, err := scopeOf(r)
 	if err != nil {
