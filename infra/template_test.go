@@ -65,7 +65,7 @@ var dynamoDBActions = map[string][]string{
 	"AuthorizerFunction":            {"dynamodb:GetItem"},
 	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	"ContractActionsFunction":       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	// The ledger of the events it put; its stream reads are streamActions.
 	"ContractEventsFunction": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
 }

@@ -160,7 +160,23 @@ type Contract struct {
 	// DeletedAt is set by a delete; a deleted contract keeps its number
 	// and id but reads as not found.
 	DeletedAt *time.Time
+	// Stored is the contract's Listing as the store last read or wrote
+	// it, or nil where the store keeps no listing for its party. Only the
+	// store sets it: a replace compares it with the contract's own Listing
+	// to move the contract between the lists and counts it keeps per
+	// status and deletion (an organization's, for fabric).
+	Stored *Listing
 }
+
+// Listing is where a store files a contract among its party's contracts:
+// under its status, and apart once deleted.
+type Listing struct {
+	Status  Status
+	Deleted bool
+}
+
+// Listing returns where c is filed as it stands.
+func (c *Contract) Listing() Listing { return Listing{Status: c.Status, Deleted: c.Deleted()} }
 
 // BillingTerms say when and how a contract is billed. Days of the month
 // are 1 to 31; in a shorter month a day past its end means its last day.

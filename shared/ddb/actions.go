@@ -142,17 +142,30 @@ func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Co
 		return actionWrites{}, fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
 	}
 	w.firstChanged = len(items)
+	// Contracts of listed parties (fabric's) are not changed by actions;
+	// were one ever, its counts would move here as a replace moves them.
+	var moves []types.TransactWriteItem
+	for _, c := range created {
+		if listed(c.Party) {
+			moves = append(moves, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
+		}
+	}
 	for _, c := range changed {
 		av, err := attributevalue.MarshalMap(toContractItem(c))
 		if err != nil {
 			return actionWrites{}, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 		}
+		values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
+		listedAt, move := s.replaceGuard(c, values)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :read"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}},
+			TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :read" + listedAt),
+			ExpressionAttributeValues: values,
 		}})
+		if move != nil {
+			moves = append(moves, *move)
+		}
 	}
-	w.items = items
+	w.items = append(items, moves...)
 	return w, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/idempotency"
@@ -27,7 +28,18 @@ type contractItem struct {
 	GSI1SK string `dynamodbav:"GSI1SK"`
 	GSI2PK string `dynamodbav:"GSI2PK"`
 	GSI2SK string `dynamodbav:"GSI2SK"`
-	Type   string `dynamodbav:"type"`
+	// The keys of an organization's listings (GSI3 to GSI7) and the
+	// search texts GSI3, GSI5 and GSI6 project; a contract of any other
+	// party has none, so it is in none of those sparse indexes.
+	GSI3PK          string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK          string `dynamodbav:"GSI3SK,omitempty"`
+	GSI4SK          string `dynamodbav:"GSI4SK,omitempty"`
+	GSI5SK          string `dynamodbav:"GSI5SK,omitempty"`
+	GSI6SK          string `dynamodbav:"GSI6SK,omitempty"`
+	GSI7SK          string `dynamodbav:"GSI7SK,omitempty"`
+	SearchReference string `dynamodbav:"searchReference,omitempty"`
+	SearchType      string `dynamodbav:"searchType,omitempty"`
+	Type            string `dynamodbav:"type"`
 
 	TenantID     string         `dynamodbav:"tenantId"`
 	Number       string         `dynamodbav:"number"`
@@ -131,6 +143,12 @@ func toContractItem(c *contract.Contract) contractItem {
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy, UpdatedVia: string(c.UpdatedVia),
 	}
+	if listed(c.Party) {
+		it.GSI3PK = listingGSI3PK(c.TenantID, c.Party, c.Listing())
+		it.GSI3SK, it.GSI4SK = updatedAtGSI3SK(c), referenceGSI4SK(c)
+		it.GSI5SK, it.GSI6SK, it.GSI7SK = validFromGSI5SK(c), validToGSI6SK(c), priceListGSI7SK(c)
+		it.SearchReference, it.SearchType = strings.ToLower(c.Reference), strings.ToLower(c.Type)
+	}
 	if c.Amount != nil {
 		minor := c.Amount.Minor
 		it.AmountMinor, it.Currency = &minor, c.Amount.Currency
@@ -157,6 +175,9 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 		PaymentAccountID: it.PaymentAccountID, PlanIDs: it.PlanIDs,
 		Status: contract.Status(it.Status), Version: it.Version,
 		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy, UpdatedVia: contract.API(it.UpdatedVia),
+	}
+	if it.GSI3PK != "" {
+		c.Stored = &contract.Listing{Status: c.Status, Deleted: it.DeletedAt != nil}
 	}
 	if it.AmountMinor != nil {
 		c.Amount = &contract.Money{Minor: *it.AmountMinor, Currency: it.Currency}
@@ -229,7 +250,11 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
-	err = s.transact(ctx, append(puts, companions...))
+	writes := append(puts, companions...)
+	if listed(c.Party) {
+		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
+	}
+	err = s.transact(ctx, writes)
 	if failed := conditionFailed(err); failed != nil {
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
@@ -241,6 +266,7 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	if err != nil {
 		return fmt.Errorf("ddb: create contract %s: %w", c.Number, err)
 	}
+	stored(c)
 	return nil
 }
 
@@ -391,6 +417,22 @@ func decodeContractItem(av map[string]types.AttributeValue) (contractItem, error
 			it.GSI2PK, err = avString(v)
 		case "GSI2SK":
 			it.GSI2SK, err = avString(v)
+		case "GSI3PK":
+			it.GSI3PK, err = avString(v)
+		case "GSI3SK":
+			it.GSI3SK, err = avString(v)
+		case "GSI4SK":
+			it.GSI4SK, err = avString(v)
+		case "GSI5SK":
+			it.GSI5SK, err = avString(v)
+		case "GSI6SK":
+			it.GSI6SK, err = avString(v)
+		case "GSI7SK":
+			it.GSI7SK, err = avString(v)
+		case "searchReference":
+			it.SearchReference, err = avString(v)
+		case "searchType":
+			it.SearchType, err = avString(v)
 		case "type":
 			it.Type, err = avString(v)
 		case "tenantId":
@@ -657,21 +699,25 @@ func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.L
 
 // ReplaceContract implements contract.Store with a conditional put: the
 // write happens only if the stored version is the one the caller read.
-// New companions make it one transaction with them.
+// New companions make it one transaction with them, and so does a change
+// of a listed contract's status or deletion, which moves it between its
+// party's counts.
 func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
 	item, err := attributevalue.MarshalMap(toContractItem(c))
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
-	condition := aws.String("version = :read")
 	values := map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: fmt.Sprint(c.Version - 1)}}
+	listedAt, move := s.replaceGuard(c, values)
+	condition := aws.String("version = :read" + listedAt)
 	companions, reasons, err := s.companionWrites(with)
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
 	// A plain conditional put is the cheaper write, unless the contract
-	// has company: new records, or the record of an Idempotency-Key.
-	if len(companions) == 0 && idempotency.ClaimFrom(ctx) == nil {
+	// has company: new records, a count to move, or the record of an
+	// Idempotency-Key.
+	if len(companions) == 0 && move == nil && idempotency.ClaimFrom(ctx) == nil {
 		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
 		if err := checkWrite(put); err != nil {
 			return err
@@ -679,15 +725,23 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values,
 		})
-		if conditionFailed(err) != nil {
+		// A transaction writing the contract at this moment (a status
+		// change, a delete) refuses the put: the caller reads it again,
+		// as after any other writer.
+		var busy smithy.APIError
+		if conditionFailed(err) != nil || errors.As(err, &busy) && busy.ErrorCode() == "TransactionConflictException" {
 			return contract.ErrVersionConflict
 		}
 		if err != nil {
 			return fmt.Errorf("ddb: replace contract %s: %w", c.Number, err)
 		}
+		stored(c)
 		return nil
 	}
 	puts := append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values}}}, companions...)
+	if move != nil {
+		puts = append(puts, *move)
+	}
 	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
@@ -702,5 +756,6 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	if err != nil {
 		return fmt.Errorf("ddb: replace contract %s: %w", c.Number, err)
 	}
+	stored(c)
 	return nil
 }

@@ -158,7 +158,7 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 	if err := checkWrite(items...); err != nil {
 		return err
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err = s.transactWrite(ctx, items)
 	if claim == nil {
 		return err
 	}
@@ -180,6 +180,50 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 	}
 	return err
+}
+
+// maxTransactAttempts bounds how often a transaction that DynamoDB
+// cancelled for contention is sent: another transaction was writing one
+// of its items, typically an organization's count item, which every
+// create in the organization changes.
+const maxTransactAttempts = 8
+
+// transactWrite sends items as one transaction, again (with backoff)
+// while DynamoDB cancels it for a conflict with another transaction. A
+// cancelled transaction wrote nothing, so sending it again is safe; each
+// attempt is a new input, so the SDK gives it a new idempotency token.
+func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteItem) error {
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			if err := backOff(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if attempt == maxTransactAttempts || !transactionConflict(err) {
+			return err
+		}
+	}
+}
+
+// transactionConflict reports whether err is a transaction cancelled for
+// a conflict with another transaction and for nothing else.
+func transactionConflict(err error) bool {
+	var tx *types.TransactionCanceledException
+	if !errors.As(err, &tx) {
+		return false
+	}
+	conflict := false
+	for _, r := range tx.CancellationReasons {
+		switch code := aws.ToString(r.Code); code {
+		case "TransactionConflict":
+			conflict = true
+		case "", "None":
+		default:
+			return false
+		}
+	}
+	return conflict
 }
 
 // withClaim is items and, when there is a claim, the put of its record

@@ -56,6 +56,13 @@ func TestContractChangeOfEveryShape(t *testing.T) {
 				if err != nil || !ok {
 					t.Fatalf("%s record: ok %v, %v", rec.EventName, ok, err)
 				}
+				// Which listing an image was filed in is the store's own
+				// bookkeeping, not part of the change.
+				for _, c := range []*contract.Contract{got.Old, got.New} {
+					if c != nil {
+						c.Stored = nil
+					}
+				}
 				if !reflect.DeepEqual(got, w) {
 					t.Errorf("%s record reads\n%+v\n%+v\nwant\n%+v\n%+v", rec.EventName, got.Old, got.New, w.Old, w.New)
 				}

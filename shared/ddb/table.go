@@ -24,6 +24,19 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 		}
 	}
 	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
+	keysOnly := &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+	// GSI3, GSI5 and GSI6 carry what a filtered listing reads besides
+	// their keys (see keys.go): every other order's sort key and the
+	// lower-case search texts.
+	filtered := func(own string) *types.Projection {
+		var attrs []string
+		for _, a := range []string{attrGSI3SK, attrGSI4SK, attrGSI5SK, attrGSI6SK, attrGSI7SK, attrSearchReference, attrSearchType} {
+			if a != own {
+				attrs = append(attrs, a)
+			}
+		}
+		return &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: attrs}
+	}
 	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
@@ -34,11 +47,22 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(attrGSI1SK), AttributeType: str},
 			{AttributeName: aws.String(attrGSI2PK), AttributeType: str},
 			{AttributeName: aws.String(attrGSI2SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI3PK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI3SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI4SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI5SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI6SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI7SK), AttributeType: str},
 		},
 		KeySchema: keys(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			{IndexName: aws.String(indexByID), KeySchema: keys(attrGSI1PK, attrGSI1SK), Projection: all},
 			{IndexName: aws.String(indexByParty), KeySchema: keys(attrGSI2PK, attrGSI2SK), Projection: all},
+			{IndexName: aws.String(indexByUpdatedAt), KeySchema: keys(attrGSI3PK, attrGSI3SK), Projection: filtered(attrGSI3SK)},
+			{IndexName: aws.String(indexByReference), KeySchema: keys(attrGSI3PK, attrGSI4SK), Projection: keysOnly},
+			{IndexName: aws.String(indexByValidFrom), KeySchema: keys(attrGSI3PK, attrGSI5SK), Projection: filtered(attrGSI5SK)},
+			{IndexName: aws.String(indexByValidTo), KeySchema: keys(attrGSI3PK, attrGSI6SK), Projection: filtered(attrGSI6SK)},
+			{IndexName: aws.String(indexByPriceList), KeySchema: keys(attrGSI3PK, attrGSI7SK), Projection: keysOnly},
 		},
 	}
 }

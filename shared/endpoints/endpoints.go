@@ -28,6 +28,7 @@ import (
 // adapter implements it.
 type Store interface {
 	contract.Store
+	contract.OrderedStore
 	aira.Store
 	easybilling.Store
 	easybilling.TenantChecker
@@ -146,6 +147,6 @@ func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin
 // fabric's organization contracts.
 func OrganizationContracts(store Store, log *slog.Logger) *httpapi.Router {
 	rt := newRouter(store, log)
-	fabric.NewHandler(contract.NewService(store)).Register(rt)
+	fabric.NewHandler(contract.NewService(store), store).Register(rt)
 	return rt
 }

@@ -34,7 +34,8 @@ type api struct {
 func newAPI(t *testing.T) *api {
 	t.Helper()
 	rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	fabric.NewHandler(contract.NewService(ddbtest.NewStore(t))).Register(rt)
+	store := ddbtest.NewStore(t)
+	fabric.NewHandler(contract.NewService(store), store).Register(rt)
 	return &api{rt: rt}
 }
 

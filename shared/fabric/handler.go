@@ -85,20 +85,22 @@ func isInternalID(id string) bool {
 // of storage keys.
 const maxOrganizationID = 255
 
-// Handler serves the fabric routes over a contract Service.
+// Handler serves the fabric routes over a contract Service, listing
+// through an OrderedStore.
 type Handler struct {
 	service   *contract.Service
+	lister    contract.OrderedStore
 	validator *validate.Validator
 }
 
-// NewHandler returns a Handler over service.
-func NewHandler(service *contract.Service) *Handler {
+// NewHandler returns a Handler over service that lists through lister.
+func NewHandler(service *contract.Service, lister contract.OrderedStore) *Handler {
 	v := validate.New()
 	v.RegisterPattern("fabric_datetime", dateTimeMessage, validDateTime)
 	// A contractId shaped like an _id would make a path name two
 	// contracts (find tries the _id first): such ids are fabric's own.
 	v.RegisterPattern("fabric_not_internal_id", "must not be 24 lowercase hex digits, the shape of an _id", func(s string) bool { return !isInternalID(s) })
-	return &Handler{service: service, validator: v}
+	return &Handler{service: service, lister: lister, validator: v}
 }
 
 // Register adds the dialect's routes to rt.

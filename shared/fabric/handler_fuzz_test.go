@@ -146,6 +146,16 @@ func (s *fzStore) ListContracts(_ context.Context, tenantID string, q contract.L
 	return page, nil
 }
 
+func (s *fzStore) ListOrdered(_ context.Context, tenantID string, q contract.OrderedQuery) (contract.OrderedPage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := make([]contract.Contract, len(s.contracts[tenantID]))
+	for i, c := range s.contracts[tenantID] {
+		all[i] = *fzClone(c)
+	}
+	return contract.SelectOrdered(all, q), nil
+}
+
 func (s *fzStore) ReplaceContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,7 +233,7 @@ func newFzAPI(store *fzStore) *fzAPI {
 	service := contract.NewService(store)
 	service.Now = func() time.Time { return fzNow }
 	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
-	fabric.NewHandler(service).Register(rt)
+	fabric.NewHandler(service, store).Register(rt)
 	return &fzAPI{rt: rt, store: store}
 }
 

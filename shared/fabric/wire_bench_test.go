@@ -21,7 +21,7 @@ const benchCreateBody = `{"contractId":"CONTRACT-2024-001","startDate":"2024-01-
 // domain, and encode the answer; no routing, logging, domain rules or
 // store. make bench reports it beside the whole request's cost.
 func BenchmarkWire(b *testing.B) {
-	h := NewHandler(nil)
+	h := NewHandler(nil, nil)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.Run("fabric/create", func(b *testing.B) {
 		r := &httpapi.Request{Event: events.APIGatewayV2HTTPRequest{

@@ -20,11 +20,12 @@ import (
 // The benchmarks hand a Store to the functions' routers: everything the
 // HTTP routes of every dialect call is implemented.
 var (
-	_ contract.Store       = (*Store)(nil)
-	_ contract.PartyStore  = (*Store)(nil)
-	_ contract.Catalog     = (*Store)(nil)
-	_ contract.ActionStore = (*Store)(nil)
-	_ endpoints.Store      = (*Store)(nil)
+	_ contract.Store        = (*Store)(nil)
+	_ contract.PartyStore   = (*Store)(nil)
+	_ contract.Catalog      = (*Store)(nil)
+	_ contract.ActionStore  = (*Store)(nil)
+	_ endpoints.Store       = (*Store)(nil)
+	_ contract.OrderedStore = (*Store)(nil)
 )
 
 // Store keeps contracts and their companions in maps, per tenant: it
@@ -258,6 +259,20 @@ func (s *Store) ListContracts(_ context.Context, tenantID string, q contract.Lis
 		page.Contracts = append(page.Contracts, *c)
 	}
 	return page, nil
+}
+
+// ListOrdered implements contract.OrderedStore over the party's
+// contracts alone, as the DynamoDB store reads only the party's listings.
+func (s *Store) ListOrdered(_ context.Context, tenantID string, q contract.OrderedQuery) (contract.OrderedPage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenantID)
+	numbers := t.byParty[q.Party]
+	all := make([]contract.Contract, len(numbers))
+	for i, n := range numbers {
+		all[i] = *t.byNumber[n]
+	}
+	return contract.SelectOrdered(all, q), nil
 }
 
 // ReplaceContract implements contract.Store with the same optimistic lock
