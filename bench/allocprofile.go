@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/contracts-service/contracts/bench/internal/memstore"
+	memstore "github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/httpapi"
 )
 
