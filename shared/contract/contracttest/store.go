@@ -645,3 +645,54 @@ func (s *Store) GetTenant(_ context.Context, id string) (*auth.Tenant, error) {
 	}
 	return nil, fmt.Errorf("contracttest: get tenant %s: %w", id, auth.ErrNotFound)
 }
+
+// Counts is how many records of each kind a tenant holds, and the sum of
+// its contracts' versions: what a refused write must leave as it was.
+type Counts struct {
+	Contracts, Customers, PaymentAccounts, Actions int
+	Versions                                       int64
+}
+
+// Counts returns the tenant's Counts.
+func (s *Store) Counts(tenantID string) Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenantID)
+	n := Counts{Contracts: len(t.ByNumber), Customers: len(t.Customers), PaymentAccounts: len(t.Accounts), Actions: len(t.Actions)}
+	for _, c := range t.ByNumber {
+		n.Versions += c.Version
+	}
+	return n
+}
+
+// Drawn returns how many contract and action numbers the tenant has
+// drawn: a refusal that must leave no gap draws none.
+func (s *Store) Drawn(tenantID string) (contracts, actions int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenantID)
+	return t.LastNumber, t.LastAction
+}
+
+// Contracts returns copies of the tenant's contracts, deleted ones too, in
+// number order.
+func (s *Store) Contracts(tenantID string) []*contract.Contract {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenantID)
+	out := make([]*contract.Contract, len(t.Numbers))
+	for i, n := range t.Numbers {
+		out[i] = clonePtr(t.ByNumber[n])
+	}
+	return out
+}
+
+// AddCompanions stores new customers and payment accounts as a create
+// that brings them stores them, without a contract: a test's starting
+// state. It refuses what such a create refuses.
+func (s *Store) AddCompanions(tenantID string, with contract.Companions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenantID)
+	return t.write(context.Background(), func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
+}

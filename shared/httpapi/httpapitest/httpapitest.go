@@ -1,0 +1,169 @@
+// Package httpapitest builds the events API Gateway's HTTP API hands a
+// function, and checks the answers, for every test that sends a request
+// through a router without the local gateway: one builder, so that what
+// API Gateway puts in an event (the route key it matched, the path
+// parameters, the query string as it parses it, the Lambda authorizer's
+// context, the stage variables) is written down once.
+package httpapitest
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/strictjson"
+)
+
+// Caller is who the service's Lambda authorizer let in: what its context
+// hands every function.
+type Caller struct {
+	TenantID     string
+	CredentialID string
+	// Aliases are the tenant's aliases, comma-separated, as the context
+	// carries them.
+	Aliases string
+}
+
+// Request is one request as a client sends it to the HTTP API, and what
+// API Gateway adds to it.
+type Request struct {
+	Method string
+	// Target is the path as sent, with its query string if it has one.
+	Target string
+	Body   string
+	// Headers are set over a content-type of application/json; a header
+	// with an empty value is left out.
+	Headers map[string]string
+	// Caller, when not zero, is the authorizer's context.
+	Caller Caller
+	// Routes are the route keys of the API: the event names the one API
+	// Gateway matches, with its path parameters. Nil makes the route key
+	// the method and the path, a route without parameters.
+	Routes []string
+	// StackID, when set, is the stage variable the stack's own API sets
+	// (httpapi.StageVariableStackID), and AccountID the account API
+	// Gateway names.
+	StackID, AccountID string
+	// RequestID is API Gateway's request id; "req-1" when empty.
+	RequestID string
+}
+
+// Event returns the event API Gateway hands a function for r.
+func (r Request) Event() events.APIGatewayV2HTTPRequest {
+	path, rawQuery, _ := strings.Cut(r.Target, "?")
+	key, params := r.Method+" "+path, map[string]string(nil)
+	if r.Routes != nil {
+		key, params = routes.MustNew(r.Routes).Route(r.Method, path)
+	}
+	headers := map[string]string{"content-type": "application/json"}
+	for k, v := range r.Headers {
+		headers[k] = v
+		if v == "" {
+			delete(headers, k)
+		}
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: key, RawPath: path, RawQueryString: rawQuery, QueryStringParameters: Query(rawQuery),
+		PathParameters: params, Headers: headers, Body: r.Body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: r.RequestID, RouteKey: key, Stage: "$default", AccountID: r.AccountID,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: path},
+		},
+	}
+	if ev.RequestContext.RequestID == "" {
+		ev.RequestContext.RequestID = "req-1"
+	}
+	if r.StackID != "" {
+		ev.StageVariables = map[string]string{httpapi.StageVariableStackID: r.StackID}
+	}
+	if r.Caller != (Caller{}) {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
+			httpapi.ContextTenantID: r.Caller.TenantID, httpapi.ContextCredentialID: r.Caller.CredentialID,
+			httpapi.ContextTenantAliases: r.Caller.Aliases,
+		}}
+	}
+	return ev
+}
+
+// Query reads a raw query string as API Gateway hands it to a function:
+// pairs split on & and =, percent-decoded, repeated keys joined with
+// commas; a pair that does not decode is left out, and text that is not
+// UTF-8 once decoded reaches the function, through the JSON of the event,
+// with U+FFFD in its place. An empty query string is nil, as API Gateway
+// leaves queryStringParameters out.
+func Query(raw string) map[string]string {
+	if raw == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, errK := url.QueryUnescape(k)
+		v, errV := url.QueryUnescape(v)
+		if errK != nil || errV != nil {
+			continue
+		}
+		k, v = strings.ToValidUTF8(k, "\uFFFD"), strings.ToValidUTF8(v, "\uFFFD")
+		if prev, ok := out[k]; ok {
+			v = prev + "," + v
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Serve sends r through rt (matched against rt's routes when r names
+// none), checks the exchange against infra/openapi.yaml, and holds the
+// answer to the service's rule (see Check).
+func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	if r.Routes == nil {
+		r.Routes = rt.RouteKeys()
+	}
+	ev := r.Event()
+	resp, err := rt.Serve(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("%s %s: %v", r.Method, r.Target, err)
+	}
+	openapitest.Validate(t, ev, resp)
+	Check(t, r, resp, allowed...)
+	return resp
+}
+
+// Check holds an answer to r to the service's rule: a status short of a
+// 5xx, one of allowed when any are given; an error as a problem+json
+// body whose every field error names its field; a success's body, if it
+// has one, JSON that the service's own strict decoding reads back.
+func Check(t testing.TB, r Request, resp events.APIGatewayV2HTTPResponse, allowed ...int) {
+	t.Helper()
+	if resp.StatusCode >= 500 || len(allowed) > 0 && !slices.Contains(allowed, resp.StatusCode) {
+		t.Fatalf("%s %s %q: %d (documented here: %v) %s", r.Method, r.Target, r.Body, resp.StatusCode, allowed, resp.Body)
+	}
+	if resp.StatusCode >= 400 {
+		var p httpapi.Problem
+		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
+			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
+			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", r.Method, r.Target, resp.StatusCode, err, resp.Body)
+		}
+		for _, f := range p.Errors {
+			if f.Field == "" || f.Message == "" {
+				t.Fatalf("%s %s: a field error without field or message: %s", r.Method, r.Target, resp.Body)
+			}
+		}
+		return
+	}
+	var v any
+	if err := strictjson.Decode([]byte(resp.Body), &v); resp.Body != "" && err != nil {
+		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", r.Method, r.Target, resp.StatusCode, err, resp.Body)
+	}
+}
