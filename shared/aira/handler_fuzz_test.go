@@ -1,16 +1,13 @@
 package aira_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"maps"
 	"net/http"
 	"os"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,327 +17,13 @@ import (
 
 	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
-	"github.com/contracts-service/contracts/shared/routes"
-	"github.com/contracts-service/contracts/shared/strictjson"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
-// fzStore is an in-memory contract.Store and aira.Store with the
-// semantics those interfaces document, so that the fuzz tests exercise
-// decoding, validation, mapping and encoding at memory speed. It hands out
-// copies, as a real store does, so that nothing a handler does to a record
-// it holds reaches the stored one.
-type fzStore struct {
-	mu        sync.Mutex
-	numbers   map[string]int64
-	contracts map[string][]*contract.Contract // by tenant, in number order
-	customers map[string][]*contract.Customer
-	accounts  map[string][]*contract.PaymentAccount
-	plans     map[string]contract.Plan // one catalog, shared by every tenant
-}
-
-var _ interface {
-	contract.Store
-	aira.Store
-} = (*fzStore)(nil)
-
-func newFzStore(plans ...contract.Plan) *fzStore {
-	s := &fzStore{
-		numbers: map[string]int64{}, contracts: map[string][]*contract.Contract{},
-		customers: map[string][]*contract.Customer{}, accounts: map[string][]*contract.PaymentAccount{},
-		plans: map[string]contract.Plan{},
-	}
-	for _, p := range plans {
-		s.plans[p.ID] = p
-	}
-	return s
-}
-
-// fzClone copies c deeply enough for Aira: every pointer and slice the
-// dialect writes is copied, not shared.
-func fzClone(c *contract.Contract) *contract.Contract {
-	cp := *c
-	for _, p := range []**time.Time{&cp.ValidFrom, &cp.ValidTo, &cp.DeletedAt} {
-		if *p != nil {
-			v := **p
-			*p = &v
-		}
-	}
-	cp.Attributes = bytes.Clone(c.Attributes)
-	cp.PlanIDs = slices.Clone(c.PlanIDs)
-	if c.Billing != nil {
-		b := *c.Billing
-		for _, p := range []**int{&b.EndDay, &b.ScheduledPaymentDay, &b.DueOffsetDays} {
-			if *p != nil {
-				v := **p
-				*p = &v
-			}
-		}
-		cp.Billing = &b
-	}
-	return &cp
-}
-
-func fzCloneCustomer(cu *contract.Customer) *contract.Customer {
-	cp := *cu
-	cp.CustomFields = bytes.Clone(cu.CustomFields)
-	return &cp
-}
-
-func fzCloneAccount(pa *contract.PaymentAccount) *contract.PaymentAccount {
-	cp := *pa
-	return &cp
-}
-
-// fork copies the store, so that each fuzzed request starts from the same
-// state without building it again through the handler.
-func (s *fzStore) fork() *fzStore {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := newFzStore()
-	maps.Copy(out.numbers, s.numbers)
-	maps.Copy(out.plans, s.plans)
-	for k, list := range s.contracts {
-		for _, c := range list {
-			out.contracts[k] = append(out.contracts[k], fzClone(c))
-		}
-	}
-	for k, list := range s.customers {
-		for _, cu := range list {
-			out.customers[k] = append(out.customers[k], fzCloneCustomer(cu))
-		}
-	}
-	for k, list := range s.accounts {
-		for _, pa := range list {
-			out.accounts[k] = append(out.accounts[k], fzCloneAccount(pa))
-		}
-	}
-	return out
-}
-
-func fzConflict(field string) error {
-	return &contract.Error{Kind: contract.KindConflict, Message: "the " + field + " is taken",
-		Fields: []contract.FieldError{{Field: field, Message: "is taken"}}}
-}
-
-// checkCompanions refuses companions that clash with what the tenant
-// holds. The caller holds the lock.
-func (s *fzStore) checkCompanions(tenantID string, with contract.Companions) error {
-	if cu := with.Customer; cu != nil {
-		for _, o := range s.customers[tenantID] {
-			if o.ExternalID == cu.ExternalID {
-				return fzConflict("externalId")
-			}
-			if o.ID == cu.ID {
-				return fzConflict("id")
-			}
-		}
-	}
-	if pa := with.PaymentAccount; pa != nil {
-		for _, o := range s.accounts[tenantID] {
-			if o.ID == pa.ID {
-				return fzConflict("id")
-			}
-		}
-	}
-	return nil
-}
-
-// addCompanions stores companions already checked. The caller holds the
-// lock.
-func (s *fzStore) addCompanions(tenantID string, with contract.Companions) {
-	if with.Customer != nil {
-		s.customers[tenantID] = append(s.customers[tenantID], fzCloneCustomer(with.Customer))
-	}
-	if with.PaymentAccount != nil {
-		s.accounts[tenantID] = append(s.accounts[tenantID], fzCloneAccount(with.PaymentAccount))
-	}
-}
-
-func (s *fzStore) NextContractNumber(_ context.Context, tenantID string) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.numbers[tenantID]++
-	return s.numbers[tenantID], nil
-}
-
-func (s *fzStore) CreateContract(_ context.Context, c *contract.Contract, with contract.Companions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[c.TenantID] {
-		switch {
-		case o.ID == c.ID || o.Number == c.Number:
-			return fzConflict("id")
-		case c.Reference != "" && o.Party == c.Party && o.Reference == c.Reference:
-			return fzConflict("reference")
-		}
-	}
-	if err := s.checkCompanions(c.TenantID, with); err != nil {
-		return err
-	}
-	s.addCompanions(c.TenantID, with)
-	s.contracts[c.TenantID] = append(s.contracts[c.TenantID], fzClone(c))
-	return nil
-}
-
-func (s *fzStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[tenantID] {
-		if o.ID == id || o.Number == id {
-			return fzClone(o), nil
-		}
-	}
-	return nil, contract.NotFound(id)
-}
-
-func (s *fzStore) GetContractByReference(_ context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[tenantID] {
-		if o.Party == party && o.Reference == reference {
-			return fzClone(o), nil
-		}
-	}
-	return nil, contract.NotFound(reference)
-}
-
-func (s *fzStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var page contract.Page
-	for _, o := range s.contracts[tenantID] {
-		if o.Deleted() && !q.IncludeDeleted || (q.Party != contract.Party{} && o.Party != q.Party) || o.Number <= q.After {
-			continue
-		}
-		if len(page.Contracts) == q.Limit {
-			page.Next = page.Contracts[len(page.Contracts)-1].Number
-			break
-		}
-		page.Contracts = append(page.Contracts, *fzClone(o))
-	}
-	return page, nil
-}
-
-func (s *fzStore) ReplaceContract(_ context.Context, c *contract.Contract, with contract.Companions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, o := range s.contracts[c.TenantID] {
-		if o.Number != c.Number {
-			continue
-		}
-		if o.Version != c.Version-1 {
-			return contract.ErrVersionConflict
-		}
-		if err := s.checkCompanions(c.TenantID, with); err != nil {
-			return err
-		}
-		s.addCompanions(c.TenantID, with)
-		s.contracts[c.TenantID][i] = fzClone(c)
-		return nil
-	}
-	return contract.NotFound(c.ID)
-}
-
-func (s *fzStore) CreateCustomer(_ context.Context, cu *contract.Customer) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	with := contract.Companions{Customer: cu}
-	if err := s.checkCompanions(cu.TenantID, with); err != nil {
-		return err
-	}
-	s.addCompanions(cu.TenantID, with)
-	return nil
-}
-
-func (s *fzStore) GetCustomer(_ context.Context, tenantID, id string) (*contract.Customer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.customers[tenantID] {
-		if o.ID == id {
-			return fzCloneCustomer(o), nil
-		}
-	}
-	return nil, contract.Errorf(contract.KindNotFound, "customer %q not found", id)
-}
-
-func (s *fzStore) CustomerIDByExternalID(_ context.Context, tenantID, externalID string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.customers[tenantID] {
-		if o.ExternalID == externalID {
-			return o.ID, nil
-		}
-	}
-	return "", contract.Errorf(contract.KindNotFound, "no customer has externalId %q", externalID)
-}
-
-func (s *fzStore) GetPaymentAccount(_ context.Context, tenantID, id string) (*contract.PaymentAccount, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.accounts[tenantID] {
-		if o.ID == id {
-			return fzCloneAccount(o), nil
-		}
-	}
-	return nil, contract.Errorf(contract.KindNotFound, "payment account %q not found", id)
-}
-
-func (s *fzStore) ListPaymentAccounts(_ context.Context, tenantID, customerID string) ([]contract.PaymentAccount, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []contract.PaymentAccount
-	for _, o := range s.accounts[tenantID] {
-		if o.CustomerID == customerID {
-			out = append(out, *o)
-		}
-	}
-	return out, nil
-}
-
-func (s *fzStore) GetRelated(ctx context.Context, tenantID string, c *contract.Contract) (contract.Related, error) {
-	cu, err := s.GetCustomer(ctx, tenantID, c.Party.ID)
-	if err != nil {
-		return contract.Related{}, err
-	}
-	pa, err := s.GetPaymentAccount(ctx, tenantID, c.PaymentAccountID)
-	if err != nil {
-		return contract.Related{}, err
-	}
-	plans, err := s.GetPlans(ctx, tenantID, c.PlanIDs)
-	return contract.Related{Customer: cu, PaymentAccount: pa, Plans: plans}, err
-}
-
-func (s *fzStore) GetPlans(_ context.Context, _ string, ids []string) (map[string]contract.Plan, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]contract.Plan{}
-	for _, id := range ids {
-		if p, ok := s.plans[id]; ok {
-			out[id] = p
-		}
-	}
-	return out, nil
-}
-
-// fzCounts is how many records of each kind a tenant holds, and the sum of
-// its contracts' versions: a refused request must leave all four as they
-// were.
-type fzCounts struct{ contracts, customers, accounts, versions int }
-
-func (s *fzStore) counts(tenantID string) fzCounts {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := fzCounts{contracts: len(s.contracts[tenantID]), customers: len(s.customers[tenantID]), accounts: len(s.accounts[tenantID])}
-	for _, c := range s.contracts[tenantID] {
-		n.versions += int(c.Version)
-	}
-	return n
-}
-
 // stored returns the tenant's contract id as stored, or nil.
-func (s *fzStore) stored(tenantID, id string) *contract.Contract {
+func stored(s *contracttest.Store, tenantID, id string) *contract.Contract {
 	c, err := s.GetContract(context.Background(), tenantID, id)
 	if err != nil {
 		return nil
@@ -370,37 +53,43 @@ var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 
 var fzUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// fzAPI serves the real Aira handler over an fzStore.
+// fzAPI serves the real Aira handler over the in-memory store.
 type fzAPI struct {
 	rt    *httpapi.Router
-	store *fzStore
+	store *contracttest.Store
 }
 
 // newFzStoreWithParties is a store whose tenant has the plans and the
 // existing customers and payment accounts the seeds name.
-func newFzStoreWithParties() *fzStore {
-	store := newFzStore(
-		contract.Plan{ID: fzPlan, Name: "Plano Pro", Description: "Mensal", Currencies: []string{"BRL"}},
-		contract.Plan{ID: "plan-basic", Name: "Plano Basico", Currencies: []string{"BRL"}},
-	)
+func newFzStoreWithParties(t *testing.T) *contracttest.Store {
+	store := contracttest.New()
+	if err := store.PutPlans(context.Background(), fzTenant, []contract.Plan{
+		{ID: fzPlan, Name: "Plano Pro", Description: "Mensal", Currencies: []string{"BRL"}},
+		{ID: "plan-basic", Name: "Plano Basico", Currencies: []string{"BRL"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	at := fzNow.Add(-time.Hour)
 	address := contract.Address{ZipCode: "69900-062", Number: "1", Street: "Rua A", City: "Rio Branco", State: "AC", Country: "Brasil"}
 	for _, r := range []struct{ customer, external, account string }{
 		{fzCustomerID, fzTakenExternalID, fzAccountID},
 		{fzOtherCustomerID, fzOtherExternalID, fzOtherAccountID},
 	} {
-		store.addCompanions(fzTenant, contract.Companions{
+		err := store.AddCompanions(fzTenant, contract.Companions{
 			Customer: &contract.Customer{TenantID: fzTenant, ID: r.customer, ExternalID: r.external, Name: "Existing",
 				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
 			PaymentAccount: &contract.PaymentAccount{TenantID: fzTenant, ID: r.account, CustomerID: r.customer,
 				BusinessName: "Existing Ltda", TaxID: "11222333000181", Email: "a@example.com", Address: address,
 				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return store
 }
 
-func newFzAPI(store *fzStore) *fzAPI {
+func newFzAPI(store *contracttest.Store) *fzAPI {
 	service := contract.NewService(store)
 	service.Now = func() time.Time { return fzNow }
 	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
@@ -413,7 +102,7 @@ func newFzAPI(store *fzStore) *fzAPI {
 // request's terms, one active (of the existing customer and payment
 // account) and one canceled, with their answers.
 type fzBase struct {
-	store              *fzStore
+	store              *contracttest.Store
 	active, canceled   string // ids
 	activeAt, cancelAt string // answers to a read
 }
@@ -433,7 +122,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 		if err := json.Unmarshal(b, &seed); err != nil {
 			t.Fatal(err)
 		}
-		a := newFzAPI(newFzStoreWithParties())
+		a := newFzAPI(newFzStoreWithParties(t))
 		base := &fzBase{store: a.store}
 		for _, c := range []struct {
 			id   *string
@@ -453,7 +142,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 		a.serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
 		// The creates that start from the seed must be able to succeed
 		// over this state, or the fuzzing never leaves the refusals.
-		if r := newFzAPI(a.store.fork()).serve(t, "POST", "/v1/contracts/", string(b), fzCreateStatuses...); r.StatusCode != http.StatusCreated {
+		if r := newFzAPI(a.store.Clone()).serve(t, "POST", "/v1/contracts/", string(b), fzCreateStatuses...); r.StatusCode != http.StatusCreated {
 			t.Fatalf("the seed request does not create over the base state: %d %s", r.StatusCode, r.Body)
 		}
 		base.activeAt = a.serve(t, "GET", "/v1/contracts/"+base.active, "", http.StatusOK).Body
@@ -469,7 +158,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 // newFzAPIFromBase serves the handler over a fork of the base state.
 func newFzAPIFromBase(t *testing.T) (*fzAPI, *fzBase) {
 	base := fzBaseFor(t)
-	return newFzAPI(base.store.fork()), base
+	return newFzAPI(base.store.Clone()), base
 }
 
 // serve sends one request, checks the exchange against infra/openapi.yaml,
@@ -478,44 +167,10 @@ func newFzAPIFromBase(t *testing.T) (*fzAPI, *fzBase) {
 // fields, a success as a body that reads back strictly.
 func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, path)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: path, PathParameters: params, Body: body,
-		Headers: map[string]string{"content-type": "application/json"},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: "",
-			}},
-		},
-	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if resp.StatusCode >= 500 || !slices.Contains(allowed, resp.StatusCode) {
-		t.Fatalf("%s %s %q: %d (documented here: %v) %s", method, path, body, resp.StatusCode, allowed, resp.Body)
-	}
-	openapitest.Validate(t, ev, resp)
-	if resp.StatusCode >= 400 {
-		var p httpapi.Problem
-		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
-			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
-			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
-		}
-		for _, f := range p.Errors {
-			if f.Field == "" || f.Message == "" {
-				t.Fatalf("%s %s: a field error without field or message: %s", method, path, resp.Body)
-			}
-		}
-		return resp
-	}
-	var v map[string]any
-	if err := strictjson.Decode([]byte(resp.Body), &v); err != nil {
-		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", method, path, resp.StatusCode, err, resp.Body)
-	}
-	return resp
+	return httpapitest.Serve(t, a.rt, httpapitest.Request{
+		Method: method, Target: path, Body: body,
+		Caller: httpapitest.Caller{TenantID: fzTenant, CredentialID: "cred-f"}, RequestID: "req-fuzz",
+	}, allowed...)
 }
 
 // fzAnswer is the part of a contract answer the properties look at.
@@ -597,13 +252,13 @@ func (a *fzAPI) readBack(t *testing.T, answer string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := a.store.stored(fzTenant, got.Contract.ID)
+	before := stored(a.store, fzTenant, got.Contract.ID)
 	r := a.serve(t, "PUT", path, string(again), http.StatusOK, http.StatusBadRequest, http.StatusNotFound,
 		http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
 	if r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
 		t.Fatalf("the answer's own fields, sent back as a replace %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
 	}
-	if after := a.store.stored(fzTenant, got.Contract.ID); after.Version != before.Version+1 {
+	if after := stored(a.store, fzTenant, got.Contract.ID); after.Version != before.Version+1 {
 		t.Fatalf("a replace stored version %d over %d", after.Version, before.Version)
 	}
 }
@@ -751,9 +406,9 @@ func FuzzAiraCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a, _ := newFzAPIFromBase(t)
-		before := a.store.counts(fzTenant)
+		before := a.store.Counts(fzTenant)
 		resp := a.serve(t, "POST", "/v1/contracts/", body, fzCreateStatuses...)
-		after := a.store.counts(fzTenant)
+		after := a.store.Counts(fzTenant)
 		if resp.StatusCode != http.StatusCreated {
 			if after != before {
 				t.Fatalf("a refused create (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
@@ -761,13 +416,13 @@ func FuzzAiraCreate(f *testing.F) {
 			return
 		}
 		want := before
-		want.contracts++
-		want.versions++
+		want.Contracts++
+		want.Versions++
 		if hasKey(body, "customer") {
-			want.customers++
+			want.Customers++
 		}
 		if hasKey(body, "paymentAccount") {
-			want.accounts++
+			want.PaymentAccounts++
 		}
 		if after != want {
 			t.Fatalf("a create stored %+v over %+v, want %+v", after, before, want)
@@ -778,7 +433,7 @@ func FuzzAiraCreate(f *testing.F) {
 				t.Fatalf("id %q is not a UUID: %s", id, resp.Body)
 			}
 		}
-		stored := a.store.stored(fzTenant, got.Contract.ID)
+		stored := stored(a.store, fzTenant, got.Contract.ID)
 		if stored == nil || stored.Party != (contract.Party{Kind: contract.PartyCustomer, ID: got.Customer.ID}) ||
 			stored.PaymentAccountID != got.PaymentAccount.ID || string(stored.Status) != got.Contract.Status {
 			t.Fatalf("stored %+v for the answer %s", stored, resp.Body)
@@ -824,9 +479,9 @@ func FuzzAiraReplace(f *testing.F) {
 			id, current = base.canceled, base.cancelAt
 		}
 		path := "/v1/contracts/" + id
-		before := a.store.counts(fzTenant)
+		before := a.store.Counts(fzTenant)
 		resp := a.serve(t, "PUT", path, body, fzReplaceStatuses...)
-		after := a.store.counts(fzTenant)
+		after := a.store.Counts(fzTenant)
 		if resp.StatusCode != http.StatusOK {
 			if after != before {
 				t.Fatalf("a refused replace (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
@@ -840,9 +495,9 @@ func FuzzAiraReplace(f *testing.F) {
 			t.Fatalf("a canceled contract was replaced: %s", resp.Body)
 		}
 		want := before
-		want.versions++
+		want.Versions++
 		if hasKey(body, "paymentAccount") {
-			want.accounts++
+			want.PaymentAccounts++
 		}
 		if after != want {
 			t.Fatalf("a replace stored %+v over %+v, want %+v", after, before, want)
@@ -887,16 +542,16 @@ func FuzzAiraCustomer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a, _ := newFzAPIFromBase(t)
-		before := a.store.counts(fzTenant)
+		before := a.store.Counts(fzTenant)
 		resp := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
-		after := a.store.counts(fzTenant)
+		after := a.store.Counts(fzTenant)
 		if resp.StatusCode != http.StatusCreated {
 			if after != before {
 				t.Fatalf("a refused customer (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
 			}
 			return
 		}
-		if want := (fzCounts{before.contracts, before.customers + 1, before.accounts, before.versions}); after != want {
+		if want := (contracttest.Counts{Contracts: before.Contracts, Customers: before.Customers + 1, PaymentAccounts: before.PaymentAccounts, Versions: before.Versions}); after != want {
 			t.Fatalf("a customer create stored %+v over %+v", after, before)
 		}
 		got := fzDecode[fzCustomerAnswer](t, resp.Body)

@@ -3,46 +3,66 @@ package contract_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 )
 
-// fakeStore is a hand-written contract.Store whose behaviour each test
-// sets through function fields.
-type fakeStore struct {
-	next    func(ctx context.Context, tenantID string) (int64, error)
-	create  func(ctx context.Context, c *contract.Contract, with contract.Companions) error
-	byRef   func(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error)
-	get     func(ctx context.Context, tenantID, id string) (*contract.Contract, error)
-	list    func(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error)
-	replace func(ctx context.Context, c *contract.Contract, with contract.Companions) error
+// racingStore is the in-memory store with another writer: race, when set,
+// runs before each write the service sends (its n-th), as a writer that
+// gets there first. It counts the reads and writes.
+type racingStore struct {
+	*contracttest.Store
+	race          func(n int)
+	reads, writes int
 }
 
-func (f *fakeStore) NextContractNumber(ctx context.Context, tenantID string) (int64, error) {
-	if f.next == nil {
-		return 1, nil
+func newStore() *racingStore { return &racingStore{Store: contracttest.New()} }
+
+func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*contract.Contract, error) {
+	s.reads++
+	return s.Store.GetContract(ctx, tenantID, id)
+}
+
+func (s *racingStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	s.writes++
+	if s.race != nil {
+		s.race(s.writes)
 	}
-	return f.next(ctx, tenantID)
+	return s.Store.CreateContract(ctx, c, with)
 }
-func (f *fakeStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
-	return f.create(ctx, c, with)
-}
-func (f *fakeStore) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
-	if f.byRef == nil {
-		return nil, contract.NotFound(reference)
+
+func (s *racingStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	s.writes++
+	if s.race != nil {
+		s.race(s.writes)
 	}
-	return f.byRef(ctx, tenantID, party, reference)
+	return s.Store.ReplaceContract(ctx, c, with)
 }
-func (f *fakeStore) GetContract(ctx context.Context, tenantID, id string) (*contract.Contract, error) {
-	return f.get(ctx, tenantID, id)
+
+// put stores c as another writer would, under a number no draw gives.
+func (s *racingStore) put(t *testing.T, c *contract.Contract) {
+	t.Helper()
+	c.TenantID, c.Number, c.Version = actor.TenantID, contract.FormatNumber(9000+int64(len(s.Contracts(actor.TenantID)))), 1
+	if err := s.Store.CreateContract(context.Background(), c, contract.Companions{}); err != nil {
+		t.Fatal(err)
+	}
 }
-func (f *fakeStore) ListContracts(ctx context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
-	return f.list(ctx, tenantID, q)
-}
-func (f *fakeStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
-	return f.replace(ctx, c, with)
+
+// bump writes the stored contract id again, as another writer would.
+func (s *racingStore) bump(t *testing.T, id string) {
+	t.Helper()
+	c, err := s.Store.GetContract(context.Background(), actor.TenantID, id)
+	if err == nil {
+		c.Version++
+		err = s.Store.ReplaceContract(context.Background(), c, contract.Companions{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 var (
@@ -66,16 +86,16 @@ func validContract() *contract.Contract {
 }
 
 func TestCreateStampsAndStores(t *testing.T) {
-	var stored *contract.Contract
-	s := newService(&fakeStore{create: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-		stored = c
-		return nil
-	}})
+	store := newStore()
+	s := newService(store)
 	c := validContract()
 	if err := s.Create(context.Background(), actor, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if stored != c || c.TenantID != "t1" || c.Version != 1 || c.Status != contract.StatusActive ||
+	if stored, err := store.GetContract(context.Background(), "t1", c.ID); err != nil || !reflect.DeepEqual(stored, c) {
+		t.Fatalf("stored %+v, %v; want %+v", stored, err, c)
+	}
+	if c.TenantID != "t1" || c.Version != 1 || c.Status != contract.StatusActive ||
 		!c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(t0) || c.CreatedBy != "cred-1" || c.UpdatedBy != "cred-1" {
 		t.Fatalf("not stamped as created by the actor: %+v", c)
 	}
@@ -100,13 +120,14 @@ func TestCreateRefusesInvalidWithoutStoring(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newService(&fakeStore{create: func(context.Context, *contract.Contract, contract.Companions) error {
-				t.Fatal("an invalid contract reached the store")
-				return nil
-			}})
+			store := newStore()
+			s := newService(store)
 			c := validContract()
 			tt.change(c)
 			err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
+			if drawn, _ := store.Drawn(actor.TenantID); store.writes != 0 || drawn != 0 {
+				t.Fatalf("an invalid contract reached the store: %d writes, %d numbers drawn", store.writes, drawn)
+			}
 			var e *contract.Error
 			if !errors.As(err, &e) || e.Kind != contract.KindInvalid {
 				t.Fatalf("err = %v, want KindInvalid", err)
@@ -127,98 +148,68 @@ func TestValidToEqualValidFromIsAllowed(t *testing.T) {
 }
 
 func TestGetHidesDeleted(t *testing.T) {
+	store := newStore()
 	deleted := validContract()
 	deleted.DeletedAt = &t0
-	s := newService(&fakeStore{get: func(_ context.Context, tenantID, id string) (*contract.Contract, error) {
-		if tenantID != "t1" {
-			t.Fatalf("tenant = %q", tenantID)
-		}
-		return deleted, nil
-	}})
-	_, err := s.Get(context.Background(), actor, "ctr_x")
+	store.put(t, deleted)
+	_, err := newService(store).Get(context.Background(), actor, "ctr_x")
 	if contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("err = %v, want not found", err)
 	}
 }
 
 func TestUpdateRetriesOnVersionConflict(t *testing.T) {
-	version := int64(1)
-	reads, writes := 0, 0
-	s := newService(&fakeStore{
-		get: func(context.Context, string, string) (*contract.Contract, error) {
-			reads++
-			c := validContract()
-			c.Version = version
-			return c, nil
-		},
-		replace: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-			writes++
-			if writes < 3 {
-				version++ // another writer got there first
-				return contract.ErrVersionConflict
-			}
-			if c.Version != version+1 {
-				t.Fatalf("wrote version %d over %d", c.Version, version)
-			}
-			return nil
-		},
-	})
-	c, err := s.Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
+	store := newStore()
+	store.put(t, validContract())
+	store.race = func(n int) {
+		if n < 3 {
+			store.bump(t, "ctr_x")
+		}
+	}
+	c, err := newService(store).Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
 		c.Name = "changed"
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reads != 3 || writes != 3 || c.Name != "changed" || c.UpdatedBy != "cred-1" {
-		t.Fatalf("reads=%d writes=%d contract=%+v", reads, writes, c)
+	if store.reads != 3 || store.writes != 3 || c.Name != "changed" || c.UpdatedBy != "cred-1" || c.Version != 4 {
+		t.Fatalf("reads=%d writes=%d contract=%+v", store.reads, store.writes, c)
 	}
 }
 
 func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
-	writes := 0
-	s := newService(&fakeStore{
-		get: func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(context.Context, *contract.Contract, contract.Companions) error {
-			writes++
-			return contract.ErrVersionConflict
-		},
-	})
-	_, err := s.Update(context.Background(), actor, "ctr_x", func(*contract.Contract) error { return nil })
+	store := newStore()
+	store.put(t, validContract())
+	store.race = func(int) { store.bump(t, "ctr_x") }
+	_, err := newService(store).Update(context.Background(), actor, "ctr_x", func(*contract.Contract) error { return nil })
 	if !errors.Is(err, contract.ErrVersionConflict) || contract.KindOf(err) != contract.KindConflict {
 		t.Fatalf("err = %v, want the version conflict", err)
 	}
-	if writes < 2 || writes > 20 {
-		t.Fatalf("writes = %d, want a small bounded number", writes)
+	if store.writes < 2 || store.writes > 20 {
+		t.Fatalf("writes = %d, want a small bounded number", store.writes)
 	}
 }
 
 func TestUpdateRefusesInvalidChange(t *testing.T) {
-	s := newService(&fakeStore{
-		get: func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(context.Context, *contract.Contract, contract.Companions) error {
-			t.Fatal("an invalid change reached the store")
-			return nil
-		},
-	})
-	_, err := s.Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
+	store := newStore()
+	store.put(t, validContract())
+	_, err := newService(store).Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
 		c.Party.ID = ""
 		return nil
 	})
-	if contract.KindOf(err) != contract.KindInvalid {
-		t.Fatalf("err = %v", err)
+	if contract.KindOf(err) != contract.KindInvalid || store.writes != 0 {
+		t.Fatalf("err = %v after %d writes, want invalid and none", err, store.writes)
 	}
 }
 
 func TestDeleteMarksDeleted(t *testing.T) {
-	var written *contract.Contract
-	s := newService(&fakeStore{
-		get:     func(context.Context, string, string) (*contract.Contract, error) { return validContract(), nil },
-		replace: func(_ context.Context, c *contract.Contract, _ contract.Companions) error { written = c; return nil },
-	})
-	if err := s.Delete(context.Background(), actor, "ctr_x"); err != nil {
+	store := newStore()
+	store.put(t, validContract())
+	if err := newService(store).Delete(context.Background(), actor, "ctr_x"); err != nil {
 		t.Fatal(err)
 	}
+	written, _ := store.Store.GetContract(context.Background(), actor.TenantID, "ctr_x")
 	if written == nil || written.DeletedAt == nil || !written.DeletedAt.Equal(t0) {
 		t.Fatalf("not marked deleted: %+v", written)
 	}
@@ -270,58 +261,50 @@ func TestPlanValidate(t *testing.T) {
 }
 
 func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
-	n := int64(0)
-	var refs []string
-	s := newService(&fakeStore{
-		next: func(context.Context, string) (int64, error) { n++; return n, nil },
-		create: func(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-			refs = append(refs, c.Reference)
-			if c.Number == contract.FormatNumber(1) {
-				return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
-			}
-			return nil
-		},
-	})
+	store := newStore()
+	holder := validContract()
+	holder.ID, holder.Reference = "ctr_holder", "ref-"+contract.FormatNumber(1)
+	store.put(t, holder)
 	c := validContract()
-	err := s.Create(context.Background(), actor, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
+	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Number != "CT-0000000002" || c.Reference != "ref-CT-0000000002" || len(refs) != 2 {
-		t.Fatalf("number %s reference %s after %v", c.Number, c.Reference, refs)
+	if c.Number != "CT-0000000002" || c.Reference != "ref-CT-0000000002" || store.writes != 2 {
+		t.Fatalf("number %s reference %s after %d writes", c.Number, c.Reference, store.writes)
 	}
 }
 
 // A reference the client chose and another contract holds refuses the
 // create before a number is drawn: a refusal leaves no gap.
 func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
-	drawn := 0
-	s := newService(&fakeStore{
-		next: func(context.Context, string) (int64, error) { drawn++; return int64(drawn), nil },
-		byRef: func(_ context.Context, _ string, _ contract.Party, ref string) (*contract.Contract, error) {
-			return &contract.Contract{Reference: ref}, nil
-		},
-		create: func(context.Context, *contract.Contract, contract.Companions) error { t.Fatal("stored"); return nil },
-	})
+	store := newStore()
+	holder := validContract()
+	holder.ID, holder.Reference = "ctr_holder", "taken"
+	store.put(t, holder)
 	c := validContract()
 	c.Reference = "taken"
-	err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
+	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{})
+	drawn, _ := store.Drawn(actor.TenantID)
 	var e *contract.Error
-	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 {
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 || store.writes != 0 {
 		t.Fatalf("err %v after drawing %d numbers, want a conflict on reference and none drawn", err, drawn)
 	}
 }
 
 func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
-	attempts := 0
-	s := newService(&fakeStore{create: func(context.Context, *contract.Contract, contract.Companions) error {
-		attempts++
-		return &contract.Error{Kind: contract.KindConflict, Fields: []contract.FieldError{{Field: "reference"}}}
-	}})
+	store := newStore()
+	// Another writer takes the reference between the service's check and
+	// its write.
+	store.race = func(int) {
+		holder := validContract()
+		holder.ID, holder.Reference = "ctr_holder", "mine"
+		store.put(t, holder)
+	}
 	c := validContract()
 	c.Reference = "mine"
-	err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
-	if contract.KindOf(err) != contract.KindConflict || attempts != 1 {
-		t.Fatalf("err %v after %d attempts, want one conflict", err, attempts)
+	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{})
+	if contract.KindOf(err) != contract.KindConflict || store.writes != 1 {
+		t.Fatalf("err %v after %d writes, want one conflict", err, store.writes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 )
 
 func TestEndDay(t *testing.T) {
@@ -101,14 +102,18 @@ func TestSegmentsReadByTheDay(t *testing.T) {
 // TestApplyActionsRefusesNothingToApply: a request without actions, or
 // with an action without entries, is invalid, and reaches no store.
 func TestApplyActionsRefusesNothingToApply(t *testing.T) {
-	s := newService(&fakeStore{})
+	store := newStore()
+	s := newService(store)
 	for _, req := range []contract.ActionsRequest{
 		{Account: "ACC-1"},
 		{Account: "ACC-1", Actions: []contract.ActionItem{{Type: contract.ActionCancel}}},
 	} {
 		var out contract.Applied
-		if err := s.ApplyActions(context.Background(), actor, nil, &req, &out); contract.KindOf(err) != contract.KindInvalid {
+		if err := s.ApplyActions(context.Background(), actor, store, &req, &out); contract.KindOf(err) != contract.KindInvalid {
 			t.Errorf("%+v: err = %v, want invalid", req, err)
+		}
+		if contracts, actions := store.Drawn(actor.TenantID); contracts != 0 || actions != 0 || store.Counts(actor.TenantID) != (contracttest.Counts{}) {
+			t.Errorf("%+v reached the store", req)
 		}
 	}
 }

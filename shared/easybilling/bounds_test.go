@@ -232,7 +232,7 @@ func TestLargeContracts(t *testing.T) {
 // to the HTTP route's bound on bodies: at it the request applies, one
 // byte past it it is refused naming the request, and nothing is written.
 func TestInvocationBodyBound(t *testing.T) {
-	f := newFzAPI()
+	f := newFzAPI(t)
 	log := slog.New(slog.DiscardHandler)
 	request := func(size int) []byte {
 		body := `{"accountNumber": "ACC-1", "actions": [{"type": "create-contract-with-plan", "createContractWithPlan": [` +
@@ -242,12 +242,12 @@ func TestInvocationBodyBound(t *testing.T) {
 	if _, err := f.handler.HandleDirect(context.Background(), f.store, log, easybilling.Invocation{TenantID: fzTenant, Request: request(httpapi.MaxBodyBytes)}); err != nil {
 		t.Fatalf("a request of %d bytes: %v", httpapi.MaxBodyBytes, err)
 	}
-	before := f.store.state(fzTenant)
+	before := state(f.store, fzTenant)
 	_, err := f.handler.HandleDirect(context.Background(), f.store, log, easybilling.Invocation{TenantID: fzTenant, Request: request(httpapi.MaxBodyBytes + 1)})
 	if err == nil || !strings.Contains(err.Error(), "request: must be at most") {
 		t.Fatalf("a request one byte over: %v", err)
 	}
-	if after := f.store.state(fzTenant); after != before {
+	if after := state(f.store, fzTenant); after != before {
 		t.Fatal("the refused request wrote something")
 	}
 }

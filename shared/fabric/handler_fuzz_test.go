@@ -1,7 +1,6 @@
 package fabric_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -21,171 +20,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
-	"github.com/contracts-service/contracts/shared/routes"
-	"github.com/contracts-service/contracts/shared/strictjson"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
-
-// fzStore is an in-memory contract.Store with the semantics the interface
-// documents, so that the fuzz tests exercise decoding, validation, mapping
-// and encoding at memory speed. It hands out copies, as a real store does,
-// so that nothing a handler does to a contract it holds reaches the stored
-// one. fabric writes no companion records, so they are not kept.
-type fzStore struct {
-	mu        sync.Mutex
-	numbers   map[string]int64
-	contracts map[string][]*contract.Contract // by tenant, in number order
-}
-
-var _ contract.Store = (*fzStore)(nil)
-
-func newFzStore() *fzStore {
-	return &fzStore{numbers: map[string]int64{}, contracts: map[string][]*contract.Contract{}}
-}
-
-// fzClone copies c deeply enough for fabric: every pointer and slice the
-// dialect writes is copied, not shared.
-func fzClone(c *contract.Contract) *contract.Contract {
-	cp := *c
-	for _, p := range []**time.Time{&cp.ValidFrom, &cp.ValidTo, &cp.DeletedAt} {
-		if *p != nil {
-			v := **p
-			*p = &v
-		}
-	}
-	cp.Attributes = bytes.Clone(c.Attributes)
-	if c.PriceList != nil {
-		pl := *c.PriceList
-		cp.PriceList = &pl
-	}
-	return &cp
-}
-
-// fork copies the store, so that each fuzzed request starts from the same
-// state without building it again through the handler.
-func (s *fzStore) fork() *fzStore {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := newFzStore()
-	for k, v := range s.numbers {
-		out.numbers[k] = v
-	}
-	for k, list := range s.contracts {
-		for _, c := range list {
-			out.contracts[k] = append(out.contracts[k], fzClone(c))
-		}
-	}
-	return out
-}
-
-func fzConflict(field string) error {
-	return &contract.Error{Kind: contract.KindConflict, Message: "the " + field + " is taken",
-		Fields: []contract.FieldError{{Field: field, Message: "is taken"}}}
-}
-
-func (s *fzStore) NextContractNumber(_ context.Context, tenantID string) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.numbers[tenantID]++
-	return s.numbers[tenantID], nil
-}
-
-func (s *fzStore) CreateContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[c.TenantID] {
-		switch {
-		case o.ID == c.ID || o.Number == c.Number:
-			return fzConflict("id")
-		case c.Reference != "" && o.Party == c.Party && o.Reference == c.Reference:
-			return fzConflict("reference")
-		}
-	}
-	s.contracts[c.TenantID] = append(s.contracts[c.TenantID], fzClone(c))
-	return nil
-}
-
-func (s *fzStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[tenantID] {
-		if o.ID == id || o.Number == id {
-			return fzClone(o), nil
-		}
-	}
-	return nil, contract.NotFound(id)
-}
-
-func (s *fzStore) GetContractByReference(_ context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.contracts[tenantID] {
-		if o.Party == party && o.Reference == reference {
-			return fzClone(o), nil
-		}
-	}
-	return nil, contract.NotFound(reference)
-}
-
-func (s *fzStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var page contract.Page
-	for _, o := range s.contracts[tenantID] {
-		if o.Deleted() && !q.IncludeDeleted || (q.Party != contract.Party{} && o.Party != q.Party) || o.Number <= q.After {
-			continue
-		}
-		if len(page.Contracts) == q.Limit {
-			page.Next = page.Contracts[len(page.Contracts)-1].Number
-			break
-		}
-		page.Contracts = append(page.Contracts, *fzClone(o))
-	}
-	return page, nil
-}
-
-func (s *fzStore) ListOrdered(_ context.Context, tenantID string, q contract.OrderedQuery) (contract.OrderedPage, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	all := make([]contract.Contract, len(s.contracts[tenantID]))
-	for i, c := range s.contracts[tenantID] {
-		all[i] = *fzClone(c)
-	}
-	return contract.SelectOrdered(all, q), nil
-}
-
-func (s *fzStore) ReplaceContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, o := range s.contracts[c.TenantID] {
-		if o.Number == c.Number {
-			if o.Version != c.Version-1 {
-				return contract.ErrVersionConflict
-			}
-			s.contracts[c.TenantID][i] = fzClone(c)
-			return nil
-		}
-	}
-	return contract.NotFound(c.ID)
-}
-
-// state is the tenant's contract count and the sum of their versions: a
-// refused request must leave both as they were.
-func (s *fzStore) state(tenantID string) [2]int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := [2]int64{int64(len(s.contracts[tenantID]))}
-	for _, c := range s.contracts[tenantID] {
-		n[1] += c.Version
-	}
-	return n
-}
 
 // byReference returns the stored contract of the organization with the
 // given contractId, or nil.
-func (s *fzStore) byReference(org, reference string) *contract.Contract {
+func byReference(s *contracttest.Store, org, reference string) *contract.Contract {
 	c, err := s.GetContractByReference(context.Background(), fzTenant, contract.Party{Kind: contract.PartyOrganization, ID: org}, reference)
 	if err != nil {
 		return nil
@@ -223,13 +66,13 @@ func fzSiteContext(account string) string {
 	return string(b)
 }
 
-// fzAPI serves the real fabric handler over an fzStore.
+// fzAPI serves the real fabric handler over the in-memory store.
 type fzAPI struct {
 	rt    *httpapi.Router
-	store *fzStore
+	store *contracttest.Store
 }
 
-func newFzAPI(store *fzStore) *fzAPI {
+func newFzAPI(store *contracttest.Store) *fzAPI {
 	service := contract.NewService(store)
 	service.Now = func() time.Time { return fzNow }
 	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
@@ -241,7 +84,6 @@ func newFzAPI(store *fzStore) *fzAPI {
 // own account as x-site-context; an empty one sends no header at all.
 type fzRequest struct {
 	method, path, rawQuery, body string
-	query                        map[string]string
 	siteContext                  *string
 }
 
@@ -251,52 +93,18 @@ type fzRequest struct {
 // fields, a success as a body that reads back strictly.
 func (a *fzAPI) serve(t *testing.T, r fzRequest, allowed ...int) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	headers := map[string]string{"content-type": "application/json", "x-site-context": fzSiteContext(fzAccount)}
+	siteContext := fzSiteContext(fzAccount)
 	if r.siteContext != nil {
-		if *r.siteContext == "" {
-			delete(headers, "x-site-context")
-		} else {
-			headers["x-site-context"] = *r.siteContext
-		}
+		siteContext = *r.siteContext
 	}
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(r.method, r.path)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: r.path, RawQueryString: r.rawQuery, QueryStringParameters: r.query,
-		PathParameters: params, Body: r.body, Headers: headers,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.method, Path: r.path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				httpapi.ContextTenantID: fzTenant, httpapi.ContextCredentialID: "cred-f", httpapi.ContextTenantAliases: fzAliases,
-			}},
-		},
+	target := r.path
+	if r.rawQuery != "" {
+		target += "?" + r.rawQuery
 	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		t.Fatalf("%s %s: %v", r.method, r.path, err)
-	}
-	if resp.StatusCode >= 500 || !slices.Contains(allowed, resp.StatusCode) {
-		t.Fatalf("%s %s?%s %q: %d (documented here: %v) %s", r.method, r.path, r.rawQuery, r.body, resp.StatusCode, allowed, resp.Body)
-	}
-	openapitest.Validate(t, ev, resp)
-	if resp.StatusCode >= 400 {
-		var p httpapi.Problem
-		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
-			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
-			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", r.method, r.path, resp.StatusCode, err, resp.Body)
-		}
-		for _, f := range p.Errors {
-			if f.Field == "" || f.Message == "" {
-				t.Fatalf("%s %s: a field error without field or message: %s", r.method, r.path, resp.Body)
-			}
-		}
-		return resp
-	}
-	var v map[string]any
-	if err := strictjson.Decode([]byte(resp.Body), &v); err != nil {
-		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", r.method, r.path, resp.StatusCode, err, resp.Body)
-	}
-	return resp
+	return httpapitest.Serve(t, a.rt, httpapitest.Request{
+		Method: r.method, Target: target, Body: r.body, Headers: map[string]string{"x-site-context": siteContext},
+		Caller: httpapitest.Caller{TenantID: fzTenant, CredentialID: "cred-f", Aliases: fzAliases}, RequestID: "req-fuzz",
+	}, allowed...)
 }
 
 func fzContracts(org string) string { return "/v1/organizations/" + org + "/contracts" }
@@ -431,16 +239,16 @@ func fzWith(tb testing.TB, body, key, raw string) string {
 
 var (
 	fzBaseOnce sync.Once
-	fzBase     *fzStore
+	fzBase     *contracttest.Store
 )
 
 // fzBaseStore is what every fuzzed request starts from, built once through
 // the handler: in the organization, a contract whose client-chosen
 // contractId is the next generated one, a taken contractId and a deleted
 // one; the seed's contractId in another organization only.
-func fzBaseStore(t *testing.T) *fzStore {
+func fzBaseStore(t *testing.T) *contracttest.Store {
 	fzBaseOnce.Do(func() {
-		a := newFzAPI(newFzStore())
+		a := newFzAPI(contracttest.New())
 		seed := fzSeed(t)
 		for _, c := range []struct{ org, id string }{
 			{fzOrg, fzNextGenerated}, {fzOrg, fzTaken}, {fzOrg, fzDeleted}, {fzOtherOrg, fzSeedID},
@@ -456,7 +264,7 @@ func fzBaseStore(t *testing.T) *fzStore {
 	if fzBase == nil {
 		t.Fatal("the base store could not be built")
 	}
-	return fzBase.fork()
+	return fzBase.Clone()
 }
 
 // fzCreateSeeds are create bodies: the seed request and, for each refusal
@@ -522,16 +330,16 @@ func FuzzFabricCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, siteContext, body string) {
 		a := newFzAPI(fzBaseStore(t))
-		before := a.store.state(fzTenant)
+		before := a.store.Counts(fzTenant)
 		resp := a.serve(t, fzRequest{method: "POST", path: fzContracts(fzOrg), body: body, siteContext: &siteContext}, fzCreateStatuses...)
-		after := a.store.state(fzTenant)
+		after := a.store.Counts(fzTenant)
 		if resp.StatusCode != http.StatusOK {
 			if after != before {
-				t.Fatalf("a refused create (%d) changed the store: %v -> %v", resp.StatusCode, before, after)
+				t.Fatalf("a refused create (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
 			}
 			return
 		}
-		if after != [2]int64{before[0] + 1, before[1] + 1} {
+		if after != (contracttest.Counts{Contracts: before.Contracts + 1, Versions: before.Versions + 1}) {
 			t.Fatalf("a create stored %v over %v", after, before)
 		}
 		got := fzDecode[fzBody](t, resp.Body)
@@ -548,7 +356,7 @@ func FuzzFabricCreate(f *testing.F) {
 		if sent.ContractID == nil && !fzGenerated.MatchString(got.ContractID) {
 			t.Fatalf("created without a contractId, given %q", got.ContractID)
 		}
-		if stored := a.store.byReference(fzOrg, got.ContractID); stored == nil || stored.ID != got.ID || stored.Version != 1 {
+		if stored := byReference(a.store, fzOrg, got.ContractID); stored == nil || stored.ID != got.ID || stored.Version != 1 {
 			t.Fatalf("stored %+v for the answer %s", stored, resp.Body)
 		}
 		a.readBack(t, fzOrg, resp.Body)
@@ -597,19 +405,19 @@ func FuzzFabricUpdate(f *testing.F) {
 			t.Fatalf("seed create: %d %s", created.StatusCode, created.Body)
 		}
 		path := fzContract(fzOrg, fzSeedID)
-		before := a.store.state(fzTenant)
+		before := a.store.Counts(fzTenant)
 		resp := a.serve(t, fzRequest{method: "PUT", path: path, body: patch}, fzUpdateStatuses...)
-		after := a.store.state(fzTenant)
+		after := a.store.Counts(fzTenant)
 		if resp.StatusCode != http.StatusOK {
 			if after != before {
-				t.Fatalf("a refused update (%d) changed the store: %v -> %v", resp.StatusCode, before, after)
+				t.Fatalf("a refused update (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
 			}
 			if r := a.serve(t, fzRequest{method: "GET", path: path}, http.StatusOK); !sameJSON(r.Body, created.Body) {
 				t.Fatalf("a refused update changed the contract: %s -> %s", created.Body, r.Body)
 			}
 			return
 		}
-		if after != [2]int64{before[0], before[1] + 1} {
+		if after != (contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}) {
 			t.Fatalf("an update stored %v over %v", after, before)
 		}
 		was, got := fzDecode[fzBody](t, created.Body), fzDecode[fzBody](t, resp.Body)
@@ -647,31 +455,6 @@ func FuzzFabricUpdate(f *testing.F) {
 		}
 		a.readBack(t, fzOrg, resp.Body)
 	})
-}
-
-// fzQuery reads a raw query string as API Gateway hands it to a function:
-// pairs split on & and =, percent-decoded, repeated keys joined with
-// commas. Text that is not UTF-8 once decoded reaches the function, through
-// the JSON of the event, with U+FFFD in its place.
-func fzQuery(raw string) map[string]string {
-	out := map[string]string{}
-	for _, pair := range strings.Split(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, errK := url.QueryUnescape(k)
-		v, errV := url.QueryUnescape(v)
-		if errK != nil || errV != nil {
-			continue
-		}
-		k, v = strings.ToValidUTF8(k, "\uFFFD"), strings.ToValidUTF8(v, "\uFFFD")
-		if prev, ok := out[k]; ok {
-			v = prev + "," + v
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // fzRawQuery makes s a query string a client could send: every byte a URL
@@ -744,7 +527,7 @@ func fzListFixture(t *testing.T) *fzAPI {
 			}
 		}
 		a.serve(t, fzRequest{method: "DELETE", path: fzContract(fzOrg, "CNTR-B-0001")}, 200)
-		for _, c := range a.store.contracts[fzTenant] {
+		for _, c := range a.store.Contracts(fzTenant) {
 			if c.Party.ID == fzOrg {
 				fzListTotal[1]++
 				if !c.Deleted() {
@@ -785,8 +568,8 @@ func FuzzFabricListQuery(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		a := fzListFixture(t)
 		raw := fzRawQuery(s)
-		query := fzQuery(raw)
-		resp := a.serve(t, fzRequest{method: "GET", path: fzContracts(fzOrg), rawQuery: raw, query: query}, fzListStatuses...)
+		query := httpapitest.Query(raw)
+		resp := a.serve(t, fzRequest{method: "GET", path: fzContracts(fzOrg), rawQuery: raw}, fzListStatuses...)
 		if resp.StatusCode != http.StatusOK {
 			p := fzDecode[httpapi.Problem](t, resp.Body)
 			for _, e := range p.Errors {

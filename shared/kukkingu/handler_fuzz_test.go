@@ -1,9 +1,7 @@
 package kukkingu_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -11,154 +9,31 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
-	"github.com/contracts-service/contracts/shared/routes"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
-
-// memStore is an in-memory contract.Store with the semantics the Store
-// interface documents, so that the fuzz tests exercise decoding,
-// validation, mapping and encoding at memory speed. It hands out copies,
-// as a real store does, so that nothing a handler does to a contract it
-// holds reaches the stored one. Kukkingu writes no companion records, so
-// they are not kept.
-type memStore struct {
-	mu        sync.Mutex
-	numbers   map[string]int64
-	contracts map[string][]*contract.Contract // by tenant, in number order
-}
-
-func newMemStore() *memStore {
-	return &memStore{numbers: map[string]int64{}, contracts: map[string][]*contract.Contract{}}
-}
-
-// clone copies c deeply enough for this dialect: the pointers Kukkingu
-// writes are copied, not shared.
-func clone(c *contract.Contract) *contract.Contract {
-	cp := *c
-	if c.Amount != nil {
-		m := *c.Amount
-		cp.Amount = &m
-	}
-	if c.Order != nil {
-		o := *c.Order
-		cp.Order = &o
-	}
-	for _, p := range []**time.Time{&cp.ValidFrom, &cp.ValidTo, &cp.DeletedAt} {
-		if *p != nil {
-			v := **p
-			*p = &v
-		}
-	}
-	return &cp
-}
-
-func (m *memStore) NextContractNumber(_ context.Context, tenantID string) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.numbers[tenantID]++
-	return m.numbers[tenantID], nil
-}
-
-func (m *memStore) CreateContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, o := range m.contracts[c.TenantID] {
-		switch {
-		case o.ID == c.ID:
-			return &contract.Error{Kind: contract.KindConflict, Message: "the id is taken",
-				Fields: []contract.FieldError{{Field: "id", Message: "is taken"}}}
-		case c.Reference != "" && o.Party == c.Party && o.Reference == c.Reference:
-			return &contract.Error{Kind: contract.KindConflict, Message: "the reference is taken",
-				Fields: []contract.FieldError{{Field: "reference", Message: "is taken"}}}
-		}
-	}
-	m.contracts[c.TenantID] = append(m.contracts[c.TenantID], clone(c))
-	return nil
-}
-
-func (m *memStore) GetContract(_ context.Context, tenantID, id string) (*contract.Contract, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, o := range m.contracts[tenantID] {
-		if o.ID == id || o.Number == id {
-			return clone(o), nil
-		}
-	}
-	return nil, contract.NotFound(id)
-}
-
-func (m *memStore) GetContractByReference(_ context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, o := range m.contracts[tenantID] {
-		if o.Party == party && o.Reference == reference {
-			return clone(o), nil
-		}
-	}
-	return nil, contract.NotFound(reference)
-}
-
-func (m *memStore) ListContracts(_ context.Context, tenantID string, q contract.ListQuery) (contract.Page, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var page contract.Page
-	for _, o := range m.contracts[tenantID] {
-		if o.Deleted() && !q.IncludeDeleted || (q.Party != contract.Party{} && o.Party != q.Party) || o.Number <= q.After {
-			continue
-		}
-		if len(page.Contracts) == q.Limit {
-			page.Next = page.Contracts[len(page.Contracts)-1].Number
-			break
-		}
-		page.Contracts = append(page.Contracts, *clone(o))
-	}
-	return page, nil
-}
-
-func (m *memStore) ReplaceContract(_ context.Context, c *contract.Contract, _ contract.Companions) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, o := range m.contracts[c.TenantID] {
-		if o.Number == c.Number {
-			if o.Version != c.Version-1 {
-				return contract.ErrVersionConflict
-			}
-			m.contracts[c.TenantID][i] = clone(c)
-			return nil
-		}
-	}
-	return contract.NotFound(c.ID)
-}
-
-// stored returns the tenant's contracts as stored.
-func (m *memStore) stored(tenantID string) []*contract.Contract {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]*contract.Contract(nil), m.contracts[tenantID]...)
-}
 
 // fuzzTenant is who every fuzzed request acts for.
 const fuzzTenant = "tenant-f"
 
-// fuzzAPI serves the real Kukkingu handler over a memStore.
+// fuzzAPI serves the real Kukkingu handler over the in-memory store.
 type fuzzAPI struct {
 	rt    *httpapi.Router
-	store *memStore
+	store *contracttest.Store
 }
 
 func newFuzzAPI() *fuzzAPI {
-	store := newMemStore()
-	rt := httpapi.NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	store := contracttest.New()
+	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
 	kukkingu.NewHandler(contract.NewService(store)).Register(rt)
 	return &fuzzAPI{rt: rt, store: store}
 }
@@ -168,39 +43,10 @@ func newFuzzAPI() *fuzzAPI {
 // problem, never a 5xx.
 func (a *fuzzAPI) serve(t *testing.T, method, path, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, path)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: path, PathParameters: params, Body: body,
-		Headers: map[string]string{"content-type": "application/json", "tenant-id": fuzzTenant},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-fuzz", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": fuzzTenant, "credentialId": "cred-f",
-			}},
-		},
-	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if resp.StatusCode >= 500 {
-		t.Fatalf("%s %s %q: %d %s", method, path, body, resp.StatusCode, resp.Body)
-	}
-	openapitest.Validate(t, ev, resp)
-	if resp.StatusCode >= 400 {
-		var p httpapi.Problem
-		if err := strictjson.Decode([]byte(resp.Body), &p); err != nil || p.Status != resp.StatusCode || p.Detail == "" ||
-			resp.Headers["Content-Type"] != httpapi.ProblemContentType {
-			t.Fatalf("%s %s: %d is not a problem+json body (%v): %s", method, path, resp.StatusCode, err, resp.Body)
-		}
-		for _, f := range p.Errors {
-			if f.Field == "" || f.Message == "" {
-				t.Fatalf("%s %s: a field error without field or message: %s", method, path, resp.Body)
-			}
-		}
-	}
-	return resp
+	return httpapitest.Serve(t, a.rt, httpapitest.Request{
+		Method: method, Target: path, Body: body, Headers: map[string]string{"tenant-id": fuzzTenant},
+		Caller: httpapitest.Caller{TenantID: fuzzTenant, CredentialID: "cred-f"}, RequestID: "req-fuzz",
+	})
 }
 
 // writable is a contract as a client writes it, with the names of a
@@ -428,7 +274,7 @@ func FuzzKukkinguCreate(f *testing.F) {
 		switch resp.StatusCode {
 		case http.StatusCreated:
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-			if n := len(a.store.stored(fuzzTenant)); n != 0 {
+			if n := len(a.store.Contracts(fuzzTenant)); n != 0 {
 				t.Fatalf("a refused create stored %d contracts", n)
 			}
 			return
@@ -444,7 +290,7 @@ func FuzzKukkinguCreate(f *testing.F) {
 			t.Fatalf("id %q, Location %q", got.ID, resp.Headers["Location"])
 		}
 		matches(t, sent, got)
-		stored := a.store.stored(fuzzTenant)
+		stored := a.store.Contracts(fuzzTenant)
 		if len(stored) != 1 || stored[0].ID != got.ID {
 			t.Fatalf("stored %d contracts", len(stored))
 		}
@@ -484,7 +330,7 @@ func FuzzKukkinguPatch(f *testing.F) {
 		switch resp.StatusCode {
 		case http.StatusOK:
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-			if s := a.store.stored(fuzzTenant); len(s) != 1 || s[0].Version != 1 {
+			if s := a.store.Contracts(fuzzTenant); len(s) != 1 || s[0].Version != 1 {
 				t.Fatalf("a refused patch wrote the contract")
 			}
 			readBack(t, a, before)
@@ -527,7 +373,7 @@ func FuzzKukkinguPatch(f *testing.F) {
 			t.Fatalf("patch %q applied, but its merge does not read as a contract: %v", patch, err)
 		}
 		matches(t, want, after)
-		s := a.store.stored(fuzzTenant)
+		s := a.store.Contracts(fuzzTenant)
 		if len(s) != 1 || s[0].Version != 2 {
 			t.Fatalf("an applied patch left %d contracts, not one at version 2", len(s))
 		}
