@@ -25,6 +25,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // The bootstraps are built once per test binary, into a directory outside
@@ -238,7 +239,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 // loadEvent reads a sample event as the function gets it, for tenant.
 func loadEvent(t *testing.T, name string, tn tenant) map[string]any {
 	t.Helper()
-	ev := readEvent(t, filepath.Join(eventsDir(t), name))
+	ev := httpapitest.ReadEvent(t, filepath.Join(httpapitest.SampleEvents(), name))
 	if rc, ok := ev["requestContext"].(map[string]any); ok {
 		if authz, ok := rc["authorizer"].(map[string]any); ok {
 			lambda := authz["lambda"].(map[string]any)
@@ -312,7 +313,7 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 			}
 		}},
 		{"kukkingu-list.json", 200, func(t *testing.T, b map[string]any) {
-			if !strings.Contains(mustJSON(b["data"]), ids[sampleKukkinguID]) {
+			if !strings.Contains(httpapitest.MustJSON(b["data"]), ids[sampleKukkinguID]) {
 				t.Errorf("list %v lacks contract %s", b, ids[sampleKukkinguID])
 			}
 		}},
@@ -403,7 +404,7 @@ func testSampleEvents(t *testing.T, stack *gateway.Stack, a tenant) {
 			}
 		}},
 	}
-	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
+	files, _ := filepath.Glob(filepath.Join(httpapitest.SampleEvents(), "*.json"))
 	listed := map[string]bool{"authorizer.json": true}
 	for _, tt := range tests {
 		listed[tt.file] = true
@@ -621,7 +622,7 @@ func testTrust(t *testing.T, stack *gateway.Stack, a tenant) {
 // withIDs replaces the placeholder ids of a sample event wherever a
 // request carries them: path, path parameters, query and body.
 func withIDs(ev map[string]any, ids map[string]string) map[string]any {
-	raw := mustJSON(ev)
+	raw := httpapitest.MustJSON(ev)
 	for placeholder, id := range ids {
 		raw = strings.ReplaceAll(raw, placeholder, id)
 	}
@@ -967,36 +968,4 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 			t.Errorf("list after delete still has %s", id)
 		}
 	})
-}
-
-// eventsDir is infra/events, the sample events.
-func eventsDir(t *testing.T) string {
-	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, "infra", "events")
-}
-
-// readEvent reads the sample event at path.
-func readEvent(t *testing.T, path string) map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(data, &ev); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ev
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/infra/local/runtimeapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // fakeInvoker answers with a fixed function and records the payloads it
@@ -779,28 +780,6 @@ func TestEnvFileMatchesLocalStack(t *testing.T) {
 	}
 }
 
-func eventsDir(t *testing.T) string {
-	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, "infra", "events")
-}
-
-func readEvent(t *testing.T, path string) map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(data, &ev); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ev
-}
-
 // TestSampleEvents replays every sample event through the gateway and
 // checks the gateway builds the same event, so the samples and the
 // emulation agree on what API Gateway sends; and that every route has a
@@ -811,7 +790,7 @@ func TestSampleEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
+	files, _ := filepath.Glob(filepath.Join(httpapitest.SampleEvents(), "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no sample events")
 	}
@@ -820,7 +799,7 @@ func TestSampleEvents(t *testing.T) {
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			sample := readEvent(t, path)
+			sample := httpapitest.ReadEvent(t, path)
 			if _, http := sample["requestContext"]; !http {
 				// SQS, EventBridge and direct invocations do not pass
 				// through the HTTP API; the end-to-end test invokes them.
@@ -845,7 +824,7 @@ func TestSampleEvents(t *testing.T) {
 			captured := &fakeInvoker{answer: answer(`{"statusCode":200}`)}
 			authorizer := &fakeInvoker{answer: answer(`{"isAuthorized":true,"context":{}}`)}
 			if !isAuthorizer {
-				authorizer.answer = answer(`{"isAuthorized":true,"context":` + mustJSON(rc["authorizer"].(map[string]any)["lambda"]) + `}`)
+				authorizer.answer = answer(`{"isAuthorized":true,"context":` + httpapitest.MustJSON(rc["authorizer"].(map[string]any)["lambda"]) + `}`)
 			}
 			invokers := map[string]gateway.Invoker{}
 			for id := range api.Functions {
@@ -864,7 +843,7 @@ func TestSampleEvents(t *testing.T) {
 			if isAuthorizer {
 				// An authorizer is not shown the body; the request it
 				// authorized had the create's.
-				body = readEvent(t, filepath.Join(eventsDir(t), "kukkingu-create.json"))["body"].(string)
+				body = httpapitest.ReadEvent(t, filepath.Join(httpapitest.SampleEvents(), "kukkingu-create.json"))["body"].(string)
 			}
 			req := httptest.NewRequest(httpCtx["method"].(string), target, strings.NewReader(body))
 			req.Host = headers["host"].(string)
@@ -894,7 +873,7 @@ func TestSampleEvents(t *testing.T) {
 				}
 			}
 			if !reflect.DeepEqual(got, sample) {
-				t.Errorf("the gateway builds a different event:\ngot  %s\nwant %s", mustJSON(got), mustJSON(sample))
+				t.Errorf("the gateway builds a different event:\ngot  %s\nwant %s", httpapitest.MustJSON(got), httpapitest.MustJSON(sample))
 			}
 		})
 	}
@@ -909,7 +888,7 @@ func TestSampleEvents(t *testing.T) {
 		}
 	}
 
-	create := readEvent(t, filepath.Join(eventsDir(t), "kukkingu-create.json"))
+	create := httpapitest.ReadEvent(t, filepath.Join(httpapitest.SampleEvents(), "kukkingu-create.json"))
 	var body map[string]any
 	json.Unmarshal([]byte(create["body"].(string)), &body)
 	if !reflect.DeepEqual(body, seed004Request) {
@@ -918,12 +897,4 @@ func TestSampleEvents(t *testing.T) {
 	if h := create["headers"].(map[string]any); h["tenant-id"] != "tnt_pfh0haxfpzowht3oi213cqos" {
 		t.Errorf("kukkingu-create tenant-id %v", h["tenant-id"])
 	}
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }

@@ -8,7 +8,12 @@ package httpapitest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -122,10 +127,20 @@ func Query(raw string) map[string]string {
 	return out
 }
 
-// Serve sends r through rt (matched against rt's routes when r names
-// none), checks the exchange against infra/openapi.yaml, and holds the
-// answer to the service's rule (see Check).
-func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.APIGatewayV2HTTPResponse {
+// Headers reads name/value pairs as a Request's Headers.
+func Headers(pairs ...string) map[string]string {
+	h := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h[pairs[i]] = pairs[i+1]
+	}
+	return h
+}
+
+// Exchange sends r through rt (matched against rt's routes when r names
+// none) and checks the exchange against infra/openapi.yaml. It stops no
+// test, so workers may call it concurrently: a mismatch with the document
+// is reported with t.Errorf, and a failure to serve returned.
+func Exchange(t testing.TB, rt *httpapi.Router, r Request) (events.APIGatewayV2HTTPResponse, error) {
 	t.Helper()
 	if r.Routes == nil {
 		r.Routes = rt.RouteKeys()
@@ -133,9 +148,20 @@ func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.A
 	ev := r.Event()
 	resp, err := rt.Serve(context.Background(), ev)
 	if err != nil {
-		t.Fatalf("%s %s: %v", r.Method, r.Target, err)
+		return resp, fmt.Errorf("%s %s: %w", r.Method, r.Target, err)
 	}
 	openapitest.Validate(t, ev, resp)
+	return resp, nil
+}
+
+// Serve is Exchange that stops the test on a failure to serve, and holds
+// the answer to the service's rule (see Check).
+func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	resp, err := Exchange(t, rt, r)
+	if err != nil {
+		t.Fatal(err)
+	}
 	Check(t, r, resp, allowed...)
 	return resp
 }
@@ -166,4 +192,36 @@ func Check(t testing.TB, r Request, resp events.APIGatewayV2HTTPResponse, allowe
 	if err := strictjson.Decode([]byte(resp.Body), &v); resp.Body != "" && err != nil {
 		t.Fatalf("%s %s: a %d body does not re-decode: %v\n%s", r.Method, r.Target, resp.StatusCode, err, resp.Body)
 	}
+}
+
+// SampleEvents is the directory of the repository's sample events
+// (infra/events), found from this source file rather than the working
+// directory, which is each test's own package directory.
+func SampleEvents() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "events")
+}
+
+// ReadEvent reads the event at path as a JSON object.
+func ReadEvent(t testing.TB, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ev
+}
+
+// MustJSON is v as JSON text; a value that does not encode is a mistake
+// in the test, which it panics on.
+func MustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
