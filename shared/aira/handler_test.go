@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -24,9 +22,8 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
-	"github.com/contracts-service/contracts/shared/routes"
 )
 
 const seedPlan = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
@@ -70,31 +67,11 @@ type response struct {
 
 func (a *api) do(tenant, method, target, body string) response {
 	a.t.Helper()
-	u, err := url.Parse(target)
+	resp, err := httpapitest.Exchange(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body,
+		Headers: map[string]string{"tenant-id": tenant}, Caller: httpapitest.Caller{TenantID: tenant, CredentialID: "cred-" + tenant}, RequestID: "req"})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	query := map[string]string{}
-	for k, v := range u.Query() {
-		query[k] = strings.Join(v, ",")
-	}
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: u.Path, RawQueryString: u.RawQuery, QueryStringParameters: query,
-		PathParameters: params, Body: body,
-		Headers: map[string]string{"content-type": "application/json", "tenant-id": tenant},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req", RouteKey: key, HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": tenant, "credentialId": "cred-" + tenant, "tenantAliases": "",
-			}},
-		},
-	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	openapitest.Validate(a.t, ev, resp)
 	out := response{status: resp.StatusCode}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {

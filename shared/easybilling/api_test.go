@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,18 +13,14 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
-	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // The catalog every tenant of the tests has: the seed's plan, and a second
@@ -91,39 +88,14 @@ type response struct {
 	body    map[string]any
 }
 
-// event is the API Gateway event of a request; headers are name/value
-// pairs over the defaults, an empty value removing the header.
-func event(who tenant, method, target, body string, headers ...string) (events.APIGatewayV2HTTPRequest, error) {
-	u, err := url.Parse(target)
-	if err != nil {
-		return events.APIGatewayV2HTTPRequest{}, err
-	}
-	h := map[string]string{"content-type": "application/json", "authorization": "Bearer token"}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			delete(h, headers[i])
-		} else {
-			h[headers[i]] = headers[i+1]
-		}
-	}
-	query := map[string]string{}
-	for k, v := range u.Query() {
-		query[k] = strings.Join(v, ",")
-	}
-	// API Gateway names the route it matched, of the whole API's, and
-	// hands over its path parameters.
-	key, params := routes.MustNew(endpoints.APIRouteKeys()).Route(method, u.EscapedPath())
-	return events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				httpapi.ContextTenantID: who.id, httpapi.ContextCredentialID: who.credential(), httpapi.ContextTenantAliases: "",
-			}},
-		},
-	}, nil
+// sent is a request of who as sent; headers are name/value pairs over the
+// defaults, an empty value removing the header.
+func sent(who tenant, method, target, body string, headers ...string) httpapitest.Request {
+	h := map[string]string{"authorization": "Bearer token"}
+	maps.Copy(h, httpapitest.Headers(headers...))
+	// API Gateway names the route it matched, of the whole API's.
+	return httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: who.credential()}, Routes: endpoints.APIRouteKeys()}
 }
 
 // serve sends one request through rt and validates the exchange against
@@ -132,15 +104,10 @@ func event(who tenant, method, target, body string, headers ...string) (events.A
 // else returned.
 func serve(t testing.TB, rt *httpapi.Router, who tenant, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
-	ev, err := event(who, method, target, body, headers...)
+	resp, err := httpapitest.Exchange(t, rt, sent(who, method, target, body, headers...))
 	if err != nil {
 		return response{}, err
 	}
-	resp, err := rt.Serve(context.Background(), ev)
-	if err != nil {
-		return response{}, fmt.Errorf("%s %s: %v", method, target, err)
-	}
-	openapitest.Validate(t, ev, resp)
 	out := response{status: resp.StatusCode, headers: resp.Headers, raw: resp.Body}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {

@@ -52,10 +52,7 @@ func renewActions(entries []obj) []obj {
 // about a second.
 func (a *api) prepare(t testing.TB, body string) map[string]any {
 	t.Helper()
-	ev, err := event(tenantA, "POST", prod+"/contract-actions", body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := sent(tenantA, "POST", prod+"/contract-actions", body).Event()
 	resp, err := a.rt.Serve(context.Background(), ev)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %v: %.500s", resp.StatusCode, err, resp.Body)
@@ -161,10 +158,7 @@ func TestLargeContracts(t *testing.T) {
 			if cursor != "" {
 				q.Set("cursor", cursor)
 			}
-			ev, err := event(tenantA, "GET", prod+"/contracts?"+q.Encode(), "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			ev := sent(tenantA, "GET", prod+"/contracts?"+q.Encode(), "").Event()
 			resp, err := a.rt.Serve(context.Background(), ev)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("page %d: %d %v", pages, resp.StatusCode, err)

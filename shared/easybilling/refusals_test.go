@@ -216,10 +216,7 @@ func TestRefusedBodies(t *testing.T) {
 	}
 
 	t.Run("no authorizer context", func(t *testing.T) {
-		ev, err := event(tenantA, "POST", prod+"/contract-actions", seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ev := sent(tenantA, "POST", prod+"/contract-actions", seed).Event()
 		ev.RequestContext.Authorizer = nil
 		resp, err := a.rt.Serve(t.Context(), ev)
 		if err != nil {

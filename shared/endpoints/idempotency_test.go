@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +19,8 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/idempotency"
-	"github.com/contracts-service/contracts/shared/routes"
 )
 
 const seedBody = `{"clientId":"clnt_1","name":"Standard Service Contract","amountMinor":5000,"currencyCode":"EUR"}`
@@ -49,36 +47,14 @@ const siteAccount = "1234567890abcdef12345678"
 
 func (c client) do(method, target, key, body string) events.APIGatewayV2HTTPResponse {
 	c.t.Helper()
-	headers := map[string]string{"content-type": "application/json", "tenant-id": c.tenant,
-		"x-site-context": `{"account":"` + siteAccount + `"}`}
-	if key != "" {
-		headers["idempotency-key"] = key
-	}
-	path, query, _ := strings.Cut(target, "?")
-	params, _ := url.ParseQuery(query)
-	key, pathParams := routes.MustNew(c.rt.RouteKeys()).Route(method, path)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: path, RawQueryString: query, Headers: headers,
-		PathParameters: pathParams, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: fmt.Sprintf("req-%d", requests.Add(1)), RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": c.tenant, "credentialId": "cred-" + c.tenant, "tenantAliases": siteAccount,
-			}},
-		},
-	}
-	if len(params) > 0 {
-		ev.QueryStringParameters = map[string]string{}
-		for k, v := range params {
-			ev.QueryStringParameters[k] = strings.Join(v, ",")
-		}
-	}
-	resp, err := c.rt.Serve(context.Background(), ev)
+	resp, err := httpapitest.Exchange(c.t, c.rt, httpapitest.Request{Method: method, Target: target, Body: body,
+		Headers: map[string]string{"tenant-id": c.tenant, "x-site-context": `{"account":"` + siteAccount + `"}`, "idempotency-key": key},
+		Caller:  httpapitest.Caller{TenantID: c.tenant, CredentialID: "cred-" + c.tenant, Aliases: siteAccount},
+		// Each attempt has its own request id, as API Gateway gives it.
+		RequestID: fmt.Sprintf("req-%d", requests.Add(1))})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	openapitest.Validate(c.t, ev, resp)
 	return resp
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // The stack the trust tests deploy in, as template.yaml configures the
@@ -271,18 +272,9 @@ func TestAsyncPathsApplyOnlyWhatTheirTrustAllows(t *testing.T) {
 // all, is a 403 that applies nothing.
 func TestContractActionsHTTPOrigin(t *testing.T) {
 	f := newAsyncFunction(t)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "POST /api/contract-actions", RawPath: "/api/contract-actions",
-		Headers: map[string]string{"content-type": "application/json"}, Body: actionsRequest("ACC-1"),
-		StageVariables: map[string]string{httpapi.StageVariableStackID: trustStack},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey: "POST /api/contract-actions", AccountID: trustAccount, Stage: "$default", RequestID: "r-1",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/api/contract-actions"},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": "tenant-a", "credentialId": "cred-a", "tenantAliases": "",
-			}},
-		},
-	}
+	ev := httpapitest.Request{Method: "POST", Target: "/api/contract-actions", Body: actionsRequest("ACC-1"),
+		StackID: trustStack, AccountID: trustAccount, RequestID: "r-1",
+		Caller: httpapitest.Caller{TenantID: "tenant-a", CredentialID: "cred-a"}}.Event()
 	forged := ev
 	forged.StageVariables = nil
 	out, err := f.invoke(forged)

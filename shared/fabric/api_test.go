@@ -1,27 +1,22 @@
 package fabric_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
-	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // api drives the fabric routes through the same router the function uses,
@@ -75,39 +70,13 @@ type response struct {
 // removes the header.
 func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
-	u, err := url.Parse(target)
+	h := map[string]string{"x-site-context": siteContext(who.account)}
+	maps.Copy(h, httpapitest.Headers(headers...))
+	resp, err := httpapitest.Exchange(t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
 	if err != nil {
 		return response{}, err
 	}
-	h := map[string]string{"content-type": "application/json", "x-site-context": siteContext(who.account)}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			delete(h, headers[i])
-		} else {
-			h[headers[i]] = headers[i+1]
-		}
-	}
-	query := map[string]string{}
-	for k, v := range u.Query() {
-		query[k] = strings.Join(v, ",")
-	}
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.EscapedPath()},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				httpapi.ContextTenantID: who.id, httpapi.ContextCredentialID: "cred-" + who.id, httpapi.ContextTenantAliases: who.aliases,
-			}},
-		},
-	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		return response{}, fmt.Errorf("%s %s: %v", method, target, err)
-	}
-	openapitest.Validate(t, ev, resp)
 	out := response{status: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {

@@ -18,29 +18,17 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // authorized is the context the authorizer hands over for tenant t1.
-func authorized() *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
-	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		Lambda: map[string]interface{}{"tenantId": "t1", "credentialId": "c1", "tenantAliases": "a1,a2"},
-	}
-}
+// caller is who the authorizer lets in for the tests' requests.
+var caller = httpapitest.Caller{TenantID: "t1", CredentialID: "c1", Aliases: "a1,a2"}
 
 // event returns an authenticated request as API Gateway would send it for
 // a route without path parameters: its route key is method and path.
 func event(method, path string) events.APIGatewayV2HTTPRequest {
-	return events.APIGatewayV2HTTPRequest{
-		Version:  "2.0",
-		RouteKey: method + " " + path,
-		RawPath:  path,
-		Headers:  map[string]string{},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID:  "req-1",
-			HTTP:       events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
-			Authorizer: authorized(),
-		},
-	}
+	return httpapitest.Request{Method: method, Target: path, Headers: map[string]string{"content-type": ""}, Caller: caller}.Event()
 }
 
 // routed returns the event API Gateway sends for a request to path that

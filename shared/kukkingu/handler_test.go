@@ -1,10 +1,10 @@
 package kukkingu_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,14 +14,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/httpapi"
-	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
-	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // api drives the Kukkingu routes through the same router the function
@@ -63,42 +60,13 @@ type response struct {
 
 func (a *api) do(who tenant, method, target, body string, headers ...string) response {
 	a.t.Helper()
-	u, err := url.Parse(target)
+	h := map[string]string{"tenant-id": who.header}
+	maps.Copy(h, httpapitest.Headers(headers...))
+	resp, err := httpapitest.Exchange(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	h := map[string]string{"content-type": "application/json"}
-	if who.header != "" {
-		h["tenant-id"] = who.header
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			delete(h, headers[i])
-		} else {
-			h[headers[i]] = headers[i+1]
-		}
-	}
-	query := map[string]string{}
-	for k, v := range u.Query() {
-		query[k] = strings.Join(v, ",")
-	}
-	key, params := routes.MustNew(a.rt.RouteKeys()).Route(method, u.EscapedPath())
-	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: u.Path, RawQueryString: u.RawQuery,
-		Headers: h, QueryStringParameters: query, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1", RouteKey: key,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{
-				"tenantId": who.id, "credentialId": "cred-" + who.id, "tenantAliases": who.aliases,
-			}},
-		},
-	}
-	resp, err := a.rt.Serve(context.Background(), ev)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, target, err)
-	}
-	openapitest.Validate(a.t, ev, resp)
 	out := response{status: resp.StatusCode, headers: resp.Headers, raw: resp.Body}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -16,8 +17,8 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
-	"github.com/contracts-service/contracts/shared/routes"
 )
 
 // recorder is a testing.TB that keeps failures instead of reporting them,
@@ -46,40 +47,14 @@ const (
 
 // event is an API Gateway HTTP API event as the authorizer lets it through.
 func event(method, path, query string, headers map[string]string, body string) events.APIGatewayV2HTTPRequest {
-	h := map[string]string{"authorization": "Bearer tok"}
-	for k, v := range headers {
-		h[k] = v
-	}
-	key, params := routes.MustNew(endpoints.APIRouteKeys()).Route(method, path)
-	ev := events.APIGatewayV2HTTPRequest{
-		Version:        "2.0",
-		RouteKey:       key,
-		RawPath:        path,
-		RawQueryString: query,
-		Headers:        h,
-		PathParameters: params,
-		Body:           body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "req-1",
-			RouteKey:  key,
-			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				Lambda: map[string]any{
-					httpapi.ContextTenantID:      tenantID,
-					httpapi.ContextCredentialID:  "cred_1",
-					httpapi.ContextTenantAliases: alias,
-				},
-			},
-		},
-	}
+	h := map[string]string{"authorization": "Bearer tok", "content-type": ""}
+	maps.Copy(h, headers)
+	target := path
 	if query != "" {
-		ev.QueryStringParameters = map[string]string{}
-		for _, kv := range strings.Split(query, "&") {
-			k, v, _ := strings.Cut(kv, "=")
-			ev.QueryStringParameters[k] = v
-		}
+		target += "?" + query
 	}
-	return ev
+	return httpapitest.Request{Method: method, Target: target, Body: body, Headers: h, Routes: endpoints.APIRouteKeys(),
+		Caller: httpapitest.Caller{TenantID: tenantID, CredentialID: "cred_1", Aliases: alias}}.Event()
 }
 
 var jsonBody = map[string]string{"tenant-id": tenantID, "content-type": "application/json"}
