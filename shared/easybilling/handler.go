@@ -324,25 +324,30 @@ func (h *Handler) find(ctx context.Context, actor contract.Actor, ref string) (*
 	return c, err
 }
 
-// resolveDerived rewrites, in in, each contractId of the derived form
-// that names another API's contract to that contract's number, so the
+// resolveDerived rewrites, in in, each contractId (or contractNumber, which
+// the domain reads as either) of the derived form that names another
+// API's contract to that contract's number, so the
 // domain refuses the action as one on another API's contract (409,
 // naming the owner), as it does when the contract is named by number. A
 // derived id that names none is left as it is, and is not found. Only a
 // request that sends a derived id pays the read.
 func (h *Handler) resolveDerived(ctx context.Context, actor contract.Actor, in *actionsRequest) error {
 	resolve := func(ref *contractRef) error {
-		if !isDerivedForm(ref.ContractID) {
+		sent := &ref.ContractID
+		if ref.ContractNumber != "" {
+			sent = &ref.ContractNumber
+		}
+		if !isDerivedForm(*sent) {
 			return nil
 		}
-		c, err := h.find(ctx, actor, ref.ContractID)
+		c, err := h.find(ctx, actor, *sent)
 		switch {
 		case contract.KindOf(err) == contract.KindNotFound:
 			return nil
 		case err != nil:
 			return err
 		}
-		ref.ContractID = c.Number
+		*sent = c.Number
 		return nil
 	}
 	for i := range in.Actions {
