@@ -324,13 +324,13 @@ func (h *Handler) find(ctx context.Context, actor contract.Actor, ref string) (*
 	return c, err
 }
 
-// resolveDerived rewrites, in in, each contractId (or contractNumber, which
-// the domain reads as either) of the derived form that names another
-// API's contract to that contract's number, so the
-// domain refuses the action as one on another API's contract (409,
-// naming the owner), as it does when the contract is named by number. A
-// derived id that names none is left as it is, and is not found. Only a
-// request that sends a derived id pays the read.
+// resolveDerived rewrites, in in, each contractId (or contractNumber,
+// which the domain reads as either) of the derived form that names
+// another API's contract to that contract's number, so the domain refuses
+// the action as one on another API's contract (409, naming the owner), as
+// it does when the contract is named by number. A derived id that names
+// none is left as it is, and is not found. Only a request that sends a
+// derived id pays the read.
 func (h *Handler) resolveDerived(ctx context.Context, actor contract.Actor, in *actionsRequest) error {
 	resolve := func(ref *contractRef) error {
 		sent := &ref.ContractID

@@ -283,8 +283,8 @@ func currencyOf(c *contract.Contract, day string) string {
 
 // noPlan is RFC 9562's Nil UUID, the planId of another API's contract
 // that names no plan (Kukkingu's, fabric's): EasyBilling's plan ids are
-// UUIDs, and this one, as XXX is ISO 4217's "no currency", is the
-// standard's "no UUID", which no plan the service draws takes.
+// UUIDs, and this one is the standard's "no UUID", as XXX is ISO 4217's
+// "no currency".
 const noPlan = "00000000-0000-0000-0000-000000000000"
 
 // maxPlanID is the longest planId EasyBilling's schema allows.
