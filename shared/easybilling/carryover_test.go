@@ -189,37 +189,6 @@ func TestRefusalsNameTheFieldSent(t *testing.T) {
 	}
 }
 
-// TestOtherDialectsContractsRead: a contract any dialect created reads
-// through EasyBilling's routes, by number or id, with the party it is filed
-// under as its account and no segments.
-func TestOtherDialectsContractsRead(t *testing.T) {
-	a := newAPI(t)
-	r, err := serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR","validFrom":"2024-01-01T00:00Z"}`, "tenant-id", tenantA.id)
-	if err != nil || r.status != http.StatusCreated {
-		t.Fatalf("Kukkingu create: %d %s %v", r.status, r.raw, err)
-	}
-	id := r.body["data"].(map[string]any)["id"].(string)
-	for _, prefix := range []string{prod, hub} {
-		for _, ref := range []string{"CT-0000000001", id} {
-			got := must(t, http.StatusOK, a.do(t, tenantA, "GET", prefix+"/contracts/"+ref, ""))
-			if got["contractNumber"] != "CT-0000000001" || got["id"] != id || got["accountNumber"] != "clnt_1" ||
-				got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != nil || len(got["contractSegments"].([]any)) != 0 {
-				t.Errorf("%s%s: %v", prefix, ref, got)
-			}
-		}
-	}
-	// It is Kukkingu's contract, changed only through Kukkingu: an action
-	// on it is a 409 naming its owner, whatever account the request names.
-	for _, account := range []string{"clnt_1", "ACC-1"} {
-		r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, account,
-			act1("cancel", obj{"contractNumber": "CT-0000000001", "effectiveDate": "2024-06-30"})))
-		refused(t, r, http.StatusConflict, "actions[0].cancel[0].contractNumber")
-		if r.body["code"] != "CONTRACT_OWNED_BY_KUKKINGU" {
-			t.Errorf("account %s: code %v, want CONTRACT_OWNED_BY_KUKKINGU", account, r.body["code"])
-		}
-	}
-}
-
 // TestDatesAcrossAPIs: each API's dates mapped at its edge onto the one
 // half-open period of the domain, as the README's Dates table says. An
 // Aira contract of 2024-01-01 to 2024-12-31 (its endDate an inclusive

@@ -235,6 +235,9 @@ func requestBody(r *httpapi.Request) json.RawMessage {
 // bus, direct invocation) applies requests through it.
 func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string, out *contract.Applied) error {
 	actor.Via = contract.APIEasyBilling // whichever path the request came by
+	if err := h.resolveDerived(ctx, actor, in); err != nil {
+		return err
+	}
 	req := domainRequest(in, request, dedupe)
 	err := h.service.ApplyActions(ctx, actor, h.store, req, out)
 	var entry *contract.EntryError
@@ -294,11 +297,84 @@ func domainRequest(in *actionsRequest, request json.RawMessage, dedupe string) *
 var storageFields = map[string]string{"request": "actions", "contract": "actions"}
 
 func (h *Handler) getContract(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {
-	c, err := h.service.Get(ctx, r.Actor, r.PathParam("contractNumber"))
+	c, err := h.find(ctx, r.Actor, r.PathParam("contractNumber"))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return httpapi.JSON(http.StatusOK, infoOf(c, n, h.service.Clock()))
+}
+
+// find reads the contract ref names: by its number, the id its own API
+// gave it, or the id derived for another API's contract (see ids.go),
+// which is read by the number it carries and names only a contract whose
+// id here it is: the derived form of an EasyBilling contract's number is
+// not found.
+func (h *Handler) find(ctx context.Context, actor contract.Actor, ref string) (*contract.Contract, error) {
+	if !isDerivedForm(ref) {
+		return h.service.Get(ctx, actor, ref)
+	}
+	number, ok := numberOfDerived(ref)
+	if !ok {
+		return nil, contract.NotFound(ref)
+	}
+	c, err := h.service.Get(ctx, actor, number)
+	if contract.KindOf(err) == contract.KindNotFound || err == nil && !foreign(c) {
+		return nil, contract.NotFound(ref)
+	}
+	return c, err
+}
+
+// resolveDerived rewrites, in in, each contractId (or contractNumber,
+// which the domain reads as either) of the derived form that names
+// another API's contract to that contract's number, so the domain refuses
+// the action as one on another API's contract (409, naming the owner), as
+// it does when the contract is named by number. A derived id that names
+// none is left as it is, and is not found. Only a request that sends a
+// derived id pays the read.
+func (h *Handler) resolveDerived(ctx context.Context, actor contract.Actor, in *actionsRequest) error {
+	resolve := func(ref *contractRef) error {
+		sent := &ref.ContractID
+		if ref.ContractNumber != "" {
+			sent = &ref.ContractNumber
+		}
+		if !isDerivedForm(*sent) {
+			return nil
+		}
+		c, err := h.find(ctx, actor, *sent)
+		switch {
+		case contract.KindOf(err) == contract.KindNotFound:
+			return nil
+		case err != nil:
+			return err
+		}
+		*sent = c.Number
+		return nil
+	}
+	for i := range in.Actions {
+		a := &in.Actions[i]
+		refs := make([]*contractRef, 0, len(a.SwitchPlan)+len(a.Renew)+len(a.EarlyRenew)+len(a.UpdatePrice)+len(a.Cancel))
+		for j := range a.SwitchPlan {
+			refs = append(refs, &a.SwitchPlan[j].contractRef)
+		}
+		for j := range a.Renew {
+			refs = append(refs, &a.Renew[j].contractRef)
+		}
+		for j := range a.EarlyRenew {
+			refs = append(refs, &a.EarlyRenew[j].contractRef)
+		}
+		for j := range a.UpdatePrice {
+			refs = append(refs, &a.UpdatePrice[j].contractRef)
+		}
+		for j := range a.Cancel {
+			refs = append(refs, &a.Cancel[j].contractRef)
+		}
+		for _, ref := range refs {
+			if err := resolve(ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (h *Handler) listContracts(ctx context.Context, r *httpapi.Request, n naming) (events.APIGatewayV2HTTPResponse, error) {

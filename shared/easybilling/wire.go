@@ -181,16 +181,12 @@ type segmentBody struct {
 type contractInfo struct {
 	AccountNumber    string        `json:"accountNumber"`
 	ContractNumber   string        `json:"contractNumber"`
-	EffectiveDate    *string       `json:"effectiveDate"`
-	ExpirationDate   *string       `json:"expirationDate"`
+	EffectiveDate    string        `json:"effectiveDate"`
+	ExpirationDate   string        `json:"expirationDate"`
 	Status           string        `json:"status"`
 	ContractSegments []segmentBody `json:"contractSegments"`
 	ID               string        `json:"id"`
 	audit
-	// effective and expiration hold the dates EffectiveDate and
-	// ExpirationDate point at, so that the pointers cost no allocation
-	// of their own.
-	effective, expiration string
 }
 
 // actionBody is the answer to a contract-actions request: the seed's
@@ -219,11 +215,102 @@ type contractPage struct {
 	cursor string
 }
 
-// accountOf is the account number a contract is filed under. A contract
-// another dialect created is filed under another kind of party (a
-// Kukkingu client, a fabric organization): that party stands in for the
-// account, so every contract of the tenant reads here.
-func accountOf(c *contract.Contract) string { return c.Party.ID }
+// openEnd is the expirationDate of a contract without an end (an Aira
+// contract of null endDate, a Kukkingu one without validTo), and of one
+// that ends past it: EasyBilling documents no open end, and its dates
+// are YYYY-MM-DD, of which this is the last, the "end of time" billing
+// and ERP systems write for an open end.
+var openEnd = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// spanOf is the days c reads as in effect here, [from, to), which
+// effectiveDate and expirationDate show: from its start's day, the day
+// it was created when it has no start (EasyBilling has no open start,
+// and no contract was in effect for anyone before it existed); to the
+// first day it no longer touches (contract.EndDay), openEnd when it has
+// no end; from never after to.
+func spanOf(c *contract.Contract) (from, to time.Time) {
+	to = openEnd
+	if c.ValidTo != nil {
+		if end := contract.EndDay(*c.ValidTo); end.Before(openEnd) {
+			to = end
+		}
+	}
+	start := c.CreatedAt
+	if c.ValidFrom != nil {
+		start = *c.ValidFrom
+	}
+	start = start.UTC()
+	from = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+	if from.After(to) {
+		from = to
+	}
+	return from, to
+}
+
+// statusOf is the status c reads as at now, in EasyBilling's enum
+// (active, expired, canceled). An EasyBilling contract reads as the
+// domain derives it (contract.Contract.CurrentStatus). Another API's
+// draft or inactive contract (fabric's DRAFT and INACTIVE, Aira's draft)
+// reads canceled until its end, expired from it: the enum has no word for
+// a contract that is not in effect though its term has not run out, and
+// canceled is the one that tells a billing client not to bill it; it
+// reads active once its owner activates it.
+func statusOf(c *contract.Contract, now time.Time) string {
+	switch st := c.CurrentStatus(now); st {
+	case contract.StatusActive, contract.StatusExpired, contract.StatusCanceled:
+		return string(st)
+	}
+	if c.ValidTo != nil && !now.Before(*c.ValidTo) {
+		return string(contract.StatusExpired)
+	}
+	return string(contract.StatusCanceled)
+}
+
+// noCurrency is ISO 4217's code for "no currency", the currency of the
+// segment of a contract that has none.
+const noCurrency = "XXX"
+
+// currencyOf is the currency another API's contract shows on day: its
+// own (contract.Contract.CurrencyOn: a Kukkingu contract's), or
+// noCurrency when it has none or one not of ISO 4217's shape.
+func currencyOf(c *contract.Contract, day string) string {
+	code := c.CurrencyOn(day)
+	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return noCurrency
+	}
+	return code
+}
+
+// noPlan is RFC 9562's Nil UUID, the planId of another API's contract
+// that names no plan (Kukkingu's, fabric's): EasyBilling's plan ids are
+// UUIDs, and this one is the standard's "no UUID", as XXX is ISO 4217's
+// "no currency".
+const noPlan = "00000000-0000-0000-0000-000000000000"
+
+// maxPlanID is the longest planId EasyBilling's schema allows.
+const maxPlanID = 128
+
+// planOf is the planId of another API's contract: the first of the
+// plans it bills on (Aira's planIds), or noPlan.
+func planOf(c *contract.Contract) string {
+	if len(c.PlanIDs) > 0 && c.PlanIDs[0] != "" && len(c.PlanIDs[0]) <= maxPlanID {
+		return c.PlanIDs[0]
+	}
+	return noPlan
+}
+
+// foreignCycle is the billingCycleType of another API's contract, which
+// keeps no cycle of its own: EasyBilling's one documented cycle.
+const foreignCycle = "monthly"
+
+// shownSegments is how many segments c shows: its own, or the one
+// another API's contract shows (see fillForeign).
+func shownSegments(c *contract.Contract) int {
+	if foreign(c) {
+		return 1
+	}
+	return len(c.Segments)
+}
 
 // stampLayout is how EasyBilling writes an instant: UTC, microseconds.
 const stampLayout = "2006-01-02T15:04:05.000000Z"
@@ -293,16 +380,16 @@ func (w *textsBuilder) addDate(t time.Time) {
 }
 
 // addContract adds the texts of c's body in the order fillInfo takes them:
-// its created and updated times, its dates, and its segments' created and
-// updated times.
+// its created and updated times, its dates, and its own segments' created
+// and updated times.
 func (w *textsBuilder) addContract(c *contract.Contract) {
 	w.addStamp(c.CreatedAt)
 	w.addStamp(c.UpdatedAt)
-	if c.ValidFrom != nil {
-		w.addDate(*c.ValidFrom)
-	}
-	if c.ValidTo != nil {
-		w.addDate(contract.EndDay(*c.ValidTo))
+	from, to := spanOf(c)
+	w.addDate(from)
+	w.addDate(to)
+	if foreign(c) {
+		return
 	}
 	for i := range c.Segments {
 		w.addStamp(c.Segments[i].CreatedAt)
@@ -360,28 +447,27 @@ func putPair(s []byte, v int) {
 }
 
 // fillInfo renders c into info and its segments into segs, which has
-// room for exactly them, taking its texts from x. Its statuses are those
-// it reads as at now, on day today, and each segment's expirationDate the
-// day it reads as ending (contract.Contract.SegmentEnd), both derived as
-// it is read: no segment's record is ever rewritten. The bodies point at
-// the texts c already holds (the previous segment's id, the price) rather
-// than copy them.
+// room for exactly them (shownSegments), taking its texts from x. Its
+// statuses are those it reads as at now, on day today, and each segment's
+// expirationDate the day it reads as ending (contract.Contract.SegmentEnd),
+// both derived as it is read: no segment's record is ever rewritten. The
+// bodies point at the texts c already holds (the previous segment's id,
+// the price) rather than copy them. A contract another API made reads in
+// the fields fillForeign gives it.
 func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n naming, now time.Time, today string, x *texts) {
-	account := accountOf(c)
 	created := x.stamp(c.CreatedAt)
+	from, to := spanOf(c)
 	*info = contractInfo{
-		AccountNumber: account, ContractNumber: c.Number, ID: c.ID,
-		Status: string(c.CurrentStatus(now)), ContractSegments: segs,
+		AccountNumber: c.Party.ID, ContractNumber: c.Number, ID: c.ID,
+		Status: statusOf(c, now), ContractSegments: segs,
 		audit: auditOf(n, created, x.stamp(c.UpdatedAt), c.CreatedBy, c.UpdatedBy),
 	}
-	if c.ValidFrom != nil {
-		info.effective = x.date(*c.ValidFrom)
-		info.EffectiveDate = &info.effective
+	info.EffectiveDate, info.ExpirationDate = x.date(from), x.date(to)
+	if foreign(c) {
+		fillForeign(info, &segs[0], c, from.Day(), today)
+		return
 	}
-	if c.ValidTo != nil {
-		info.expiration = x.date(contract.EndDay(*c.ValidTo))
-		info.ExpirationDate = &info.expiration
-	}
+	account := info.AccountNumber
 	for i := range c.Segments {
 		s := &c.Segments[i]
 		created := x.stamp(s.CreatedAt)
@@ -402,6 +488,28 @@ func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n na
 	}
 }
 
+// fillForeign gives info, already filled with c's number, dates, status
+// and audit fields, the fields EasyBilling's schema wants that another
+// API's contract c does not keep, each from the source the README's table
+// names: the account its party shows as (partyAccount), its derived id,
+// and one segment, seg, spanning it (EasyBilling's contracts have at
+// least one): the contract's dates, status and audit fields, its
+// currency on today or XXX, its plan or the Nil UUID, the cycle day of
+// its first day, monthly, no contractPrice (no API keeps a price in
+// EasyBilling's terms, and an amount's minor units would need each
+// currency's exponent).
+func fillForeign(info *contractInfo, seg *segmentBody, c *contract.Contract, cycleDay int, today string) {
+	info.AccountNumber = partyAccount(c.Party)
+	info.ID = derivedContractID(c.Number)
+	*seg = segmentBody{
+		AccountNumber: info.AccountNumber, ContractNumber: c.Number,
+		EffectiveDate: info.EffectiveDate, ExpirationDate: info.ExpirationDate,
+		Currency: []string{currencyOf(c, today)}, PlanID: planOf(c),
+		BillingCycleDay: cycleDay, BillingCycleType: foreignCycle,
+		Status: info.Status, ID: derivedSegmentID(c.Number), audit: info.audit,
+	}
+}
+
 // infosOf renders n contracts, the i-th at(i), as EasyBilling returns
 // them, their statuses as at now. A list page is the hottest encoder, so
 // the bodies share one string for their date-times (see texts) and one
@@ -409,7 +517,7 @@ func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n na
 func infosOf(n int, at func(i int) *contract.Contract, nm naming, now time.Time) []contractInfo {
 	segments, size := 0, dateWidth
 	for i := range n {
-		segments += len(at(i).Segments)
+		segments += shownSegments(at(i))
 		size += contractTexts(at(i))
 	}
 	var w textsBuilder
@@ -424,7 +532,7 @@ func infosOf(n int, at func(i int) *contract.Contract, nm naming, now time.Time)
 	segs := make([]segmentBody, segments)
 	for i := range infos {
 		c := at(i)
-		k := len(c.Segments)
+		k := shownSegments(c)
 		fillInfo(&infos[i], segs[:k:k], c, nm, now, today, &x)
 		segs = segs[k:]
 	}
@@ -433,7 +541,7 @@ func infosOf(n int, at func(i int) *contract.Contract, nm naming, now time.Time)
 
 // oneInfo is the body of a contract rendered on its own, allocated with
 // room for the segment of a contract that has one, as a new contract
-// does.
+// and another API's do.
 type oneInfo struct {
 	info    contractInfo
 	segment [1]segmentBody
@@ -443,7 +551,7 @@ type oneInfo struct {
 // w.addDate(now) and w.addContract(c) added from x.
 func (o *oneInfo) render(c *contract.Contract, n naming, now time.Time, x *texts) {
 	today := x.date(now)
-	k := len(c.Segments)
+	k := shownSegments(c)
 	segs := o.segment[:]
 	if k > len(segs) {
 		segs = make([]segmentBody, k)

@@ -1,8 +1,12 @@
 package easybilling
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,24 +25,38 @@ func plainAuditOf(n naming, created, updated time.Time, createdBy, updatedBy str
 }
 
 func plainInfoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
-	account := accountOf(c)
 	info := &contractInfo{
-		AccountNumber: account, ContractNumber: c.Number, ID: c.ID,
-		Status: string(c.CurrentStatus(now)), ContractSegments: []segmentBody{},
+		AccountNumber: c.Party.ID, ContractNumber: c.Number, ID: c.ID,
+		Status: plainStatus(c, now), ContractSegments: []segmentBody{},
 		audit: plainAuditOf(n, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy),
 	}
-	if c.ValidFrom != nil {
-		d := c.ValidFrom.UTC().Format(contract.DateLayout)
-		info.EffectiveDate = &d
-	}
-	if c.ValidTo != nil {
-		d := contract.EndDay(*c.ValidTo).Format(contract.DateLayout)
-		info.ExpirationDate = &d
-	}
+	from, to := plainSpan(c)
+	info.EffectiveDate, info.ExpirationDate = from.Format(contract.DateLayout), to.Format(contract.DateLayout)
 	today := contract.Today(now)
+	if c.Owner() != contract.APIEasyBilling {
+		sum := sha256.Sum256([]byte(string(c.Party.Kind) + "\x00" + c.Party.ID))
+		info.AccountNumber = fmt.Sprintf("ACC-%010d", binary.BigEndian.Uint64(sum[:8])%10_000_000_000)
+		digits := strings.TrimPrefix(c.Number, "CT-")
+		info.ID = "00000000-0000-8000-8000-00" + digits
+		currency := "XXX"
+		if c.Amount != nil && regexp.MustCompile(`^[A-Z]{3}$`).MatchString(c.Amount.Currency) {
+			currency = c.Amount.Currency
+		}
+		plan := "00000000-0000-0000-0000-000000000000"
+		if len(c.PlanIDs) > 0 {
+			plan = c.PlanIDs[0]
+		}
+		info.ContractSegments = append(info.ContractSegments, segmentBody{
+			AccountNumber: info.AccountNumber, ContractNumber: c.Number,
+			EffectiveDate: info.EffectiveDate, ExpirationDate: info.ExpirationDate, Currency: []string{currency},
+			PlanID: plan, BillingCycleDay: from.Day(), BillingCycleType: "monthly", Status: info.Status,
+			ID: "00000000-0000-8000-8001-00" + digits, audit: info.audit,
+		})
+		return info
+	}
 	for i, s := range c.Segments {
 		b := segmentBody{
-			AccountNumber: account, ContractNumber: c.Number,
+			AccountNumber: c.Party.ID, ContractNumber: c.Number,
 			EffectiveDate: s.EffectiveDate, ExpirationDate: c.SegmentEnd(i), Currency: s.Currencies,
 			PlanID: s.PlanID, BillingCycleDay: s.BillingCycleDay, BillingCycleType: s.BillingCycleType,
 			Status: string(c.SegmentStatus(i, today)), ID: s.ID,
@@ -55,6 +73,49 @@ func plainInfoOf(c *contract.Contract, n naming, now time.Time) *contractInfo {
 		info.ContractSegments = append(info.ContractSegments, b)
 	}
 	return info
+}
+
+// plainSpan is the README's effectiveDate and expirationDate of c: the
+// day of its start, or of its creation; the first day its end no longer
+// touches, or 9999-12-31 without one or past it; the first never after
+// the second.
+func plainSpan(c *contract.Contract) (from, to time.Time) {
+	to = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if c.ValidTo != nil {
+		end := c.ValidTo.UTC()
+		day := end.Truncate(24 * time.Hour)
+		if !day.Equal(end) {
+			day = day.AddDate(0, 0, 1)
+		}
+		if day.Before(to) {
+			to = day
+		}
+	}
+	start := c.CreatedAt
+	if c.ValidFrom != nil {
+		start = *c.ValidFrom
+	}
+	y, m, d := start.UTC().Date()
+	from = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if from.After(to) {
+		from = to
+	}
+	return from, to
+}
+
+// plainStatus is the README's status of c at now: canceled once
+// canceled, expired from its end, active before; another API's draft or
+// inactive contract reads canceled until its end.
+func plainStatus(c *contract.Contract, now time.Time) string {
+	switch {
+	case c.Status == contract.StatusCanceled:
+		return "canceled"
+	case c.Status == contract.StatusExpired || c.ValidTo != nil && !now.Before(*c.ValidTo):
+		return "expired"
+	case c.Status == contract.StatusActive:
+		return "active"
+	}
+	return "canceled"
 }
 
 func plainActionBodyOf(a *contract.Action, info *contractInfo, n naming) actionBody {
@@ -96,6 +157,22 @@ func renderContract(k, segs int, status contract.Status) contract.Contract {
 	}
 	if k%4 != 0 {
 		c.ValidTo = &to
+	}
+	// Every fifth and seventh is another API's, which shows one segment
+	// of its own making.
+	switch {
+	case k%5 == 4:
+		c.Party = contract.Party{Kind: contract.PartyClient, ID: fmt.Sprintf("clnt_%d", k)}
+		c.Amount = &contract.Money{Minor: 5000, Currency: []string{"EUR", "eur"}[k%2]}
+		return c
+	case k%7 == 6:
+		c.Party = contract.Party{Kind: contract.PartyCustomer, ID: fmt.Sprintf("customer-%d", k)}
+		c.PlanIDs = []string{"plan-a", "plan-b"}
+		return c
+	case k%7 == 5:
+		c.Party = contract.Party{Kind: contract.PartyOrganization, ID: "org-1"}
+		c.Status = contract.StatusInactive
+		return c
 	}
 	for j := range segs {
 		s := contract.Segment{

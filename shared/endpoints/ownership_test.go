@@ -95,11 +95,11 @@ func ebAction(typ, entry string) func(string) string {
 
 // TestWritesRefuseAnotherAPIsContract walks every write route of every
 // function against a contract of every other API, by its number, by its
-// own id and, on Kukkingu's routes, by the Kukkingu id it shows there: a
-// contract is changed only through the API that made it. Routes that can name it answer 409
-// with a code naming the owner; fabric's, which reach only their
-// organization's contracts, do not find it. Either way the contract is
-// left exactly as it was.
+// own id and, on Kukkingu's and EasyBilling's routes, by the id it shows
+// there: a contract is changed only through the API that made it. Routes
+// that can name it answer 409 with a code naming the owner; fabric's,
+// which reach only their organization's contracts, do not find it.
+// Either way the contract is left exactly as it was.
 func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 	store := ddbtest.NewStore(t)
 	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
@@ -168,8 +168,11 @@ func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 				continue
 			}
 			refs := []string{m.number, m.id}
-			if wc.api == contract.APIKukkingu {
+			switch wc.api {
+			case contract.APIKukkingu:
 				refs = append(refs, kukkinguIDOf(m)) // the id Kukkingu shows it under
+			case contract.APIEasyBilling:
+				refs = append(refs, easyBillingIDOf(m)) // the id EasyBilling shows it under
 			}
 			for _, ref := range refs {
 				t.Run(name+" on "+string(m.api)+" "+ref, func(t *testing.T) {

@@ -3,6 +3,7 @@ package endpoints_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,13 +22,25 @@ func kukkinguIDOf(m made) string {
 	return "ctr_ct000000000000" + strings.TrimPrefix(m.number, "CT-")
 }
 
+// easyBillingIDOf is a contract's id in EasyBilling's answers as the
+// README documents it: an EasyBilling contract's own, and for another
+// API's, "00000000-0000-8000-8000-" and its number's digits zero-padded
+// to 12.
+func easyBillingIDOf(m made) string {
+	if m.api == contract.APIEasyBilling {
+		return m.id
+	}
+	return "00000000-0000-8000-8000-00" + strings.TrimPrefix(m.number, "CT-")
+}
+
 // TestEveryDialectReadsEveryContract creates a contract through every
 // API and reads each through every API that can see it, every answer
 // checked against infra/openapi.yaml (client.do): Kukkingu by its
 // Kukkingu id, by number, by the id its API gave it, and in its list;
-// EasyBilling by number under each of its base paths. Aira and fabric see
-// only their own. Kukkingu's answers hold each field to the source the
-// README's table names.
+// EasyBilling by its EasyBilling id, by number and by the id its API gave
+// it, under each of its base paths, and in its account's list. Aira and
+// fabric see only their own. Kukkingu's and EasyBilling's answers hold
+// each field to the source the README's table names.
 func TestEveryDialectReadsEveryContract(t *testing.T) {
 	store := ddbtest.NewStore(t)
 	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
@@ -99,11 +112,43 @@ func TestEveryDialectReadsEveryContract(t *testing.T) {
 					t.Errorf("Kukkingu GET by %s answers %s, the list %s", ref, data, listedAs)
 				}
 			}
-			for _, base := range []string{"/api", "/payment-hub/api", "/billing/api"} {
-				r := actions.do("GET", base+"/contracts/"+m.number, "", "")
-				if r.StatusCode != http.StatusOK || decode(r.Body)["contractNumber"] != m.number {
-					t.Errorf("EasyBilling GET %s/contracts/%s: %d %s", base, m.number, r.StatusCode, r.Body)
+			// EasyBilling: every base path and every id answer the same,
+			// but for the sandbox's names of the timestamps.
+			var eb map[string]any
+			for _, base := range []string{"/api", "/billing/api", "/payment-hub/api"} {
+				for _, ref := range []string{easyBillingIDOf(m), m.number, m.id} {
+					r := actions.do("GET", base+"/contracts/"+ref, "", "")
+					if r.StatusCode != http.StatusOK {
+						t.Errorf("EasyBilling GET %s/contracts/%s: %d %s", base, ref, r.StatusCode, r.Body)
+						continue
+					}
+					body := r.Body
+					if base == "/payment-hub/api" {
+						body = strings.NewReplacer(`"createdAt"`, `"createdOn"`, `"updatedAt"`, `"updatedOn"`).Replace(body)
+					}
+					if eb == nil {
+						eb = decode(body)
+						continue
+					}
+					if got := decode(body); !reflect.DeepEqual(got, eb) {
+						t.Errorf("EasyBilling GET %s/contracts/%s answers %v, by its id %v", base, ref, got, eb)
+					}
 				}
+			}
+			checkEasyBillingFields(t, m, eb)
+			// An account's list shows its own contracts: the account
+			// another API's party shows as names none.
+			r := actions.do("GET", "/api/contracts?accountNumber="+eb["accountNumber"].(string), "", "")
+			var numbers []any
+			for _, item := range decode(r.Body)["items"].([]any) {
+				numbers = append(numbers, item.(map[string]any)["contractNumber"])
+			}
+			var want []any
+			if m.api == contract.APIEasyBilling {
+				want = []any{m.number}
+			}
+			if !reflect.DeepEqual(numbers, want) {
+				t.Errorf("EasyBilling lists %v for %s, %s's contract's account; want %v", numbers, eb["accountNumber"], m.api, want)
 			}
 			aira := http.StatusNotFound
 			if m.api == contract.APIAira {
@@ -127,5 +172,45 @@ func TestEveryDialectReadsEveryContract(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkEasyBillingFields holds what EasyBilling shows of m's contract,
+// got, to the sources the README's table names: contractsOfEveryAPI's
+// Kukkingu seed body (no dates), Aira's seed (2023-12-25, one day, on the
+// demo plan), a DRAFT fabric contract C-1 of 2024, and an EasyBilling one
+// of 2090 in USD.
+func checkEasyBillingFields(t *testing.T, m made, got map[string]any) {
+	t.Helper()
+	created, _ := got["createdOn"].(string)
+	if len(created) < len("2006-01-02") {
+		t.Fatalf("createdOn %v", got["createdOn"])
+	}
+	want := map[contract.API]struct {
+		from, to, status, currency, plan string
+	}{
+		contract.APIKukkingu:    {created[:len("2006-01-02")], "9999-12-31", "active", "EUR", "00000000-0000-0000-0000-000000000000"},
+		contract.APIAira:        {"2023-12-25", "2023-12-26", "expired", "XXX", ownershipPlan},
+		contract.APIFabric:      {"2024-01-01", "2024-12-31", "expired", "XXX", "00000000-0000-0000-0000-000000000000"},
+		contract.APIEasyBilling: {"2090-01-01", "2091-01-01", "active", "USD", ownershipPlan},
+	}[m.api]
+	account, _ := got["accountNumber"].(string)
+	switch {
+	case m.api == contract.APIEasyBilling && account != "ACC-0000000001",
+		m.api != contract.APIEasyBilling && (!regexp.MustCompile(`^ACC-\d{10}$`).MatchString(account) || account == "ACC-0000000001"):
+		t.Errorf("accountNumber %s", account)
+	}
+	if got["id"] != easyBillingIDOf(m) || got["effectiveDate"] != want.from || got["expirationDate"] != want.to || got["status"] != want.status {
+		t.Errorf("EasyBilling shows id %v, %v to %v, %v; want %s, %s to %s, %s",
+			got["id"], got["effectiveDate"], got["expirationDate"], got["status"], easyBillingIDOf(m), want.from, want.to, want.status)
+	}
+	segments, _ := got["contractSegments"].([]any)
+	if len(segments) != 1 {
+		t.Fatalf("%d segments, want 1", len(segments))
+	}
+	seg := segments[0].(map[string]any)
+	if seg["accountNumber"] != account || seg["effectiveDate"] != want.from || seg["expirationDate"] != want.to || seg["status"] != want.status ||
+		!reflect.DeepEqual(seg["currency"], []any{want.currency}) || seg["planId"] != want.plan || seg["billingCycleType"] != "monthly" {
+		t.Errorf("its segment %v; want %s to %s, %s, [%s], plan %s, monthly", seg, want.from, want.to, want.status, want.currency, want.plan)
 	}
 }
