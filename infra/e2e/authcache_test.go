@@ -21,18 +21,23 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
-// testClock is the time a gateway keeps its authorizer answers by: the
-// machine's, moved on by hand, so a test sees an answer expire without
-// waiting for it.
+// testClock is the time a gateway keeps its authorizer answers by, moved
+// on by hand, so a test sees an answer expire without waiting for it: the
+// machine's time moved on, or, with a base, that time standing still but
+// for the moves.
 type testClock struct {
 	mu     sync.Mutex
+	base   time.Time
 	offset time.Duration
 }
 
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	if c.base.IsZero() {
+		return time.Now().Add(c.offset)
+	}
+	return c.base.Add(c.offset)
 }
 
 func (c *testClock) advance(d time.Duration) {
@@ -144,7 +149,9 @@ func TestAuthorizerCacheEndToEnd(t *testing.T) {
 	const ttl = 60 * time.Second
 	client, table := ddbtest.NewTable(t)
 	store := ddb.New(client, table)
-	clock := &testClock{}
+	// Standing still, so however slowly the requests run, an answer
+	// expires exactly when the test moves the clock past its TTL.
+	clock := &testClock{base: time.Now()}
 	stack, dynamo := startCountedStack(t, table, map[string]string{"AuthorizerCacheSeconds": "60"}, clock)
 	for name, a := range stack.API.Authorizers {
 		if a.ResultTTL != ttl {
