@@ -683,6 +683,57 @@ func TestAuthorizer(t *testing.T) {
 	}
 }
 
+// TestTranslatedAuthorizers: as SAM hands the HTTP API to API Gateway,
+// each route is guarded by the authorizer of the header its API's clients
+// send (X-API-KEY on Aira's routes, Authorization on every other, the
+// $default route's included), each authorizer is keyed by that one header
+// and keeps its answers for AuthorizerCacheSeconds, a parameter of 0 to
+// 300 seconds, 300 by default: the longest a revoked token keeps working.
+func TestTranslatedAuthorizers(t *testing.T) {
+	tpl := translated(t)
+	param := lookup(tpl, "Parameters", "AuthorizerCacheSeconds")
+	if got := jsonOf(param); !strings.Contains(got, `"Default":300`) || !strings.Contains(got, `"MinValue":0`) || !strings.Contains(got, `"MaxValue":300`) {
+		t.Errorf("parameter AuthorizerCacheSeconds %s, want Default 300, MinValue 0, MaxValue 300", got)
+	}
+	body := lookup(tpl, "Resources", httpAPIID, "Properties", "Body")
+	schemes, _ := lookup(body, "components", "securitySchemes").(map[string]any)
+	headers := map[string]string{"BearerAuthorizer": "$request.header.Authorization", "AiraKeyAuthorizer": "$request.header.X-API-KEY"}
+	if len(schemes) != len(headers) {
+		t.Errorf("authorizers %v, want %v", sortedKeys(schemes), sortedKeys(headers))
+	}
+	for name, header := range headers {
+		a := lookup(schemes, name, "x-amazon-apigateway-authorizer")
+		for _, tc := range []struct{ property, want string }{
+			{"identitySource", `["` + header + `"]`},
+			{"authorizerResultTtlInSeconds", ref("AuthorizerCacheSeconds")},
+			{"authorizerPayloadFormatVersion", `"2.0"`},
+			{"enableSimpleResponses", "true"},
+		} {
+			if got := jsonOf(lookup(a, tc.property)); got != tc.want {
+				t.Errorf("authorizer %s: %s = %s, want %s", name, tc.property, got, tc.want)
+			}
+		}
+	}
+	paths, _ := lookup(body, "paths").(map[string]any)
+	routes := 0
+	for _, path := range sortedKeys(paths) {
+		ops, _ := paths[path].(map[string]any)
+		for _, method := range sortedKeys(ops) {
+			routes++
+			want := "BearerAuthorizer"
+			if strings.HasPrefix(path, "/v1/contracts") || strings.HasPrefix(path, "/v1/customers") || strings.HasPrefix(path, "/v1/payment-accounts") {
+				want = "AiraKeyAuthorizer"
+			}
+			if got := jsonOf(lookup(ops[method], "security")); got != `[{"`+want+`":[]}]` {
+				t.Errorf("%s %s: security %s, want %s", method, path, got, want)
+			}
+		}
+	}
+	if routes == 0 {
+		t.Fatal("the translated API has no routes")
+	}
+}
+
 // tableShape is what the template and ddb.TableDefinition must agree on,
 // with every list in a canonical order so that they compare as sets.
 type tableShape struct {

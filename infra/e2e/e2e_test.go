@@ -153,6 +153,7 @@ func startStackWith(t *testing.T, table string, more map[string]map[string]strin
 		Env:            env,
 		MaxConcurrency: 4,
 		Output:         func(id string) io.Writer { return testLog{t: t, name: id, mu: &mu, done: &done} },
+		Gateway:        gateway.Options{Now: gatewayClock.Now},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -635,12 +636,14 @@ func testAuthorizerEvent(t *testing.T, stack *gateway.Stack, a tenant) {
 	tests := []struct {
 		name       string
 		headers    map[string]string // set; "" removes
+		identity   []string          // the identity source's values; nil keeps the sample's
 		authorized bool
 	}{
-		{"bearer token", map[string]string{"authorization": "Bearer " + a.token}, true},
-		{"x-api-key", map[string]string{"authorization": "", "x-api-key": a.token}, true},
-		{"no token", map[string]string{"authorization": ""}, false},
-		{"the sample's own token", nil, false},
+		{"bearer token", map[string]string{"authorization": "Bearer " + a.token}, []string{"Bearer " + a.token}, true},
+		// As the authorizer of Aira's routes sends it: keyed by X-API-KEY.
+		{"x-api-key", map[string]string{"authorization": "", "x-api-key": a.token}, []string{a.token}, true},
+		{"no token", map[string]string{"authorization": ""}, []string{}, false},
+		{"the sample's own token", nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -652,6 +655,9 @@ func testAuthorizerEvent(t *testing.T, stack *gateway.Stack, a tenant) {
 				} else {
 					headers[k] = v
 				}
+			}
+			if tt.identity != nil {
+				ev["identitySource"] = tt.identity
 			}
 			payload, _ := json.Marshal(ev)
 			out, fnErr, err := stack.Functions["AuthorizerFunction"].Invoke(context.Background(), payload)
@@ -854,9 +860,11 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 			t.Errorf("after patch, get: %s", again.body)
 		}
 	})
-	t.Run("x-api-key authenticates too", func(t *testing.T) {
+	t.Run("x-api-key alone is refused on Kukkingu's routes", func(t *testing.T) {
+		// Their authorizer's identity source is Authorization: API
+		// Gateway refuses a request without it, invoking nothing.
 		got := c.do("GET", path, map[string]string{"X-API-KEY": a.token, "tenant-id": seedAlias}, "")
-		if got.status != 200 {
+		if got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
 			t.Errorf("get with X-API-KEY: %d %s", got.status, got.body)
 		}
 	})
@@ -942,7 +950,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 			t.Errorf("tenant B's list: %d %s", got.status, got.body)
 		}
 	})
-	t.Run("a revoked token stops working at once", func(t *testing.T) {
+	t.Run("a revoked token stops working once its authorizer answer expires", func(t *testing.T) {
 		cred, token := auth.NewToken(a.id, time.Now())
 		if err := store.CreateCredential(context.Background(), cred); err != nil {
 			t.Fatal(err)
@@ -953,6 +961,10 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		if err := store.RevokeCredential(context.Background(), cred.ID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// The gateway keeps the grant for the authorizer's TTL
+		// (AuthorizerCacheSeconds; see TestAuthorizerCacheEndToEnd), and
+		// no longer.
+		gatewayClock.advance(authorizerTTL(t, stack))
 		if got := c.do("GET", path, kukkingu(token, seedAlias), ""); got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
 			t.Errorf("after revocation: %d %s", got.status, got.body)
 		}

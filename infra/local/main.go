@@ -19,7 +19,8 @@
 // Environment: TABLE_NAME (default contracts-local), PORT (default 3000),
 // LOG_LEVEL (the functions' level; the template's default otherwise),
 // MOTO_SERVER (the moto_server command; moto_server on the PATH
-// otherwise).
+// otherwise), PARAMETER_OVERRIDES (template parameters, as sam deploy's
+// --parameter-overrides takes them: "AuthorizerCacheSeconds=0 Key=Value").
 package main
 
 import (
@@ -111,6 +112,10 @@ func run() error {
 	}
 	table := envOr("TABLE_NAME", defaultTable)
 	port := envOr("PORT", defaultPort)
+	parameters, err := parseParameterOverrides(os.Getenv("PARAMETER_OVERRIDES"))
+	if err != nil {
+		return err
+	}
 
 	client, err := ddb.NewClient(ctx)
 	if err != nil {
@@ -167,6 +172,7 @@ func run() error {
 	fmt.Fprintln(os.Stderr, "local: building the functions")
 	stack, err := gateway.StartStack(ctx, gateway.StackConfig{
 		Root:        root,
+		Parameters:  parameters,
 		BuildDir:    filepath.Join(root, ".local", "build"),
 		Env:         fnEnv,
 		Output:      func(id string) io.Writer { return prefixWriter{w: logs, prefix: "[" + id + "] "} },
@@ -366,6 +372,31 @@ func banner(url, token string, routes []string) string {
 		"    --data '%s'\n\nCtrl-C stops everything.\n\n",
 		url, token, demoAlias, strings.ReplaceAll(seedRequest, "\n", "\n    "))
 	return b.String()
+}
+
+// parseParameterOverrides reads template parameters written as sam
+// deploy's --parameter-overrides takes them: Key=Value pairs apart by
+// spaces, a value in double quotes when it holds one.
+func parseParameterOverrides(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		key, rest, ok := strings.Cut(s, "=")
+		if !ok || key == "" || strings.ContainsAny(key, " \t\"") {
+			return nil, fmt.Errorf("PARAMETER_OVERRIDES: %q is not Key=Value", s)
+		}
+		var value string
+		if strings.HasPrefix(rest, `"`) {
+			end := strings.Index(rest[1:], `"`)
+			if end < 0 {
+				return nil, fmt.Errorf("PARAMETER_OVERRIDES: the value of %s has no closing quote", key)
+			}
+			value, s = rest[1:1+end], rest[2+end:]
+		} else {
+			value, s, _ = strings.Cut(rest, " ")
+		}
+		out[key] = value
+	}
+	return out, nil
 }
 
 func envOr(key, fallback string) string {

@@ -193,3 +193,25 @@ func TestBanner(t *testing.T) {
 		}
 	}
 }
+
+func TestParseParameterOverrides(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    map[string]string
+		wantErr bool
+	}{
+		{"", map[string]string{}, false},
+		{"AuthorizerCacheSeconds=0", map[string]string{"AuthorizerCacheSeconds": "0"}, false},
+		{` AuthorizerCacheSeconds=60  LogLevel="debug" Stage="a b" `, map[string]string{"AuthorizerCacheSeconds": "60", "LogLevel": "debug", "Stage": "a b"}, false},
+		{"Empty=", map[string]string{"Empty": ""}, false},
+		{"NoValue", nil, true},
+		{"=60", nil, true},
+		{`Open="never closed`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := parseParameterOverrides(tt.in)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && !reflect.DeepEqual(got, tt.want)) {
+			t.Errorf("parseParameterOverrides(%q) = %v, %v; want %v (error: %v)", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -225,3 +225,131 @@ func TestAuthorizerStoreFailure(t *testing.T) {
 		})
 	}
 }
+
+// withIdentity is an authorizer request whose identity source holds the
+// given values, as API Gateway fills it from the authorizer's identity
+// sources, and whose headers are set as given.
+func withIdentity(t *testing.T, identity []string, headers map[string]string) events.APIGatewayV2CustomAuthorizerV2Request {
+	t.Helper()
+	req := authorizerRequest(t, headers)
+	req.IdentitySource = identity
+	return req
+}
+
+// TestAuthorizerAnswersFromTheIdentitySourceAlone: API Gateway caches the
+// authorizer's answer under the identity source's values and hands it to
+// every later request with those values, on any route. So the answer for
+// one identity source must be the same whatever else the request carries:
+// another tenant's token in the other header (a request with Aira's
+// X-API-KEY and someone's Authorization would otherwise have the other
+// token's tenant cached under its X-API-KEY), another route, another
+// client, another tenant named in a header.
+func TestAuthorizerAnswersFromTheIdentitySourceAlone(t *testing.T) {
+	f := newFixture(t)
+	f.tenants["t2"] = auth.Tenant{ID: "t2", Aliases: []string{"b1"}, CreatedAt: now}
+	otherCred, other := auth.NewToken("t2", now)
+	f.creds[otherCred.ID] = otherCred
+	t1 := map[string]any{auth.ContextTenantID: "t1", auth.ContextCredentialID: f.validCred.ID, auth.ContextTenantAliases: "a1,a2"}
+
+	variations := []struct {
+		name   string
+		change func(*events.APIGatewayV2CustomAuthorizerV2Request)
+	}{
+		{"as sent", func(*events.APIGatewayV2CustomAuthorizerV2Request) {}},
+		{"another tenant's token in Authorization", func(r *events.APIGatewayV2CustomAuthorizerV2Request) {
+			r.Headers["authorization"] = "Bearer " + other
+		}},
+		{"another tenant's token in X-API-KEY", func(r *events.APIGatewayV2CustomAuthorizerV2Request) { r.Headers["x-api-key"] = other }},
+		{"both headers another tenant's", func(r *events.APIGatewayV2CustomAuthorizerV2Request) {
+			r.Headers["Authorization"] = "Bearer " + other
+			r.Headers["X-API-KEY"] = other
+		}},
+		{"another tenant named in tenant-id", func(r *events.APIGatewayV2CustomAuthorizerV2Request) { r.Headers["tenant-id"] = "b1" }},
+		{"another route", func(r *events.APIGatewayV2CustomAuthorizerV2Request) {
+			r.RouteKey, r.RawPath = "GET /v1/contracts/{id}", "/v1/contracts/x"
+			r.RouteArn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef123/prod/GET/v1/contracts/x"
+			r.PathParameters = map[string]string{"id": "x"}
+		}},
+		{"another client", func(r *events.APIGatewayV2CustomAuthorizerV2Request) {
+			r.RequestContext.HTTP.SourceIP = "198.51.100.9"
+			r.Headers["x-forwarded-for"] = "198.51.100.9"
+		}},
+		{"a query", func(r *events.APIGatewayV2CustomAuthorizerV2Request) {
+			r.RawQueryString = "access_token=" + other
+			r.QueryStringParameters = map[string]string{"access_token": other}
+		}},
+	}
+	tests := []struct {
+		name     string
+		identity string
+		want     map[string]any // nil: refused
+	}{
+		{"Authorization's bearer token", "Bearer " + f.valid, t1},
+		{"bearer scheme in lower case", "bearer " + f.valid, t1},
+		{"X-API-KEY's bare token", f.valid, t1},
+		{"an unknown token", "Bearer " + f.unknown, nil},
+		{"a revoked token", f.revoked, nil},
+		{"another scheme", "Basic " + f.valid, nil},
+	}
+	for _, tt := range tests {
+		for _, v := range variations {
+			t.Run(tt.name+"/"+v.name, func(t *testing.T) {
+				log, buf := debugLogger()
+				req := withIdentity(t, []string{tt.identity}, nil)
+				v.change(&req)
+				resp, err := auth.NewAuthorizer(f.store(t, nil), log).Handle(context.Background(), req)
+				if tt.want == nil {
+					if !errors.Is(err, auth.ErrUnauthorized) || resp.IsAuthorized {
+						t.Fatalf("got %+v, %v; want refused", resp, err)
+					}
+				} else {
+					if err != nil || !resp.IsAuthorized || !reflect.DeepEqual(resp.Context, tt.want) {
+						t.Fatalf("got %+v, %v; want authorized with %v", resp, err, tt.want)
+					}
+				}
+				assertNoSecrets(t, buf.String(), f.valid, f.unknown, f.revoked, other)
+			})
+		}
+	}
+}
+
+// TestAuthorizerIdentitySourceOfAnotherShape: an authorizer with more than
+// one identity source is not one the template declares; it is a failure
+// (500, and the function's error alarm), never a refusal of the client,
+// and never a grant read from one of the values.
+func TestAuthorizerIdentitySourceOfAnotherShape(t *testing.T) {
+	f := newFixture(t)
+	log, buf := debugLogger()
+	resp, err := auth.NewAuthorizer(&fakeStore{t: t}, log).Handle(context.Background(),
+		withIdentity(t, []string{"Bearer " + f.valid, f.valid}, nil))
+	if err == nil || errors.Is(err, auth.ErrUnauthorized) || resp.IsAuthorized {
+		t.Fatalf("got %+v, %v; want a failure that is no refusal", resp, err)
+	}
+	if strings.Contains(buf.String(), `"msg":"refused`) {
+		t.Errorf("counted as a refusal:\n%s", buf)
+	}
+}
+
+func TestTokenFromIdentity(t *testing.T) {
+	const tok = "ctk_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	tests := []struct {
+		value, want string
+	}{
+		{"Bearer " + tok, tok},
+		{"BEARER " + tok, tok},
+		{"  Bearer   " + tok + "  ", tok},
+		{tok, tok},
+		{" " + tok + " ", tok},
+		{"Basic " + tok, ""},
+		// A scheme alone is a bare value, which Authenticate refuses by
+		// its shape without a lookup.
+		{"Bearer", "Bearer"},
+		{"Bearer ", "Bearer"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := auth.TokenFromIdentity(tt.value); got != tt.want {
+			t.Errorf("TokenFromIdentity(%q) = %q, want %q", tt.value, got, tt.want)
+		}
+	}
+}

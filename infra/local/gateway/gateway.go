@@ -3,10 +3,12 @@
 // routes, the Lambda authorizer and the stage's variables from
 // template.yaml, builds the events API Gateway builds (the stage's
 // variables in stageVariables, as API Gateway hands them to functions and
-// authorizers), runs the authorizer on every request, and turns the
-// function's answer into the HTTP response, with API Gateway's own answers
-// ({"message": "Not Found"}, 401, 403, 413, 500, 502) where API Gateway
-// gives them.
+// authorizers), runs the route's authorizer as API Gateway does (a request
+// missing an identity source is a 401 that invokes nothing; an answer is
+// kept for the identity sources' values for the authorizer's
+// ReauthorizeEvery), and turns the function's answer into the HTTP
+// response, with API Gateway's own answers ({"message": "Not Found"}, 401,
+// 403, 413, 500, 502) where API Gateway gives them.
 //
 // How functions run is not its business: each is an Invoker, so tests can
 // plug in anything; StartStack wires in the built bootstraps run by
@@ -28,6 +30,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -63,6 +67,9 @@ type Options struct {
 	Region string
 	// AccessLog receives one line per request; nil logs nothing.
 	AccessLog io.Writer
+	// Now tells the time by which cached authorizer answers expire
+	// (time.Now when nil), so a test can move it on instead of waiting.
+	Now func() time.Time
 }
 
 // Gateway is an http.Handler that serves an API's routes.
@@ -75,6 +82,19 @@ type Gateway struct {
 	table    *routes.Table
 	byKey    map[string]*Route
 	fallback *Route
+	// invocations counts the invocations made of each function, by
+	// logical id: routes' and authorizers'.
+	invocations map[string]*atomic.Int64
+	// authorized keeps authorizers' answers, by authorizer and identity
+	// sources' values.
+	authMu     sync.Mutex
+	authorized map[string]cachedAnswer
+}
+
+// cachedAnswer is an authorizer's answer kept until expires.
+type cachedAnswer struct {
+	response []byte
+	expires  time.Time
 }
 
 // New returns a Gateway for api, invoking each function through the
@@ -87,7 +107,14 @@ func New(api *API, invokers map[string]Invoker, opts Options) (*Gateway, error) 
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
 	}
-	g := &Gateway{api: api, invokers: invokers, opts: opts, byKey: map[string]*Route{}}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	g := &Gateway{api: api, invokers: invokers, opts: opts, byKey: map[string]*Route{},
+		invocations: map[string]*atomic.Int64{}, authorized: map[string]cachedAnswer{}}
+	for id := range invokers {
+		g.invocations[id] = new(atomic.Int64)
+	}
 	var keys []string
 	for i := range api.Routes {
 		r := &api.Routes[i]
@@ -113,6 +140,21 @@ func New(api *API, invokers map[string]Invoker, opts Options) (*Gateway, error) 
 	}
 	g.table = table
 	return g, nil
+}
+
+// Invocations returns how many times the gateway has invoked the function
+// of a logical id, for its routes or as an authorizer.
+func (g *Gateway) Invocations(function string) int64 {
+	if n := g.invocations[function]; n != nil {
+		return n.Load()
+	}
+	return 0
+}
+
+// invoke invokes a function, counting it.
+func (g *Gateway) invoke(ctx context.Context, function string, payload []byte) ([]byte, *runtimeapi.FunctionError, error) {
+	g.invocations[function].Add(1)
+	return g.invokers[function].Invoke(ctx, payload)
 }
 
 // Routes returns the route keys served, sorted.
@@ -190,7 +232,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
-	resp, fnErr, err := g.invokers[route.Function].Invoke(r.Context(), payload)
+	resp, fnErr, err := g.invoke(r.Context(), route.Function, payload)
 	var exit *runtimeapi.ExitError
 	switch {
 	case errors.Is(err, runtimeapi.ErrPayloadTooLarge):
@@ -346,6 +388,15 @@ func isText(contentType string) bool {
 // authorize runs the route's authorizer and returns the context it handed
 // over and the status API Gateway settles on: 200 to go on, 401, 403, or
 // 500.
+//
+// As API Gateway does (its developer guide, "Working with AWS Lambda
+// authorizers for HTTP APIs"): a request missing an identity source, or
+// with one empty, is a 401 that invokes nothing; with caching on
+// (ResultTTL), the identity sources' values are the cache's key, for
+// every route of the authorizer, and an answer found there is used
+// without invoking the function. What is kept is the function's answer,
+// a grant or a denial; an error it raised ("Unauthorized" included) or
+// could not give is not kept, so the next request asks again.
 func (g *Gateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequest, a Authorizer) (map[string]any, int) {
 	identity := []string{}
 	for _, h := range a.IdentityHeaders {
@@ -364,6 +415,12 @@ func (g *Gateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	routeARN := fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s/%s%s", g.opts.Region, runtimeapi.AccountID, g.opts.APIID,
 		req.RequestContext.Stage, req.RequestContext.HTTP.Method, req.RawPath)
+	// JSON keeps the values apart: no two lists of values make one key.
+	rawKey, _ := json.Marshal(identity)
+	key := a.Name + " " + string(rawKey)
+	if resp, ok := g.cached(key); ok {
+		return evaluateAuthorizer(a, resp, routeARN)
+	}
 	authReq := events.APIGatewayV2CustomAuthorizerV2Request{
 		Version:               "2.0",
 		Type:                  "REQUEST",
@@ -383,7 +440,7 @@ func (g *Gateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	if err != nil {
 		return nil, http.StatusInternalServerError
 	}
-	resp, fnErr, err := g.invokers[a.Function].Invoke(ctx, payload)
+	resp, fnErr, err := g.invoke(ctx, a.Function, payload)
 	if err != nil {
 		return nil, http.StatusInternalServerError
 	}
@@ -394,6 +451,52 @@ func (g *Gateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 		return nil, http.StatusInternalServerError
 	}
+	authContext, status := evaluateAuthorizer(a, resp, routeARN)
+	if status != http.StatusInternalServerError && a.ResultTTL > 0 {
+		g.keep(key, resp, a.ResultTTL)
+	}
+	return authContext, status
+}
+
+// cached returns the authorizer answer kept under key, if it has not
+// expired.
+func (g *Gateway) cached(key string) ([]byte, bool) {
+	g.authMu.Lock()
+	defer g.authMu.Unlock()
+	c, ok := g.authorized[key]
+	if !ok {
+		return nil, false
+	}
+	if !g.opts.Now().Before(c.expires) {
+		delete(g.authorized, key)
+		return nil, false
+	}
+	return c.response, true
+}
+
+// maxCachedAnswers bounds the answers kept before expired ones are swept
+// out, so a long run with many tokens does not grow without end.
+const maxCachedAnswers = 10000
+
+func (g *Gateway) keep(key string, resp []byte, ttl time.Duration) {
+	g.authMu.Lock()
+	defer g.authMu.Unlock()
+	now := g.opts.Now()
+	if len(g.authorized) >= maxCachedAnswers {
+		for k, c := range g.authorized {
+			if !now.Before(c.expires) {
+				delete(g.authorized, k)
+			}
+		}
+	}
+	g.authorized[key] = cachedAnswer{response: resp, expires: now.Add(ttl)}
+}
+
+// evaluateAuthorizer reads an authorizer's answer for the route of
+// routeARN: a simple response grants or denies every route; a policy is
+// matched against the route, so a cached policy answers each route of the
+// authorizer by its own statements, as API Gateway evaluates it.
+func evaluateAuthorizer(a Authorizer, resp []byte, routeARN string) (map[string]any, int) {
 	if a.SimpleResponses {
 		var simple struct {
 			IsAuthorized *bool          `json:"isAuthorized"`

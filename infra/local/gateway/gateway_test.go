@@ -93,6 +93,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, api *gateway.API, authAnswer func([]byte) ([]byte, *runtimeapi.FunctionError, error)) *fixture {
 	t.Helper()
+	return newFixtureWith(t, api, authAnswer, gateway.Options{})
+}
+
+func newFixtureWith(t *testing.T, api *gateway.API, authAnswer func([]byte) ([]byte, *runtimeapi.FunctionError, error), opts gateway.Options) *fixture {
+	t.Helper()
 	fx := &fixture{authorizer: &fakeInvoker{answer: authAnswer}, functions: map[string]*fakeInvoker{}}
 	invokers := map[string]gateway.Invoker{}
 	for id := range api.Functions {
@@ -103,7 +108,7 @@ func newFixture(t *testing.T, api *gateway.API, authAnswer func([]byte) ([]byte,
 	for _, a := range api.Authorizers {
 		invokers[a.Function] = fx.authorizer
 	}
-	gw, err := gateway.New(api, invokers, gateway.Options{})
+	gw, err := gateway.New(api, invokers, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +134,13 @@ func TestLoadTemplate(t *testing.T) {
 	var keys []string
 	for _, r := range api.Routes {
 		keys = append(keys, r.Key()+" -> "+r.Function)
-		if r.Authorizer != "TokenAuthorizer" {
-			t.Errorf("route %s: authorizer %q, want the default TokenAuthorizer", r.Key(), r.Authorizer)
+		// Aira's clients send X-API-KEY, every other API's Authorization.
+		want := "BearerAuthorizer"
+		if strings.HasPrefix(r.Path, "/v1/contracts") || strings.HasPrefix(r.Path, "/v1/customers") || strings.HasPrefix(r.Path, "/v1/payment-accounts") {
+			want = "AiraKeyAuthorizer"
+		}
+		if r.Authorizer != want {
+			t.Errorf("route %s: authorizer %q, want %s", r.Key(), r.Authorizer, want)
 		}
 	}
 	sort.Strings(keys)
@@ -178,9 +188,15 @@ func TestLoadTemplate(t *testing.T) {
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("routes:\n%s\nwant:\n%s", strings.Join(keys, "\n"), strings.Join(want, "\n"))
 	}
-	a := api.Authorizers["TokenAuthorizer"]
-	if a.Function != "AuthorizerFunction" || !a.SimpleResponses || len(a.IdentityHeaders) != 0 {
-		t.Errorf("authorizer = %+v, want AuthorizerFunction with simple responses and no identity source", a)
+	for name, header := range map[string]string{"BearerAuthorizer": "Authorization", "AiraKeyAuthorizer": "X-API-KEY"} {
+		want := gateway.Authorizer{Name: name, Function: "AuthorizerFunction", SimpleResponses: true,
+			IdentityHeaders: []string{header}, ResultTTL: gateway.DefaultAuthorizerTTL}
+		if a := api.Authorizers[name]; !reflect.DeepEqual(a, want) {
+			t.Errorf("authorizer %s = %+v, want %+v (AuthorizerCacheSeconds' default)", name, a, want)
+		}
+	}
+	if len(api.Authorizers) != 2 {
+		t.Errorf("%d authorizers, want 2", len(api.Authorizers))
 	}
 	if len(api.Functions) != 5 {
 		t.Errorf("%d functions, want 5", len(api.Functions))
@@ -216,6 +232,18 @@ func TestLoadTemplate(t *testing.T) {
 	}
 	if got := debug.Functions["AuthorizerFunction"].Environment["LOG_LEVEL"]; got != "debug" {
 		t.Errorf("with LogLevel=debug, LOG_LEVEL = %q", got)
+	}
+	for _, seconds := range []string{"0", "7"} {
+		api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), map[string]string{"AuthorizerCacheSeconds": seconds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := time.ParseDuration(seconds + "s")
+		for name, a := range api.Authorizers {
+			if a.ResultTTL != want {
+				t.Errorf("with AuthorizerCacheSeconds=%s, %s keeps answers %v", seconds, name, a.ResultTTL)
+			}
+		}
 	}
 }
 
@@ -288,7 +316,8 @@ Resources:
 		{"route count", len(api.Routes), 2},
 		{"health route", api.Routes[0], gateway.Route{Method: "GET", Path: "/health", Function: "AppFn", Event: "Health"}},
 		{"proxy route", api.Routes[1], gateway.Route{Method: "ANY", Path: "/{proxy+}", Function: "AppFn", Event: "Everything", Authorizer: "Keys"}},
-		{"authorizer", api.Authorizers["Keys"], gateway.Authorizer{Name: "Keys", Function: "AuthFn", IdentityHeaders: []string{"X-Key"}}},
+		// No ReauthorizeEvery: API Gateway's default.
+		{"authorizer", api.Authorizers["Keys"], gateway.Authorizer{Name: "Keys", Function: "AuthFn", IdentityHeaders: []string{"X-Key"}, ResultTTL: 300 * time.Second}},
 		{"function timeout over globals", api.Functions["AuthFn"].Timeout, 5 * time.Second},
 		{"globals timeout", api.Functions["AppFn"].Timeout, 3 * time.Second},
 		{"memory", api.Functions["AppFn"].MemorySize, 512},

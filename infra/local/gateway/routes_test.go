@@ -66,7 +66,10 @@ func TestDefaultRouteAgreesWithTheGateway(t *testing.T) {
 	}
 	send := func(method, path string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, path, nil)
+		// Both identity sources, so every route's authorizer lets the
+		// request through (Aira's is keyed by X-API-KEY).
 		r.Header.Set("Authorization", "Bearer token")
+		r.Header.Set("X-API-KEY", "token")
 		return serve(gw, r)
 	}
 	routed := func(method, path string) bool { return send(method, path).Code == http.StatusOK }

@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +66,19 @@ type Authorizer struct {
 	// authorizer.
 	IdentityHeaders      []string
 	IdentityQueryStrings []string
+	// ResultTTL is how long the authorizer's answer is kept for the
+	// identity sources' values (Identity's ReauthorizeEvery); zero keeps
+	// none.
+	ResultTTL time.Duration
 }
+
+// Bounds of an authorizer's cache, as API Gateway's CreateAuthorizer has
+// them for HTTP APIs (authorizerResultTtlInSeconds): 300 seconds when the
+// template sets none, at most 3600.
+const (
+	DefaultAuthorizerTTL = 300 * time.Second
+	MaxAuthorizerTTL     = 3600 * time.Second
+)
 
 // Function is what running a function locally needs from the template,
 // with Globals applied.
@@ -274,10 +288,21 @@ func (api *API) readHTTPAPI(tpl *cloudformation.Template) (string, error) {
 		}
 		a := Authorizer{Name: name, Function: fn}
 		a.SimpleResponses, _ = props["EnableSimpleResponses"].(bool)
-		if identity, ok := props["Identity"].(map[string]any); ok {
-			a.IdentityHeaders = strings1(identity["Headers"])
-			a.IdentityQueryStrings = strings1(identity["QueryStrings"])
+		identity, _ := props["Identity"].(map[string]any)
+		for _, k := range []string{"Context", "StageVariables"} {
+			if identity[k] != nil {
+				// They would be part of the cache's key, which the
+				// emulation would get wrong by leaving them out.
+				return "", fmt.Errorf("authorizer %s: identity sources of %s are not emulated", name, k)
+			}
 		}
+		a.IdentityHeaders = strings1(identity["Headers"])
+		a.IdentityQueryStrings = strings1(identity["QueryStrings"])
+		ttl, err := resultTTL(identity["ReauthorizeEvery"], len(a.IdentityHeaders)+len(a.IdentityQueryStrings) > 0)
+		if err != nil {
+			return "", fmt.Errorf("authorizer %s: %w", name, err)
+		}
+		a.ResultTTL = ttl
 		api.Authorizers[name] = a
 	}
 	return deref(httpAPI.Auth.DefaultAuthorizer), nil
@@ -422,4 +447,29 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// resultTTL reads an authorizer's ReauthorizeEvery, a number of seconds
+// (a parameter's value arrives as text): DefaultAuthorizerTTL when absent
+// and the authorizer has identity sources, none when it has none, which
+// is all API Gateway allows it.
+func resultTTL(v any, hasIdentity bool) (time.Duration, error) {
+	if v == nil {
+		if !hasIdentity {
+			return 0, nil
+		}
+		return DefaultAuthorizerTTL, nil
+	}
+	seconds, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(v)), 64)
+	if err != nil || seconds != math.Trunc(seconds) {
+		return 0, fmt.Errorf("ReauthorizeEvery %v is not a whole number of seconds", v)
+	}
+	ttl := time.Duration(seconds) * time.Second
+	switch {
+	case ttl < 0 || ttl > MaxAuthorizerTTL:
+		return 0, fmt.Errorf("ReauthorizeEvery %v is not 0 to %d seconds", v, int(MaxAuthorizerTTL.Seconds()))
+	case ttl > 0 && !hasIdentity:
+		return 0, fmt.Errorf("ReauthorizeEvery %v caches answers, but the authorizer has no identity source to key them by", v)
+	}
+	return ttl, nil
 }
