@@ -357,13 +357,16 @@ func (s labelledStore) NextContractNumber(ctx context.Context, tenantID string) 
 	return n, err
 }
 
-// NextActionNumber implements contract.ActionStore.
-func (s labelledStore) NextActionNumber(ctx context.Context, tenantID string) (int64, error) {
-	n, err := s.Store.NextActionNumber(ctx, tenantID)
+// DrawNumbers implements contract.ActionStore.
+func (s labelledStore) DrawNumbers(ctx context.Context, tenantID string, contracts int) (int64, int64, error) {
+	first, action, err := s.Store.DrawNumbers(ctx, tenantID, contracts)
 	if err == nil {
-		recordDraw(ctx, draw{format: contract.FormatActionNumber, n: n})
+		for k := range contracts {
+			recordDraw(ctx, draw{format: contract.FormatNumber, n: first + int64(k)})
+		}
+		recordDraw(ctx, draw{format: contract.FormatActionNumber, n: action})
 	}
-	return n, err
+	return first, action, err
 }
 
 // recordDraw adds d to the capture of ctx, if there is one.

@@ -113,11 +113,13 @@ func (s *fzStore) NextContractNumber(_ context.Context, tenantID string) (int64,
 	return s.numbers[tenantID], nil
 }
 
-func (s *fzStore) NextActionNumber(_ context.Context, tenantID string) (int64, error) {
+func (s *fzStore) DrawNumbers(_ context.Context, tenantID string, contracts int) (int64, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	first := s.numbers[tenantID] + 1
+	s.numbers[tenantID] += int64(contracts)
 	s.actionNos[tenantID]++
-	return s.actionNos[tenantID], nil
+	return first, s.actionNos[tenantID], nil
 }
 
 // find returns the index of the tenant's contract with the given id or

@@ -402,14 +402,16 @@ func (s *Store) GetRelated(ctx context.Context, tenantID string, c *contract.Con
 	return contract.Related{Customer: cu, PaymentAccount: pa, Plans: plans}, err
 }
 
-// NextActionNumber implements contract.ActionStore with a per-tenant
-// counter of its own, as the DynamoDB store keeps one.
-func (s *Store) NextActionNumber(_ context.Context, tenantID string) (int64, error) {
+// DrawNumbers implements contract.ActionStore with the tenant's
+// counters, drawn together as the DynamoDB store draws them.
+func (s *Store) DrawNumbers(_ context.Context, tenantID string, contracts int) (int64, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenantID)
+	first := t.last + 1
+	t.last += int64(contracts)
 	t.lastAction++
-	return t.lastAction, nil
+	return first, t.lastAction, nil
 }
 
 // CheckActions implements contract.ActionStore. Nothing here has

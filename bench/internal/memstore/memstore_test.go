@@ -263,7 +263,7 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 	s := New()
 	ctx := context.Background()
 	existing := create(t, s, "a", "x1", contract.Party{Kind: contract.PartyAccount, ID: "acc"})
-	n, _ := s.NextActionNumber(ctx, "a")
+	_, n, _ := s.DrawNumbers(ctx, "a", 0)
 	if n != 1 {
 		t.Fatalf("the first action number is %d: actions must have a counter of their own", n)
 	}
