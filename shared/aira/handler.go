@@ -200,6 +200,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	c := &contract.Contract{
 		ID: ids.UUID(), Party: contract.Party{Kind: contract.PartyCustomer, ID: customer.ID},
 		PaymentAccountID: account.ID, Status: contract.StatusActive,
+		Customer: customer, PaymentAccount: account,
 	}
 	if in.Contract.Status != nil {
 		c.Status = contract.Status(*in.Contract.Status)
@@ -265,11 +266,21 @@ func (h *Handler) findToChange(ctx context.Context, r *httpapi.Request) (*contra
 
 // respond answers the contract with its customer, payment account and
 // plans, as every contract route of Aira does. rel holds those a handler
-// already has for c; when any is missing or no longer c's, all are read
-// in one round trip. A write renders its answer before it commits (see
+// already has for c; when any is missing or no longer c's, they come from
+// the copies c keeps and the catalog (cached in the warm function, see
+// ddb.PlanCacheTTL), so a get is the read of the contract alone; a
+// contract written before it kept copies has them all read in one round
+// trip. A write renders its answer before it commits (see
 // httpapi.AnswerOnWrite), mostly from records it already read or is
 // writing.
 func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int, rel contract.Related) (events.APIGatewayV2HTTPResponse, error) {
+	if !relatedOf(c, rel) && c.Customer != nil && c.PaymentAccount != nil {
+		plans, err := h.store.GetPlans(ctx, tenantID, c.PlanIDs)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: the plans of contract %s: %w", c.Number, err)
+		}
+		rel = contract.Related{Customer: c.Customer, PaymentAccount: c.PaymentAccount, Plans: plans}
+	}
 	if !relatedOf(c, rel) {
 		var err error
 		if rel, err = h.store.GetRelated(ctx, tenantID, c); err != nil {
@@ -352,6 +363,9 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		}
 		in.Contract.apply(c)
 		c.PaymentAccountID = accountID
+		if rel.PaymentAccount != nil {
+			c.PaymentAccount = rel.PaymentAccount
+		}
 		return with, nil
 	})
 	if err != nil {

@@ -256,6 +256,11 @@ func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Co
 		if move != nil {
 			moves = append(moves, *move)
 		}
+		refs, err := s.referenceWrite(c)
+		if err != nil {
+			return actionWrites{}, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		moves = append(moves, refs...)
 	}
 	w.items = append(items, moves...)
 	return w, nil
