@@ -126,12 +126,15 @@ func (h *Handler) plansOf(ctx context.Context, tenantID string, ids []string) (m
 
 // paymentAccountFor resolves the payment account of a create or replace:
 // a new one (returned as a companion to write with the contract) or an
-// existing one of the same customer.
-func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string) (*contract.PaymentAccount, bool, error) {
+// existing one of the same customer, read unless known is it.
+func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string, known *contract.PaymentAccount) (*contract.PaymentAccount, bool, error) {
 	if fields != nil {
 		return fields.toPaymentAccount(ids.UUID(), customerID), true, nil
 	}
-	pa, err := h.store.GetPaymentAccount(ctx, tenantID, *id)
+	pa, err := known, error(nil)
+	if pa == nil || pa.ID != *id {
+		pa, err = h.store.GetPaymentAccount(ctx, tenantID, *id)
+	}
 	if contract.KindOf(err) == contract.KindNotFound {
 		return nil, false, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("payment account %q not found", *id),
 			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "is not a payment account of this tenant"}}}
@@ -174,17 +177,33 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 
 	var with contract.Companions
 	var customer *contract.Customer
+	var named *contract.PaymentAccount
 	if in.Customer != nil {
 		customer = &contract.Customer{ID: ids.UUID(), ExternalID: in.Customer.ExternalID, Name: in.Customer.Name, CustomFields: customFieldsOf(in.Customer.CustomFields)}
 		with.Customer = customer
-	} else if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
-		if contract.KindOf(err) == contract.KindNotFound {
-			err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
-				Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
+	} else {
+		// A customer and a payment account named by id are read in one
+		// round trip; should either be missing, they are read again one
+		// at a time, so that the refusal names the field.
+		if in.PaymentAccountID != nil {
+			rel, err := h.store.GetRelated(ctx, tenant, &contract.Contract{
+				Party: contract.Party{Kind: contract.PartyCustomer, ID: *in.CustomerID}, PaymentAccountID: *in.PaymentAccountID})
+			if err != nil && contract.KindOf(err) != contract.KindNotFound {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			customer, named = rel.Customer, rel.PaymentAccount
 		}
-		return events.APIGatewayV2HTTPResponse{}, err
+		if customer == nil {
+			if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
+				if contract.KindOf(err) == contract.KindNotFound {
+					err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
+						Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
+				}
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+		}
 	}
-	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID)
+	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID, named)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -343,7 +362,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	var with contract.Companions
 	accountID := existing.PaymentAccountID
 	if in.PaymentAccount != nil || in.PaymentAccountID != nil {
-		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID)
+		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID, nil)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
