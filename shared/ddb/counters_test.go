@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
@@ -85,5 +86,42 @@ func TestDrawNumbers(t *testing.T) {
 				t.Errorf("the next contract number is %d (%v), want %d", n, err, last.wantFirst+int64(last.contracts))
 			}
 		})
+	}
+}
+
+// While a deployment moves the action count, a function of the version
+// before may take an action number from the old counter that the new one
+// also draws: the new one's transaction finds the action's key taken,
+// writes nothing, and draws again, so the request is applied under the
+// next numbers (the contract number drawn with the taken one is skipped,
+// as after any write that fails once it drew).
+func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	if err := store.PutPlans(ctx, "t1", []contract.Plan{{ID: "p1", Name: "Basic", Currencies: []string{"USD"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// CA-0000000001, as a function of the version before wrote it.
+	_, err := ddbtest.Client(t).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(store.Table()), Item: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TENANT#t1"}, "SK": &types.AttributeValueMemberS{Value: "ACTION#CA-0000000001"},
+		"type": &types.AttributeValueMemberS{Value: "contract-action"}, "number": &types.AttributeValueMemberS{Value: "CA-0000000001"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := contract.NewService(store)
+	req := &contract.ActionsRequest{Account: "ACC-1", Request: []byte(`{}`), Actions: []contract.ActionItem{{Type: contract.ActionCreate,
+		Entries: []contract.ActionEntry{{Terms: contract.Terms{PlanID: "p1", Currencies: []string{"USD"}, EffectiveDate: "2090-01-01", ExpirationDate: "2091-01-01"}}}}}}
+	var out contract.Applied
+	if err := svc.ApplyActions(ctx, contract.Actor{TenantID: "t1", CredentialID: "cred", Via: contract.APIEasyBilling}, store, req, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Action.Number != "CA-0000000002" || out.Contract.Number != "CT-0000000002" {
+		t.Fatalf("applied as %s with %s, want CA-0000000002 with CT-0000000002", out.Action.Number, out.Contract.Number)
+	}
+	if a, err := store.GetAction(ctx, "t1", "CA-0000000002"); err != nil || a.ContractID != out.Contract.ID {
+		t.Fatalf("the action record: %+v %v", a, err)
+	}
+	if _, err := store.GetContract(ctx, "t1", "CT-0000000001"); contract.KindOf(err) != contract.KindNotFound {
+		t.Fatalf("the first attempt's contract number holds a contract: %v", err)
 	}
 }
