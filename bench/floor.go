@@ -36,10 +36,17 @@ type floor struct {
 	fresh []string
 }
 
-// counterUse is one counter update of a captured create.
+// counterUse is one number a counter update of a captured create drew.
 type counterUse struct {
 	// call is the index of the update among the floor's calls.
 	call int
+	// attr is the counter attribute the number is read from, when the
+	// update returns more than one (a contract-actions request's draw:
+	// last, its contract numbers, and lastAction); empty for an update
+	// that returns one number. offset is how far below it the number is:
+	// a draw of k contract numbers returns the last of them.
+	attr   string
+	offset int64
 	// format writes a value of the counter as the create wrote it.
 	format func(int64) string
 	// captured is what the captured create wrote for the number it drew.
@@ -73,6 +80,14 @@ func newFloor(calls []call, draws []draw, fresh []string) (*floor, error) {
 	for i, c := range calls {
 		if copyInput(c.Input, nil) == nil {
 			return nil, fmt.Errorf("the floor cannot replay a %T", c.Input)
+		}
+		if u, ok := c.Output.(*dynamodb.UpdateItemOutput); ok && u != nil && u.Attributes[attrLastAction] != nil {
+			uses, err := combinedDraw(i, u.Attributes, draws[len(f.counters):])
+			if err != nil {
+				return nil, err
+			}
+			f.counters = append(f.counters, uses...)
+			continue
 		}
 		n, ok := counterUpdate(c.Output)
 		if !ok {
@@ -131,6 +146,49 @@ func counterUpdate(out any) (int64, bool) {
 	return counterValue(u.Attributes)
 }
 
+// attrLastAction is the attribute of a tenant's contract counter that
+// counts its action numbers, beside last (see ddb.Store.DrawNumbers).
+const attrLastAction = "lastAction"
+
+// combinedDraw is the numbers of one update of call that drew a
+// contract-actions request's contract numbers (up to last) and its action
+// number (lastAction) together: the draws recorded from draws on, its
+// contract numbers then its action number.
+func combinedDraw(call int, attrs map[string]types.AttributeValue, draws []draw) ([]counterUse, error) {
+	last, ok1 := numberAttr(attrs["last"])
+	action, ok2 := numberAttr(attrs[attrLastAction])
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("call %d drew numbers it does not return", call)
+	}
+	contracts := 0
+	for contracts < len(draws) && draws[contracts].format(0) == contract.FormatNumber(0) {
+		contracts++
+	}
+	if contracts == len(draws) || draws[contracts].n != action {
+		return nil, fmt.Errorf("call %d drew action number %d, which no store draw returned next", call, action)
+	}
+	var uses []counterUse
+	for j := range contracts {
+		offset := int64(contracts - 1 - j)
+		if draws[j].n != last-offset {
+			return nil, fmt.Errorf("call %d drew contract numbers up to %d, but the store's draw returned %d", call, last, draws[j].n)
+		}
+		uses = append(uses, counterUse{call: call, attr: "last", offset: offset, format: draws[j].format, captured: draws[j].format(draws[j].n)})
+	}
+	a := draws[contracts]
+	return append(uses, counterUse{call: call, attr: attrLastAction, format: a.format, captured: a.format(a.n)}), nil
+}
+
+// numberAttr reads an integer number attribute.
+func numberAttr(v types.AttributeValue) (int64, bool) {
+	n, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, false
+	}
+	x, err := strconv.ParseInt(n.Value, 10, 64)
+	return x, err == nil
+}
+
 // carries reports whether any string attribute value of in contains v.
 func carries(in any, v string) bool {
 	found := false
@@ -169,13 +227,20 @@ func (f *floor) run(ctx context.Context, client *dynamodb.Client) error {
 		if err != nil {
 			return err
 		}
-		if next < len(f.counters) && f.counters[next].call == i {
+		for next < len(f.counters) && f.counters[next].call == i {
 			u := f.counters[next]
 			n, ok := counterUpdate(out)
+			if u.attr != "" {
+				var attrs map[string]types.AttributeValue
+				if o, is := out.(*dynamodb.UpdateItemOutput); is && o != nil {
+					attrs = o.Attributes
+				}
+				n, ok = numberAttr(attrs[u.attr])
+			}
 			if !ok {
 				return fmt.Errorf("the replayed counter update %d returned no number", i)
 			}
-			r.add(u.captured, u.format(n))
+			r.add(u.captured, u.format(n-u.offset))
 			next++
 		}
 	}
@@ -357,13 +422,16 @@ func (s labelledStore) NextContractNumber(ctx context.Context, tenantID string) 
 	return n, err
 }
 
-// NextActionNumber implements contract.ActionStore.
-func (s labelledStore) NextActionNumber(ctx context.Context, tenantID string) (int64, error) {
-	n, err := s.Store.NextActionNumber(ctx, tenantID)
+// DrawNumbers implements contract.ActionStore.
+func (s labelledStore) DrawNumbers(ctx context.Context, tenantID string, contracts int) (int64, int64, error) {
+	first, action, err := s.Store.DrawNumbers(ctx, tenantID, contracts)
 	if err == nil {
-		recordDraw(ctx, draw{format: contract.FormatActionNumber, n: n})
+		for k := range contracts {
+			recordDraw(ctx, draw{format: contract.FormatNumber, n: first + int64(k)})
+		}
+		recordDraw(ctx, draw{format: contract.FormatActionNumber, n: action})
 	}
-	return n, err
+	return first, action, err
 }
 
 // recordDraw adds d to the capture of ctx, if there is one.

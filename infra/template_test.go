@@ -60,11 +60,12 @@ var routers = map[string]func() *httpapi.Router{
 var discard = slog.New(slog.DiscardHandler)
 
 // dynamoDBActions is every DynamoDB action each function may be granted.
-// Granting another is a deliberate change to this list.
+// Granting another is a deliberate change to this list (ContractActions'
+// ConditionCheckItem: the once-per-tenant move of its action count).
 var dynamoDBActions = map[string][]string{
 	"AuthorizerFunction":            {"dynamodb:GetItem"},
 	"CreateContractFunction":        {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-	"ContractActionsFunction":       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+	"ContractActionsFunction":       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"},
 	"OrganizationContractsFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 	// The ledger of the events it put; its stream reads are streamActions.
 	"ContractEventsFunction": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},

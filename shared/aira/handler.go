@@ -126,12 +126,15 @@ func (h *Handler) plansOf(ctx context.Context, tenantID string, ids []string) (m
 
 // paymentAccountFor resolves the payment account of a create or replace:
 // a new one (returned as a companion to write with the contract) or an
-// existing one of the same customer.
-func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string) (*contract.PaymentAccount, bool, error) {
+// existing one of the same customer, read unless known is it.
+func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string, known *contract.PaymentAccount) (*contract.PaymentAccount, bool, error) {
 	if fields != nil {
 		return fields.toPaymentAccount(ids.UUID(), customerID), true, nil
 	}
-	pa, err := h.store.GetPaymentAccount(ctx, tenantID, *id)
+	pa, err := known, error(nil)
+	if pa == nil || pa.ID != *id {
+		pa, err = h.store.GetPaymentAccount(ctx, tenantID, *id)
+	}
 	if contract.KindOf(err) == contract.KindNotFound {
 		return nil, false, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("payment account %q not found", *id),
 			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "is not a payment account of this tenant"}}}
@@ -174,17 +177,33 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 
 	var with contract.Companions
 	var customer *contract.Customer
+	var named *contract.PaymentAccount
 	if in.Customer != nil {
 		customer = &contract.Customer{ID: ids.UUID(), ExternalID: in.Customer.ExternalID, Name: in.Customer.Name, CustomFields: customFieldsOf(in.Customer.CustomFields)}
 		with.Customer = customer
-	} else if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
-		if contract.KindOf(err) == contract.KindNotFound {
-			err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
-				Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
+	} else {
+		// A customer and a payment account named by id are read in one
+		// round trip; should either be missing, they are read again one
+		// at a time, so that the refusal names the field.
+		if in.PaymentAccountID != nil {
+			rel, err := h.store.GetRelated(ctx, tenant, &contract.Contract{
+				Party: contract.Party{Kind: contract.PartyCustomer, ID: *in.CustomerID}, PaymentAccountID: *in.PaymentAccountID})
+			if err != nil && contract.KindOf(err) != contract.KindNotFound {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			customer, named = rel.Customer, rel.PaymentAccount
 		}
-		return events.APIGatewayV2HTTPResponse{}, err
+		if customer == nil {
+			if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
+				if contract.KindOf(err) == contract.KindNotFound {
+					err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
+						Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
+				}
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+		}
 	}
-	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID)
+	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID, named)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -200,6 +219,7 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	c := &contract.Contract{
 		ID: ids.UUID(), Party: contract.Party{Kind: contract.PartyCustomer, ID: customer.ID},
 		PaymentAccountID: account.ID, Status: contract.StatusActive,
+		Customer: customer, PaymentAccount: account,
 	}
 	if in.Contract.Status != nil {
 		c.Status = contract.Status(*in.Contract.Status)
@@ -265,11 +285,21 @@ func (h *Handler) findToChange(ctx context.Context, r *httpapi.Request) (*contra
 
 // respond answers the contract with its customer, payment account and
 // plans, as every contract route of Aira does. rel holds those a handler
-// already has for c; when any is missing or no longer c's, all are read
-// in one round trip. A write renders its answer before it commits (see
+// already has for c; when any is missing or no longer c's, they come from
+// the copies c keeps and the catalog (cached in the warm function, see
+// ddb.PlanCacheTTL), so a get is the read of the contract alone; a
+// contract written before it kept copies has them all read in one round
+// trip. A write renders its answer before it commits (see
 // httpapi.AnswerOnWrite), mostly from records it already read or is
 // writing.
 func (h *Handler) respond(ctx context.Context, tenantID string, c *contract.Contract, status int, rel contract.Related) (events.APIGatewayV2HTTPResponse, error) {
+	if !relatedOf(c, rel) && c.Customer != nil && c.PaymentAccount != nil {
+		plans, err := h.store.GetPlans(ctx, tenantID, c.PlanIDs)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("aira: the plans of contract %s: %w", c.Number, err)
+		}
+		rel = contract.Related{Customer: c.Customer, PaymentAccount: c.PaymentAccount, Plans: plans}
+	}
 	if !relatedOf(c, rel) {
 		var err error
 		if rel, err = h.store.GetRelated(ctx, tenantID, c); err != nil {
@@ -332,7 +362,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	var with contract.Companions
 	accountID := existing.PaymentAccountID
 	if in.PaymentAccount != nil || in.PaymentAccountID != nil {
-		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID)
+		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID, nil)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
@@ -352,6 +382,9 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		}
 		in.Contract.apply(c)
 		c.PaymentAccountID = accountID
+		if rel.PaymentAccount != nil {
+			c.PaymentAccount = rel.PaymentAccount
+		}
 		return with, nil
 	})
 	if err != nil {

@@ -111,8 +111,9 @@ type applying struct {
 // request's action record (its CA number), or nothing at all. A refusal
 // of an entry is an *EntryError. Numbers are drawn only once every
 // action has applied and store has said it can hold the result, so a
-// refused request draws none; a request that loses a race re-reads its
-// contracts and applies again, keeping the numbers it drew. out is filled
+// refused request draws none, and then all at once (one DrawNumbers); a
+// request that loses a race re-reads its contracts and applies again,
+// keeping the numbers it drew. out is filled
 // in before each write, so that an answer rendered from it (as an
 // Idempotency-Key keeps it) is stored with the write.
 func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionStore, req *ActionsRequest, out *Applied) error {
@@ -177,28 +178,30 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionSto
 		if err := store.CheckActions(ctx, action, created, changed, req.Dedupe); err != nil {
 			return err
 		}
-		for _, i := range sortedKeys(at.created) {
-			if numbers[i] == "" {
-				n, err := s.Store.NextContractNumber(ctx, actor.TenantID)
-				if err != nil {
-					return err
-				}
-				numbers[i] = FormatNumber(n)
-			}
-			at.created[i].Number = numbers[i]
-		}
-		// A lost race wrote nothing, so the retry keeps the number.
+		// One draw gives the request its contract numbers and its action
+		// number; a lost race wrote nothing, so the retry keeps them.
 		if actionNumber == "" {
-			n, err := store.NextActionNumber(ctx, actor.TenantID)
+			first, n, err := store.DrawNumbers(ctx, actor.TenantID, len(at.created))
 			if err != nil {
 				return err
 			}
+			for k, i := range sortedKeys(at.created) {
+				numbers[i] = FormatNumber(first + int64(k))
+			}
 			actionNumber = FormatActionNumber(n)
+		}
+		for _, i := range sortedKeys(at.created) {
+			at.created[i].Number = numbers[i]
 		}
 		action.Number = actionNumber
 		err = store.ApplyActions(ctx, action, created, changed, req.Dedupe)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxActionAttempts {
 			metrics.VersionConflictRetry(ctx)
+			continue
+		}
+		if errors.Is(err, ErrActionNumberTaken) && attempt < maxActionAttempts {
+			clear(numbers)
+			actionNumber = ""
 			continue
 		}
 		return err

@@ -166,6 +166,14 @@ type Contract struct {
 	// to move the contract between the lists and counts it keeps per
 	// status and deletion (an organization's, for fabric).
 	Stored *Listing
+	// Customer and PaymentAccount are copies of the records a customer's
+	// contract (Aira's) names, kept in it so that one read answers it
+	// whole; nil in one written before they were kept, or of another
+	// party. A copy cannot go stale: neither record changes once
+	// written, but for a customer's count of payment accounts, which the
+	// copy leaves out (zero).
+	Customer       *Customer
+	PaymentAccount *PaymentAccount
 }
 
 // Listing is where a store files a contract among its party's contracts:

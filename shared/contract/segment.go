@@ -80,6 +80,12 @@ type Action struct {
 // already applied: a redelivery, which must succeed without a change.
 var ErrAlreadyApplied = errors.New("contract: already applied")
 
+// ErrActionNumberTaken reports that the action number drawn is already
+// an action's: while a deployment moves the action count (see
+// ActionStore.DrawNumbers), a function deployed before it may draw from
+// the old count. Nothing was written; draw again.
+var ErrActionNumberTaken = errors.New("contract: action number taken")
+
 // FormatActionNumber formats the n-th action number of a tenant.
 func FormatActionNumber(n int64) string { return fmt.Sprintf("CA-%010d", n) }
 
@@ -87,8 +93,11 @@ func FormatActionNumber(n int64) string { return fmt.Sprintf("CA-%010d", n) }
 // its Store: the plans the actions name, action numbers and records.
 type ActionStore interface {
 	Catalog
-	// NextActionNumber draws the tenant's next action number.
-	NextActionNumber(ctx context.Context, tenantID string) (int64, error)
+	// DrawNumbers draws, in one step, contracts new contract numbers of
+	// the tenant, contiguous from firstContract (none when contracts is
+	// 0), and its next action number. No number it returns is ever
+	// returned again.
+	DrawNumbers(ctx context.Context, tenantID string, contracts int) (firstContract, action int64, err error)
 	// ApplyActions stores, in one transaction, the action record, the
 	// new contracts and the changed ones (each written only if its stored
 	// version is still the one read). A version conflict is

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -103,10 +105,100 @@ type deliveryItem struct {
 // so no redelivery can find its record gone.
 const deliveryRetention = 15 * 24 * time.Hour
 
-// NextActionNumber implements contract.ActionStore with the tenant's
-// atomic action counter.
-func (s *Store) NextActionNumber(ctx context.Context, tenantID string) (int64, error) {
-	return s.nextNumber(ctx, tenantID, sequenceAction)
+// DrawNumbers implements contract.ActionStore with one UpdateItem of the
+// tenant's contract counter, which counts actions too (lastAction): a
+// request's contract numbers and its action number in one round trip,
+// where two counters took two (or one per new contract, and one more).
+// The contract numbers are last-contracts+1 to last, contiguous.
+//
+// The action count moved there from its own counter item
+// (COUNTER#action). A tenant whose counter has no lastAction yet has its
+// action count moved over once, by migrateActionCounter, before the draw;
+// a tenant without any counter starts both at zero.
+func (s *Store) DrawNumbers(ctx context.Context, tenantID string, contracts int) (firstContract, action int64, err error) {
+	for attempt := 1; ; attempt++ {
+		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                &s.table,
+			Key:                      key(tenantPK(tenantID), counterSK(sequenceContract)),
+			UpdateExpression:         aws.String("ADD #last :contracts, #lastAction :one SET #type = :type"),
+			ConditionExpression:      aws.String("attribute_exists(#lastAction) OR attribute_not_exists(PK)"),
+			ExpressionAttributeNames: map[string]string{"#last": "last", "#lastAction": attrLastAction, "#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":contracts": &types.AttributeValueMemberN{Value: strconv.Itoa(contracts)},
+				":one":       &types.AttributeValueMemberN{Value: "1"},
+				":type":      &types.AttributeValueMemberS{Value: typeCounter},
+			},
+			ReturnValues: types.ReturnValueUpdatedNew,
+		})
+		if conditionFailed(err) != nil && attempt < maxMigrationAttempts {
+			if err := s.migrateActionCounter(ctx, tenantID); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("ddb: draw numbers of tenant %s: %w", tenantID, err)
+		}
+		var last int64
+		err1 := attributevalue.Unmarshal(out.Attributes["last"], &last)
+		err2 := attributevalue.Unmarshal(out.Attributes[attrLastAction], &action)
+		if err := errors.Join(err1, err2); err != nil {
+			return 0, 0, fmt.Errorf("ddb: decode the counter of tenant %s: %w", tenantID, err)
+		}
+		return last - int64(contracts) + 1, action, nil
+	}
+}
+
+// attrLastAction is the attribute of a tenant's contract counter that
+// counts its action numbers.
+const attrLastAction = "lastAction"
+
+// maxMigrationAttempts bounds the draws of a tenant whose action count is
+// being moved: each migration either moves it or finds it moved, so a
+// second draw succeeds unless something else keeps moving the old
+// counter.
+const maxMigrationAttempts = 4
+
+// migrateActionCounter moves a tenant's action count from its own
+// counter item, COUNTER#action, into its contract counter, once: the
+// count is read, then written as lastAction in a transaction that also
+// checks the old item still holds what was read (a draw by a function
+// deployed before the move changes it), so no action number drawn before
+// is drawn again. A move that finds lastAction written already (another
+// request moved it) or the old count moved is not an error: the caller
+// draws again, and moves again if it must.
+func (s *Store) migrateActionCounter(ctx context.Context, tenantID string) error {
+	old, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceAction)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("ddb: read the action counter of tenant %s: %w", tenantID, err)
+	}
+	check := &types.ConditionCheck{
+		TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceAction)),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}
+	count := &types.AttributeValueMemberN{Value: "0"}
+	if last, ok := old.Item["last"].(*types.AttributeValueMemberN); ok {
+		count = last
+		check.ConditionExpression = aws.String("#last = :last")
+		check.ExpressionAttributeNames = map[string]string{"#last": "last"}
+		check.ExpressionAttributeValues = map[string]types.AttributeValue{":last": last}
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceContract)),
+			UpdateExpression:          aws.String("SET #lastAction = :count"),
+			ConditionExpression:       aws.String("attribute_not_exists(#lastAction)"),
+			ExpressionAttributeNames:  map[string]string{"#lastAction": attrLastAction},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":count": count},
+		}},
+		{ConditionCheck: check},
+	}})
+	if err != nil && conditionFailed(err) == nil && !transactionConflict(err) {
+		return fmt.Errorf("ddb: move the action counter of tenant %s: %w", tenantID, err)
+	}
+	return nil
 }
 
 // actionWrites are the writes of contract actions: the action record,
@@ -164,6 +256,11 @@ func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Co
 		if move != nil {
 			moves = append(moves, *move)
 		}
+		refs, err := s.referenceWrite(c)
+		if err != nil {
+			return actionWrites{}, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		moves = append(moves, refs...)
 	}
 	w.items = append(items, moves...)
 	return w, nil
@@ -220,6 +317,9 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
 			return contract.ErrAlreadyApplied
+		}
+		if failed[0] {
+			return contract.ErrActionNumberTaken
 		}
 		for i := firstChanged; i < len(items) && i < len(failed); i++ {
 			if failed[i] {

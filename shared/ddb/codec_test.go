@@ -43,6 +43,11 @@ func codecContracts() []*contract.Contract {
 	aira.PaymentAccountID, aira.PlanIDs = "pa-1", []string{"plan-a", "plan-b"}
 	aira.Billing = &contract.BillingTerms{EndDay: &day}
 	aira.UpdatedVia = contract.APIAira
+	aira.Customer = &contract.Customer{TenantID: "t1", ID: "cust-1", ExternalID: "ext-1", Name: "Acme",
+		CustomFields: json.RawMessage(`{"k":"v"}`), CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-a", UpdatedBy: "cred-a"}
+	aira.PaymentAccount = &contract.PaymentAccount{TenantID: "t1", ID: "pa-1", CustomerID: "cust-1", TaxID: "11222333000181",
+		Email: "billing@example.com", Address: contract.Address{ZipCode: "01310-100", City: "São Paulo", State: "SP", Country: "BR"},
+		CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-a", UpdatedBy: "cred-a"}
 	easy := base("9d7c0a1e-3b2f-4c6d-8e9f-0a1b2c3d4e5f")
 	easy.Party = contract.Party{Kind: contract.PartyAccount, ID: "acct-1"}
 	easy.UpdatedVia = contract.APIEasyBilling

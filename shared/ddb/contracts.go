@@ -75,6 +75,10 @@ type contractItem struct {
 	// written before it was kept.
 	UpdatedVia string  `dynamodbav:"updatedVia,omitempty"`
 	DeletedAt  *string `dynamodbav:"deletedAt,omitempty"`
+	// Customer and PaymentAccount copy the records an Aira contract
+	// names (contract.Contract's), so its get is one read.
+	Customer       *customerItem       `dynamodbav:"customer,omitempty"`
+	PaymentAccount *paymentAccountItem `dynamodbav:"paymentAccount,omitempty"`
 }
 
 // billingItem is a contract's billing terms, stored inside it.
@@ -157,6 +161,15 @@ func toContractItem(c *contract.Contract) contractItem {
 		s := formatTime(*c.DeletedAt)
 		it.DeletedAt = &s
 	}
+	if cu := c.Customer; cu != nil {
+		copied := toCustomerItem(cu)
+		copied.PaymentAccounts = 0
+		it.Customer = &copied
+	}
+	if pa := c.PaymentAccount; pa != nil {
+		copied := toPaymentAccountItem(pa)
+		it.PaymentAccount = &copied
+	}
 	if b := c.Billing; b != nil {
 		it.Billing = &billingItem{EndDay: b.EndDay, ScheduledPaymentDay: b.ScheduledPaymentDay, DueOffsetDays: b.DueOffsetDays, CycleMinimumAmount: b.CycleMinimumAmount}
 	}
@@ -201,6 +214,14 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 	}
 	c.Segments, err = toSegments(it.Segments)
 	times = append(times, err)
+	if it.Customer != nil {
+		c.Customer, err = it.Customer.toCustomer()
+		times = append(times, err)
+	}
+	if it.PaymentAccount != nil {
+		c.PaymentAccount, err = it.PaymentAccount.toPaymentAccount()
+		times = append(times, err)
+	}
 	if b := it.Billing; b != nil {
 		c.Billing = &contract.BillingTerms{EndDay: b.EndDay, ScheduledPaymentDay: b.ScheduledPaymentDay, DueOffsetDays: b.DueOffsetDays, CycleMinimumAmount: b.CycleMinimumAmount}
 	}
@@ -237,8 +258,16 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	// reasons names what each item's failed condition means to a client;
 	// the contract's own key can only clash if the counter was reset.
 	reasons := []string{"", "id"}
+	puts, err := s.newItems(items...)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
 	if c.Reference != "" {
-		items = append(items, contractIDItem{PK: tenantPK(c.TenantID), SK: referenceSK(c.Party, c.Reference), Type: typeReference, Number: c.Number})
+		ref, err := referenceItem(c)
+		if err != nil {
+			return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+		}
+		puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ref, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		reasons = append(reasons, "reference")
 	}
 	companions, companionReasons, err := s.companionWrites(with)
@@ -246,10 +275,6 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
 	reasons = append(reasons, companionReasons...)
-	puts, err := s.newItems(items...)
-	if err != nil {
-		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
-	}
 	writes := append(puts, companions...)
 	if listed(c.Party) {
 		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
@@ -288,8 +313,45 @@ func takenError(field string, c *contract.Contract, with contract.Companions) er
 	return contract.Taken(field, value)
 }
 
-// GetContractByReference implements contract.Store: the reference item
-// names the number, read consistently, then the contract.
+// referenceItem is the item that reserves c's reference among its
+// party's contracts (fabric's contractId) and carries a copy of c, so a
+// get by reference is one consistent GetItem. The copy is written in the
+// transaction of every write of c, and keeps none of c's index keys but
+// GSI3PK, which no index reads without a sort key of its own, so the
+// copy is in no index while it still tells where c is listed
+// (Contract.Stored). Its number attribute names c, as a reference item
+// written before copies were kept does alone.
+func referenceItem(c *contract.Contract) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(toContractItem(c))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range []string{attrGSI1PK, attrGSI1SK, attrGSI2PK, attrGSI2SK, attrGSI3SK, attrGSI4SK, attrGSI5SK, attrGSI6SK, attrGSI7SK, attrSearchReference, attrSearchType} {
+		delete(av, a)
+	}
+	av[attrPK] = &types.AttributeValueMemberS{Value: tenantPK(c.TenantID)}
+	av[attrSK] = &types.AttributeValueMemberS{Value: referenceSK(c.Party, c.Reference)}
+	av["type"] = &types.AttributeValueMemberS{Value: typeReference}
+	return av, nil
+}
+
+// referenceWrite is the Put of c's reference item in the transaction of
+// a change of c, when c has a reference.
+func (s *Store) referenceWrite(c *contract.Contract) ([]types.TransactWriteItem, error) {
+	if c.Reference == "" {
+		return nil, nil
+	}
+	ref, err := referenceItem(c)
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: ref}}}, nil
+}
+
+// GetContractByReference implements contract.Store: one consistent read
+// of the reference item, which carries the contract; a reference item
+// written before it did names the number, and the contract is read
+// next.
 func (s *Store) GetContractByReference(ctx context.Context, tenantID string, party contract.Party, reference string) (*contract.Contract, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: key(tenantPK(tenantID), referenceSK(party, reference)), ConsistentRead: aws.Bool(true),
@@ -299,6 +361,9 @@ func (s *Store) GetContractByReference(ctx context.Context, tenantID string, par
 	}
 	if out.Item == nil {
 		return nil, contract.NotFound(reference)
+	}
+	if _, copied := out.Item["version"]; copied {
+		return decodeContract(out.Item)
 	}
 	var ref contractIDItem
 	if err := attributevalue.UnmarshalMap(out.Item, &ref); err != nil {
@@ -500,6 +565,10 @@ func decodeContractItem(av map[string]types.AttributeValue) (contractItem, error
 			err = attributevalue.Unmarshal(v, &it.Billing)
 		case "segments":
 			it.Segments, err = decodeSegments(v)
+		case "customer":
+			err = attributevalue.Unmarshal(v, &it.Customer)
+		case "paymentAccount":
+			err = attributevalue.Unmarshal(v, &it.PaymentAccount)
 		}
 		if err != nil {
 			return contractItem{}, fmt.Errorf("attribute %s: %w", name, err)
@@ -714,10 +783,14 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 	}
+	refs, err := s.referenceWrite(c)
+	if err != nil {
+		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
 	// A plain conditional put is the cheaper write, unless the contract
-	// has company: new records, a count to move, or the record of an
-	// Idempotency-Key.
-	if len(companions) == 0 && move == nil && idempotency.ClaimFrom(ctx) == nil {
+	// has company: new records, a count to move, the copy its reference
+	// item carries, or the record of an Idempotency-Key.
+	if len(companions) == 0 && move == nil && len(refs) == 0 && idempotency.ClaimFrom(ctx) == nil {
 		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
 		if err := checkWrite(put); err != nil {
 			return err
@@ -742,6 +815,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	if move != nil {
 		puts = append(puts, *move)
 	}
+	puts = append(puts, refs...)
 	err = s.transact(ctx, puts)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {

@@ -406,3 +406,55 @@ func TestListIncludeDeleted(t *testing.T) {
 		}
 	}
 }
+
+// A contract's reference item carries the contract, kept in the
+// transaction of each of its writes, so a get by reference is one
+// consistent GetItem that reads what a get by number reads, listing
+// included; a reference item written before it carried one (the number
+// alone) still finds the contract, with one GetItem more.
+func TestReferenceItemCarriesTheContract(t *testing.T) {
+	faulty, clean, faults := ddbtest.NewFaultyStore(t)
+	c := newContract("t1", "id-1", "")
+	c.Party, c.Reference = contract.Party{Kind: contract.PartyOrganization, ID: "org-a"}, "C-1"
+	if err := create(clean, c); err != nil {
+		t.Fatal(err)
+	}
+	byReference := func(wantCalls int) *contract.Contract {
+		t.Helper()
+		faults.Reset()
+		got, err := faulty.GetContractByReference(ctx, "t1", c.Party, c.Reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := faults.Calls("GetItem"); n != wantCalls {
+			t.Errorf("%d GetItem calls, want %d", n, wantCalls)
+		}
+		want, err := clean.GetContract(ctx, "t1", c.Number)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("by reference %+v, by number %+v (%v)", got, want, err)
+		}
+		return got
+	}
+	byReference(1)
+	for _, change := range []func(*contract.Contract){
+		func(c *contract.Contract) { c.Name = "Renamed" },
+		func(c *contract.Contract) { c.Status = contract.StatusInactive },
+		func(c *contract.Contract) { at := c.UpdatedAt; c.DeletedAt = &at },
+	} {
+		got := byReference(1)
+		change(got)
+		got.Version++
+		if err := clean.ReplaceContract(ctx, got, contract.Companions{}); err != nil {
+			t.Fatal(err)
+		}
+		byReference(1)
+	}
+	_, err := ddbtest.Client(t).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(clean.Table()), Item: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TENANT#t1"}, "SK": &types.AttributeValueMemberS{Value: "REF#organization#org-a#C-1"},
+		"type": &types.AttributeValueMemberS{Value: "contract-reference"}, "number": &types.AttributeValueMemberS{Value: c.Number},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byReference(2)
+}

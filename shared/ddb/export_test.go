@@ -1,6 +1,8 @@
 package ddb
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -29,3 +31,6 @@ func ContractItem(c *contract.Contract) map[string]types.AttributeValue {
 // FromStreamImage converts an image of a stream record as Lambda hands
 // it over.
 var FromStreamImage = fromStreamImage
+
+// SetPlanClock sets the clock of s's plan catalog cache.
+func SetPlanClock(s *Store, now func() time.Time) { s.plans.now = now }

@@ -19,10 +19,11 @@ import (
 //	tenant       TENANT#<tenant>          TENANT                 -                               -
 //	tenant name  TENANT-NAME#<name>       TENANT-NAME            -                               -
 //	credential   CREDENTIAL#<credential>  CREDENTIAL             -                               -
-//	counter      TENANT#<tenant>          COUNTER#<sequence>     -                               -
+//	counter      TENANT#<tenant>          COUNTER#contract       -                               -   (last: contract numbers; lastAction: action numbers)
+//	old counter  TENANT#<tenant>          COUNTER#action         -                               -   (action numbers until moved, see DrawNumbers)
 //	contract     TENANT#<tenant>          CONTRACT#<number>      TENANT#<t>#ID#<id> / CONTRACT   TENANT#<t>#PARTY#<kind>#<party> / CONTRACT#<number>
 //	contract id  TENANT#<tenant>          ID#<id>                -                               -
-//	reference    TENANT#<tenant>          REF#<kind>#<party>#<reference>  -                      -
+//	reference    TENANT#<tenant>          REF#<kind>#<party>#<reference>  -                      -   (a copy of the contract, but its index keys)
 //	plan         TENANT#<tenant>          PLAN#<plan>            -                               -
 //	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
@@ -67,23 +68,32 @@ import (
 //	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
 //	contract by number          GetItem contract
 //	create with a reference     the same transaction, plus the reference item (attribute_not_exists)
-//	contract by reference       GetItem reference item, then GetItem contract
+//	contract by reference       GetItem reference item, which carries the contract (written in the
+//	                            transaction of every write of it); one written before it did names
+//	                            the number: then GetItem contract
 //	contract by public id       Query GSI1 (one item); on a miss, GetItem id item then GetItem
 //	                            contract, both strongly consistent, so a read right after a
 //	                            create never misses while the index catches up
 //	list a tenant's contracts   Query PK = TENANT#<t>, begins_with(SK, "CONTRACT#")
 //	list contracts of a party   Query GSI2 on the party's partition
-//	update a contract           PutItem with version = :read (optimistic lock)
-//	a tenant's plan catalog     GetItem / BatchGetItem plan
+//	update a contract           PutItem with version = :read (optimistic lock); with a reference,
+//	                            a transaction with the Put of its reference item
+//	a tenant's plan catalog     GetItem / BatchGetItem plan, of the plans a warm function's cache
+//	                            does not hold (PlanCacheTTL)
 //	create a customer           PutItem customer + external id item in one transaction
 //	  (or inside a contract's create transaction, with its payment account)
 //	new pay account of a        inside the contract's transaction, an Update ADD of the
 //	  customer that exists      customer's paymentAccounts, on the condition that it
 //	                            stays within contract.MaxPaymentAccounts
 //	customer, payment account   GetItem
-//	what a contract names       BatchGetItem of its customer, payment account and plans (Aira's answer)
+//	what a contract names       its copies of its customer and payment account (Aira's answer), and
+//	                            the plans from the cache; for a contract written before it kept
+//	                            copies, BatchGetItem of its customer, payment account and plans
 //	a customer's pay accounts   Query GSI2 on the customer's payment-account partition
-//	next action number          UpdateItem ADD on the tenant's action counter
+//	numbers of a contract-      one UpdateItem ADD on the contract counter: last + the new contracts,
+//	  actions request           lastAction + 1; a counter without lastAction first moves the count of
+//	                            COUNTER#action into it (GetItem, then a transaction: SET lastAction
+//	                            if absent + ConditionCheck that COUNTER#action still holds it), once
 //	apply contract actions      TransactWriteItems: the action record, new contracts with their
 //	                            id items, changed contracts with version = :read
 //	action by number            GetItem action
@@ -145,6 +155,12 @@ import (
 // The larger item: the listing keys take the sample contract from 827 to
 // 1,185 bytes, past the 1 KB of a write unit, in the table and in GSI1's
 // and GSI2's copies of it.
+//
+// Since a contract's reference item carries a copy of it (so a get by
+// contractId is one read), every write of a fabric contract also puts
+// that copy, in a transaction: the units above do not count it, and an
+// update of the same status is a transaction of two puts where it was one
+// conditional put.
 //
 // The count item is the cost in concurrency: every create, delete and
 // status change of an organization changes it in a transaction, so they

@@ -210,7 +210,7 @@ func describe(item map[string]types.AttributeValue) (field, what string) {
 		return s.Value
 	}
 	switch text("type") {
-	case typeContract:
+	case typeContract, typeReference:
 		return TooLargeContract, "contract " + text("number")
 	case typeIdemKey:
 		return TooLargeAnswer, "the answer kept for the Idempotency-Key"

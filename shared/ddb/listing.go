@@ -419,15 +419,19 @@ func (s *Store) LoadContracts(ctx context.Context, cs []contract.Contract) error
 	for i := range cs {
 		c := &cs[i]
 		items := []any{toContractItem(c), contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number}}
-		if c.Reference != "" {
-			items = append(items, contractIDItem{PK: tenantPK(c.TenantID), SK: referenceSK(c.Party, c.Reference), Type: typeReference, Number: c.Number})
-		}
 		for _, it := range items {
 			av, err := attributevalue.MarshalMap(it)
 			if err != nil {
 				return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
 			}
 			requests = append(requests, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		}
+		if c.Reference != "" {
+			ref, err := referenceItem(c)
+			if err != nil {
+				return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+			}
+			requests = append(requests, types.WriteRequest{PutRequest: &types.PutRequest{Item: ref}})
 		}
 		if listed(c.Party) {
 			tp := tenantParty{c.TenantID, c.Party}

@@ -384,12 +384,14 @@ func TestConflictingTransactionsAreSentAgain(t *testing.T) {
 
 // An update that meets a transaction on the same contract (DynamoDB
 // refuses the put with TransactionConflictException) reads the contract
-// again and is applied, as after a version conflict.
+// again and is applied, as after a version conflict. (A contract with a
+// reference, as fabric's, is always replaced in a transaction, with its
+// reference item: TestConflictingTransactionsAreSentAgain.)
 func TestUpdateMeetingATransactionIsAppliedAgain(t *testing.T) {
 	store, clean, faults := ddbtest.NewFaultyStore(t)
 	svc := contract.NewService(store)
 	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
-	c := &contract.Contract{ID: "busy", Party: orgA, Reference: "busy", Status: contract.StatusActive}
+	c := &contract.Contract{ID: "busy", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"}, Status: contract.StatusActive}
 	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

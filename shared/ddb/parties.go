@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -216,11 +217,13 @@ func (s *Store) GetPaymentAccount(ctx context.Context, tenantID, id string) (*co
 const maxPaymentAccounts = 1000
 
 // GetRelated reads c's customer, payment account and plans in one
-// BatchGetItem (more only past 100 keys): Aira answers every contract with
+// BatchGetItem (more only past 100 keys), the plans the catalog cache
+// does not hold (see PlanCacheTTL): Aira answers every contract with
 // them, and reading them one after the other cost a get three more round
 // trips. A missing customer or payment account is KindNotFound.
 func (s *Store) GetRelated(ctx context.Context, tenantID string, c *contract.Contract) (contract.Related, error) {
-	keys := append(planKeys(tenantID, c.PlanIDs),
+	cached, missing := s.plans.get(tenantID, c.PlanIDs)
+	keys := append(planKeys(tenantID, missing),
 		key(tenantPK(tenantID), customerSK(c.Party.ID)), key(tenantPK(tenantID), paymentAccountSK(c.PaymentAccountID)))
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -250,6 +253,8 @@ func (s *Store) GetRelated(ctx context.Context, tenantID string, c *contract.Con
 			return contract.Related{}, fmt.Errorf("ddb: decode the records of contract %s: %w", c.Number, err)
 		}
 	}
+	s.plans.put(tenantID, rel.Plans)
+	maps.Copy(rel.Plans, cached)
 	switch {
 	case rel.Customer == nil:
 		return contract.Related{}, contract.Errorf(contract.KindNotFound, "customer %q not found", c.Party.ID)

@@ -14,12 +14,14 @@ import (
 type Store struct {
 	client *dynamodb.Client
 	table  string
+	// plans is the warm process's cache of plan catalogs (PlanCacheTTL).
+	plans *planCache
 }
 
 // New returns a Store over the named table. The client is created once per
 // process (outside any handler) and shared.
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table}
+	return &Store{client: client, table: table, plans: newPlanCache()}
 }
 
 // Table returns the name of the table the store uses.

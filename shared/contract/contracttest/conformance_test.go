@@ -117,8 +117,11 @@ func TestNumbersAreDrawnPerTenantAndSequence(t *testing.T) {
 		if n, _ := s.NextContractNumber(ctx, "b"); n != 1 {
 			t.Fatalf("tenant b starts at %d, want 1", n)
 		}
-		if n, _ := s.NextActionNumber(ctx, "a"); n != 1 {
-			t.Fatalf("the first action number is %d: actions have a counter of their own", n)
+		if first, action, _ := s.DrawNumbers(ctx, "a", 2); first != 4 || action != 1 {
+			t.Fatalf("drawing two contracts and an action gave %d and %d; want 4 (after 3) and 1: actions have a count of their own", first, action)
+		}
+		if n, _ := s.NextContractNumber(ctx, "a"); n != 6 {
+			t.Fatalf("after two drawn together the next number is %d, want 6", n)
 		}
 	})
 }

@@ -495,14 +495,17 @@ func (s *Store) GetRelated(ctx context.Context, tenantID string, c *contract.Con
 	return contract.Related{Customer: cu, PaymentAccount: pa, Plans: plans}, err
 }
 
-// NextActionNumber implements contract.ActionStore with a per-tenant
-// counter of its own, as the DynamoDB store keeps one.
-func (s *Store) NextActionNumber(_ context.Context, tenantID string) (int64, error) {
+// DrawNumbers implements contract.ActionStore with the tenant's
+// counters, drawn together as the DynamoDB store draws them: contracts
+// contiguous contract numbers (the first returned) and one action number.
+func (s *Store) DrawNumbers(_ context.Context, tenantID string, contracts int) (int64, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenantID)
+	first := t.LastNumber + 1
+	t.LastNumber += int64(contracts)
 	t.LastAction++
-	return t.LastAction, nil
+	return first, t.LastAction, nil
 }
 
 // CheckActions implements contract.ActionStore with the DynamoDB store's

@@ -1,0 +1,99 @@
+package endpoints_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+)
+
+// TestRoundTripsPerOperation counts the DynamoDB calls of each create
+// and get of every API, unkeyed, on a warm function (its plan cache
+// holds the plans named): every create draws its numbers in one
+// UpdateItem and writes in one transaction, and every get is one read.
+// A create that carries a value unique in the tenant (a fabric
+// contractId, an Aira externalId) or names existing records (an Aira
+// customerId and paymentAccountId, read together) reads them first, so a
+// refusal draws no number: one read more. A keyed write adds the read of its key (see
+// TestIdempotencyRoundTrips).
+func TestRoundTripsPerOperation(t *testing.T) {
+	store, _, faults := ddbtest.NewFaultyStore(t)
+	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
+	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var airaSeed map[string]any
+	json.Unmarshal(seed, &airaSeed)
+	aira, fabric := all[1], all[2]
+	airaExisting := func() string {
+		var got struct {
+			Customer       struct{ ID string } `json:"customer"`
+			PaymentAccount struct{ ID string } `json:"paymentAccount"`
+		}
+		r := creates.do("GET", "/v1/contracts/"+aira.id, "", "")
+		json.Unmarshal([]byte(r.Body), &got)
+		body := map[string]any{"contract": airaSeed["contract"], "customerId": got.Customer.ID, "paymentAccountId": got.PaymentAccount.ID}
+		b, _ := json.Marshal(body)
+		return string(b)
+	}()
+	airaNew := strings.Replace(string(seed), `"externalId": "`, `"externalId": "trips-`, 1)
+	if airaNew == string(seed) {
+		t.Fatal("the Aira seed has no externalId to change")
+	}
+	for _, tt := range []struct {
+		name   string
+		c      client
+		method string
+		path   string
+		body   string
+		status int
+		want   string // the calls, as fmt prints a map of operation to count
+	}{
+		{"Kukkingu create", creates, "POST", "/api/v1/contracts", seedBody, 201, "map[TransactWriteItems:1 UpdateItem:1]"},
+		{"EasyBilling create", actions, "POST", "/api/contract-actions", `{"accountNumber":"ACC-0000000001","actions":[{"type":"create-contract-with-plan",
+			"createContractWithPlan":[{"planId":"` + ownershipPlan + `","effectiveDate":"2090-01-01","expirationDate":"2091-01-01","currency":["USD"]}]}]}`,
+			200, "map[TransactWriteItems:1 UpdateItem:1]"},
+		{"EasyBilling change", actions, "POST", "/api/contract-actions", `{"accountNumber":"ACC-0000000001","actions":[{"type":"renew",
+			"renew":[{"contractNumber":"` + all[3].number + `","effectiveDate":"2091-01-01","expirationDate":"2092-01-01"}]}]}`,
+			200, "map[GetItem:1 TransactWriteItems:1 UpdateItem:1]"},
+		{"fabric create, contractId generated", organizations, "POST", "/v1/organizations/org-1/contracts",
+			`{"startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`, 200, "map[TransactWriteItems:1 UpdateItem:1]"},
+		{"fabric create, contractId given", organizations, "POST", "/v1/organizations/org-1/contracts",
+			`{"contractId":"C-2","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`, 200,
+			"map[GetItem:1 TransactWriteItems:1 UpdateItem:1]"},
+		{"Aira create, new customer and payment account", creates, "POST", "/v1/contracts/", airaNew, 201,
+			"map[GetItem:1 TransactWriteItems:1 UpdateItem:1]"},
+		{"Aira create, existing customer and payment account", creates, "POST", "/v1/contracts/", airaExisting, 201,
+			"map[BatchGetItem:1 TransactWriteItems:1 UpdateItem:1]"},
+
+		{"Kukkingu get by id", creates, "GET", "/api/v1/contracts/" + all[0].id, "", 200, "map[Query:1]"},
+		{"Kukkingu get by number", creates, "GET", "/api/v1/contracts/" + all[0].number, "", 200, "map[GetItem:1]"},
+		{"Aira get", creates, "GET", "/v1/contracts/" + aira.id, "", 200, "map[Query:1]"},
+		{"fabric get by contractId", organizations, "GET", "/v1/organizations/org-1/contracts/C-1", "", 200, "map[GetItem:1]"},
+		{"fabric get by _id", organizations, "GET", "/v1/organizations/org-1/contracts/" + fabric.id, "", 200, "map[Query:1]"},
+		{"EasyBilling get contract", actions, "GET", "/api/contracts/" + all[3].number, "", 200, "map[GetItem:1]"},
+		{"EasyBilling get action", actions, "GET", "/api/contract-actions/CA-0000000001", "", 200, "map[GetItem:1]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.t = t
+			faults.Reset()
+			r := tt.c.do(tt.method, tt.path, "", tt.body)
+			calls := map[string]int{}
+			for _, op := range []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "TransactWriteItems", "Query", "TransactGetItems"} {
+				if n := faults.Calls(op); n > 0 {
+					calls[op] = n
+				}
+			}
+			if r.StatusCode != tt.status {
+				t.Fatalf("%d, want %d: %s", r.StatusCode, tt.status, r.Body)
+			}
+			if got := fmt.Sprint(calls); got != tt.want {
+				t.Errorf("called %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
