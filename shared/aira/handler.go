@@ -225,13 +225,6 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		c.Status = contract.Status(*in.Contract.Status)
 	}
 	in.Contract.apply(c)
-	// A taken externalId refuses the create before it draws a contract
-	// number, so a refusal leaves no gap in the sequence.
-	if customer := with.Customer; customer != nil {
-		if err := h.externalIDFree(ctx, tenant, customer.ExternalID); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-	}
 	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
 		return h.respond(ctx, tenant, c, http.StatusCreated, contract.Related{Customer: customer, PaymentAccount: account, Plans: plans})
 	})
@@ -253,20 +246,6 @@ func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contr
 		return nil, contract.NotFound(id)
 	}
 	return c, nil
-}
-
-// externalIDFree returns nil when no customer of the tenant holds
-// externalID, and the conflict a create would meet otherwise, named as
-// the create request names it.
-func (h *Handler) externalIDFree(ctx context.Context, tenantID, externalID string) error {
-	_, err := h.store.CustomerIDByExternalID(ctx, tenantID, externalID)
-	switch {
-	case contract.KindOf(err) == contract.KindNotFound:
-		return nil
-	case err == nil:
-		return contract.RenameFields(contract.Taken("externalId", externalID), domainFieldNames)
-	}
-	return err
 }
 
 // findToChange returns the tenant's contract id for a change. A contract

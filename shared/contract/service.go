@@ -98,14 +98,13 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 	}
 	s.stampCompanions(actor, opts.With, now)
 	givenReference := c.Reference
-	// A client-chosen reference that is taken refuses the create before a
-	// number is drawn, so a refusal never leaves a gap in the sequence
-	// (a create racing for the same reference may still draw one and
-	// lose, as any write that fails after drawing does).
-	if givenReference != "" {
-		if err := s.referenceFree(ctx, c); err != nil {
-			return err
-		}
+	// A create that a taken value may refuse (a client's own reference, a
+	// new customer's externalId) leaves its number to the store, which
+	// draws none for a create it refuses, so a refusal never leaves a gap
+	// in the sequence.
+	if opts.Numbered == nil && (givenReference != "" || opts.With.Customer != nil) {
+		c.Number = ""
+		return s.Store.CreateContract(ctx, c, opts.With)
 	}
 	for attempt := 1; ; attempt++ {
 		n, err := s.Store.NextContractNumber(ctx, actor.TenantID)
@@ -124,19 +123,6 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 		}
 		return err
 	}
-}
-
-// referenceFree returns nil when no contract of c's party holds
-// c.Reference, and the conflict CreateContract would return otherwise.
-func (s *Service) referenceFree(ctx context.Context, c *Contract) error {
-	_, err := s.Store.GetContractByReference(ctx, c.TenantID, c.Party, c.Reference)
-	switch {
-	case err == nil:
-		return Taken("reference", c.Reference)
-	case KindOf(err) == KindNotFound:
-		return nil
-	}
-	return err
 }
 
 // conflictOn reports whether err is a KindConflict naming field.

@@ -276,7 +276,8 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 }
 
 // A reference the client chose and another contract holds refuses the
-// create before a number is drawn: a refusal leaves no gap.
+// create, which leaves its number to the store, without drawing one: a
+// refusal leaves no gap.
 func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	store := newStore()
 	holder := validContract()
@@ -287,7 +288,7 @@ func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{})
 	drawn, _ := store.Drawn(actor.TenantID)
 	var e *contract.Error
-	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 || store.writes != 0 {
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 || store.writes != 1 {
 		t.Fatalf("err %v after drawing %d numbers, want a conflict on reference and none drawn", err, drawn)
 	}
 }

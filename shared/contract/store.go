@@ -20,7 +20,9 @@ type Store interface {
 	// of with, all or nothing. It fails with a KindConflict *Error,
 	// writing nothing, if c.ID is already taken in the tenant (field
 	// "id"), c.Reference among the party's contracts (field "reference")
-	// or a new customer's externalId (field "externalId").
+	// or a new customer's externalId (field "externalId"). A c without a
+	// number is given the tenant's next one, as NextContractNumber would
+	// draw it, except that a create refused draws none.
 	CreateContract(ctx context.Context, c *Contract, with Companions) error
 
 	// GetContract returns the contract with the given public ID or

@@ -249,8 +249,109 @@ func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64,
 
 // CreateContract implements contract.Store: the contract, its id item,
 // its reference item if it has a reference, and the new records of with,
-// in one transaction, each written only if its key is free.
+// in one transaction, each written only if its key is free. A contract
+// without a number is numbered by numberAndCreate.
 func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	if c.Number == "" {
+		return s.numberAndCreate(ctx, c, with)
+	}
+	return s.create(ctx, c, with, nil)
+}
+
+// maxClaimAttempts bounds the creates numberAndCreate sends, each
+// claiming the number after the one it read, while other creates of the
+// tenant keep claiming it first; then it draws one as every other create
+// does.
+const maxClaimAttempts = 3
+
+// numberAndCreate numbers c and creates it in two round trips when
+// nothing races it, and draws no number for a create it refuses: one
+// consistent BatchGetItem reads the tenant's contract counter with the
+// items that would refuse the create (c's reference and a new customer's
+// externalId, when taken), and the create's transaction then claims the
+// next number, on the condition that the counter still holds what was
+// read. Drawing first (UpdateItem, then the transaction) would consume a
+// number for every refused create, leaving gaps; reading first and then
+// drawing takes three round trips. A create whose claim another create of
+// the tenant beat reads again; after maxClaimAttempts it draws its
+// number with UpdateItem, so a tenant's burst of creates still makes
+// progress (a failure after that draw leaves a gap, as it does for any
+// create that draws).
+func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+	counter := key(tenantPK(c.TenantID), counterSK(sequenceContract))
+	keys := []map[string]types.AttributeValue{counter}
+	if c.Reference != "" {
+		keys = append(keys, key(tenantPK(c.TenantID), referenceSK(c.Party, c.Reference)))
+	}
+	if cu := with.Customer; cu != nil {
+		keys = append(keys, key(tenantPK(cu.TenantID), customerExternalSK(cu.ExternalID)))
+	}
+	for attempt := 1; attempt <= maxClaimAttempts; attempt++ {
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("ddb: read before creating a contract of tenant %s: %w", c.TenantID, err)
+		}
+		var last int64
+		for _, item := range items {
+			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+				return fmt.Errorf("ddb: read before creating a contract of tenant %s: an item without a sort key", c.TenantID)
+			case sk.Value == counterSK(sequenceContract):
+				if err := attributevalue.Unmarshal(item["last"], &last); item["last"] != nil && err != nil {
+					return fmt.Errorf("ddb: decode the counter of tenant %s: %w", c.TenantID, err)
+				}
+			case sk.Value == referenceSK(c.Party, c.Reference):
+				return takenError("reference", c, with)
+			default: // a new customer's externalId, the one other key read
+				return takenError("externalId", c, with)
+			}
+		}
+		c.Number = contract.FormatNumber(last + 1)
+		err = s.create(ctx, c, with, s.counterClaim(c.TenantID, last))
+		if !errors.Is(err, errNumberClaimed) {
+			return err
+		}
+	}
+	n, err := s.NextContractNumber(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	c.Number = contract.FormatNumber(n)
+	return s.create(ctx, c, with, nil)
+}
+
+// errNumberClaimed is create's answer when its claim of a contract number
+// found the counter moved: another create claimed or drew it first.
+var errNumberClaimed = errors.New("ddb: the contract number was claimed by another create")
+
+// counterClaim is the write that moves the tenant's contract counter from
+// last, as read, to last+1 in a create's transaction. A counter that was
+// never written, or only counts actions (lastAction), has no last.
+func (s *Store) counterClaim(tenantID string, last int64) *types.TransactWriteItem {
+	condition := "#last = :seen"
+	values := map[string]types.AttributeValue{
+		":seen": &types.AttributeValueMemberN{Value: strconv.FormatInt(last, 10)},
+		":next": &types.AttributeValueMemberN{Value: strconv.FormatInt(last+1, 10)},
+		":type": &types.AttributeValueMemberS{Value: typeCounter},
+	}
+	if last == 0 {
+		condition = "attribute_not_exists(#last)"
+		delete(values, ":seen")
+	}
+	return &types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceContract)),
+		UpdateExpression:          aws.String("SET #last = :next, #type = :type"),
+		ConditionExpression:       aws.String(condition),
+		ExpressionAttributeNames:  map[string]string{"#last": "last", "#type": "type"},
+		ExpressionAttributeValues: values,
+	}}
+}
+
+// create writes c, numbered, and with in one transaction; claim, when
+// set, moves the contract counter to c's number in it (errNumberClaimed
+// when the counter had moved).
+func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.Companions, claim *types.TransactWriteItem) error {
 	items := []any{
 		toContractItem(c),
 		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
@@ -276,11 +377,20 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	}
 	reasons = append(reasons, companionReasons...)
 	writes := append(puts, companions...)
+	if claim != nil {
+		writes = append(writes, *claim)
+		reasons = append(reasons, reasonNumberClaimed)
+	}
 	if listed(c.Party) {
 		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
 	}
 	err = s.transact(ctx, writes)
 	if failed := conditionFailed(err); failed != nil {
+		for i, f := range failed {
+			if f && i < len(reasons) && reasons[i] == reasonNumberClaimed {
+				return errNumberClaimed
+			}
+		}
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
 				return takenError(reasons[i], c, with)
@@ -294,6 +404,11 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	stored(c)
 	return nil
 }
+
+// reasonNumberClaimed marks the counter's claim among a create's
+// failure reasons: not a refusal of the create, but a number to claim
+// again.
+const reasonNumberClaimed = "number"
 
 // takenError is the conflict for a unique value a write found taken, or
 // the refusal of a payment account past its customer's bound.

@@ -3,8 +3,10 @@ package contracttest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +190,89 @@ func TestReferenceIsUniquePerParty(t *testing.T) {
 		other.Reference = "r"
 		if err := s.CreateContract(ctx, other, contract.Companions{}); err != nil {
 			t.Fatalf("the same reference under another party: %v", err)
+		}
+	})
+}
+
+// A contract created without a number takes the tenant's next one, from
+// the sequence every draw takes from; a create refused draws none, so the
+// sequence has no gap, and creates racing one another and draws of the
+// tenant each end up with a number of their own.
+func TestAContractWithoutANumberIsNumberedByTheStore(t *testing.T) {
+	unnumbered := func(tenantID, id, reference string) *contract.Contract {
+		c := newContract(tenantID, 0, id, org)
+		c.Number, c.Reference = "", reference
+		return c
+	}
+	conform(t, func(t *testing.T, s store) {
+		for range 2 {
+			if _, err := s.NextContractNumber(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := unnumbered("a", "x1", "r")
+		if err := s.CreateContract(ctx, c, contract.Companions{}); err != nil || c.Number != "CT-0000000003" {
+			t.Fatalf("numbered %s, %v; want CT-0000000003, after the two drawn", c.Number, err)
+		}
+		if got, err := s.GetContractByReference(ctx, "a", org, "r"); err != nil || got.Number != c.Number {
+			t.Fatalf("by reference: %+v, %v", got, err)
+		}
+		refused(t, s.CreateContract(ctx, unnumbered("a", "x2", "r"), contract.Companions{}), contract.KindConflict, "reference")
+		cu := &contract.Customer{TenantID: "a", ID: "cu-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateCustomer(ctx, cu); err != nil {
+			t.Fatal(err)
+		}
+		again := *cu
+		again.ID = "cu-2"
+		refused(t, s.CreateContract(ctx, unnumbered("a", "x3", ""), contract.Companions{Customer: &again}), contract.KindConflict, "externalId")
+		if n, err := s.NextContractNumber(ctx, "a"); err != nil || n != 4 {
+			t.Fatalf("after two refused creates the next number is %d, %v; want 4", n, err)
+		}
+
+		// A tenant whose counter so far counts only actions.
+		if _, _, err := s.DrawNumbers(ctx, "b", 0); err != nil {
+			t.Fatal(err)
+		}
+		first := unnumbered("b", "y1", "")
+		if err := s.CreateContract(ctx, first, contract.Companions{}); err != nil || first.Number != "CT-0000000001" {
+			t.Fatalf("numbered %s, %v; want CT-0000000001", first.Number, err)
+		}
+
+		const creates, draws = 12, 4
+		numbers := make(chan string, creates+draws)
+		errs := make(chan error, creates+draws)
+		var wg sync.WaitGroup
+		for i := range creates {
+			wg.Go(func() {
+				c := unnumbered("c", fmt.Sprintf("z%d", i), fmt.Sprintf("r%d", i))
+				errs <- s.CreateContract(ctx, c, contract.Companions{})
+				numbers <- c.Number
+			})
+		}
+		for range draws {
+			wg.Go(func() {
+				n, err := s.NextContractNumber(ctx, "c")
+				errs <- err
+				numbers <- contract.FormatNumber(n)
+			})
+		}
+		wg.Wait()
+		close(numbers)
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for n := range numbers {
+			got = append(got, n)
+		}
+		slices.Sort(got)
+		for i, n := range got {
+			if want := contract.FormatNumber(int64(i + 1)); n != want {
+				t.Fatalf("numbers of %d racing creates and %d draws: %v; want each of 1 to %d once", creates, draws, got, creates+draws)
+			}
 		}
 	})
 }

@@ -133,6 +133,18 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(c.TenantID)
+	if c.Number == "" {
+		// As the DynamoDB store numbers it: a refused create draws no
+		// number.
+		if err := t.checkNew(c); err != nil {
+			return err
+		}
+		if err := t.checkCompanions(with); err != nil {
+			return err
+		}
+		t.LastNumber++
+		c.Number = contract.FormatNumber(t.LastNumber)
+	}
 	return t.write(ctx, func() error {
 		if err := t.checkNew(c); err != nil {
 			return err
