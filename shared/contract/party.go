@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,32 @@ func TooManyPaymentAccounts(customerID string) *Error {
 	return &Error{Kind: KindUnprocessable, Message: "the customer has as many payment accounts as it may",
 		Fields: []FieldError{{Field: "paymentAccount", Message: fmt.Sprintf(
 			"customer %q already has %d payment accounts, the most one customer may have; use one of them (paymentAccountId)", customerID, MaxPaymentAccounts)}}}
+}
+
+// CheckParties refuses a contract of the customer customerID billed to
+// the payment account paymentAccountID, given what the store holds under
+// those ids (nil when nothing): each one missing, at once, as KindNotFound
+// naming "customerId" and "paymentAccountId"; a payment account of
+// another customer as KindUnprocessable.
+func CheckParties(customerID string, cu *Customer, paymentAccountID string, pa *PaymentAccount) error {
+	var missing []FieldError
+	var what []string
+	if cu == nil {
+		missing = append(missing, FieldError{Field: "customerId", Message: "is not a customer of this tenant"})
+		what = append(what, fmt.Sprintf("customer %q", customerID))
+	}
+	if pa == nil {
+		missing = append(missing, FieldError{Field: "paymentAccountId", Message: "is not a payment account of this tenant"})
+		what = append(what, fmt.Sprintf("payment account %q", paymentAccountID))
+	}
+	switch {
+	case missing != nil:
+		return &Error{Kind: KindNotFound, Message: strings.Join(what, " and ") + " not found", Fields: missing}
+	case pa.CustomerID != customerID:
+		return &Error{Kind: KindUnprocessable, Message: "the payment account belongs to another customer",
+			Fields: []FieldError{{Field: "paymentAccountId", Message: "belongs to another customer"}}}
+	}
+	return nil
 }
 
 // PaymentAccount is who pays for a customer's contracts: a legal entity

@@ -98,11 +98,12 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 	}
 	s.stampCompanions(actor, opts.With, now)
 	givenReference := c.Reference
-	// A create that a taken value may refuse (a client's own reference, a
-	// new customer's externalId) leaves its number to the store, which
-	// draws none for a create it refuses, so a refusal never leaves a gap
-	// in the sequence.
-	if opts.Numbered == nil && (givenReference != "" || opts.With.Customer != nil) {
+	// A create the store may refuse for what it holds (a client's own
+	// reference or a new customer's externalId taken, a customer or
+	// payment account named that does not exist) leaves its number to the
+	// store, which draws none for a create it refuses, so a refusal never
+	// leaves a gap in the sequence.
+	if opts.Numbered == nil && (givenReference != "" || c.Party.Kind == PartyCustomer) {
 		c.Number = ""
 		return s.Store.CreateContract(ctx, c, opts.With)
 	}

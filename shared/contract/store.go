@@ -22,7 +22,10 @@ type Store interface {
 	// "id"), c.Reference among the party's contracts (field "reference")
 	// or a new customer's externalId (field "externalId"). A c without a
 	// number is given the tenant's next one, as NextContractNumber would
-	// draw it, except that a create refused draws none.
+	// draw it, except that a create refused draws none; if c's party is a
+	// customer, it is also refused as CheckParties refuses a customer and
+	// payment account that are neither stored nor in with, and otherwise
+	// given copies of them (c.Customer, c.PaymentAccount).
 	CreateContract(ctx context.Context, c *Contract, with Companions) error
 
 	// GetContract returns the contract with the given public ID or

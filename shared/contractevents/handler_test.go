@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/contractevents/eventschema"
 	"github.com/contracts-service/contracts/shared/ddb"
@@ -106,7 +107,9 @@ func newHistory(t *testing.T) *history {
 	}
 	steps := []func() error{
 		func() error { return svc.Create(ctx, kukkingu, a, contract.CreateOptions{}) },
-		func() error { return svc.Create(ctx, aira, b, contract.CreateOptions{}) },
+		func() error {
+			return svc.Create(ctx, aira, b, contract.CreateOptions{With: contracttest.NewParties(b)})
+		},
 		func() error { _, err := svc.Update(ctx, kukkingu, a.ID, rename("A2")); return err },
 		func() error {
 			_, err := svc.Update(ctx, aira, b.ID, func(c *contract.Contract) error { c.Status = contract.StatusCanceled; return nil })

@@ -268,7 +268,8 @@ const maxClaimAttempts = 3
 // nothing races it, and draws no number for a create it refuses: one
 // consistent BatchGetItem reads the tenant's contract counter with the
 // items that would refuse the create (c's reference and a new customer's
-// externalId, when taken), and the create's transaction then claims the
+// externalId, when taken; the customer and payment account a customer's
+// contract names, when missing), and the create's transaction then claims the
 // next number, on the condition that the counter still holds what was
 // read. Drawing first (UpdateItem, then the transaction) would consume a
 // number for every refused create, leaving gaps; reading first and then
@@ -278,13 +279,28 @@ const maxClaimAttempts = 3
 // progress (a failure after that draw leaves a gap, as it does for any
 // create that draws).
 func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions) error {
-	counter := key(tenantPK(c.TenantID), counterSK(sequenceContract))
-	keys := []map[string]types.AttributeValue{counter}
+	tenant := tenantPK(c.TenantID)
+	counter, reference := counterSK(sequenceContract), referenceSK(c.Party, c.Reference)
+	var externalID, customer, account string
+	keys := []map[string]types.AttributeValue{key(tenant, counter)}
 	if c.Reference != "" {
-		keys = append(keys, key(tenantPK(c.TenantID), referenceSK(c.Party, c.Reference)))
+		keys = append(keys, key(tenant, reference))
 	}
 	if cu := with.Customer; cu != nil {
-		keys = append(keys, key(tenantPK(cu.TenantID), customerExternalSK(cu.ExternalID)))
+		externalID = customerExternalSK(cu.ExternalID)
+		keys = append(keys, key(tenant, externalID))
+	}
+	// A customer's contract keeps copies of its customer and payment
+	// account, which must exist (contract.CheckParties): those not new
+	// are read too.
+	named := c.Party.Kind == contract.PartyCustomer
+	if named && with.Customer == nil {
+		customer = customerSK(c.Party.ID)
+		keys = append(keys, key(tenant, customer))
+	}
+	if named && with.PaymentAccount == nil {
+		account = paymentAccountSK(c.PaymentAccountID)
+		keys = append(keys, key(tenant, account))
 	}
 	for attempt := 1; attempt <= maxClaimAttempts; attempt++ {
 		items, err := s.batchGet(ctx, keys)
@@ -292,20 +308,50 @@ func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with 
 			return fmt.Errorf("ddb: read before creating a contract of tenant %s: %w", c.TenantID, err)
 		}
 		var last int64
+		var taken string
+		cu, pa := with.Customer, with.PaymentAccount
 		for _, item := range items {
 			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
-			switch {
-			case sk == nil:
+			if sk == nil {
 				return fmt.Errorf("ddb: read before creating a contract of tenant %s: an item without a sort key", c.TenantID)
-			case sk.Value == counterSK(sequenceContract):
-				if err := attributevalue.Unmarshal(item["last"], &last); item["last"] != nil && err != nil {
-					return fmt.Errorf("ddb: decode the counter of tenant %s: %w", c.TenantID, err)
-				}
-			case sk.Value == referenceSK(c.Party, c.Reference):
-				return takenError("reference", c, with)
-			default: // a new customer's externalId, the one other key read
-				return takenError("externalId", c, with)
 			}
+			switch sk.Value {
+			case counter:
+				if item["last"] != nil {
+					err = attributevalue.Unmarshal(item["last"], &last)
+				}
+			case reference:
+				taken = "reference"
+			case externalID:
+				taken = "externalId"
+			case customer:
+				var it customerItem
+				if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+					cu, err = it.toCustomer()
+				}
+			case account:
+				var it paymentAccountItem
+				if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+					pa, err = it.toPaymentAccount()
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("ddb: decode %s of tenant %s: %w", sk.Value, c.TenantID, err)
+			}
+		}
+		if named {
+			if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
+				return err
+			}
+			// The transaction holds the bound too; refused here, a draw
+			// after lost claims cannot be spent on it.
+			if with.PaymentAccount != nil && with.Customer == nil && cu.PaymentAccounts >= contract.MaxPaymentAccounts {
+				return contract.TooManyPaymentAccounts(cu.ID)
+			}
+			c.Customer, c.PaymentAccount = cu, pa
+		}
+		if taken != "" {
+			return takenError(taken, c, with)
 		}
 		c.Number = contract.FormatNumber(last + 1)
 		err = s.create(ctx, c, with, s.counterClaim(c.TenantID, last))

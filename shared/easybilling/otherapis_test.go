@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 )
 
 var (
@@ -113,7 +114,11 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			var opts contract.CreateOptions
+			if c.Party.Kind == contract.PartyCustomer {
+				opts.With = contracttest.NewParties(&c)
+			}
+			if err := service.Create(context.Background(), actor, &c, opts); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)

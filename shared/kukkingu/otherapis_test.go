@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
@@ -92,7 +93,11 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a.t = t
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			var opts contract.CreateOptions
+			if c.Party.Kind == contract.PartyCustomer {
+				opts.With = contracttest.NewParties(&c)
+			}
+			if err := service.Create(context.Background(), actor, &c, opts); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)

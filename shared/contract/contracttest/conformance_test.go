@@ -277,6 +277,51 @@ func TestAContractWithoutANumberIsNumberedByTheStore(t *testing.T) {
 	})
 }
 
+// A customer's contract the store numbers names a customer and a payment
+// account of it that exist, or come with it; it is refused, every missing
+// one named at once and nothing drawn, otherwise, and keeps copies of
+// them.
+func TestACustomersContractNamesPartiesThatExist(t *testing.T) {
+	conform(t, func(t *testing.T, s store) {
+		owner := newContract("a", 0, "x1", contract.Party{Kind: contract.PartyCustomer, ID: "cu-1"})
+		owner.Number = ""
+		with := contracttest.NewParties(owner)
+		if err := s.CreateContract(ctx, owner, with); err != nil || owner.Number != "CT-0000000001" {
+			t.Fatalf("numbered %s, %v", owner.Number, err)
+		}
+		other := contracttest.NewParties(&contract.Contract{TenantID: "a", Party: contract.Party{Kind: contract.PartyCustomer, ID: "cu-2"}})
+		if err := s.CreateCustomer(ctx, other.Customer); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, customer, account string
+			with                    contract.Companions
+			kind                    contract.Kind
+			fields                  []string
+		}{
+			{"neither exists", "cu-9", "pa-9", contract.Companions{}, contract.KindNotFound, []string{"customerId", "paymentAccountId"}},
+			{"no payment account", "cu-1", "pa-9", contract.Companions{}, contract.KindNotFound, []string{"paymentAccountId"}},
+			{"another customer's payment account", "cu-2", with.PaymentAccount.ID, contract.Companions{}, contract.KindUnprocessable, []string{"paymentAccountId"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := newContract("a", 0, "x2", contract.Party{Kind: contract.PartyCustomer, ID: tc.customer})
+				c.Number, c.PaymentAccountID = "", tc.account
+				refused(t, s.CreateContract(ctx, c, tc.with), tc.kind, tc.fields...)
+				absent(t, s, "a", "x2")
+			})
+		}
+		c := newContract("a", 0, "x3", contract.Party{Kind: contract.PartyCustomer, ID: "cu-1"})
+		c.Number, c.PaymentAccountID, c.Customer, c.PaymentAccount = "", with.PaymentAccount.ID, nil, nil
+		if err := s.CreateContract(ctx, c, contract.Companions{}); err != nil || c.Number != "CT-0000000002" {
+			t.Fatalf("numbered %s, %v; want CT-0000000002, nothing drawn by the refusals", c.Number, err)
+		}
+		got, err := s.GetContract(ctx, "a", "x3")
+		if err != nil || got.Customer == nil || got.Customer.ExternalID != with.Customer.ExternalID || got.PaymentAccount == nil || got.PaymentAccount.ID != with.PaymentAccount.ID {
+			t.Fatalf("read back %+v, %v; want copies of its customer and payment account", got, err)
+		}
+	})
+}
+
 func TestListPagesInNumberOrderSkippingDeletedAndOtherParties(t *testing.T) {
 	conform(t, func(t *testing.T, s store) {
 		other := contract.Party{Kind: contract.PartyClient, ID: "clnt_2"}

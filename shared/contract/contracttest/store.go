@@ -136,6 +136,19 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	if c.Number == "" {
 		// As the DynamoDB store numbers it: a refused create draws no
 		// number.
+		if c.Party.Kind == contract.PartyCustomer {
+			cu, pa := with.Customer, with.PaymentAccount
+			if stored := t.Customers[c.Party.ID]; cu == nil && stored != nil {
+				cu = clonePtr(stored)
+			}
+			if stored := t.Accounts[c.PaymentAccountID]; pa == nil && stored != nil {
+				pa = clonePtr(stored)
+			}
+			if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
+				return err
+			}
+			c.Customer, c.PaymentAccount = cu, pa
+		}
 		if err := t.checkNew(c); err != nil {
 			return err
 		}
@@ -710,4 +723,17 @@ func (s *Store) AddCompanions(tenantID string, with contract.Companions) error {
 	defer s.mu.Unlock()
 	t := s.tenant(tenantID)
 	return t.write(context.Background(), func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
+}
+
+// NewParties returns a new customer, the one c's party names, and a new
+// payment account of it that c is then billed to: what a test that
+// creates a customer's contract through the domain passes as the
+// create's companions, as Aira's create does, since a customer's contract
+// names records that must exist (contract.CheckParties).
+func NewParties(c *contract.Contract) contract.Companions {
+	c.PaymentAccountID = "pa-" + c.Party.ID
+	return contract.Companions{
+		Customer:       &contract.Customer{TenantID: c.TenantID, ID: c.Party.ID, ExternalID: "ext-" + c.Party.ID, Name: "Customer " + c.Party.ID},
+		PaymentAccount: &contract.PaymentAccount{TenantID: c.TenantID, ID: c.PaymentAccountID, CustomerID: c.Party.ID, BusinessName: "Customer " + c.Party.ID},
+	}
 }
