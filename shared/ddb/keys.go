@@ -67,11 +67,12 @@ import (
 //	next contract number        UpdateItem ADD on the tenant's counter (atomic; never a scan or a count)
 //	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
 //	contract by number          GetItem contract
-//	create with a reference     BatchGetItem (consistent) of the counter and the reference item (and
-//	  or a new customer         of a new customer's external id item); then the same transaction,
-//	                            plus the reference item (attribute_not_exists) and an Update of the
-//	                            counter to the next number, if it still holds the one read; the
-//	                            number is drawn instead after three claims lost to other creates
+//	create with a reference,    BatchGetItem (consistent) of the counter and the reference item (a
+//	  or a customer's contract  new customer's external id item; an existing customer and payment
+//	                            account); then the same transaction, plus the reference item
+//	                            (attribute_not_exists) and an Update of the counter to the next
+//	                            number, if it still holds the one read; the number is drawn instead
+//	                            after three claims lost to other creates
 //	contract by reference       GetItem reference item, which carries the contract (written in the
 //	                            transaction of every write of it); one written before it did names
 //	                            the number: then GetItem contract
