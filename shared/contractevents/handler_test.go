@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -237,6 +238,46 @@ func TestRedeliveredBatchPutsNothingTwice(t *testing.T) {
 		t.Errorf("the redelivery put %d calls, failures %v", len(again.calls), resp.BatchItemFailures)
 	}
 	checkOnceInOrder(t, append(first.put(), again.put()...))
+}
+
+// dyingBus is a bus whose invocation ends at its call number dieAt, as a
+// function Lambda stops at its timeout does: no line of the handler
+// after that call runs.
+type dyingBus struct {
+	fakeBus
+	dieAt int
+}
+
+func (b *dyingBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.mu.Lock()
+	n := len(b.calls) + 1
+	b.mu.Unlock()
+	if n == b.dieAt {
+		runtime.Goexit()
+	}
+	return b.fakeBus.PutEvents(ctx, in, opts...)
+}
+
+// An invocation stopped halfway (its timeout) has recorded what it put
+// call by call, so the batch handed over again puts only the rest.
+func TestStoppedInvocationLeavesOnlyTheRestToPut(t *testing.T) {
+	h := newHistory(t)
+	dying := &dyingBus{dieAt: 2}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		h.handler(dying, discard).Handle(context.Background(), events.DynamoDBEvent{Records: h.records})
+		t.Error("the invocation went on after it was stopped")
+	}()
+	<-stopped
+	if len(dying.calls) != 1 || len(dying.put()) == 0 {
+		t.Fatalf("the stopped invocation made %d calls and put %d events; want one call that put some", len(dying.calls), len(dying.put()))
+	}
+	again := &fakeBus{}
+	if resp := handle(t, h.handler(again, discard), h.records); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v", resp.BatchItemFailures)
+	}
+	checkOnceInOrder(t, append(dying.put(), again.put()...))
 }
 
 // An entry PutEvents reports failed is put again, alone with whatever
