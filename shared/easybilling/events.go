@@ -274,8 +274,11 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 		return refuse(refusal("the event names no account"))
 	}
 	var inv Invocation
-	if err := json.Unmarshal(ev.Detail, &inv); err != nil {
-		return refuse(refusal("the detail is not {tenantId, request}"))
+	// The detail is the sender's own JSON, held to the rules of every
+	// request body: a tenantId sent twice, or as TenantId, names no
+	// tenant.
+	if err := strictjson.Decode(ev.Detail, &inv); err != nil {
+		return refuse(refusal("the detail is not {tenantId, request}: %s", problemText(err)))
 	}
 	principal := PrincipalEventBridgePrefix + ev.AccountID + ":" + ev.Source
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, "events:"+ev.ID)

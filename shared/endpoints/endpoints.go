@@ -21,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 	"github.com/contracts-service/contracts/shared/logs"
+	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/trigger"
 )
 
@@ -134,8 +135,10 @@ func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin
 			}
 			return nil, h.HandleEventBridge(ctx, store, log, trust, ev)
 		default:
+			// The payload is the invoker's own JSON, held to the rules
+			// of every request body (the events above are AWS's).
 			var inv easybilling.Invocation
-			if err := json.Unmarshal(raw, &inv); err != nil {
+			if err := strictjson.Decode(raw, &inv); err != nil {
 				return nil, fmt.Errorf("decode direct invocation: %w", err)
 			}
 			return h.HandleDirect(ctx, store, log, inv)
