@@ -83,8 +83,8 @@ type item struct {
 // in the batch's order, and reports as the batch's failure the first
 // record it could not publish (Lambda then hands that record and every
 // one after it over again, and nothing after it was put, so a contract's
-// events stay in order). A record that is no contract's publishes
-// nothing; one that cannot be read (an image that does not decode,
+// events stay in order). A record that is no contract's, or only files a
+// contract anew in the store's indexes, publishes nothing; one that cannot be read (an image that does not decode,
 // another stream's) is a failure, which ends, once Lambda's retries run
 // out, on the mapping's on-failure destination.
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
@@ -165,7 +165,7 @@ func (h *Handler) itemOf(i int, rec *events.DynamoDBEventRecord) (it *item, skip
 	if err != nil {
 		return nil, false, err
 	}
-	if !ok {
+	if !ok || ch.Refiled() {
 		return nil, true, nil
 	}
 	d, err := DetailOf(Change{Old: ch.Old, New: ch.New, RecordedAt: rec.Change.ApproximateCreationDateTime.Time})

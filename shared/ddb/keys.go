@@ -126,6 +126,9 @@ import (
 //	  or resurrect it           GSI3PK = <the listing it was read in>, and an Update ADD -1 / +1 of
 //	                            the count item (other changes stay one conditional PutItem, with the
 //	                            same condition)
+//	file contracts written      admin: Query the tenant's contract items without GSI3PK; per
+//	  before the listings       contract, a transaction: the Put with its keys (version = :read AND
+//	                            attribute_not_exists(GSI3PK)), its reference copy, count ADD +1
 //
 // Why five more indexes, and what they cost. fabric lists an organization
 // by offset in six orders, with a status filter and the number that
