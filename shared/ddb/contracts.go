@@ -248,9 +248,10 @@ func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64,
 }
 
 // CreateContract implements contract.Store: the contract, its id item,
-// its reference item if it has a reference, and the new records of with,
-// in one transaction, each written only if its key is free.
-func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+// its reference item if it has a reference, the new records of with and
+// the record of claim's key, in one transaction, each written only if its
+// key is free.
+func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	items := []any{
 		toContractItem(c),
 		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
@@ -279,7 +280,7 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	if listed(c.Party) {
 		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
 	}
-	err = s.transact(ctx, writes)
+	err = s.transact(ctx, writes, claim)
 	if failed := conditionFailed(err); failed != nil {
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
@@ -771,7 +772,7 @@ func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.L
 // New companions make it one transaction with them, and so does a change
 // of a listed contract's status or deletion, which moves it between its
 // party's counts.
-func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	item, err := attributevalue.MarshalMap(toContractItem(c))
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
@@ -790,7 +791,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	// A plain conditional put is the cheaper write, unless the contract
 	// has company: new records, a count to move, the copy its reference
 	// item carries, or the record of an Idempotency-Key.
-	if len(companions) == 0 && move == nil && len(refs) == 0 && idempotency.ClaimFrom(ctx) == nil {
+	if len(companions) == 0 && move == nil && len(refs) == 0 && claim == nil {
 		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
 		if err := checkWrite(put); err != nil {
 			return err
@@ -816,7 +817,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		puts = append(puts, *move)
 	}
 	puts = append(puts, refs...)
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, puts, claim)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
 			return contract.ErrVersionConflict

@@ -112,7 +112,7 @@ func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
 	req := &contract.ActionsRequest{Account: "ACC-1", Request: []byte(`{}`), Actions: []contract.ActionItem{{Type: contract.ActionCreate,
 		Entries: []contract.ActionEntry{{Terms: contract.Terms{PlanID: "p1", Currencies: []string{"USD"}, EffectiveDate: "2090-01-01", ExpirationDate: "2091-01-01"}}}}}}
 	var out contract.Applied
-	if err := svc.ApplyActions(ctx, contract.Actor{TenantID: "t1", CredentialID: "cred", Via: contract.APIEasyBilling}, store, req, &out); err != nil {
+	if err := svc.ApplyActions(ctx, contract.Actor{TenantID: "t1", CredentialID: "cred", Via: contract.APIEasyBilling}, nil, store, req, &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.Action.Number != "CA-0000000002" || out.Contract.Number != "CT-0000000002" {

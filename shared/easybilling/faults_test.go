@@ -31,7 +31,7 @@ func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*co
 	}
 	other := *c
 	other.Version++
-	if err := s.Store.ReplaceContract(ctx, &other, contract.Companions{}); err != nil {
+	if err := s.Store.ReplaceContract(ctx, &other, contract.Companions{}, nil); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -113,7 +113,7 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			if err := service.Create(context.Background(), actor, nil, &c, contract.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)

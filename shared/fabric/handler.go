@@ -227,10 +227,10 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		opts.Numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
 	}
 	// fabric answers a create with 200, not 201.
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(c))
 	})
-	if err := h.service.Create(ctx, r.Actor, c, opts); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, opts); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contractIDTaken(contract.RenameFields(err, domainFieldNames))
 	}
 	return answer()
@@ -355,10 +355,10 @@ func (h *Handler) resurrect(ctx context.Context, r *httpapi.Request) (events.API
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(updated))
 	})
-	_, err = h.service.Undelete(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+	_, err = h.service.Undelete(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
 		updated = c
 		if c.Party != s.party {
 			return contract.NotFound(id)
@@ -403,10 +403,10 @@ func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn fu
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(updated))
 	})
-	_, err = h.service.Update(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+	_, err = h.service.Update(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
 		updated = c
 		if c.Party != s.party {
 			return contract.NotFound(id)

@@ -93,14 +93,14 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := in.apply(c); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c, h.today())})
 		if err == nil {
 			resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
 		}
 		return resp, err
 	})
-	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{}); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, contract.CreateOptions{}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	return answer()
@@ -224,10 +224,10 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(updated, h.today())})
 	})
-	_, err = h.service.Update(ctx, r.Actor, id, func(c *contract.Contract) error {
+	_, err = h.service.Update(ctx, r.Actor, r.Claim, id, func(c *contract.Contract) error {
 		updated = c
 		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
 		if err != nil {
@@ -256,8 +256,8 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
-	if err := h.service.Delete(ctx, r.Actor, id); err != nil {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
+	if err := h.service.Delete(ctx, r.Actor, r.Claim, id); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return answer()

@@ -92,7 +92,7 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a.t = t
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			if err := service.Create(context.Background(), actor, nil, &c, contract.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)
