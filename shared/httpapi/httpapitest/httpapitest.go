@@ -198,8 +198,25 @@ func Check(t testing.TB, r Request, resp events.APIGatewayV2HTTPResponse, allowe
 // (infra/events), found from this source file rather than the working
 // directory, which is each test's own package directory.
 func SampleEvents() string {
+	return filepath.Join(repoRoot(), "infra", "events")
+}
+
+// Seed is the create-contract example of a dialect's documentation
+// ("kukkingu", "aira", "fabric"), as its package keeps it in
+// shared/<dialect>/testdata/seed-create.json.
+func Seed(t testing.TB, dialect string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(), "shared", dialect, "testdata", "seed-create.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// repoRoot is the repository's root, found from this source file.
+func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "events")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // ReadEvent reads the event at path as a JSON object.
