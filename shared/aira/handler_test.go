@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -112,15 +111,7 @@ func (a *api) itemTypes() map[string]int {
 
 func seed(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return httpapitest.ReadEvent(t, "testdata/seed-create.json")
 }
 
 func encode(v any) string {
@@ -178,9 +169,7 @@ func fieldNames(body map[string]any) []string {
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
 	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
-	b, _ := os.ReadFile("testdata/seed-response.json")
-	var want map[string]any
-	json.Unmarshal(b, &want)
+	want := httpapitest.ReadEvent(t, "testdata/seed-response.json")
 	if g, w := shape(got, ""), shape(want, ""); !reflect.DeepEqual(g, w) {
 		t.Fatalf("shape differs from the seed's:\n got %v\nwant %v", g, w)
 	}

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -224,15 +223,6 @@ func info(t testing.TB, answer map[string]any) map[string]any {
 		t.Fatalf("no contractInfo in %v", answer)
 	}
 	return c
-}
-
-func readFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func decode(t testing.TB, s string) map[string]any {

@@ -14,6 +14,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // racingStore is the DynamoDB Local store with another writer that, for
@@ -99,7 +100,7 @@ func TestStoreFailure(t *testing.T) {
 	a := newAPI(t)
 	rt := router(failingStore{a.store})
 	for _, prefix := range []string{prod, hub} {
-		r, err := serve(t, rt, tenantA, "POST", prefix+"/contract-actions", readFile(t, "seed-000-request.json"), "trace-id", "failed")
+		r, err := serve(t, rt, tenantA, "POST", prefix+"/contract-actions", httpapitest.ReadFile(t, "testdata/seed-000-request.json"), "trace-id", "failed")
 		if err != nil {
 			t.Fatal(err)
 		}

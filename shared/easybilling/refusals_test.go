@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 )
 
@@ -178,7 +179,7 @@ func TestRefusals(t *testing.T) {
 // TestRefusedBodies covers what is refused before the actions are read.
 func TestRefusedBodies(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-000-request.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-000-request.json")
 	tests := []struct {
 		name, body string
 		headers    []string

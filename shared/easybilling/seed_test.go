@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // recordFields are the fields of the action record that the seed documents
@@ -35,9 +36,9 @@ func TestSeedRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAPI(t)
 			n := namingOf(tt.prefix)
-			body := readFile(t, tt.request)
+			body := httpapitest.ReadFile(t, "testdata/"+tt.request)
 			sent := decode(t, body)
-			example := decode(t, readFile(t, tt.response))
+			example := decode(t, httpapitest.ReadFile(t, "testdata/"+tt.response))
 
 			const trace = "5d9f3c1e-8a7b-4c2d-9e0f-1a2b3c4d5e6f"
 			r := a.do(t, tenantA, "POST", tt.prefix+"/contract-actions", body, "trace-id", trace)
@@ -142,7 +143,7 @@ func TestSeedRequests(t *testing.T) {
 // renamed.
 func TestVariantsNameOnlyTimestampsDifferently(t *testing.T) {
 	a := newAPI(t)
-	got := a.act(t, tenantA, prod, readFile(t, "seed-000-request.json"))
+	got := a.act(t, tenantA, prod, httpapitest.ReadFile(t, "testdata/seed-000-request.json"))
 	c := info(t, got)
 	for _, ref := range []string{c["contractNumber"].(string), c["id"].(string)} {
 		read := a.contract(t, tenantA, hub, ref)
@@ -167,7 +168,7 @@ func TestVariantsNameOnlyTimestampsDifferently(t *testing.T) {
 // answer the dialect gives.
 func TestTraceID(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-000-request.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-000-request.json")
 	tests := []struct {
 		name, method, target, body string
 		headers                    []string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // TestEveryChangeMapsToOneEvent reads the table's stream after every
@@ -65,11 +65,8 @@ func TestEveryChangeMapsToOneEvent(t *testing.T) {
 	body(creates.do("PATCH", "/api/v1/contracts/"+k, "", `{"name":"Premium"}`), 200, "Kukkingu patch")
 	body(creates.do("DELETE", "/api/v1/contracts/"+k, "", ""), 204, "Kukkingu delete")
 	// Aira: create with a new customer and payment account, replace, cancel.
-	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := body(creates.do("POST", "/v1/contracts/", "", string(seed)), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
+	seed := httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")
+	a := body(creates.do("POST", "/v1/contracts/", "", seed), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
 	body(creates.do("PUT", "/v1/contracts/"+a, "", `{"contract":{"startDate":"2023-12-25","endDate":"2025-12-24","planIds":["`+ownershipPlan+`"],"customFields":{}}}`), 200, "Aira replace")
 	body(creates.do("POST", "/v1/contracts/"+a+"/cancel", "", ""), 200, "Aira cancel")
 	// fabric: create (its contractId a reference item), update, delete, resurrect.

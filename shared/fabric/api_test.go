@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"testing"
@@ -114,15 +113,6 @@ func (a *api) get(t testing.TB, who tenant, org, id string) map[string]any {
 		t.Fatalf("get %s in %s: %d %s", id, org, r.status, r.raw)
 	}
 	return r.body
-}
-
-func readFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // body is a request body built from fields, for cases where writing the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const orgA = "5f1b2c3d4e5f6a7b8c9d0e1f"
@@ -22,7 +23,7 @@ var seedResponseFields = []string{
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	var sent map[string]any
 	if err := json.Unmarshal([]byte(seed), &sent); err != nil {
 		t.Fatal(err)

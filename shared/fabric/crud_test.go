@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 func TestGet(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	id, ref := c["_id"].(string), c["contractId"].(string)
 	// (A contractId never has an _id's shape, so an id names one
 	// contract: see TestContractIDNeverShadowsAnID.)
@@ -68,7 +69,7 @@ func TestGet(t *testing.T) {
 
 func TestSoftDelete(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	c := a.create(t, tenantA, orgA, seed)
 	id, ref := c["_id"].(string), c["contractId"].(string)
 
@@ -169,7 +170,7 @@ func TestUpdateFields(t *testing.T) {
 			map[string]any{"startDate": "2024-03-01T00:00:00.000Z", "endDate": "2024-09-01T00:00:00.000Z", "status": "DRAFT", "contractType": nil, "additionalAttributes": map[string]any{"a": []any{1.0, 2.0}}}},
 		{"nothing", `{}`, nil},
 	}
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ref := "CNTR-UPDATE-" + string(rune('A'+i))
@@ -253,7 +254,7 @@ func TestUpdatePriceList(t *testing.T) {
 
 func TestUpdateRefusals(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	path := contractPath(orgA, c["contractId"].(string))
 	tests := []struct {
 		name, patch string
@@ -389,7 +390,7 @@ func TestCommaFractionRefused(t *testing.T) {
 
 func TestUpdateStatusNull(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	r := a.do(t, tenantA, "PUT", contractPath(orgA, c["_id"].(string)), `{"status":null}`)
 	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"status"}) {
 		t.Fatalf("%d %s, want 400 naming status", r.status, r.raw)

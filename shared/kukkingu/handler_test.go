@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -85,15 +84,6 @@ func (a *api) create(who tenant, body string) map[string]any {
 	return r.body["data"].(map[string]any)
 }
 
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 var (
 	idPattern   = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
 	timePattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
@@ -111,13 +101,13 @@ func fieldsOf(body map[string]any) []string {
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	r := a.do(tenantA, "POST", "/api/v1/contracts", readFile(t, "seed-create.json"))
+	r := a.do(tenantA, "POST", "/api/v1/contracts", httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	if r.status != http.StatusCreated {
 		t.Fatalf("status %d: %v", r.status, r.body)
 	}
 	got := r.body["data"].(map[string]any)
 	var seed map[string]map[string]any
-	if err := json.Unmarshal([]byte(readFile(t, "seed-response.json")), &seed); err != nil {
+	if err := json.Unmarshal([]byte(httpapitest.ReadFile(t, "testdata/seed-response.json")), &seed); err != nil {
 		t.Fatal(err)
 	}
 	want := seed["data"]
@@ -201,7 +191,7 @@ func TestCreateRefusals(t *testing.T) {
 
 func TestTenantHeader(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	tests := []struct {
 		name   string
 		header string
@@ -229,7 +219,7 @@ func TestTenantHeader(t *testing.T) {
 
 func TestGetPatchDelete(t *testing.T) {
 	a := newAPI(t)
-	created := a.create(tenantA, readFile(t, "seed-create.json"))
+	created := a.create(tenantA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	path := "/api/v1/contracts/" + created["id"].(string)
 
 	got := a.do(tenantA, "GET", path, "")

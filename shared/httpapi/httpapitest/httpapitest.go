@@ -206,7 +206,15 @@ func SampleEvents() string {
 // shared/<dialect>/testdata/seed-create.json.
 func Seed(t testing.TB, dialect string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(), "shared", dialect, "testdata", "seed-create.json"))
+	return ReadFile(t, filepath.Join(repoRoot(), "shared", dialect, "testdata", "seed-create.json"))
+}
+
+// ReadFile is the text of the file at path, relative to the directory of
+// the package under test (a fixture in its testdata); a file that cannot
+// be read fails the test.
+func ReadFile(t testing.TB, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,15 +227,12 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
-// ReadEvent reads the event at path as a JSON object.
+// ReadEvent reads the JSON object at path: an event, or a fixture
+// body a test edits before it sends it.
 func ReadEvent(t testing.TB, path string) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev map[string]any
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if err := json.Unmarshal([]byte(ReadFile(t, path)), &ev); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return ev
