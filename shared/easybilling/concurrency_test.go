@@ -107,9 +107,9 @@ func TestConcurrentChanges(t *testing.T) {
 	}
 	wrote := map[any]bool{}
 	for i, r := range a.burst(t, tenantA, prod, bodies) {
-		switch r.status {
+		switch r.Status {
 		case http.StatusOK:
-			ids := r.body["contractSegmentIds"].([]any)
+			ids := r.Body["contractSegmentIds"].([]any)
 			if len(ids) != 1 {
 				t.Fatalf("switch %d wrote %v", i, ids)
 			}
@@ -118,7 +118,7 @@ func TestConcurrentChanges(t *testing.T) {
 		case http.StatusUnprocessableEntity:
 			refused(t, r, http.StatusUnprocessableEntity, "actions[0].switchPlan[0].effectiveDate")
 		default:
-			t.Fatalf("switch %d: %d %s", i, r.status, r.raw)
+			t.Fatalf("switch %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	chain := segments(t, a.contract(t, tenantA, prod, c["contractNumber"].(string)))

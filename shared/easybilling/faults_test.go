@@ -68,8 +68,8 @@ func TestLostRaces(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused(t, r, http.StatusConflict)
-		if r.headers["trace-id"] != "lost" {
-			t.Errorf("trace-id %q, want the request's", r.headers["trace-id"])
+		if r.Headers["trace-id"] != "lost" {
+			t.Errorf("trace-id %q, want the request's", r.Headers["trace-id"])
 		}
 	}
 	racing.races.Store(0)
@@ -105,8 +105,8 @@ func TestStoreFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused(t, r, http.StatusInternalServerError)
-		if r.headers["trace-id"] != "failed" || strings.Contains(r.raw, "catalog") {
-			t.Errorf("500 with trace-id %q: %s", r.headers["trace-id"], r.raw)
+		if r.Headers["trace-id"] != "failed" || strings.Contains(r.Raw, "catalog") {
+			t.Errorf("500 with trace-id %q: %s", r.Headers["trace-id"], r.Raw)
 		}
 	}
 	if got := a.list(t, tenantA, prod, "ACC-0000000001", 20); len(got) != 0 {

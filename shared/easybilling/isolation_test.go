@@ -31,8 +31,8 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		for typ, entry := range changes(obj{"contractId": id}, segments(t, c)[0]) {
 			r := a.do(t, tenantB, "POST", prefix+"/contract-actions", request(t, "ACC-0000000001", act1(typ, entry)))
-			if r.status != http.StatusNotFound || len(fieldsOf(r.body)) != 1 {
-				t.Errorf("tenant B's %s of tenant A's contract by id: %d %s", typ, r.status, r.raw)
+			if r.Status != http.StatusNotFound || len(fieldsOf(r.Body)) != 1 {
+				t.Errorf("tenant B's %s of tenant A's contract by id: %d %s", typ, r.Status, r.Raw)
 			}
 		}
 	}

@@ -193,8 +193,8 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 						field = "contractId"
 					}
 					refused(t, r, http.StatusConflict, "actions[0].cancel[0]."+field)
-					if r.body["code"] != owner {
-						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.body["code"], owner)
+					if r.Body["code"] != owner {
+						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.Body["code"], owner)
 					}
 				}
 			}

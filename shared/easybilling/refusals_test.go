@@ -203,8 +203,8 @@ func TestRefusedBodies(t *testing.T) {
 			for _, prefix := range []string{prod, hub} {
 				r := a.do(t, tenantA, "POST", prefix+"/contract-actions", tt.body, tt.headers...)
 				if tt.fields == nil {
-					if r.status != tt.status || r.headers["trace-id"] == "" {
-						t.Fatalf("status %d (trace-id %q), want %d: %s", r.status, r.headers["trace-id"], tt.status, r.raw)
+					if r.Status != tt.status || r.Headers["trace-id"] == "" {
+						t.Fatalf("status %d (trace-id %q), want %d: %s", r.Status, r.Headers["trace-id"], tt.status, r.Raw)
 					}
 					continue
 				}

@@ -43,8 +43,8 @@ func TestSeedRequests(t *testing.T) {
 			const trace = "5d9f3c1e-8a7b-4c2d-9e0f-1a2b3c4d5e6f"
 			r := a.do(t, tenantA, "POST", tt.prefix+"/contract-actions", body, "trace-id", trace)
 			got := must(t, http.StatusOK, r)
-			if r.headers["trace-id"] != trace {
-				t.Errorf("trace-id %q, want the request's %q", r.headers["trace-id"], trace)
+			if r.Headers["trace-id"] != trace {
+				t.Errorf("trace-id %q, want the request's %q", r.Headers["trace-id"], trace)
 			}
 
 			wantTop := append(keys(example), recordFields(n)...)
@@ -118,8 +118,8 @@ func TestSeedRequests(t *testing.T) {
 			// Without a trace-id the service makes one up, a UUID.
 			r = a.do(t, tenantA, "GET", tt.prefix+"/contracts/"+c["contractNumber"].(string), "")
 			read := must(t, http.StatusOK, r)
-			if !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("generated trace-id %q is not a UUID", r.headers["trace-id"])
+			if !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("generated trace-id %q is not a UUID", r.Headers["trace-id"])
 			}
 			if !reflect.DeepEqual(read, c) {
 				t.Errorf("read back\n%v\nwant the answer's\n%v", read, c)
@@ -184,17 +184,17 @@ func TestTraceID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const trace = "trace-0f8fad5b"
 			r := a.do(t, tenantA, tt.method, tt.target, tt.body, append([]string{"trace-id", trace}, tt.headers...)...)
-			if r.status != tt.status || r.headers["trace-id"] != trace {
-				t.Errorf("sent trace-id: %d with trace-id %q, want %d with %q", r.status, r.headers["trace-id"], tt.status, trace)
+			if r.Status != tt.status || r.Headers["trace-id"] != trace {
+				t.Errorf("sent trace-id: %d with trace-id %q, want %d with %q", r.Status, r.Headers["trace-id"], tt.status, trace)
 			}
 			r = a.do(t, tenantA, tt.method, tt.target, tt.body, tt.headers...)
-			if r.status != tt.status || !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("no trace-id: %d with trace-id %q, want %d with a new UUID", r.status, r.headers["trace-id"], tt.status)
+			if r.Status != tt.status || !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("no trace-id: %d with trace-id %q, want %d with a new UUID", r.Status, r.Headers["trace-id"], tt.status)
 			}
 			// A trace-id too long to log is replaced, not echoed.
 			r = a.do(t, tenantA, tt.method, tt.target, tt.body, append([]string{"trace-id", strings.Repeat("t", 129)}, tt.headers...)...)
-			if r.status != tt.status || !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("long trace-id: %d with trace-id %q, want %d with a new UUID", r.status, r.headers["trace-id"], tt.status)
+			if r.Status != tt.status || !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("long trace-id: %d with trace-id %q, want %d with a new UUID", r.Status, r.Headers["trace-id"], tt.status)
 			}
 		})
 	}

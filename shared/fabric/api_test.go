@@ -2,7 +2,6 @@ package fabric_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -55,12 +54,7 @@ func contractsPath(org string) string { return "/v1/organizations/" + org + "/co
 
 func contractPath(org, id string) string { return contractsPath(org) + "/" + id }
 
-type response struct {
-	status  int
-	raw     string
-	body    map[string]any
-	headers map[string]string
-}
+type response = httpapitest.Reply
 
 // serve sends one request and validates the exchange against the document.
 // It never stops the test, so workers may call it concurrently: a document
@@ -71,18 +65,8 @@ func (a *api) serve(t testing.TB, who tenant, method, target, body string, heade
 	t.Helper()
 	h := map[string]string{"x-site-context": siteContext(who.account)}
 	maps.Copy(h, httpapitest.Headers(headers...))
-	resp, err := httpapitest.Exchange(t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+	return httpapitest.ExchangeJSON(t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
 		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
-	if err != nil {
-		return response{}, err
-	}
-	out := response{status: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
-			return out, fmt.Errorf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)
-		}
-	}
-	return out, nil
 }
 
 func (a *api) do(t testing.TB, who tenant, method, target, body string, headers ...string) response {
@@ -99,20 +83,20 @@ func (a *api) do(t testing.TB, who tenant, method, target, body string, headers 
 func (a *api) create(t testing.TB, who tenant, org, body string) map[string]any {
 	t.Helper()
 	r := a.do(t, who, "POST", contractsPath(org), body)
-	if r.status != http.StatusOK {
-		t.Fatalf("create in %s: %d %s", org, r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create in %s: %d %s", org, r.Status, r.Raw)
 	}
-	return r.body
+	return r.Body
 }
 
 // get reads a contract, failing unless the answer is 200.
 func (a *api) get(t testing.TB, who tenant, org, id string) map[string]any {
 	t.Helper()
 	r := a.do(t, who, "GET", contractPath(org, id), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("get %s in %s: %d %s", id, org, r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("get %s in %s: %d %s", id, org, r.Status, r.Raw)
 	}
-	return r.body
+	return r.Body
 }
 
 // body is a request body built from fields, for cases where writing the

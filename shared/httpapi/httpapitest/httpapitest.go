@@ -154,6 +154,33 @@ func Exchange(t testing.TB, rt *httpapi.Router, r Request) (events.APIGatewayV2H
 	return resp, nil
 }
 
+// Reply is an answer of an API whose bodies are JSON objects.
+type Reply struct {
+	Status  int
+	Headers map[string]string
+	// Raw is the body as sent, and Body the object it holds (nil when
+	// the body is empty).
+	Raw  string
+	Body map[string]any
+}
+
+// ExchangeJSON is Exchange for an API whose bodies are JSON objects: a
+// body that is not one is returned as an error too.
+func ExchangeJSON(t testing.TB, rt *httpapi.Router, r Request) (Reply, error) {
+	t.Helper()
+	resp, err := Exchange(t, rt, r)
+	if err != nil {
+		return Reply{}, err
+	}
+	out := Reply{Status: resp.StatusCode, Headers: resp.Headers, Raw: resp.Body}
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out.Body); err != nil {
+			return out, fmt.Errorf("%s %s: the body is not a JSON object: %v\n%s", r.Method, r.Target, err, resp.Body)
+		}
+	}
+	return out, nil
+}
+
 // Serve is Exchange that stops the test on a failure to serve, and holds
 // the answer to the service's rule (see Check).
 func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.APIGatewayV2HTTPResponse {
