@@ -21,6 +21,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
@@ -349,29 +350,11 @@ func (h *Handler) resurrect(ctx context.Context, r *httpapi.Request) (events.API
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	id := r.PathParam("contractId")
-	found, err := h.find(ctx, r, s, id, true)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
-		return httpapi.JSON(http.StatusOK, bodyOf(updated))
-	})
-	_, err = h.service.Undelete(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
-		updated = c
-		if c.Party != s.party {
-			return contract.NotFound(id)
-		}
-		return nil
-	})
+	resp, err := h.write(ctx, r, s, true, h.service.Undelete, func(*contract.Contract) error { return nil })
 	if errors.Is(err, contract.ErrNotDeleted) {
-		return notDeleted(r, id)
+		return notDeleted(r, r.PathParam("contractId"))
 	}
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	return answer()
+	return resp, err
 }
 
 // notDeleted answers a resurrect of a contract that is not deleted: 303,
@@ -397,8 +380,18 @@ func notDeleted(r *httpapi.Request, id string) (events.APIGatewayV2HTTPResponse,
 // as one optimistic update and answers the contract as stored; the
 // contract must not be deleted.
 func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn func(*contract.Contract) error) (events.APIGatewayV2HTTPResponse, error) {
+	return h.write(ctx, r, s, false, h.service.Update, fn)
+}
+
+// serviceWrite is the service's Update or Undelete.
+type serviceWrite func(ctx context.Context, actor contract.Actor, claim *idempotency.Claim, id string, fn func(*contract.Contract) error) (*contract.Contract, error)
+
+// write finds the organization's contract of the path (a deleted one too
+// when deleted is set), has write apply fn to it, and answers the
+// contract as stored.
+func (h *Handler) write(ctx context.Context, r *httpapi.Request, s scope, deleted bool, write serviceWrite, fn func(*contract.Contract) error) (events.APIGatewayV2HTTPResponse, error) {
 	id := r.PathParam("contractId")
-	found, err := h.find(ctx, r, s, id, false)
+	found, err := h.find(ctx, r, s, id, deleted)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -406,7 +399,7 @@ func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn fu
 	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(updated))
 	})
-	_, err = h.service.Update(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
+	_, err = write(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
 		updated = c
 		if c.Party != s.party {
 			return contract.NotFound(id)
