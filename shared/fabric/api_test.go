@@ -56,17 +56,22 @@ func contractPath(org, id string) string { return contractsPath(org) + "/" + id 
 
 type response = httpapitest.Reply
 
-// serve sends one request and validates the exchange against the document.
-// It never stops the test, so workers may call it concurrently: a document
-// mismatch is reported through t.Errorf and anything else is returned.
-// headers are name/value pairs overriding the defaults; an empty value
-// removes the header.
+// serve sends one request (see request) and validates the exchange
+// against the document. It never stops the test, so workers may call it
+// concurrently: a document mismatch is reported through t.Errorf and
+// anything else is returned.
 func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
+	return httpapitest.ExchangeJSON(t, a.rt, request(who, method, target, body, headers...))
+}
+
+// request is a request of who; headers are name/value pairs overriding
+// the defaults, an empty value removing the header.
+func request(who tenant, method, target, body string, headers ...string) httpapitest.Request {
 	h := map[string]string{"x-site-context": siteContext(who.account)}
 	maps.Copy(h, httpapitest.Headers(headers...))
-	return httpapitest.ExchangeJSON(t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
-		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
+	return httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}}
 }
 
 func (a *api) do(t testing.TB, who tenant, method, target, body string, headers ...string) response {

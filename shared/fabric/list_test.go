@@ -9,9 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const (
@@ -87,37 +88,16 @@ type job struct {
 // answers in the order of jobs; any answer but 200 fails the test.
 func (a *api) runAll(t *testing.T, jobs []job) []map[string]any {
 	t.Helper()
+	requests := make([]httpapitest.Request, len(jobs))
+	for i, j := range jobs {
+		requests[i] = request(j.who, j.method, j.target, j.body)
+	}
 	out := make([]map[string]any, len(jobs))
-	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				r, err := a.serve(t, j.who, j.method, j.target, j.body)
-				switch {
-				case err != nil:
-					errs[i] = err
-				case r.Status != http.StatusOK:
-					errs[i] = fmt.Errorf("%s %s: %d %s", j.method, j.target, r.Status, r.Raw)
-				default:
-					out[i] = r.Body
-				}
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	for i, r := range httpapitest.ExchangeAll(t, a.rt, workers, requests) {
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", jobs[i].method, jobs[i].target, r.Status, r.Raw)
 		}
+		out[i] = r.Body
 	}
 	return out
 }

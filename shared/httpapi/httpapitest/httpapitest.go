@@ -9,6 +9,7 @@ package httpapitest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -179,6 +181,36 @@ func ExchangeJSON(t testing.TB, rt *httpapi.Router, r Request) (Reply, error) {
 		}
 	}
 	return out, nil
+}
+
+// ExchangeAll sends requests through rt, workers of them in flight at
+// once, and returns their answers in the order of requests (see
+// ExchangeJSON). A failure to serve fails the test once every request
+// has been answered.
+func ExchangeAll(t testing.TB, rt *httpapi.Router, workers int, requests []Request) []Reply {
+	t.Helper()
+	out := make([]Reply, len(requests))
+	errs := make([]error, len(requests))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = ExchangeJSON(t, rt, requests[i])
+			}
+		}()
+	}
+	for i := range requests {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // Serve is Exchange that stops the test on a failure to serve, and holds
