@@ -311,12 +311,8 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
 	}
 	resp, err := h.change(ctx, r, s, func(c *contract.Contract) error {
-		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
-		if err != nil {
-			return err
-		}
 		var f contractFields
-		if err := strictjson.Decode(merged, &f); err != nil {
+		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
 			return err
 		}
 		if err := h.validate(&f); err != nil {

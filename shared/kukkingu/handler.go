@@ -19,7 +19,6 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/ids"
-	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -229,12 +228,8 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 	})
 	_, err = h.service.Update(ctx, r.Actor, r.Claim, id, func(c *contract.Contract) error {
 		updated = c
-		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
-		if err != nil {
-			return err
-		}
 		var f contractFields
-		if err := strictjson.Decode(merged, &f); err != nil {
+		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
 			return err
 		}
 		if err := h.validator.Struct(&f); err != nil {
