@@ -32,11 +32,7 @@ func TestRenew(t *testing.T) {
 				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": end,
 				"expirationDate": "2091-12-31", "billingCycleDay": 31.0, "billingCycleType": "monthly",
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != "2091-12-31" {
 				t.Errorf("contract spans %v to %v, want %s to 2091-12-31", c["effectiveDate"], c["expirationDate"], start)
 			}
@@ -71,11 +67,7 @@ func TestUpdatePrice(t *testing.T) {
 				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
 				"expirationDate": end, "billingCycleDay": 30.0,
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if !strings.Contains(r.Raw, `"contractPrice":49.90`) {
 				t.Errorf("the price is not kept as written: %s", r.Raw)
 			}
@@ -122,11 +114,7 @@ func TestEarlyRenewKeepingTerms(t *testing.T) {
 				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
 				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["expirationDate"] != "2091-10-19" {
 				t.Errorf("contract expires %v, want 2091-10-19", c["expirationDate"])
 			}
