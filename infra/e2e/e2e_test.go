@@ -208,9 +208,7 @@ func newTenant(t *testing.T, store *ddb.Store, id, alias string, more ...string)
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: append([]string{alias}, more...), CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: id, Aliases: append([]string{alias}, more...), CreatedAt: now})
 	cred, token := auth.NewToken(id, now)
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)
@@ -233,12 +231,10 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	stack := startStack(t, table)
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
 	// The plan the Aira samples bill on, as make run's demo catalog has it.
-	if err := store.PutPlans(context.Background(), a.id, []contract.Plan{
+	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
 		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
 		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD", "CNY"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })

@@ -256,12 +256,10 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	t.Cleanup(func() { feed.Close() })
 
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
-	if err := store.PutPlans(ctx, a.id, []contract.Plan{
+	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
 		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
 		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
 	c := client{t: t, base: srv.URL, http: srv.Client()}

@@ -511,9 +511,7 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 	for _, tn := range []party{a, b} {
-		if err := store.PutPlans(context.Background(), tn.id, catalog); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.PutPlans(t, store, tn.id, catalog)
 	}
 	h := createHoldings(t, c, a)
 	before := snapshot(t, c, a, h)
@@ -789,9 +787,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
-	if err := store.PutPlans(ctx, a.id, catalog); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, a.id, catalog)
 	revokedCred, revokedToken := auth.NewToken(a.id, time.Now())
 	if err := store.CreateCredential(ctx, revokedCred); err != nil {
 		t.Fatal(err)

@@ -161,9 +161,7 @@ func TestDemoNamesAreReserved(t *testing.T) {
 			store := ddbtest.NewStore(t)
 			squatter := tt.squatter
 			squatter.CreatedAt = time.Now()
-			if err := store.CreateTenant(ctx, squatter); err != nil {
-				t.Fatal(err)
-			}
+			ddbtest.CreateTenant(t, store, squatter)
 			tokenFile := filepath.Join(t.TempDir(), "demo-token")
 			_, err := ensureDemo(ctx, store, tokenFile, time.Now())
 			if err == nil || !strings.Contains(err.Error(), "already answers to") || strings.Contains(err.Error(), "squatter") {

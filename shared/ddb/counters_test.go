@@ -97,9 +97,7 @@ func TestDrawNumbers(t *testing.T) {
 // as after any write that fails once it drew).
 func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
 	store := ddbtest.NewStore(t)
-	if err := store.PutPlans(ctx, "t1", []contract.Plan{{ID: "p1", Name: "Basic", Currencies: []string{"USD"}}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "p1", Name: "Basic", Currencies: []string{"USD"}}})
 	// CA-0000000001, as a function of the version before wrote it.
 	_, err := ddbtest.Client(t).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(store.Table()), Item: map[string]types.AttributeValue{
 		"PK": &types.AttributeValueMemberS{Value: "TENANT#t1"}, "SK": &types.AttributeValueMemberS{Value: "ACTION#CA-0000000001"},

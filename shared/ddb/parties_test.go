@@ -31,9 +31,7 @@ func TestGetRelated(t *testing.T) {
 	if err := store.CreateContract(ctx, other, contract.Companions{PaymentAccount: pa}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutPlans(ctx, "t1", []contract.Plan{{ID: "plan-a", Name: "A"}, {ID: "plan-b", Name: "B"}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "plan-a", Name: "A"}, {ID: "plan-b", Name: "B"}})
 
 	faults.Reset()
 	rel, err := store.GetRelated(ctx, "t1", c)

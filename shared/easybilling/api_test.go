@@ -1,7 +1,6 @@
 package easybilling_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -72,9 +71,7 @@ func newAPI(t *testing.T) *api {
 	t.Helper()
 	store := ddbtest.NewStore(t)
 	for _, who := range []tenant{tenantA, tenantB} {
-		if err := store.PutPlans(context.Background(), who.id, catalog); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.PutPlans(t, store, who.id, catalog)
 	}
 	log := slog.New(slog.DiscardHandler)
 	return &api{rt: endpoints.ContractActions(store, log), other: endpoints.CreateContract(store, log), store: store}

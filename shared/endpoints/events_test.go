@@ -34,19 +34,15 @@ func TestEveryChangeMapsToOneEvent(t *testing.T) {
 	store := ddb.New(dynamo, table)
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: "tenant-a", Aliases: []string{siteAccount}, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: "tenant-a", Aliases: []string{siteAccount}, CreatedAt: time.Now()})
 	cred, _ := auth.NewToken("tenant-a", time.Now())
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutPlans(ctx, "tenant-a", []contract.Plan{
+	ddbtest.PutPlans(t, store, "tenant-a", []contract.Plan{
 		{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}},
 		{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	creates := client{t, endpoints.CreateContract(store, log), "tenant-a"}
 	actions := client{t, endpoints.ContractActions(store, log), "tenant-a"}
 	organizations := client{t, endpoints.OrganizationContracts(store, log), "tenant-a"}

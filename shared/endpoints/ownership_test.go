@@ -34,9 +34,7 @@ type made struct {
 func contractsOfEveryAPI(t *testing.T, store *ddb.Store) (creates, actions, organizations client, all []made) {
 	t.Helper()
 	ctx := context.Background()
-	if err := store.PutPlans(ctx, "tenant-a", []contract.Plan{{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "tenant-a", []contract.Plan{{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}}})
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	creates = client{t, endpoints.CreateContract(store, log), "tenant-a"}
 	actions = client{t, endpoints.ContractActions(store, log), "tenant-a"}
