@@ -19,14 +19,14 @@ func TestPaymentAccountBound(t *testing.T) {
 	accountID := first["paymentAccount"].(map[string]any)["id"].(string)
 	another := with(with(s, "customer", nil), "customerId", customerID)
 	for i := 2; i <= contract.MaxPaymentAccounts; i++ {
-		if r := a.do("tenant-a", "POST", "/v1/contracts", encode(another)); r.status != 201 {
-			t.Fatalf("payment account %d: %d %v", i, r.status, r.body)
+		if r := a.do("tenant-a", "POST", "/v1/contracts", encode(another)); r.Status != 201 {
+			t.Fatalf("payment account %d: %d %v", i, r.Status, r.Body)
 		}
 	}
 	before := a.itemTypes()
 	r := a.do("tenant-a", "POST", "/v1/contracts", encode(another))
-	if r.status != 422 || fmt.Sprint(r.body["errors"]) == "" || r.body["errors"].([]any)[0].(map[string]any)["field"] != "paymentAccount" {
-		t.Fatalf("payment account %d: %d %v", contract.MaxPaymentAccounts+1, r.status, r.body)
+	if r.Status != 422 || fmt.Sprint(r.Body["errors"]) == "" || r.Body["errors"].([]any)[0].(map[string]any)["field"] != "paymentAccount" {
+		t.Fatalf("payment account %d: %d %v", contract.MaxPaymentAccounts+1, r.Status, r.Body)
 	}
 	if after := a.itemTypes(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("the refused request wrote %v, was %v", after, before)

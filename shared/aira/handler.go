@@ -194,10 +194,10 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		c.Status = contract.Status(*in.Contract.Status)
 	}
 	in.Contract.apply(c)
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return h.respond(ctx, tenant, c, http.StatusCreated, contract.Related{Customer: c.Customer, PaymentAccount: c.PaymentAccount, Plans: plans})
 	})
-	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{With: with}); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, contract.CreateOptions{With: with}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	return answer()
@@ -320,10 +320,10 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		accountID, rel.PaymentAccount = account.ID, account
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, rel)
 	})
-	_, err = h.service.UpdateWith(ctx, r.Actor, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
+	_, err = h.service.UpdateWith(ctx, r.Actor, r.Claim, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
 		updated = c
 		if c.Status == contract.StatusCanceled {
 			return contract.Companions{}, statusConflict(c.Status, "replaced")
@@ -356,10 +356,10 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		var updated *contract.Contract // the service stamps it before storing it
-		answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 			return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, contract.Related{})
 		})
-		_, err = h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
+		_, err = h.service.Update(ctx, r.Actor, r.Claim, existing.ID, func(c *contract.Contract) error {
 			updated = c
 			for _, s := range from {
 				if c.Status == s {
@@ -389,10 +389,10 @@ func (h *Handler) createCustomer(ctx context.Context, r *httpapi.Request) (event
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	cu := &contract.Customer{ID: ids.UUID(), ExternalID: in.ExternalID, Name: in.Name, CustomFields: customFieldsOf(in.CustomFields)}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusCreated, customerBodyOf(cu))
 	})
-	if err := h.service.CreateCustomer(ctx, r.Actor, h.store, cu); err != nil {
+	if err := h.service.CreateCustomer(ctx, r.Actor, r.Claim, h.store, cu); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, map[string]string{"externalId": "externalId"})
 	}
 	return answer()

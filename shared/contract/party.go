@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // Customer is a tenant's customer (Aira's customer): a party the service
@@ -118,9 +120,10 @@ type Related struct {
 // PartyStore is what the domain needs to keep customers and payment
 // accounts. Every method is scoped by tenant.
 type PartyStore interface {
-	// CreateCustomer stores a new customer; a taken externalId is a
+	// CreateCustomer stores a new customer and, when claim is not nil,
+	// the record of claim's key, all or nothing; a taken externalId is a
 	// KindConflict *Error naming field "externalId".
-	CreateCustomer(ctx context.Context, cu *Customer) error
+	CreateCustomer(ctx context.Context, cu *Customer, claim *idempotency.Claim) error
 	// GetCustomer returns a customer; a missing one is KindNotFound.
 	GetCustomer(ctx context.Context, tenantID, id string) (*Customer, error)
 	// CustomerIDByExternalID returns the id of the customer that holds
@@ -141,10 +144,11 @@ type Catalog interface {
 	GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]Plan, error)
 }
 
-// CreateCustomer stamps cu as created by actor and stores it.
-func (s *Service) CreateCustomer(ctx context.Context, actor Actor, store PartyStore, cu *Customer) error {
+// CreateCustomer stamps cu as created by actor and stores it, with the
+// record of claim's key when claim is not nil.
+func (s *Service) CreateCustomer(ctx context.Context, actor Actor, claim *idempotency.Claim, store PartyStore, cu *Customer) error {
 	s.stampCompanions(actor, Companions{Customer: cu}, s.now())
-	return store.CreateCustomer(ctx, cu)
+	return store.CreateCustomer(ctx, cu, claim)
 }
 
 // stampCompanions marks a new customer or payment account as created by actor.

@@ -107,17 +107,17 @@ func newHistory(t *testing.T) *history {
 		return func(c *contract.Contract) error { c.Name = name; return nil }
 	}
 	steps := []func() error{
-		func() error { return svc.Create(ctx, kukkingu, a, contract.CreateOptions{}) },
+		func() error { return svc.Create(ctx, kukkingu, nil, a, contract.CreateOptions{}) },
 		func() error {
-			return svc.Create(ctx, aira, b, contract.CreateOptions{With: contracttest.NewParties(b)})
+			return svc.Create(ctx, aira, nil, b, contract.CreateOptions{With: contracttest.NewParties(b)})
 		},
-		func() error { _, err := svc.Update(ctx, kukkingu, a.ID, rename("A2")); return err },
+		func() error { _, err := svc.Update(ctx, kukkingu, nil, a.ID, rename("A2")); return err },
 		func() error {
-			_, err := svc.Update(ctx, aira, b.ID, func(c *contract.Contract) error { c.Status = contract.StatusCanceled; return nil })
+			_, err := svc.Update(ctx, aira, nil, b.ID, func(c *contract.Contract) error { c.Status = contract.StatusCanceled; return nil })
 			return err
 		},
-		func() error { _, err := svc.Update(ctx, kukkingu, a.ID, rename("A3")); return err },
-		func() error { return svc.Delete(ctx, kukkingu, a.ID) },
+		func() error { _, err := svc.Update(ctx, kukkingu, nil, a.ID, rename("A3")); return err },
+		func() error { return svc.Delete(ctx, kukkingu, nil, a.ID) },
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {

@@ -248,14 +248,15 @@ func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64,
 }
 
 // CreateContract implements contract.Store: the contract, its id item,
-// its reference item if it has a reference, and the new records of with,
-// in one transaction, each written only if its key is free. A contract
-// without a number is numbered by numberAndCreate.
-func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+// its reference item if it has a reference, the new records of with and
+// the record of claim's key, in one transaction, each written only if its
+// key is free. A contract without a number is numbered by
+// numberAndCreate.
+func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	if c.Number == "" {
-		return s.numberAndCreate(ctx, c, with)
+		return s.numberAndCreate(ctx, c, with, claim)
 	}
-	return s.create(ctx, c, with, nil)
+	return s.create(ctx, c, with, claim, nil)
 }
 
 // maxClaimAttempts bounds the creates numberAndCreate sends, each
@@ -278,7 +279,7 @@ const maxClaimAttempts = 3
 // number with UpdateItem, so a tenant's burst of creates still makes
 // progress (a failure after that draw leaves a gap, as it does for any
 // create that draws).
-func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	tenant := tenantPK(c.TenantID)
 	counter, reference := counterSK(sequenceContract), referenceSK(c.Party, c.Reference)
 	var externalID, customer, account string
@@ -354,7 +355,7 @@ func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with 
 			return takenError(taken, c, with)
 		}
 		c.Number = contract.FormatNumber(last + 1)
-		err = s.create(ctx, c, with, s.counterClaim(c.TenantID, last))
+		err = s.create(ctx, c, with, claim, s.counterClaim(c.TenantID, last))
 		if !errors.Is(err, errNumberClaimed) {
 			return err
 		}
@@ -364,7 +365,7 @@ func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with 
 		return err
 	}
 	c.Number = contract.FormatNumber(n)
-	return s.create(ctx, c, with, nil)
+	return s.create(ctx, c, with, claim, nil)
 }
 
 // errNumberClaimed is create's answer when its claim of a contract number
@@ -394,10 +395,10 @@ func (s *Store) counterClaim(tenantID string, last int64) *types.TransactWriteIt
 	}}
 }
 
-// create writes c, numbered, and with in one transaction; claim, when
-// set, moves the contract counter to c's number in it (errNumberClaimed
-// when the counter had moved).
-func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.Companions, claim *types.TransactWriteItem) error {
+// create writes c, numbered, with and claim's record in one transaction;
+// number, when set, moves the contract counter to c's number in it
+// (errNumberClaimed when the counter had moved).
+func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim, number *types.TransactWriteItem) error {
 	items := []any{
 		toContractItem(c),
 		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
@@ -423,14 +424,14 @@ func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.
 	}
 	reasons = append(reasons, companionReasons...)
 	writes := append(puts, companions...)
-	if claim != nil {
-		writes = append(writes, *claim)
+	if number != nil {
+		writes = append(writes, *number)
 		reasons = append(reasons, reasonNumberClaimed)
 	}
 	if listed(c.Party) {
 		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
 	}
-	err = s.transact(ctx, writes)
+	err = s.transact(ctx, writes, claim)
 	if failed := conditionFailed(err); failed != nil {
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] == reasonNumberClaimed {
@@ -932,7 +933,7 @@ func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.L
 // New companions make it one transaction with them, and so does a change
 // of a listed contract's status or deletion, which moves it between its
 // party's counts.
-func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	item, err := attributevalue.MarshalMap(toContractItem(c))
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
@@ -951,7 +952,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	// A plain conditional put is the cheaper write, unless the contract
 	// has company: new records, a count to move, the copy its reference
 	// item carries, or the record of an Idempotency-Key.
-	if len(companions) == 0 && move == nil && len(refs) == 0 && idempotency.ClaimFrom(ctx) == nil {
+	if len(companions) == 0 && move == nil && len(refs) == 0 && claim == nil {
 		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
 		if err := checkWrite(put); err != nil {
 			return err
@@ -977,7 +978,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		puts = append(puts, *move)
 	}
 	puts = append(puts, refs...)
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, puts, claim)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
 			return contract.ErrVersionConflict

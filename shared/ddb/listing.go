@@ -212,9 +212,21 @@ func (s *Store) readListing(ctx context.Context, index, sortKey string, p listin
 		ProjectionExpression:      aws.String("SK, " + sortKey),
 		ScanIndexForward:          aws.Bool(ascending),
 	}
+	return s.queryEntries(ctx, in, p, sortKey, need)
+}
+
+// everyEntry is the need of queryEntries that reads every entry.
+const everyEntry = -1
+
+// queryEntries runs in page after page and decodes the entries of p it
+// returns, until it has read need of them, or all there are when need is
+// everyEntry.
+func (s *Store) queryEntries(ctx context.Context, in *dynamodb.QueryInput, p listingPart, sortKey string, need int) ([]listingEntry, error) {
 	var out []listingEntry
-	for len(out) < need {
-		in.Limit = aws.Int32(int32(min(need-len(out), maxQueryLimit)))
+	for need == everyEntry || len(out) < need {
+		if need != everyEntry {
+			in.Limit = aws.Int32(int32(min(need-len(out), maxQueryLimit)))
+		}
 		page, err := s.client.Query(ctx, in)
 		if err != nil {
 			return nil, err
@@ -272,20 +284,7 @@ func (s *Store) scanListing(ctx context.Context, sortKey string, p listingPart, 
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
-	var out []listingEntry
-	for {
-		page, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		if out, err = appendEntries(out, page.Items, p.listing.Status, sortKey); err != nil {
-			return nil, err
-		}
-		if page.LastEvaluatedKey == nil {
-			return out, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
+	return s.queryEntries(ctx, in, p, sortKey, everyEntry)
 }
 
 // appendEntries decodes index entries onto out.

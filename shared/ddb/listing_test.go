@@ -101,7 +101,7 @@ func listingFixture(t *testing.T, s *ddb.Store) []contract.Contract {
 				continue
 			}
 			c := orgContract(rng, w.tenant, w.party, i, clock)
-			if err := svc.Create(ctx, contract.Actor{TenantID: w.tenant, CredentialID: "cred"}, c, contract.CreateOptions{}); err != nil {
+			if err := svc.Create(ctx, contract.Actor{TenantID: w.tenant, CredentialID: "cred"}, nil, c, contract.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if w.tenant == "t1" && w.party == orgA {
@@ -117,14 +117,14 @@ func listingFixture(t *testing.T, s *ddb.Store) []contract.Contract {
 		var err error
 		switch k % 6 {
 		case 0:
-			err = svc.Delete(ctx, actor, id)
+			err = svc.Delete(ctx, actor, nil, id)
 		case 1:
-			_, err = svc.Undelete(ctx, actor, id, nil)
+			_, err = svc.Undelete(ctx, actor, nil, id, nil)
 			if errors.Is(err, contract.ErrNotDeleted) {
 				err = nil
 			}
 		default:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				switch k % 6 {
 				case 2:
 					c.Status = threeKind[rng.IntN(3)]
@@ -308,25 +308,25 @@ func TestListingCountsStayExactUnderConcurrency(t *testing.T) {
 	run(creates, func(i int) error {
 		c := &contract.Contract{ID: fmt.Sprintf("race-%d", i), Party: orgA, Reference: fmt.Sprintf("R-%d", i), Status: threeKind[i%3]}
 		ids[i] = c.ID
-		return svc.Create(ctx, actor, c, contract.CreateOptions{})
+		return svc.Create(ctx, actor, nil, c, contract.CreateOptions{})
 	})
 	run(3*creates, func(i int) error {
 		id := ids[i%(creates/4)] // a quarter of the contracts, each raced on
 		var err error
 		switch i % 3 {
 		case 0:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				c.Status = threeKind[(i/3)%3]
 				return nil
 			})
 		case 1:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				at := c.UpdatedAt
 				c.DeletedAt = &at
 				return nil
 			})
 		default:
-			_, err = svc.Undelete(ctx, actor, id, nil)
+			_, err = svc.Undelete(ctx, actor, nil, id, nil)
 		}
 		switch {
 		case errors.Is(err, contract.ErrNotDeleted), contract.KindOf(err) == contract.KindNotFound:
@@ -392,11 +392,11 @@ func TestUpdateMeetingATransactionIsAppliedAgain(t *testing.T) {
 	svc := contract.NewService(store)
 	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
 	c := &contract.Contract{ID: "busy", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"}, Status: contract.StatusActive}
-	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
+	if err := svc.Create(ctx, actor, nil, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	faults.Inject("PutItem", 1, ddbtest.APIError(400, "TransactionConflictException"))
-	if _, err := svc.Update(ctx, actor, "busy", func(c *contract.Contract) error { c.Type = "changed"; return nil }); err != nil {
+	if _, err := svc.Update(ctx, actor, nil, "busy", func(c *contract.Contract) error { c.Type = "changed"; return nil }); err != nil {
 		t.Fatalf("update after a conflict: %v", err)
 	}
 	if got, err := clean.GetContract(ctx, "t1", "busy"); err != nil || got.Type != "changed" || got.Version != 2 {
@@ -422,13 +422,13 @@ func TestReplaceChecksTheListingItRead(t *testing.T) {
 	for _, was := range []*contract.Listing{nil, {Status: contract.StatusDraft}, {Status: contract.StatusActive, Deleted: true}} {
 		next := *c
 		next.Version, next.Status, next.Stored = 2, contract.StatusInactive, was
-		if err := s.ReplaceContract(ctx, &next, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
+		if err := s.ReplaceContract(ctx, &next, contract.Companions{}, nil); !errors.Is(err, contract.ErrVersionConflict) {
 			t.Fatalf("a replace read as %v: %v, want a version conflict", was, err)
 		}
 	}
 	next := *c
 	next.Version, next.Status = 2, contract.StatusInactive
-	if err := s.ReplaceContract(ctx, &next, contract.Companions{}); err != nil {
+	if err := s.ReplaceContract(ctx, &next, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := map[contract.Listing]int{}

@@ -30,7 +30,7 @@ func TestFileListings(t *testing.T) {
 		c := orgContract(rng, "t", orgB, i, at)
 		c.Number = contract.FormatNumber(int64(i + 1))
 		c.Status = threeKind[i%3]
-		if err := store.CreateContract(ctx, c, contract.Companions{}); err != nil {
+		if err := store.CreateContract(ctx, c, contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if i >= 2 {
@@ -39,7 +39,7 @@ func TestFileListings(t *testing.T) {
 	}
 	kukkingu := &contract.Contract{TenantID: "t", Number: contract.FormatNumber(7), ID: "ctr_x", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"},
 		Name: "n", Status: contract.StatusActive, Version: 1, CreatedAt: at, UpdatedAt: at}
-	if err := store.CreateContract(ctx, kukkingu, contract.Companions{}); err != nil {
+	if err := store.CreateContract(ctx, kukkingu, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The four older contracts as the store wrote them before the
@@ -112,7 +112,7 @@ func TestFileListings(t *testing.T) {
 	if old[0].Status == contract.StatusInactive {
 		c.Status = contract.StatusActive
 	}
-	if err := store.ReplaceContract(ctx, c, contract.Companions{}); err != nil {
+	if err := store.ReplaceContract(ctx, c, contract.Companions{}, nil); err != nil {
 		t.Fatalf("a write after filing: %v", err)
 	}
 	if page := list(); page.Count != 6 {

@@ -172,7 +172,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 		return nil, contract.Errorf(contract.KindInvalid, "the request is not valid JSON")
 	}
 	var applied contract.Applied
-	if err := h.apply(ctx, actor, &in, request.Bytes(), dedupe, &applied); err != nil {
+	if err := h.apply(ctx, actor, nil, &in, request.Bytes(), dedupe, &applied); err != nil {
 		return nil, err
 	}
 	return actionBodyOf(applied.Action, applied.Contract, namedOn, h.service.Clock()), nil

@@ -118,7 +118,7 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 			if c.Party.Kind == contract.PartyCustomer {
 				opts.With = contracttest.NewParties(&c)
 			}
-			if err := service.Create(context.Background(), actor, &c, opts); err != nil {
+			if err := service.Create(context.Background(), actor, nil, &c, opts); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)
@@ -198,8 +198,8 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 						field = "contractId"
 					}
 					refused(t, r, http.StatusConflict, "actions[0].cancel[0]."+field)
-					if r.body["code"] != owner {
-						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.body["code"], owner)
+					if r.Body["code"] != owner {
+						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.Body["code"], owner)
 					}
 				}
 			}

@@ -3,11 +3,11 @@ package endpoints_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // TestRoundTripsPerOperation counts the DynamoDB calls of each create
@@ -22,12 +22,9 @@ import (
 func TestRoundTripsPerOperation(t *testing.T) {
 	store, _, faults := ddbtest.NewFaultyStore(t)
 	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
-	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")
 	var airaSeed map[string]any
-	json.Unmarshal(seed, &airaSeed)
+	json.Unmarshal([]byte(seed), &airaSeed)
 	aira, fabric := all[1], all[2]
 	airaExisting := func() string {
 		var got struct {
@@ -40,8 +37,8 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		b, _ := json.Marshal(body)
 		return string(b)
 	}()
-	airaNew := strings.Replace(string(seed), `"externalId": "`, `"externalId": "trips-`, 1)
-	if airaNew == string(seed) {
+	airaNew := strings.Replace(seed, `"externalId": "`, `"externalId": "trips-`, 1)
+	if airaNew == seed {
 		t.Fatal("the Aira seed has no externalId to change")
 	}
 	for _, tt := range []struct {

@@ -52,14 +52,9 @@ type asyncFunction struct {
 func newAsyncFunction(t *testing.T) *asyncFunction {
 	t.Helper()
 	store := ddbtest.NewStore(t)
-	ctx := context.Background()
 	for _, id := range []string{"tenant-a", "tenant-b"} {
-		if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: []string{"alias-" + id}, CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		if err := store.PutPlans(ctx, id, []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}}); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.CreateTenant(t, store, auth.Tenant{ID: id, Aliases: []string{"alias-" + id}, CreatedAt: time.Now()})
+		ddbtest.PutPlans(t, store, id, []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}})
 	}
 	h := endpoints.ContractActionsHandler(store, slog.New(slog.DiscardHandler), httpapi.Origin{StackID: trustStack}, trust)
 	return &asyncFunction{t: t, store: store, handler: h}

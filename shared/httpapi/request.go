@@ -13,6 +13,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
@@ -34,6 +35,11 @@ const (
 type Request struct {
 	Event events.APIGatewayV2HTTPRequest
 	Actor contract.Actor
+	// Claim is the request's use of its Idempotency-Key, or nil when it
+	// sent none (see Router.UseIdempotency). A write handler passes it to
+	// the domain's write, which stores the key's record, with the answer
+	// AnswerOnWrite renders, in the write's own transaction.
+	Claim *idempotency.Claim
 	// routeKey is the route the request matched, as template.yaml
 	// declares it.
 	routeKey string
