@@ -259,12 +259,6 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	return s.create(ctx, c, with, claim, nil)
 }
 
-// maxClaimAttempts bounds the creates numberAndCreate sends, each
-// claiming the number after the one it read, while other creates of the
-// tenant keep claiming it first; then it draws one as every other create
-// does.
-const maxClaimAttempts = 3
-
 // numberAndCreate numbers c and creates it in two round trips when
 // nothing races it, and draws no number for a create it refuses: one
 // consistent BatchGetItem reads the tenant's contract counter with the
@@ -275,10 +269,11 @@ const maxClaimAttempts = 3
 // read. Drawing first (UpdateItem, then the transaction) would consume a
 // number for every refused create, leaving gaps; reading first and then
 // drawing takes three round trips. A create whose claim another create of
-// the tenant beat reads again; after maxClaimAttempts it draws its
-// number with UpdateItem, so a tenant's burst of creates still makes
-// progress (a failure after that draw leaves a gap, as it does for any
-// create that draws).
+// the tenant beat draws its number with UpdateItem, as every other create
+// does (four round trips in all): under such contention a claim read
+// again would likely lose again, at two round trips a loss, where a
+// draw never loses. A failure after that draw leaves a gap, as it does
+// for any create that draws.
 func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	tenant := tenantPK(c.TenantID)
 	counter, reference := counterSK(sequenceContract), referenceSK(c.Party, c.Reference)
@@ -303,62 +298,60 @@ func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with 
 		account = paymentAccountSK(c.PaymentAccountID)
 		keys = append(keys, key(tenant, account))
 	}
-	for attempt := 1; attempt <= maxClaimAttempts; attempt++ {
-		items, err := s.batchGet(ctx, keys)
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("ddb: read before creating a contract of tenant %s: %w", c.TenantID, err)
+	}
+	var last int64
+	var taken string
+	cu, pa := with.Customer, with.PaymentAccount
+	for _, item := range items {
+		sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+		if sk == nil {
+			return fmt.Errorf("ddb: read before creating a contract of tenant %s: an item without a sort key", c.TenantID)
+		}
+		switch sk.Value {
+		case counter:
+			if item["last"] != nil {
+				err = attributevalue.Unmarshal(item["last"], &last)
+			}
+		case reference:
+			taken = "reference"
+		case externalID:
+			taken = "externalId"
+		case customer:
+			var it customerItem
+			if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+				cu, err = it.toCustomer()
+			}
+		case account:
+			var it paymentAccountItem
+			if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+				pa, err = it.toPaymentAccount()
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("ddb: read before creating a contract of tenant %s: %w", c.TenantID, err)
+			return fmt.Errorf("ddb: decode %s of tenant %s: %w", sk.Value, c.TenantID, err)
 		}
-		var last int64
-		var taken string
-		cu, pa := with.Customer, with.PaymentAccount
-		for _, item := range items {
-			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
-			if sk == nil {
-				return fmt.Errorf("ddb: read before creating a contract of tenant %s: an item without a sort key", c.TenantID)
-			}
-			switch sk.Value {
-			case counter:
-				if item["last"] != nil {
-					err = attributevalue.Unmarshal(item["last"], &last)
-				}
-			case reference:
-				taken = "reference"
-			case externalID:
-				taken = "externalId"
-			case customer:
-				var it customerItem
-				if err = attributevalue.UnmarshalMap(item, &it); err == nil {
-					cu, err = it.toCustomer()
-				}
-			case account:
-				var it paymentAccountItem
-				if err = attributevalue.UnmarshalMap(item, &it); err == nil {
-					pa, err = it.toPaymentAccount()
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("ddb: decode %s of tenant %s: %w", sk.Value, c.TenantID, err)
-			}
-		}
-		if named {
-			if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
-				return err
-			}
-			// The transaction holds the bound too; refused here, a draw
-			// after lost claims cannot be spent on it.
-			if with.PaymentAccount != nil && with.Customer == nil && cu.PaymentAccounts >= contract.MaxPaymentAccounts {
-				return contract.TooManyPaymentAccounts(cu.ID)
-			}
-			c.Customer, c.PaymentAccount = cu, pa
-		}
-		if taken != "" {
-			return takenError(taken, c, with)
-		}
-		c.Number = contract.FormatNumber(last + 1)
-		err = s.create(ctx, c, with, claim, s.counterClaim(c.TenantID, last))
-		if !errors.Is(err, errNumberClaimed) {
+	}
+	if named {
+		if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
 			return err
 		}
+		// The transaction holds the bound too; refused here, a draw
+		// after lost claims cannot be spent on it.
+		if with.PaymentAccount != nil && with.Customer == nil && cu.PaymentAccounts >= contract.MaxPaymentAccounts {
+			return contract.TooManyPaymentAccounts(cu.ID)
+		}
+		c.Customer, c.PaymentAccount = cu, pa
+	}
+	if taken != "" {
+		return takenError(taken, c, with)
+	}
+	c.Number = contract.FormatNumber(last + 1)
+	err = s.create(ctx, c, with, claim, s.counterClaim(c.TenantID, last))
+	if !errors.Is(err, errNumberClaimed) {
+		return err
 	}
 	n, err := s.NextContractNumber(ctx, c.TenantID)
 	if err != nil {
