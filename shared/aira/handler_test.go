@@ -105,16 +105,11 @@ func seed(t *testing.T) map[string]any {
 	return httpapitest.ReadEvent(t, "testdata/seed-create.json")
 }
 
-func encode(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // with returns a copy of body with the value at a dotted path replaced, or
 // removed when value is nil.
 func with(body map[string]any, path string, value any) map[string]any {
 	var cp map[string]any
-	json.Unmarshal([]byte(encode(body)), &cp)
+	json.Unmarshal([]byte(httpapitest.MustJSON(body)), &cp)
 	parts := strings.Split(path, ".")
 	m := cp
 	for _, p := range parts[:len(parts)-1] {
@@ -159,7 +154,7 @@ func fieldNames(body map[string]any) []string {
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
+	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	want := httpapitest.ReadEvent(t, "testdata/seed-response.json")
 	if g, w := shape(got, ""), shape(want, ""); !reflect.DeepEqual(g, w) {
 		t.Fatalf("shape differs from the seed's:\n got %v\nwant %v", g, w)
@@ -184,7 +179,7 @@ func TestCreateSeedRequest(t *testing.T) {
 	if !reflect.DeepEqual(read, got) {
 		t.Errorf("read back %v, want %v", read, got)
 	}
-	a.must(201, a.do("tenant-a", "POST", "/v1/contracts", encode(with(with(seed(t), "customer.externalId", "another"), "contract.endDate", nil))))
+	a.must(201, a.do("tenant-a", "POST", "/v1/contracts", httpapitest.MustJSON(with(with(seed(t), "customer.externalId", "another"), "contract.endDate", nil))))
 }
 
 func TestCreateRefusals(t *testing.T) {
@@ -222,7 +217,7 @@ func TestCreateRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := a.do("tenant-a", "POST", "/v1/contracts/", encode(tt.body))
+			r := a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(tt.body))
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
@@ -237,9 +232,9 @@ func TestCreateRefusals(t *testing.T) {
 // externalId) writes neither the contract nor the new payment account.
 func TestRefusedCreateLeavesNoOrphan(t *testing.T) {
 	a := newAPI(t)
-	a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
+	a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	before := a.itemTypes()
-	r := a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t)))
+	r := a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t)))
 	if r.Status != 409 || !reflect.DeepEqual(fieldNames(r.Body), []string{"customer.externalId"}) {
 		t.Fatalf("got %d %v, want 409 naming customer.externalId", r.Status, r.Body)
 	}
@@ -255,7 +250,7 @@ func TestRefusedCreateLeavesNoOrphan(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	a := newAPI(t)
-	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(with(seed(t), "contract.status", "draft"))))
+	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(with(seed(t), "contract.status", "draft"))))
 	id := created["contract"].(map[string]any)["id"].(string)
 	customerID := created["customer"].(map[string]any)["id"].(string)
 	firstAccount := created["paymentAccount"].(map[string]any)["id"].(string)
@@ -269,7 +264,7 @@ func TestLifecycle(t *testing.T) {
 		"paymentAccount": seed(t)["paymentAccount"],
 		"contract":       with(seed(t), "contract.endDate", "2024-12-24")["contract"],
 	}
-	replaced := a.must(200, a.do("tenant-a", "PUT", path, encode(replace)))
+	replaced := a.must(200, a.do("tenant-a", "PUT", path, httpapitest.MustJSON(replace)))
 	newAccount := replaced["paymentAccount"].(map[string]any)["id"].(string)
 	if newAccount == firstAccount || replaced["contract"].(map[string]any)["endDate"] != "2024-12-24" ||
 		replaced["customer"].(map[string]any)["id"] != customerID {
@@ -283,9 +278,9 @@ func TestLifecycle(t *testing.T) {
 		name, body string
 		status     int
 	}{
-		{"status", encode(map[string]any{"contract": with(replace["contract"].(map[string]any), "status", "active")}), 400},
-		{"customer", encode(map[string]any{"customerId": customerID, "contract": replace["contract"]}), 400},
-		{"both payment accounts", encode(map[string]any{"paymentAccountId": firstAccount, "paymentAccount": replace["paymentAccount"], "contract": replace["contract"]}), 400},
+		{"status", httpapitest.MustJSON(map[string]any{"contract": with(replace["contract"].(map[string]any), "status", "active")}), 400},
+		{"customer", httpapitest.MustJSON(map[string]any{"customerId": customerID, "contract": replace["contract"]}), 400},
+		{"both payment accounts", httpapitest.MustJSON(map[string]any{"paymentAccountId": firstAccount, "paymentAccount": replace["paymentAccount"], "contract": replace["contract"]}), 400},
 	} {
 		if r := a.do("tenant-a", "PUT", path, bad.body); r.Status != bad.status {
 			t.Errorf("replace with %s: %d %v, want %d", bad.name, r.Status, r.Body, bad.status)
@@ -293,9 +288,9 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// Another customer's payment account is refused.
-	other := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(with(seed(t), "customer.externalId", "other"))))
+	other := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(with(seed(t), "customer.externalId", "other"))))
 	otherAccount := other["paymentAccount"].(map[string]any)["id"].(string)
-	if r := a.do("tenant-a", "PUT", path, encode(map[string]any{"paymentAccountId": otherAccount, "contract": replace["contract"]})); r.Status != 422 {
+	if r := a.do("tenant-a", "PUT", path, httpapitest.MustJSON(map[string]any{"paymentAccountId": otherAccount, "contract": replace["contract"]})); r.Status != 422 {
 		t.Errorf("another customer's payment account: %d %v", r.Status, r.Body)
 	}
 
@@ -314,20 +309,20 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("%s on a canceled contract: %d %v", action, r.Status, r.Body)
 		}
 	}
-	if r := a.do("tenant-a", "PUT", path, encode(replace)); r.Status != 409 {
+	if r := a.do("tenant-a", "PUT", path, httpapitest.MustJSON(replace)); r.Status != 409 {
 		t.Errorf("replacing a canceled contract: %d %v", r.Status, r.Body)
 	}
 }
 
 func TestTenantIsolation(t *testing.T) {
 	a := newAPI(t)
-	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
+	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	id := created["contract"].(map[string]any)["id"].(string)
 	customerID := created["customer"].(map[string]any)["id"].(string)
 	accountID := created["paymentAccount"].(map[string]any)["id"].(string)
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/v1/contracts/" + id, ""},
-		{"PUT", "/v1/contracts/" + id, encode(map[string]any{"contract": seed(t)["contract"]})},
+		{"PUT", "/v1/contracts/" + id, httpapitest.MustJSON(map[string]any{"contract": seed(t)["contract"]})},
 		{"POST", "/v1/contracts/" + id + "/cancel", ""},
 		{"POST", "/v1/contracts/" + id + "/activate", ""},
 		{"GET", "/v1/payment-accounts/by-customer?customerId=" + customerID, ""},
@@ -337,10 +332,10 @@ func TestTenantIsolation(t *testing.T) {
 		}
 	}
 	// Tenant B cannot hang a contract on tenant A's customer or account.
-	if r := a.do("tenant-b", "POST", "/v1/contracts/", encode(with(with(seed(t), "customer", nil), "customerId", customerID))); r.Status != 404 {
+	if r := a.do("tenant-b", "POST", "/v1/contracts/", httpapitest.MustJSON(with(with(seed(t), "customer", nil), "customerId", customerID))); r.Status != 404 {
 		t.Errorf("tenant B on A's customer: %d", r.Status)
 	}
-	if r := a.do("tenant-b", "POST", "/v1/contracts/", encode(with(with(seed(t), "paymentAccount", nil), "paymentAccountId", accountID))); r.Status != 404 {
+	if r := a.do("tenant-b", "POST", "/v1/contracts/", httpapitest.MustJSON(with(with(seed(t), "paymentAccount", nil), "paymentAccountId", accountID))); r.Status != 404 {
 		t.Errorf("tenant B on A's payment account: %d", r.Status)
 	}
 	// A Kukkingu contract is not an Aira contract.

@@ -245,11 +245,10 @@ const NoCurrency = "XXX"
 // code shows it: NoCurrency when c has no currency on day, or one not of
 // ISO 4217's shape (three capital letters), as another API may store.
 func (c *Contract) CurrencyCodeOn(day string) string {
-	code := c.CurrencyOn(day)
-	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return NoCurrency
+	if code := c.CurrencyOn(day); isCurrencyShape(code) {
+		return code
 	}
-	return code
+	return NoCurrency
 }
 
 // Validate checks the rules that hold for a contract whichever dialect

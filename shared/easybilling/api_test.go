@@ -216,15 +216,6 @@ func decode(t testing.TB, s string) map[string]any {
 	return m
 }
 
-func encode(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // obj is a JSON object of a request, written inline.
 type obj = map[string]any
 
@@ -235,7 +226,7 @@ func request(t testing.TB, account string, actions ...obj) string {
 	for i, a := range actions {
 		list[i] = a
 	}
-	return encode(t, obj{"accountNumber": account, "actions": list})
+	return httpapitest.MustJSON(obj{"accountNumber": account, "actions": list})
 }
 
 // payloadKeys maps each action type to the key of its entries.

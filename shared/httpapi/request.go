@@ -75,15 +75,8 @@ func (r *Request) Header(name string) string {
 // NamesTenant reports whether name is the request's tenant id or one of
 // its aliases.
 func (r *Request) NamesTenant(name string) bool {
-	if name == r.Actor.TenantID {
-		return true
-	}
-	for _, a := range r.TenantAliases {
-		if a == name {
-			return true
-		}
-	}
-	return false
+	tenant := auth.Tenant{ID: r.Actor.TenantID, Aliases: r.TenantAliases}
+	return tenant.Names(name)
 }
 
 // statusError is an error that carries its own HTTP status, for the
