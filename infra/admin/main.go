@@ -367,22 +367,29 @@ func takenUsage(err error, t auth.Tenant, outcome string) error {
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	tenant := fs.String("tenant", "", "tenant id")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if !auth.ValidID(*tenant) {
-		return badUsage("--tenant is required")
-	}
-	store, err := open()
+	store, tenant, err := openTenant(ctx, "token create", args, open)
 	if err != nil {
 		return err
 	}
-	if err := requireTenant(ctx, store, *tenant); err != nil {
-		return err
+	return mintToken(ctx, store, tenant, time.Now().UTC(), stdout)
+}
+
+// openTenant reads the command line of a command that takes --tenant
+// alone, and opens the store once that tenant is found in it.
+func openTenant(ctx context.Context, command string, args []string, open func() (Store, error)) (Store, string, error) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant id")
+	if err := parse(fs, args); err != nil {
+		return nil, "", err
 	}
-	return mintToken(ctx, store, *tenant, time.Now().UTC(), stdout)
+	if !auth.ValidID(*tenant) {
+		return nil, "", badUsage("--tenant is required")
+	}
+	store, err := open()
+	if err != nil {
+		return nil, "", err
+	}
+	return store, *tenant, requireTenant(ctx, store, *tenant)
 }
 
 // requireTenant refuses, as bad input, a tenant that does not exist.
@@ -463,23 +470,12 @@ func planPut(ctx context.Context, args []string, stdout io.Writer, open func() (
 // listingsFile files the tenant's fabric contracts written before the
 // listings existed, which no list shows until then (ddb.Store.FileListings).
 func listingsFile(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
-	fs := flag.NewFlagSet("listings file", flag.ContinueOnError)
-	tenant := fs.String("tenant", "", "tenant id")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if !auth.ValidID(*tenant) {
-		return badUsage("--tenant is required")
-	}
-	store, err := open()
+	store, tenant, err := openTenant(ctx, "listings file", args, open)
 	if err != nil {
 		return err
 	}
-	if err := requireTenant(ctx, store, *tenant); err != nil {
-		return err
-	}
-	filed, err := store.FileListings(ctx, *tenant)
-	fmt.Fprintf(stdout, "filed %d contracts of tenant %s in their listings\n", filed, *tenant)
+	filed, err := store.FileListings(ctx, tenant)
+	fmt.Fprintf(stdout, "filed %d contracts of tenant %s in their listings\n", filed, tenant)
 	return err
 }
 
