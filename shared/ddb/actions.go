@@ -117,7 +117,7 @@ const deliveryRetention = 15 * 24 * time.Hour
 // a tenant without any counter starts both at zero.
 func (s *Store) DrawNumbers(ctx context.Context, tenantID string, contracts int) (firstContract, action int64, err error) {
 	for attempt := 1; ; attempt++ {
-		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		out, err := s.updateCounter(ctx, &dynamodb.UpdateItemInput{
 			TableName:                &s.table,
 			Key:                      key(tenantPK(tenantID), counterSK(sequenceContract)),
 			UpdateExpression:         aws.String("ADD #last :contracts, #lastAction :one SET #type = :type"),

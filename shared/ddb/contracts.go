@@ -270,10 +270,11 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 // number for every refused create, leaving gaps; reading first and then
 // drawing takes three round trips. A create whose claim another create of
 // the tenant beat draws its number with UpdateItem, as every other create
-// does (four round trips in all): under such contention a claim read
-// again would likely lose again, at two round trips a loss, where a
-// draw never loses. A failure after that draw leaves a gap, as it does
-// for any create that draws.
+// does (four round trips in all, more when DynamoDB has the draw or the
+// transaction wait for another transaction on the counter): under such
+// contention a claim read again would likely lose again, at two round
+// trips a loss, where a draw is only ever delayed. A failure after that
+// draw leaves a gap, as it does for any create that draws.
 func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	tenant := tenantPK(c.TenantID)
 	counter, reference := counterSK(sequenceContract), referenceSK(c.Party, c.Reference)
@@ -367,17 +368,17 @@ var errNumberClaimed = errors.New("ddb: the contract number was claimed by anoth
 
 // counterClaim is the write that moves the tenant's contract counter from
 // last, as read, to last+1 in a create's transaction. A counter that was
-// never written, or only counts actions (lastAction), has no last.
+// never written, or that so far counts only actions, has no last or a
+// last of 0 (a draw of no contract numbers adds 0).
 func (s *Store) counterClaim(tenantID string, last int64) *types.TransactWriteItem {
 	condition := "#last = :seen"
+	if last == 0 {
+		condition = "attribute_not_exists(#last) OR #last = :seen"
+	}
 	values := map[string]types.AttributeValue{
 		":seen": &types.AttributeValueMemberN{Value: strconv.FormatInt(last, 10)},
 		":next": &types.AttributeValueMemberN{Value: strconv.FormatInt(last+1, 10)},
 		":type": &types.AttributeValueMemberS{Value: typeCounter},
-	}
-	if last == 0 {
-		condition = "attribute_not_exists(#last)"
-		delete(values, ":seen")
 	}
 	return &types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceContract)),
@@ -426,15 +427,20 @@ func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.
 	}
 	err = s.transact(ctx, writes, claim)
 	if failed := conditionFailed(err); failed != nil {
+		// A refusal comes first: a create that lost its number's claim
+		// and is also refused must not draw a number to be refused again.
+		lost := false
 		for i, f := range failed {
-			if f && i < len(reasons) && reasons[i] == reasonNumberClaimed {
-				return errNumberClaimed
-			}
-		}
-		for i, f := range failed {
-			if f && i < len(reasons) && reasons[i] != "" {
+			switch {
+			case !f || i >= len(reasons) || reasons[i] == "":
+			case reasons[i] == reasonNumberClaimed:
+				lost = true
+			default:
 				return takenError(reasons[i], c, with)
 			}
+		}
+		if lost {
+			return errNumberClaimed
 		}
 		return fmt.Errorf("ddb: create contract %s: number already in use: %w", c.Number, err)
 	}
@@ -531,7 +537,7 @@ func (s *Store) GetContractByReference(ctx context.Context, tenantID string, par
 // the new value. ADD on a missing item starts from zero, so the first
 // number is 1 and no setup is needed per tenant.
 func (s *Store) nextNumber(ctx context.Context, tenantID, sequence string) (int64, error) {
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.updateCounter(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      key(tenantPK(tenantID), counterSK(sequence)),
 		UpdateExpression:         aws.String("ADD #last :one SET #type = :type"),
@@ -550,6 +556,33 @@ func (s *Store) nextNumber(ctx context.Context, tenantID, sequence string) (int6
 		return 0, fmt.Errorf("ddb: decode %s counter: %w", sequence, err)
 	}
 	return n, nil
+}
+
+// updateCounter sends in, an update of a tenant's counter, again (with
+// backoff) while DynamoDB refuses it because a transaction is writing the
+// counter at that moment (TransactionConflictException, which the SDK
+// does not retry): a create that claims its number writes the counter in
+// its own transaction (numberAndCreate). A refused update changed
+// nothing, so sending it again is safe.
+func (s *Store) updateCounter(ctx context.Context, in *dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			if err := backOff(ctx, attempt); err != nil {
+				return nil, err
+			}
+		}
+		out, err := s.client.UpdateItem(ctx, in)
+		if attempt == maxTransactAttempts || !itemInTransaction(err) {
+			return out, err
+		}
+	}
+}
+
+// itemInTransaction reports whether DynamoDB refused a single-item write
+// because a transaction was writing the item at that moment.
+func itemInTransaction(err error) bool {
+	var busy smithy.APIError
+	return errors.As(err, &busy) && busy.ErrorCode() == "TransactionConflictException"
 }
 
 // GetContract implements contract.Store.
@@ -956,8 +989,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		// A transaction writing the contract at this moment (a status
 		// change, a delete) refuses the put: the caller reads it again,
 		// as after any other writer.
-		var busy smithy.APIError
-		if conditionFailed(err) != nil || errors.As(err, &busy) && busy.ErrorCode() == "TransactionConflictException" {
+		if conditionFailed(err) != nil || itemInTransaction(err) {
 			return contract.ErrVersionConflict
 		}
 		if err != nil {

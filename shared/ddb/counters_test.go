@@ -1,6 +1,7 @@
 package ddb_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -121,5 +122,82 @@ func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
 	}
 	if _, err := store.GetContract(ctx, "t1", "CT-0000000001"); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("the first attempt's contract number holds a contract: %v", err)
+	}
+}
+
+// A draw that DynamoDB refuses because a create's transaction is writing
+// the counter at that moment (TransactionConflictException, which the
+// SDK does not retry) is sent again, and draws once.
+func TestDrawWaitsForATransactionOnTheCounter(t *testing.T) {
+	faulty, _, faults := ddbtest.NewFaultyStore(t)
+	for _, tc := range []struct {
+		name string
+		draw func() (int64, error)
+	}{
+		{"a contract number", func() (int64, error) { return faulty.NextContractNumber(ctx, "t") }},
+		{"a contract-actions request's numbers", func() (int64, error) {
+			first, _, err := faulty.DrawNumbers(ctx, "t", 1)
+			return first, err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			faults.Reset()
+			before, err := tc.draw()
+			if err != nil {
+				t.Fatal(err)
+			}
+			faults.Reset()
+			faults.Inject("UpdateItem", 2, ddbtest.APIError(400, "TransactionConflictException"))
+			n, err := tc.draw()
+			if err != nil || n != before+1 || faults.Calls("UpdateItem") != 3 {
+				t.Fatalf("drew %d, %v in %d calls; want %d in 3", n, err, faults.Calls("UpdateItem"), before+1)
+			}
+		})
+	}
+}
+
+// A create that lost its number's claim to another create and is refused
+// in the same transaction (the other create took the same reference) is
+// answered with the refusal, and draws no number to be refused again.
+func TestRefusedCreateDrawsNoNumberAfterALostClaim(t *testing.T) {
+	faulty, clean, faults := ddbtest.NewFaultyStore(t)
+	org := contract.Party{Kind: contract.PartyOrganization, ID: "org"}
+	newContract := func(id string) *contract.Contract {
+		return &contract.Contract{TenantID: "t", ID: id, Party: org, Reference: "C-1", Status: contract.StatusActive, Version: 1}
+	}
+	// The rival commits between this create's read and its transaction.
+	faults.Inject("TransactWriteItems", 1, func(req *http.Request, next aws.HTTPClient) (*http.Response, error) {
+		if err := clean.CreateContract(ctx, newContract("rival"), contract.Companions{}, nil); err != nil {
+			return nil, err
+		}
+		return next.Do(req)
+	})
+	err := faulty.CreateContract(ctx, newContract("mine"), contract.Companions{}, nil)
+	if contract.KindOf(err) != contract.KindConflict {
+		t.Fatalf("err = %v, want the reference's conflict", err)
+	}
+	if n, err := clean.NextContractNumber(ctx, "t"); err != nil || n != 2 {
+		t.Fatalf("the next number is %d, %v; want 2: the rival took 1, the refused create none", n, err)
+	}
+	if faults.Calls("UpdateItem") != 0 {
+		t.Fatalf("the refused create drew %d numbers", faults.Calls("UpdateItem"))
+	}
+}
+
+// A tenant whose counter holds last = 0 (a draw of no contract numbers,
+// only an action's) claims its first contract number in the create's
+// transaction: no draw.
+func TestClaimOnACounterOfNoContracts(t *testing.T) {
+	faulty, _, faults := ddbtest.NewFaultyStore(t)
+	if _, _, err := faulty.DrawNumbers(ctx, "t", 0); err != nil {
+		t.Fatal(err)
+	}
+	faults.Reset()
+	c := &contract.Contract{TenantID: "t", ID: "x", Party: contract.Party{Kind: contract.PartyOrganization, ID: "org"}, Reference: "C-1", Status: contract.StatusActive, Version: 1}
+	if err := faulty.CreateContract(ctx, c, contract.Companions{}, nil); err != nil || c.Number != "CT-0000000001" {
+		t.Fatalf("numbered %s, %v; want CT-0000000001", c.Number, err)
+	}
+	if b, tx, u := faults.Calls("BatchGetItem"), faults.Calls("TransactWriteItems"), faults.Calls("UpdateItem"); b != 1 || tx != 1 || u != 0 {
+		t.Fatalf("%d reads, %d transactions, %d draws; want one read and one transaction", b, tx, u)
 	}
 }

@@ -71,8 +71,8 @@ import (
 //	  or a customer's contract  new customer's external id item; an existing customer and payment
 //	                            account); then the same transaction, plus the reference item
 //	                            (attribute_not_exists) and an Update of the counter to the next
-//	                            number, if it still holds the one read; the number is drawn instead
-//	                            after three claims lost to other creates
+//	                            number, if it still holds the one read; a claim lost to another
+//	                            create draws the number instead (UpdateItem) and writes again
 //	contract by reference       GetItem reference item, which carries the contract (written in the
 //	                            transaction of every write of it); one written before it did names
 //	                            the number: then GetItem contract

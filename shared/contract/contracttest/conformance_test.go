@@ -637,6 +637,11 @@ func TestIdempotencyKeyIsKeptWithTheWriteItClaims(t *testing.T) {
 			"customer": func(c *idempotency.Claim) error {
 				return s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "x2", ExternalID: "x2"}, c)
 			},
+			"create the store numbers": func(c *idempotency.Claim) error {
+				unnumbered := newContract("a", 0, "x2", client)
+				unnumbered.Number = ""
+				return s.CreateContract(ctx, unnumbered, contract.Companions{}, c)
+			},
 		} {
 			err := write(claim("a", "k1", "second", at.Add(time.Hour)))
 			var used *idempotency.UsedError
@@ -647,6 +652,9 @@ func TestIdempotencyKeyIsKeptWithTheWriteItClaims(t *testing.T) {
 		absent(t, s, "a", "x2")
 		if _, err := s.GetCustomer(ctx, "a", "x2"); contract.KindOf(err) != contract.KindNotFound {
 			t.Fatalf("a customer written under a used key: %v", err)
+		}
+		if drawn, _ := s.NextContractNumber(ctx, "a"); drawn != n+1 {
+			t.Fatalf("after writes refused for their key the next number is %d, want %d", drawn, n+1)
 		}
 
 		// A keyed write whose handler never said how to answer writes

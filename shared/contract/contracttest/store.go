@@ -133,9 +133,10 @@ func (s *Store) CreateContract(_ context.Context, c *contract.Contract, with con
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(c.TenantID)
-	if c.Number == "" {
-		// As the DynamoDB store numbers it: a refused create draws no
-		// number.
+	// As the DynamoDB store numbers it: the number after the last drawn,
+	// taken only when the write is, so a refused create draws none.
+	claimed := c.Number == ""
+	if claimed {
 		if c.Party.Kind == contract.PartyCustomer {
 			cu, pa := with.Customer, with.PaymentAccount
 			if stored := t.Customers[c.Party.ID]; cu == nil && stored != nil {
@@ -155,8 +156,7 @@ func (s *Store) CreateContract(_ context.Context, c *contract.Contract, with con
 		if err := t.checkCompanions(with); err != nil {
 			return err
 		}
-		t.LastNumber++
-		c.Number = contract.FormatNumber(t.LastNumber)
+		c.Number = contract.FormatNumber(t.LastNumber + 1)
 	}
 	return t.write(claim, func() error {
 		if err := t.checkNew(c); err != nil {
@@ -170,6 +170,9 @@ func (s *Store) CreateContract(_ context.Context, c *contract.Contract, with con
 		}
 		return nil
 	}, func() {
+		if claimed {
+			t.LastNumber++
+		}
 		t.keepCompanions(with)
 		t.insert(c)
 	})
