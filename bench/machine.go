@@ -189,3 +189,6 @@ func loadAverage() (float64, bool) {
 	v, err := strconv.ParseFloat(f[0], 64)
 	return v, err == nil
 }
+
+// MemoryGiB is the machine's memory in GiB.
+func (m machine) MemoryGiB() float64 { return float64(m.MemoryMiB) / 1024 }

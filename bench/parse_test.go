@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,46 +28,6 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 	if got := percentile([]time.Duration{3, 1, 2}, 50); got != 2 {
 		t.Fatalf("median of three = %v", got)
-	}
-}
-
-func TestMedianFloat(t *testing.T) {
-	if got := medianFloat([]float64{4, 1, 3, 2}); got != 2.5 {
-		t.Fatalf("even count: %g", got)
-	}
-	if got := medianFloat([]float64{5, 1, 3}); got != 3 {
-		t.Fatalf("odd count: %g", got)
-	}
-	if !math.IsNaN(medianFloat(nil)) {
-		t.Fatal("no values must be NaN")
-	}
-}
-
-const goTestOutput = `goos: linux
-goarch: amd64
-pkg: github.com/contracts-service/contracts/bench
-cpu: AMD EPYC
-BenchmarkHandler/kukkingu/create-2         	   53968	     53999 ns/op	     27546 cpu-ns/op	    6719 B/op	      81 allocs/op
-BenchmarkHandler/kukkingu/create-2         	   25915	     79345 ns/op	     27808 cpu-ns/op	    6474 B/op	      81 allocs/op
-BenchmarkHandler/kukkingu/create-2         	   25915	     60000 ns/op	     27000 cpu-ns/op	    6474 B/op	      80 allocs/op
-BenchmarkHandler/kukkingu/get-2            	  115738	     15697 ns/op	     10335 cpu-ns/op	    4056 B/op	      39 allocs/op
-PASS
-ok  	github.com/contracts-service/contracts/bench	12.345s
-`
-
-func TestParseGoBench(t *testing.T) {
-	bs := parseGoBench(goTestOutput)
-	if len(bs) != 2 || bs[0].Name != "BenchmarkHandler/kukkingu/create" || bs[1].Name != "BenchmarkHandler/kukkingu/get" {
-		t.Fatalf("parsed %+v", bs)
-	}
-	if got := bs[0].median("ns/op"); got != 60000 {
-		t.Errorf("median ns/op = %g", got)
-	}
-	if got := bs[0].median("allocs/op"); got != 81 {
-		t.Errorf("median allocs/op = %g", got)
-	}
-	if got := units(bs); strings.Join(got, " ") != "ns/op cpu-ns/op B/op allocs/op" {
-		t.Errorf("units in order: %v", got)
 	}
 }
 
