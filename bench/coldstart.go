@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,10 +21,8 @@ import (
 
 // coldTarget is one bootstrap to start, with the first request it gets.
 type coldTarget struct {
-	ID   string
-	Path string
 	// First says what the first request is, for the table.
-	First string
+	ID, Path, First string
 	// Function is the template's function (timeout, memory, environment);
 	// the hello world borrows the first function's.
 	Function gateway.Function
@@ -210,7 +209,6 @@ type initTrace struct {
 	// Clock is the time all package initializers took together.
 	Clock  time.Duration
 	Allocs int64
-	Bytes  int64
 	// All is every package, slowest first.
 	All []packageInit
 }
@@ -219,14 +217,13 @@ type packageInit struct {
 	Package string
 	Clock   time.Duration
 	Allocs  int64
-	Bytes   int64
 }
 
 // traceStarts is how many traced starts the medians come from.
 const traceStarts = 5
 
 // inittraceLine is one line of GODEBUG=inittrace=1.
-var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, (\d+) bytes, (\d+) allocs`)
+var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, \d+ bytes, (\d+) allocs`)
 
 // traceInit starts t traceStarts times with GODEBUG=inittrace=1 and
 // takes each package initializer's median.
@@ -255,9 +252,8 @@ func parseInitTrace(output string) []packageInit {
 			continue
 		}
 		clock, _ := strconv.ParseFloat(m[2], 64)
-		bytes, _ := strconv.ParseInt(m[3], 10, 64)
-		allocs, _ := strconv.ParseInt(m[4], 10, 64)
-		out = append(out, packageInit{Package: m[1], Clock: time.Duration(clock * float64(time.Millisecond)), Bytes: bytes, Allocs: allocs})
+		allocs, _ := strconv.ParseInt(m[3], 10, 64)
+		out = append(out, packageInit{Package: m[1], Clock: time.Duration(clock * float64(time.Millisecond)), Allocs: allocs})
 	}
 	return out
 }
@@ -281,11 +277,11 @@ func summarizeInitTraces(runs [][]packageInit) initTrace {
 	all := make([]packageInit, 0, len(order))
 	for _, name := range order {
 		p := last[name]
-		p.Clock = percentile(clocks[name], 50)
+		slices.Sort(clocks[name])
+		p.Clock = clocks[name][len(clocks[name])/2]
 		tr.Packages++
 		tr.Clock += p.Clock
 		tr.Allocs += p.Allocs
-		tr.Bytes += p.Bytes
 		all = append(all, p)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Clock > all[j].Clock })
@@ -293,46 +289,39 @@ func summarizeInitTraces(runs [][]packageInit) initTrace {
 	return tr
 }
 
-// initGroups sorts packages by what brings them into a binary; the first
-// matching prefix wins.
-var initGroups = []struct{ name, prefix string }{
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/config"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/credentials"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/feature/ec2/imds"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/service/sso"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/service/sts"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/service/signin"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/internal/v4a"},
-	{"SDK default config and credential chain", "github.com/aws/aws-sdk-go-v2/aws/protocol/"},
-	{"SDK default config and credential chain", "github.com/aws/smithy-go/encoding/xml"},
-	{"DynamoDB client and SDK core", "github.com/aws/aws-sdk-go-v2"},
-	{"DynamoDB client and SDK core", "github.com/aws/smithy-go"},
-	{"validator and its dependencies", "github.com/go-playground/"},
-	{"validator and its dependencies", "github.com/gabriel-vasile/"},
-	{"validator and its dependencies", "github.com/leodido/"},
-	{"validator and its dependencies", "golang.org/x/"},
-	{"the service's packages", "github.com/contracts-service/"},
-	{"aws-lambda-go", "github.com/aws/aws-lambda-go"},
+// initGroups sorts packages by what brings them into a binary, by path
+// prefix; the first match wins, and a package that matches none is
+// otherInitGroup's.
+var initGroups = []struct {
+	name     string
+	prefixes []string
+}{
+	{"SDK default config and credential chain", []string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/credentials",
+		"github.com/aws/aws-sdk-go-v2/feature/ec2/imds", "github.com/aws/aws-sdk-go-v2/service/sso", "github.com/aws/aws-sdk-go-v2/service/sts",
+		"github.com/aws/aws-sdk-go-v2/service/signin", "github.com/aws/aws-sdk-go-v2/internal/v4a", "github.com/aws/aws-sdk-go-v2/aws/protocol/",
+		"github.com/aws/smithy-go/encoding/xml"}},
+	{"DynamoDB client and SDK core", []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go"}},
+	{"validator and its dependencies", []string{"github.com/go-playground/", "github.com/gabriel-vasile/", "github.com/leodido/", "golang.org/x/"}},
+	{"the service's packages", []string{"github.com/contracts-service/"}},
+	{"aws-lambda-go", []string{"github.com/aws/aws-lambda-go"}},
 }
 
 const otherInitGroup = "Go runtime and standard library"
 
 func initGroupNames() []string {
 	var names []string
-	seen := map[string]bool{}
 	for _, g := range initGroups {
-		if !seen[g.name] {
-			seen[g.name] = true
-			names = append(names, g.name)
-		}
+		names = append(names, g.name)
 	}
 	return append(names, otherInitGroup)
 }
 
 func initGroupOf(pkg string) string {
 	for _, g := range initGroups {
-		if strings.HasPrefix(pkg, g.prefix) {
-			return g.name
+		for _, p := range g.prefixes {
+			if strings.HasPrefix(pkg, p) {
+				return g.name
+			}
 		}
 	}
 	return otherInitGroup
@@ -345,5 +334,3 @@ func groupInit(tr initTrace) map[string]time.Duration {
 	}
 	return sums
 }
-
-// ofWhich names the parts of a function's package init.

@@ -1,20 +1,14 @@
 // Command bench measures the contracts service and writes BENCHMARKS.md.
 //
-// Most of what it reports are Go benchmarks (the _test.go files of this
-// package and each dialect's BenchmarkWire): warm latency of every
-// dialect's create, get and list beside the bare DynamoDB calls they make,
-// round trips and consumed capacity as metrics, handler CPU and
-// allocations with no I/O, create throughput, and list pages at 100 to
-// 50,000 contracts. The program runs them with go test -bench and adds
-// what Go benchmarks cannot measure: it builds the bootstraps with the
-// Makefile's targets, starts them cold under the local Runtime API beside
-// a hello-world Go function, sizes the artifacts, and sends warm requests
-// end to end through the local gateway, authorizer included. Its own
-// measurements are written as benchmark lines too, so benchstat
-// (golang.org/x/perf) takes the medians and confidence intervals of
-// everything, and the report is rendered from report.md.tmpl.
-//
-// It runs against DynamoDB Local, under infra/dynamodb-local.sh (make
+// Most of it is Go benchmarks (bench's _test.go files and each dialect's
+// BenchmarkWire), which it runs with go test -bench. It adds what Go
+// benchmarks cannot do: it builds the bootstraps with the Makefile's
+// targets, starts them cold under the local Runtime API beside a
+// hello-world Go function, sizes the artifacts, and sends warm requests end
+// to end through the local gateway, authorizer included. Its own
+// measurements are benchmark lines too, so benchstat (golang.org/x/perf)
+// takes the medians and confidence intervals of everything; the report is
+// rendered from report.md.tmpl. It runs against DynamoDB Local (make
 // bench):
 //
 //	infra/dynamodb-local.sh run -- go run ./bench
@@ -30,11 +24,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -82,6 +76,7 @@ func main() {
 
 var started = time.Now()
 
+// progress says on stderr how far the run is.
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: [%s] %s\n", time.Since(started).Round(time.Second), fmt.Sprintf(format, args...))
 }
@@ -92,10 +87,10 @@ func progress(format string, args ...any) {
 func goBenches(s settings) [][]string {
 	wire := []string{"./shared/kukkingu", "./shared/fabric", "./shared/aira", "./shared/easybilling"}
 	return [][]string{
-		append([]string{"-bench", "^Benchmark(Handler|Wire)$", "-benchmem", "-benchtime", "0.3s", "./bench"}, wire...),
-		{"-bench", "^BenchmarkAllocSites$", "-benchtime", "2000x", "-count", "1", "./bench"},
-		{"-bench", "^BenchmarkWarm$", "-benchtime", "100x", "./bench"},
-		{"-bench", "^BenchmarkThroughput$", "-benchtime", "200x", "-count", "1", "./bench"},
+		append([]string{"-bench", "^Benchmark(Handler|Wire)$", "-benchmem", "-benchtime", "3000x", "./bench"}, wire...),
+		{"-bench", "^BenchmarkAllocSites$", "-benchtime", "1000x", "-count", "1", "./bench"},
+		{"-bench", "^BenchmarkWarm$", "-benchtime", "50x", "./bench"},
+		{"-bench", "^BenchmarkThroughput$", "-benchtime", "100x", "-count", "1", "./bench"},
 		{"-bench", "^BenchmarkListScale$", "-benchtime", "30x", "-count", "1", "./bench", "-args", "-scale-sizes=" + s.Sizes},
 	}
 }
@@ -117,11 +112,7 @@ func runAll(ctx context.Context, s settings) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(api.Functions))
-	for id := range api.Functions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(api.Functions))
 	tmp, err := os.MkdirTemp("", "contracts-bench-")
 	if err != nil {
 		return err
@@ -133,7 +124,7 @@ func runAll(ctx context.Context, s settings) error {
 	defer load.Stop()
 
 	progress("building the bootstraps with the Makefile's targets")
-	paths, err := buildFunctions(ctx, root, tmp, s.Go, ids)
+	paths, err := gateway.Build(ctx, root, tmp, ids, nil)
 	if err != nil {
 		return err
 	}

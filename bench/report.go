@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -44,12 +48,13 @@ const (
 	cpuLimitNS      = 100_000
 )
 
-// tripLimit is the round trips an operation may make.
-func tripLimit(op string) float64 {
+// limits returns an operation's round trips and handler / floor
+// targets.
+func limits(op string) (trips, warm float64) {
 	if op == "create" {
-		return 2
+		return 2, warmLimitCreate
 	}
-	return 1
+	return 1, warmLimitRead
 }
 
 // row is one table row of cells.
@@ -203,14 +208,6 @@ func (r *report) operations(name string) string {
 	return strings.Join(ops, " + ")
 }
 
-// warmLimit is an operation's handler / floor target.
-func warmLimit(op string) float64 {
-	if op == "create" {
-		return warmLimitCreate
-	}
-	return warmLimitRead
-}
-
 // WarmRows are the warm latency table.
 func (r *report) WarmRows() []row {
 	var out []row
@@ -218,12 +215,13 @@ func (r *report) WarmRows() []row {
 		for _, op := range reportOps {
 			base := "Warm/" + d + "/" + op + "/"
 			h, f := r.Stats.value(base+"handler", "sec/op"), r.Stats.value(base+"floor", "sec/op")
+			_, wl := limits(op)
 			verdict := "met"
-			if !(h/f <= warmLimit(op)) {
-				verdict = fmt.Sprintf("**missed** by %.3fx", h/f-warmLimit(op))
+			if !(h/f <= wl) {
+				verdict = fmt.Sprintf("**missed** by %.3fx", h/f-wl)
 			}
 			out = append(out, row{d, op, r.cell(base+"handler", "sec/op", 1e3) + " ms", r.cell(base+"floor", "sec/op", 1e3) + " ms",
-				ratio(h, f), fmt.Sprintf("≤ %.2fx", warmLimit(op)), verdict, r.operations(base + "floor"), r.On()})
+				ratio(h, f), fmt.Sprintf("≤ %.2fx", wl), verdict, r.operations(base + "floor"), r.On()})
 		}
 	}
 	return out
@@ -253,14 +251,17 @@ func (r *report) TripRows() []row {
 			base := "Warm/" + d + "/" + op + "/"
 			h, f := base+"handler", base+"floor"
 			trips := r.Stats.value(h, "roundtrips/op")
-			verdict := "met"
-			if !(trips <= tripLimit(op)) {
-				verdict = fmt.Sprintf("**missed** by %s", num(trips-tripLimit(op)))
+			tl, _ := limits(op)
+			limit, verdict := fmt.Sprintf("≤ %s", num(tl)), "met"
+			if op == "list" {
+				limit, verdict = "none (section 7)", ""
+			} else if !(trips <= tl) {
+				verdict = fmt.Sprintf("**missed** by %s", num(trips-tl))
 			}
 			capacity := func(name string) string {
 				return fmt.Sprintf("%s R + %s W", num(r.Stats.value(name, "RCU/op")), num(r.Stats.value(name, "WCU/op")))
 			}
-			out = append(out, row{d, op, num(trips), fmt.Sprintf("≤ %s", num(tripLimit(op))), verdict, r.operations(h),
+			out = append(out, row{d, op, num(trips), limit, verdict, r.operations(h),
 				num(r.Stats.value(h, "req-B/op")) + " / " + num(r.Stats.value(f, "req-B/op")), capacity(h), capacity(f), r.On()})
 		}
 	}
@@ -336,24 +337,18 @@ func (r *report) HandlerRows() []row {
 func (r *report) AllocRows() []row {
 	var out []row
 	for _, n := range benchOrder(r.Stats.with("AllocSites/", "sec/op")) {
-		type site struct {
-			fn string
-			v  float64
-		}
-		var sites []site
-		for unit, st := range r.Stats[n] {
-			if fn, ok := strings.CutPrefix(unit, "objects:"); ok {
-				sites = append(sites, site{fn, st.Center})
-			}
-		}
-		sort.Slice(sites, func(i, j int) bool {
-			return sites[i].v > sites[j].v || sites[i].v == sites[j].v && sites[i].fn < sites[j].fn
+		m := r.Stats[n]
+		units := slices.Collect(maps.Keys(m))
+		sort.Slice(units, func(i, j int) bool {
+			return m[units[i]].Center > m[units[j]].Center || m[units[i]].Center == m[units[j]].Center && units[i] < units[j]
 		})
 		op := strings.TrimPrefix(n, "AllocSites/")
 		total := r.Stats.value("Handler/"+op, "allocs/op")
-		for _, s := range sites {
-			fn := strings.TrimPrefix(s.fn, "github.com/contracts-service/contracts/")
-			out = append(out, row{op, "`" + fn + "`", num(s.v), fmt.Sprintf("%.0f%%", 100*s.v/total), r.On()})
+		for _, u := range units {
+			if fn, ok := strings.CutPrefix(u, "objects:github.com/contracts-service/contracts/"); ok || strings.HasPrefix(u, "objects:") {
+				fn = cmp.Or(fn, strings.TrimPrefix(u, "objects:"))
+				out = append(out, row{op, "`" + fn + "`", num(m[u].Center), fmt.Sprintf("%.0f%%", 100*m[u].Center/total), r.On()})
+			}
 		}
 	}
 	return out
@@ -363,7 +358,7 @@ func (r *report) AllocRows() []row {
 func (r *report) ThroughputRows() []row {
 	var out []row
 	for _, d := range reportDialects {
-		for _, tenants := range []int{1, throughputTenantsReported} {
+		for _, tenants := range []int{1, 32} { // BenchmarkThroughput's spreads
 			for _, clients := range []int{1, 8, 32} {
 				base := fmt.Sprintf("Throughput/%s/tenants=%d/clients=%d/", d, tenants, clients)
 				h, f := r.Stats.value(base+"handler", "creates/s"), r.Stats.value(base+"floor", "creates/s")
@@ -373,9 +368,6 @@ func (r *report) ThroughputRows() []row {
 	}
 	return out
 }
-
-// throughputTenantsReported is BenchmarkThroughput's spread.
-const throughputTenantsReported = 32
 
 // EndToEndRows are the warm requests through the gateway.
 func (r *report) EndToEndRows() []row {
@@ -407,37 +399,28 @@ func (r *report) ScaleTables() []ScaleTable {
 	for _, d := range []string{"fabric", "Kukkingu", "EasyBilling"} {
 		t := ScaleTable{Dialect: d}
 		for _, s := range sizes {
-			t.Sizes = append(t.Sizes, num(parseNum(s)))
+			n, _ := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			t.Sizes = append(t.Sizes, num(n))
 		}
 		var shapes []string
 		for _, n := range r.Stats.with("ListScale/"+d+"/", "p50-ms") {
 			m := scaleName.FindStringSubmatch(n)
-			if m != nil && !contains(shapes, m[2]) {
+			if m != nil && !slices.Contains(shapes, m[2]) {
 				shapes = append(shapes, m[2])
 			}
 		}
 		sort.SliceStable(shapes, func(i, j int) bool { return scaleRank(shapes[i]) < scaleRank(shapes[j]) })
 		for _, shape := range shapes {
 			cells := row{shape}
-			first, last := math.NaN(), math.NaN()
-			lastName := ""
+			name := func(size string) string {
+				return "ListScale/" + d + "/" + shape + "/contracts=" + strings.TrimSpace(size)
+			}
 			for _, s := range sizes {
-				name := "ListScale/" + d + "/" + shape + "/contracts=" + strings.TrimSpace(s)
-				v := r.Stats.value(name, "p50-ms")
-				cells = append(cells, num(v))
-				if math.IsNaN(first) {
-					first = v
-				}
-				if !math.IsNaN(v) {
-					last, lastName = v, name
-				}
+				cells = append(cells, num(r.Stats.value(name(s), "p50-ms")))
 			}
-			if len(sizes) > 1 && r.Stats.value("ListScale/"+d+"/"+shape+"/contracts="+strings.TrimSpace(sizes[0]), "p50-ms") == first {
-				cells = append(cells, ratio(last, first))
-			} else {
-				cells = append(cells, "–")
-			}
-			cells = append(cells, num(r.Stats.value(lastName, "read-units")), num(r.Stats.value(lastName, "round-trips")), r.On())
+			last := name(sizes[len(sizes)-1])
+			cells = append(cells, ratio(r.Stats.value(last, "p50-ms"), r.Stats.value(name(sizes[0]), "p50-ms")),
+				num(r.Stats.value(last, "read-units")), num(r.Stats.value(last, "round-trips")), r.On())
 			t.Rows = append(t.Rows, cells)
 		}
 		tables = append(tables, t)
@@ -455,21 +438,6 @@ func scaleRank(shape string) int {
 		}
 	}
 	return len(order)
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
-func parseNum(s string) float64 {
-	var v float64
-	fmt.Sscan(strings.TrimSpace(s), &v)
-	return v
 }
 
 // Targets are every target the run judges, in the report's order.
@@ -498,15 +466,14 @@ func (r *report) Targets() []target {
 		for _, op := range reportOps {
 			base := "Warm/" + d + "/" + op + "/"
 			ratioV := r.Stats.value(base+"handler", "sec/op") / r.Stats.value(base+"floor", "sec/op")
+			trips := r.Stats.value(base+"handler", "roundtrips/op")
+			tl, wl := limits(op)
 			out = append(out, target{d + " " + op + ": handler / floor (p50)", "BenchmarkWarm, in-process router on DynamoDB Local vs the same SDK calls replayed, medians of " + fmt.Sprint(r.Settings.Count) + " runs",
-				fmt.Sprintf("≤ %.2fx", warmLimit(op)), fmt.Sprintf("%.3fx", ratioV), ratioV <= warmLimit(op), fmt.Sprintf("by %.3fx", ratioV-warmLimit(op))})
-		}
-	}
-	for _, d := range reportDialects {
-		for _, op := range reportOps {
-			trips := r.Stats.value("Warm/"+d+"/"+op+"/handler", "roundtrips/op")
-			out = append(out, target{d + " " + op + ": DynamoDB round trips", "HTTP requests counted at the SDK client's HTTPClient (BenchmarkWarm's roundtrips/op)",
-				"≤ " + num(tripLimit(op)), num(trips), trips <= tripLimit(op), "by " + num(trips-tripLimit(op)) + " (see Misses)"})
+				fmt.Sprintf("≤ %.2fx", wl), fmt.Sprintf("%.3fx", ratioV), ratioV <= wl, fmt.Sprintf("by %.3fx", ratioV-wl)})
+			if op != "list" { // a list page's cost is section 7's target
+				out = append(out, target{d + " " + op + ": DynamoDB round trips", "HTTP requests counted at the SDK client's HTTPClient (BenchmarkWarm's roundtrips/op)",
+					"≤ " + num(tl), num(trips), trips <= tl, "by " + num(trips-tl) + " (see Misses)"})
+			}
 		}
 	}
 	for _, t := range r.ScaleTables() {

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // stat is benchstat's summary of one benchmark's values in one unit: the
@@ -117,18 +116,6 @@ func (s stats) with(prefix, unit string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// percentile returns the p-th percentile (0 < p <= 100) of samples by the
-// nearest-rank method: a value that was actually observed.
-func percentile(samples []time.Duration, p float64) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), samples...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	rank := min(max(int(math.Ceil(p/100*float64(len(s)))), 1), len(s))
-	return s[rank-1]
 }
 
 // num formats a value with three significant digits, and thousands
