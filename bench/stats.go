@@ -91,15 +91,9 @@ func parseBenchstat(out string) (stats, error) {
 	return s, nil
 }
 
-// get returns name's stat in unit and whether there is one.
-func (s stats) get(name, unit string) (stat, bool) {
-	st, ok := s[name][unit]
-	return st, ok
-}
-
-// value is get's median, or NaN.
+// value is name's median in unit, or NaN.
 func (s stats) value(name, unit string) float64 {
-	if st, ok := s.get(name, unit); ok {
+	if st, ok := s[name][unit]; ok {
 		return st.Center
 	}
 	return math.NaN()
@@ -124,7 +118,7 @@ func num(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "–"
-	case math.Abs(v-math.Round(v)) < 1e-9 && math.Abs(v) < 10000:
+	case math.Abs(v-math.Round(v)) < 1e-3 && math.Abs(v) < 10000:
 		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
 	case math.Abs(v) >= 10000:
 		s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
