@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -343,8 +342,8 @@ func (r *report) AllocRows() []row {
 		op := strings.TrimPrefix(n, "AllocSites/")
 		total := r.Stats.value("Handler/"+op, "allocs/op")
 		for _, u := range units {
-			if fn, ok := strings.CutPrefix(u, "objects:github.com/contracts-service/contracts/"); ok || strings.HasPrefix(u, "objects:") {
-				fn = cmp.Or(fn, strings.TrimPrefix(u, "objects:"))
+			if fn, ok := strings.CutPrefix(u, "objects:"); ok {
+				fn = strings.TrimPrefix(fn, "github.com/contracts-service/contracts/")
 				out = append(out, row{op, "`" + fn + "`", num(m[u].Center), fmt.Sprintf("%.0f%%", 100*m[u].Center/total), r.On()})
 			}
 		}
@@ -383,6 +382,9 @@ func (r *report) EndToEndRows() []row {
 // scaleName matches a ListScale benchmark's name.
 var scaleName = regexp.MustCompile(`^ListScale/([^/]+)/(.+)/contracts=(\d+)$`)
 
+// scaleDialects are BenchmarkListScale's, in report order.
+var scaleDialects = []string{"fabric", "Kukkingu", "EasyBilling"}
+
 // ScaleTable is one dialect's list scaling table.
 type ScaleTable struct {
 	Dialect string
@@ -394,7 +396,7 @@ type ScaleTable struct {
 func (r *report) ScaleTables() []ScaleTable {
 	var tables []ScaleTable
 	sizes := strings.Split(r.Settings.Sizes, ",")
-	for _, d := range []string{"fabric", "Kukkingu", "EasyBilling"} {
+	for _, d := range scaleDialects {
 		t := ScaleTable{Dialect: d}
 		for _, s := range sizes {
 			n, _ := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -474,7 +476,13 @@ func (r *report) Targets() []target {
 	}
 	sizes := strings.Split(r.Settings.Sizes, ",")
 	first, last := strings.TrimSpace(sizes[0]), strings.TrimSpace(sizes[len(sizes)-1])
-	for _, n := range r.Stats.with("ListScale/", "p50-ms") {
+	names := r.Stats.with("ListScale/", "p50-ms")
+	rank := func(n string) int {
+		m := scaleName.FindStringSubmatch(n)
+		return slices.Index(scaleDialects, m[1])*100 + scaleRank(m[2])
+	}
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+	for _, n := range names {
 		m := scaleName.FindStringSubmatch(n)
 		if m == nil || m[3] != last || (m[1] == "fabric" && scaleRank(m[2]) > 5) {
 			continue // the target covers the default sort, a status filter and small offsets

@@ -16,14 +16,14 @@ pkg: github.com/contracts-service/contracts/bench
 cpu: Intel(R) Xeon(R) Processor
 ,bench.txt,
 ,sec/op,CI
-Warm/Kukkingu/get/handler-2,0.0012,± 3%
-Warm/Kukkingu/get/floor-2,0.001,± 2%
+Warm/Kukkingu/get/handler-2,0.0012,3%
+Warm/Kukkingu/get/floor-2,0.001,2%
 "ListScale/fabric/status=DRAFT,offset=20/contracts=100-2",0.004,∞
 geomean,0.002,
 
 ,bench.txt,
 ,roundtrips/op,CI
-Warm/Kukkingu/get/handler-2,2,± 0%
+Warm/Kukkingu/get/handler-2,2,0%
 `
 
 func TestParseBenchstatReadsEveryUnitsTable(t *testing.T) {
@@ -71,7 +71,10 @@ func TestReportJudgesTheTargets(t *testing.T) {
 		"ListScale/fabric/default/contracts=50000":    {"p50-ms": {6, math.NaN()}},
 		"ListScale/Kukkingu/clientId/contracts=100":   {"p50-ms": {2, math.NaN()}},
 		"ListScale/Kukkingu/clientId/contracts=50000": {"p50-ms": {5, math.NaN()}},
-		"Wire/aira/create":                            {"sec/op": {30e-6, 0.01}, "allocs/op": {125, 0}},
+		"AllocSites/aira/create": {"sec/op": {1e-4, math.NaN()}, "objects:github.com/contracts-service/contracts/shared/aira.decode": {12, math.NaN()},
+			"objects:reflect.unsafe_New": {30, math.NaN()}},
+		"Handler/aira/create": {"allocs/op": {60, 0}},
+		"Wire/aira/create":    {"sec/op": {30e-6, 0.01}, "allocs/op": {125, 0}},
 	}
 	out, err := testReport(s).render("report.md.tmpl")
 	if err != nil {
@@ -87,6 +90,7 @@ func TestReportJudgesTheTargets(t *testing.T) {
 		"| Kukkingu list `clientId`: p50 at 50,000 over 100 |", "| ≤ 2x | 2.50x (read units – → –) | **missed**",
 		"| Wire/aira/create: allocations per request, no I/O |", "| < 50 | 125 | **missed** by 76 |",
 		"| Kukkingu | get | 2 ± 2% ms | 1 ± 2% ms | 2.00x ± 3% | ≤ 1.10x | **missed** by 0.900x | Query |",
+		"| aira/create | `reflect.unsafe_New` | 30 | 50% |", "| aira/create | `shared/aira.decode` | 12 | 20% |",
 		"about 1,000 per second", "test CPU, 2 logical CPUs", "## Misses",
 	} {
 		if !strings.Contains(out, want) {

@@ -52,7 +52,7 @@ func benchstat(ctx context.Context, root, goCmd, dir, lines string) (stats, erro
 var procsSuffix = regexp.MustCompile(`-\d+$`)
 
 // parseBenchstat reads benchstat's CSV: per unit a table whose header is
-// ",<unit>,CI" and whose rows are "<name>,<median>,<± x%|∞>". Warnings
+// ",<unit>,CI" and whose rows are "<name>,<median>,<x%|∞>". Warnings
 // and configuration lines in between are skipped.
 func parseBenchstat(out string) (stats, error) {
 	s := stats{}
@@ -74,8 +74,10 @@ func parseBenchstat(out string) (stats, error) {
 			continue
 		}
 		spread := math.NaN()
-		if p, ok := strings.CutPrefix(strings.TrimSpace(rec[2]), "± "); ok {
-			if f, err := strconv.ParseFloat(strings.TrimSuffix(p, "%"), 64); err == nil {
+		// The interval is "3%" in CSV ("± 3%" in text), "∞" when the
+		// samples are too few.
+		if p, ok := strings.CutSuffix(strings.TrimPrefix(strings.TrimSpace(rec[2]), "± "), "%"); ok {
+			if f, err := strconv.ParseFloat(p, 64); err == nil {
 				spread = f / 100
 			}
 		}
