@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -34,6 +37,21 @@ type floor struct {
 	counters []counterUse
 	// fresh are the generated values that are not drawn numbers.
 	fresh []string
+	// claim is the create's claim of its contract number in its own
+	// transaction, when it made one instead of a draw.
+	claim *numberClaim
+}
+
+// numberClaim is a contract number a create claimed in its transaction,
+// after the one it read from the counter (see ddb's numberAndCreate): a
+// replay reads the counter again and claims the number after what it
+// read.
+type numberClaim struct {
+	// read is the call that read the counter, tx the transaction, item the
+	// counter's Update within it.
+	read, tx, item int
+	// captured is the contract number the captured create claimed.
+	captured string
 }
 
 // counterUse is one number a counter update of a captured create drew.
@@ -112,9 +130,17 @@ func newFloor(calls []call, draws []draw, fresh []string) (*floor, error) {
 			}
 		}
 	}
+	claim, err := findClaim(calls)
+	if err != nil {
+		return nil, err
+	}
+	f.claim = claim
 	seen := map[string]bool{}
 	for _, u := range f.counters {
 		seen[u.captured] = true
+	}
+	if claim != nil {
+		seen[claim.captured] = true
 	}
 	for _, v := range fresh {
 		if seen[v] {
@@ -134,6 +160,80 @@ func newFloor(calls []call, draws []draw, fresh []string) (*floor, error) {
 		f.fresh = append(f.fresh, v)
 	}
 	return f, nil
+}
+
+// findClaim finds the Update of a transaction of calls that claims a
+// contract number (SET last = :next), and the read of the counter before
+// it.
+func findClaim(calls []call) (*numberClaim, error) {
+	for i, c := range calls {
+		in, ok := c.Input.(*dynamodb.TransactWriteItemsInput)
+		if !ok {
+			continue
+		}
+		for j, it := range in.TransactItems {
+			next, ok := claimedNumber(it.Update)
+			if !ok {
+				continue
+			}
+			for k := i - 1; k >= 0; k-- {
+				if _, ok := calls[k].Input.(*dynamodb.BatchGetItemInput); ok {
+					return &numberClaim{read: k, tx: i, item: j, captured: contract.FormatNumber(next)}, nil
+				}
+			}
+			return nil, fmt.Errorf("call %d claims a contract number no call read the counter for", i)
+		}
+	}
+	return nil, nil
+}
+
+// claimedNumber is the number u claims, if u is a counter's claim.
+func claimedNumber(u *types.Update) (int64, bool) {
+	if u == nil {
+		return 0, false
+	}
+	if sk, ok := u.Key["SK"].(*types.AttributeValueMemberS); !ok || !strings.HasPrefix(sk.Value, "COUNTER#") {
+		return 0, false
+	}
+	return numberAttr(u.ExpressionAttributeValues[":next"])
+}
+
+// lastRead is the counter's last in the output of the call that read it
+// (0 when it has none yet).
+func lastRead(out any) int64 {
+	o, ok := out.(*dynamodb.BatchGetItemOutput)
+	if !ok || o == nil {
+		return 0
+	}
+	for _, items := range o.Responses {
+		for _, item := range items {
+			if sk, ok := item["SK"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(sk.Value, "COUNTER#") {
+				last, _ := numberAttr(item["last"])
+				return last
+			}
+		}
+	}
+	return 0
+}
+
+// claiming returns tx, a copy of the captured transaction, with its
+// claim moved to the number after last.
+func (c *numberClaim) claiming(tx *dynamodb.TransactWriteItemsInput, last int64) *dynamodb.TransactWriteItemsInput {
+	items := slices.Clone(tx.TransactItems)
+	u := *items[c.item].Update
+	u.ExpressionAttributeValues = maps.Clone(u.ExpressionAttributeValues)
+	u.ExpressionAttributeValues[":next"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(last+1, 10)}
+	if last == 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#last)")
+		delete(u.ExpressionAttributeValues, ":seen")
+	} else {
+		u.ConditionExpression = aws.String("#last = :seen")
+		u.ExpressionAttributeValues[":seen"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(last, 10)}
+	}
+	items[c.item].Update = &u
+	out := *tx
+	out.TransactItems = items
+	return &out
 }
 
 // counterUpdate returns the number an atomic counter update drew, if out
@@ -222,10 +322,19 @@ func (f *floor) run(ctx context.Context, client *dynamodb.Client) error {
 		r.add(v, freshID(v))
 	}
 	next := 0
+	var last int64
 	for i, c := range f.calls {
-		out, err := issue(ctx, client, copyInput(c.Input, r.rewrite()))
+		in := copyInput(c.Input, r.rewrite())
+		if f.claim != nil && i == f.claim.tx {
+			in = f.claim.claiming(in.(*dynamodb.TransactWriteItemsInput), last)
+		}
+		out, err := issue(ctx, client, in)
 		if err != nil {
 			return err
+		}
+		if f.claim != nil && i == f.claim.read {
+			last = lastRead(out)
+			r.add(f.claim.captured, contract.FormatNumber(last+1))
 		}
 		for next < len(f.counters) && f.counters[next].call == i {
 			u := f.counters[next]
@@ -309,7 +418,7 @@ func (f *floor) runTransaction(ctx context.Context, client *dynamodb.Client, seq
 	if tx == nil {
 		return fmt.Errorf("no transaction to replay")
 	}
-	if len(f.counters) == 0 {
+	if len(f.counters) == 0 && f.claim == nil {
 		return fmt.Errorf("the transaction names no drawn number to replace")
 	}
 	r := newRewriter(len(f.fresh) + len(f.counters))
@@ -319,7 +428,18 @@ func (f *floor) runTransaction(ctx context.Context, client *dynamodb.Client, seq
 	for _, v := range f.fresh {
 		r.add(v, freshID(v))
 	}
-	_, err := client.TransactWriteItems(ctx, copyInput(tx, r.rewrite()).(*dynamodb.TransactWriteItemsInput))
+	in := copyInput(tx, r.rewrite()).(*dynamodb.TransactWriteItemsInput)
+	if c := f.claim; c != nil {
+		// The claim moves a counter of the run's own, from nothing, so
+		// the raw runs race neither each other nor the service's creates.
+		n := rawNumberBase + seq
+		r.add(c.captured, contract.FormatNumber(n))
+		in = c.claiming(copyInput(tx, r.rewrite()).(*dynamodb.TransactWriteItemsInput), 0)
+		u := in.TransactItems[c.item].Update
+		u.Key = maps.Clone(u.Key)
+		u.Key["SK"] = &types.AttributeValueMemberS{Value: "COUNTER#raw-" + strconv.FormatInt(n, 10)}
+	}
+	_, err := client.TransactWriteItems(ctx, in)
 	return err
 }
 

@@ -586,9 +586,7 @@ func TestAuthorizerRefusalsCounted(t *testing.T) {
 	store := ddb.New(client, table)
 	ctx := context.Background()
 	now := time.Now()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: "tenant-a", Aliases: []string{"tnt_a"}, CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: "tenant-a", Aliases: []string{"tnt_a"}, CreatedAt: now})
 	cred, token := auth.NewToken("tenant-a", now)
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)

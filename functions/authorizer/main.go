@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -18,8 +17,7 @@ func main() {
 	log := logs.New()
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
+		logs.InitFailed(log, err)
 	}
 	lambda.Start(auth.NewAuthorizer(store, log).Handle)
 }

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -24,18 +23,15 @@ func main() {
 	// and event sources.
 	origin, err := httpapi.OriginFromEnv()
 	if err != nil {
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
+		logs.InitFailed(log, err)
 	}
 	trust, err := easybilling.TrustFromEnv()
 	if err != nil {
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
+		logs.InitFailed(log, err)
 	}
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
+		logs.InitFailed(log, err)
 	}
 	lambda.Start(endpoints.ContractActionsHandler(store, log, origin, trust))
 }

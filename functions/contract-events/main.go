@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,22 +20,17 @@ import (
 
 func main() {
 	log := logs.New()
-	fail := func(err error) {
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
-	}
 	bus, stream := os.Getenv(contractevents.EnvBusName), os.Getenv(contractevents.EnvStreamARN)
 	if bus == "" || stream == "" {
-		log.Error("init failed", "error", contractevents.EnvBusName+" and "+contractevents.EnvStreamARN+" must be set")
-		os.Exit(1)
+		logs.InitFailed(log, errors.New(contractevents.EnvBusName+" and "+contractevents.EnvStreamARN+" must be set"))
 	}
 	store, err := ddb.FromEnv(context.Background())
 	if err != nil {
-		fail(err)
+		logs.InitFailed(log, err)
 	}
 	client, err := contractevents.NewEventBridgeClient()
 	if err != nil {
-		fail(err)
+		logs.InitFailed(log, err)
 	}
 	lambda.Start(contractevents.NewHandler(client, bus, store, stream, log).Handle)
 }

@@ -6,6 +6,7 @@
 //	go run ./infra/admin token create --tenant ID
 //	go run ./infra/admin token revoke --id TOKEN_ID
 //	go run ./infra/admin plan put --tenant ID --file plans.json
+//	go run ./infra/admin listings file --tenant ID
 //
 // It works on the table named by TABLE_NAME with the usual AWS
 // configuration (a real account, or DynamoDB Local through
@@ -61,13 +62,15 @@ const usage = `usage:
   admin tenant reserve --id ID
   admin token create --tenant ID
   admin token revoke --id TOKEN_ID
-  admin plan put --tenant ID --file plans.json`
+  admin plan put --tenant ID --file plans.json
+  admin listings file --tenant ID`
 
 // Store is what the commands need from storage; *ddb.Store implements it.
 type Store interface {
 	auth.Store
 	ReserveTenantNames(ctx context.Context, t auth.Tenant) error
 	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
+	FileListings(ctx context.Context, tenantID string) (int, error)
 }
 
 // usageError is bad input: exit status 2. usage marks a wrong command
@@ -259,6 +262,8 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer, open func() 
 		return tokenRevoke(ctx, rest, stdout, open)
 	case "plan put":
 		return planPut(ctx, rest, stdout, open)
+	case "listings file":
+		return listingsFile(ctx, rest, stdout, open)
 	default:
 		return badUsage("unknown command %q", cmd)
 	}
@@ -362,22 +367,29 @@ func takenUsage(err error, t auth.Tenant, outcome string) error {
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	tenant := fs.String("tenant", "", "tenant id")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if !auth.ValidID(*tenant) {
-		return badUsage("--tenant is required")
-	}
-	store, err := open()
+	store, tenant, err := openTenant(ctx, "token create", args, open)
 	if err != nil {
 		return err
 	}
-	if err := requireTenant(ctx, store, *tenant); err != nil {
-		return err
+	return mintToken(ctx, store, tenant, time.Now().UTC(), stdout)
+}
+
+// openTenant reads the command line of a command that takes --tenant
+// alone, and opens the store once that tenant is found in it.
+func openTenant(ctx context.Context, command string, args []string, open func() (Store, error)) (Store, string, error) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant id")
+	if err := parse(fs, args); err != nil {
+		return nil, "", err
 	}
-	return mintToken(ctx, store, *tenant, time.Now().UTC(), stdout)
+	if !auth.ValidID(*tenant) {
+		return nil, "", badUsage("--tenant is required")
+	}
+	store, err := open()
+	if err != nil {
+		return nil, "", err
+	}
+	return store, *tenant, requireTenant(ctx, store, *tenant)
 }
 
 // requireTenant refuses, as bad input, a tenant that does not exist.
@@ -453,6 +465,18 @@ func planPut(ctx context.Context, args []string, stdout io.Writer, open func() (
 	}
 	fmt.Fprintf(stdout, "put %d plans into the catalog of tenant %s\n", len(plans), *tenant)
 	return nil
+}
+
+// listingsFile files the tenant's fabric contracts written before the
+// listings existed, which no list shows until then (ddb.Store.FileListings).
+func listingsFile(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
+	store, tenant, err := openTenant(ctx, "listings file", args, open)
+	if err != nil {
+		return err
+	}
+	filed, err := store.FileListings(ctx, tenant)
+	fmt.Fprintf(stdout, "filed %d contracts of tenant %s in their listings\n", filed, tenant)
+	return err
 }
 
 // readPlans reads and validates a catalog file, reporting every bad entry

@@ -93,6 +93,21 @@ func TestPlanPut(t *testing.T) {
 	}
 }
 
+// listings file files what the store's FileListings files (its own test
+// holds what that is) and says how many; run again, none.
+func TestListingsFile(t *testing.T) {
+	store := ddbtest.NewStore(t)
+	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "acme"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for run := range 2 {
+		code, out, errOut := admin(t, store, "listings", "file", "--tenant", "acme")
+		if code != 0 || out != "filed 0 contracts of tenant acme in their listings\n" {
+			t.Fatalf("run %d: %d %q %q", run, code, out, errOut)
+		}
+	}
+}
+
 func TestBadInputExitsTwo(t *testing.T) {
 	store := ddbtest.NewStore(t)
 	if code, _, errOut := admin(t, store, "tenant", "create", "--id", "acme"); code != 0 {
@@ -133,6 +148,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"plan without name", []string{"plan", "put", "--tenant", "acme", "--file", write("b.json", `[{"id":"p","currencies":["USD"]}]`)}, "[0].name", false},
 		{"plan unknown field", []string{"plan", "put", "--tenant", "acme", "--file", write("c.json", `[{"id":"p","name":"n","currencies":["USD"],"price":1}]`)}, "unknown field", false},
 		{"plan for unknown tenant", []string{"plan", "put", "--tenant", "nobody", "--file", write("d.json", `[{"id":"p","name":"n","currencies":["USD"]}]`)}, "does not exist", false},
+		{"listings without tenant", []string{"listings", "file"}, "--tenant is required", true},
+		{"listings of unknown tenant", []string{"listings", "file", "--tenant", "nobody"}, "does not exist", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // testClock is the time a gateway keeps its authorizer answers by, moved
@@ -97,43 +97,17 @@ func (c *requestCounter) count(function string) int64 {
 // time by clock, and each function's DynamoDB requests counted.
 func startCountedStack(t *testing.T, table string, parameters map[string]string, clock *testClock) (*gateway.Stack, *requestCounter) {
 	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), parameters)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths := builtBootstraps(t, root, api)
 	upstream, err := url.Parse(os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"))
 	if err != nil || upstream.Host == "" {
 		t.Fatalf("AWS_ENDPOINT_URL_DYNAMODB %q: %v", os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), err)
 	}
 	counter := &requestCounter{upstream: upstream, counts: map[string]*atomic.Int64{}}
-	for id, fn := range api.Functions {
-		env := map[string]string{}
-		for k, v := range fn.Environment {
-			env[k] = v
-		}
-		env["AWS_ENDPOINT_URL_DYNAMODB"] = counter.endpoint(t, id)
-		fn.Environment = env
-		api.Functions[id] = fn
-	}
-	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "info"}
-	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		env[k] = os.Getenv(k)
-	}
-	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
-		Env:            env,
+	_, api, paths := loadStack(t, parameters, func(id string) string { return counter.endpoint(t, id) })
+	stack := runStack(t, api, paths, table, "info", gateway.StackConfig{
 		MaxConcurrency: 2,
 		Output:         func(string) io.Writer { return io.Discard },
 		Gateway:        gateway.Options{Now: clock.Now},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
 	return stack, counter
 }
 
@@ -210,7 +184,7 @@ func TestAuthorizerCacheEndToEnd(t *testing.T) {
 	ka, kb := a.headers(dialectKukkingu), b.headers(dialectKukkingu)
 
 	send("a's first request", "GET", "/api/v1/contracts", ka, "", 200, cold)
-	created := send("a's create, warm", "POST", "/api/v1/contracts", ka, seedRequest, 201, warm)
+	created := send("a's create, warm", "POST", "/api/v1/contracts", ka, httpapitest.Seed(t, "kukkingu"), 201, warm)
 	path := "/api/v1/contracts/" + field(t, created.json(t), "data", "id")
 	send("a's get, warm", "GET", path, ka, "", 200, warm)
 	send("a on fabric's routes, warm", "GET", "/v1/organizations/org-1/contracts", a.headers(dialectFabric), "", 200, warm)

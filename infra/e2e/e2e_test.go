@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -104,44 +105,16 @@ func startStack(t *testing.T, table string, reached ...string) *gateway.Stack {
 // functions, by logical id.
 func startStackWith(t *testing.T, table string, more map[string]map[string]string, reached ...string) *gateway.Stack {
 	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths := builtBootstraps(t, root, api)
-	var mu sync.Mutex
-	done := false
-	t.Cleanup(func() {
-		mu.Lock()
-		done = true
-		mu.Unlock()
-	})
-	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "info"}
-	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		env[k] = os.Getenv(k)
-	}
 	// Each function reaches DynamoDB Local through an endpoint of its
 	// own that records what it issues; when the test ends, every action
 	// must be one template.yaml grants that function (registered first,
 	// this check runs after the processes are gone).
 	recorder := newDynamoDBRecorder(t, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"))
+	root, api, paths := loadStack(t, nil, func(id string) string { return recorder.endpoint(t, id) })
 	grants := templateGrants(t, filepath.Join(root, gateway.TemplateFile))
 	var ids []string
 	for id, fn := range api.Functions {
-		fnEnv := map[string]string{}
-		for k, v := range fn.Environment {
-			fnEnv[k] = v
-		}
-		fnEnv["AWS_ENDPOINT_URL_DYNAMODB"] = recorder.endpoint(t, id)
-		for k, v := range more[id] {
-			fnEnv[k] = v
-		}
-		fn.Environment = fnEnv
-		api.Functions[id] = fn
+		maps.Copy(fn.Environment, more[id])
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
@@ -149,12 +122,56 @@ func startStackWith(t *testing.T, table string, more map[string]map[string]strin
 		reached = invokedByGateway(api)
 	}
 	t.Cleanup(func() { recorder.check(t, grants, ids, reached) })
-	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
-		Env:            env,
+	var mu sync.Mutex
+	done := false
+	t.Cleanup(func() {
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	})
+	return runStack(t, api, paths, table, "info", gateway.StackConfig{
 		MaxConcurrency: 4,
 		Output:         func(id string) io.Writer { return testLog{t: t, name: id, mu: &mu, done: &done} },
 		Gateway:        gateway.Options{Now: gatewayClock.Now},
 	})
+}
+
+// loadStack loads the template, with parameters overriding its
+// parameters' defaults, and builds its functions. Each function reaches
+// DynamoDB at endpoint(its logical id) when endpoint is set (an endpoint
+// of its own in front of DynamoDB Local, which observes what it issues),
+// and at DynamoDB Local's otherwise.
+func loadStack(t *testing.T, parameters map[string]string, endpoint func(id string) string) (root string, api *gateway.API, paths map[string]string) {
+	t.Helper()
+	root, api, err := gateway.LoadRepoTemplate(parameters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, fn := range api.Functions {
+		env := maps.Clone(fn.Environment)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["AWS_ENDPOINT_URL_DYNAMODB"] = os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+		if endpoint != nil {
+			env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint(id)
+		}
+		fn.Environment = env
+		api.Functions[id] = fn
+	}
+	return root, api, builtBootstraps(t, root, api)
+}
+
+// runStack starts the built functions of api against table, logging at
+// logLevel, with the test's AWS region and credentials, and the rest of
+// cfg; they stop when the test ends.
+func runStack(t *testing.T, api *gateway.API, paths map[string]string, table, logLevel string, cfg gateway.StackConfig) *gateway.Stack {
+	t.Helper()
+	cfg.Env = map[string]string{"TABLE_NAME": table, "LOG_LEVEL": logLevel}
+	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		cfg.Env[k] = os.Getenv(k)
+	}
+	stack, err := gateway.StartFunctions(api, paths, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,9 +208,7 @@ func newTenant(t *testing.T, store *ddb.Store, id, alias string, more ...string)
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: append([]string{alias}, more...), CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: id, Aliases: append([]string{alias}, more...), CreatedAt: now})
 	cred, token := auth.NewToken(id, now)
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)
@@ -216,12 +231,10 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	stack := startStack(t, table)
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
 	// The plan the Aira samples bill on, as make run's demo catalog has it.
-	if err := store.PutPlans(context.Background(), a.id, []contract.Plan{
+	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
 		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
 		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD", "CNY"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
@@ -739,17 +752,6 @@ func kukkingu(token, tenantHeader string) map[string]string {
 	return h
 }
 
-const seedRequest = `{
-  "clientId": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
-  "name": "Standard Service Contract",
-  "amountMinor": 5000,
-  "currencyCode": "EUR",
-  "description": "This contract covers standard service terms and conditions.",
-  "order": 13,
-  "validFrom": "2023-10-05T14:48:00.000Z",
-  "validTo": "2023-10-05T14:48:00.000Z"
-}`
-
 var (
 	contractIDPattern = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
 	kukkinguTime      = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}Z$`)
@@ -789,6 +791,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		t.Fatalf("test server at %s, want loopback", srv.URL)
 	}
 
+	seedRequest := httpapitest.Seed(t, "kukkingu")
 	created := c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), seedRequest)
 	if created.status != 201 {
 		t.Fatalf("create: %d %s", created.status, created.body)

@@ -28,6 +28,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbstream"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const eventsFunction = "ContractEventsFunction"
@@ -255,12 +256,10 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	t.Cleanup(func() { feed.Close() })
 
 	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
-	if err := store.PutPlans(ctx, a.id, []contract.Plan{
+	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
 		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
 		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
 	c := client{t: t, base: srv.URL, http: srv.Client()}
@@ -279,14 +278,10 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	}
 
 	// Kukkingu: create, update, delete.
-	k := ok(c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), seedRequest), 201, "Kukkingu create")["data"].(map[string]any)["id"].(string)
+	k := ok(c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), httpapitest.Seed(t, "kukkingu")), 201, "Kukkingu create")["data"].(map[string]any)["id"].(string)
 	ok(c.do("PATCH", "/api/v1/contracts/"+k, kukkingu(a.token, seedAlias), `{"name": "Premium Service Contract"}`), 200, "Kukkingu patch")
 	// Aira: create, update, cancel (Aira deletes nothing).
-	seed, err := os.ReadFile(filepath.Join(root, "shared", "aira", "testdata", "seed-create.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	airaID := ok(c.do("POST", "/v1/contracts/", airaKey, string(seed)), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
+	airaID := ok(c.do("POST", "/v1/contracts/", airaKey, httpapitest.Seed(t, "aira")), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
 	ok(c.do("DELETE", "/api/v1/contracts/"+k, kukkingu(a.token, seedAlias), ""), 204, "Kukkingu delete")
 	ok(c.do("PUT", "/v1/contracts/"+airaID, airaKey, `{"contract": {"startDate": "2023-12-25", "endDate": "2025-12-24", "billingEndDay": 20,
 		"planIds": ["3c90c3cc-0d44-4b50-8888-8dd25736052a"], "customFields": {}}}`), 200, "Aira replace")

@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/ids"
 )
 
@@ -225,19 +224,6 @@ func newHTTPClient(t *testing.T, srv *httptest.Server) client {
 	return client{t: t, base: srv.URL, http: srv.Client()}
 }
 
-func readAiraSeed(t *testing.T) string {
-	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(root, "shared", "aira", "testdata", "seed-create.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
 func field(t *testing.T, v any, path ...any) string {
 	t.Helper()
 	for _, p := range path {
@@ -287,11 +273,11 @@ func createHoldings(t *testing.T, c client, a party) holdings {
 	t.Helper()
 	h := holdings{clientID: "clnt_z2b3mo8qa5kzptgsu26q2wmh", organization: "org-a", billingAccount: billingAccount}
 
-	kukkinguBody := strings.Replace(seedRequest, "Standard Service Contract", privateName, 1)
+	kukkinguBody := strings.Replace(httpapitest.Seed(t, "kukkingu"), "Standard Service Contract", privateName, 1)
 	k := mustStatus(t, c.do("POST", "/api/v1/contracts", a.headers(dialectKukkingu), kukkinguBody), 201, "Kukkingu create")
 	h.kukkingu = field(t, k, "data", "id")
 
-	ai := mustStatus(t, c.do("POST", "/v1/contracts/", a.headers(dialectAira), readAiraSeed(t)), 201, "Aira create")
+	ai := mustStatus(t, c.do("POST", "/v1/contracts/", a.headers(dialectAira), httpapitest.Seed(t, "aira")), 201, "Aira create")
 	h.aira = field(t, ai, "contract", "id")
 	h.customer = field(t, ai, "customer", "id")
 	h.customerExternalID = field(t, ai, "customer", "externalId")
@@ -450,12 +436,12 @@ func walkCases(h holdings) []routeCase {
 // namespace: a conflict would tell it the first tenant's record exists.
 // Where a create names a unique identifier, a second one must then
 // conflict, showing uniqueness is enforced, per tenant.
-func createCases(h holdings) []routeCase {
+func createCases(t *testing.T, h holdings) []routeCase {
 	org := map[string]string{"organizationId": h.organization}
 	fabricBody := strings.Replace(fabricCreate, privateType, "tenant-b-own", 1)
 	customer := `{"externalId": "` + h.customerExternalID + `", "name": "Tenant B customer"}`
 	return []routeCase{
-		{route: "POST /api/v1/contracts", about: "the first tenant's client", d: dialectKukkingu, body: strings.Replace(seedRequest, "Standard Service Contract", "Tenant B contract", 1), want: 201},
+		{route: "POST /api/v1/contracts", about: "the first tenant's client", d: dialectKukkingu, body: strings.Replace(httpapitest.Seed(t, "kukkingu"), "Standard Service Contract", "Tenant B contract", 1), want: 201},
 		{route: "POST /v1/customers/", about: "the first tenant's customer externalId", d: dialectAira, body: customer, want: 201},
 		{route: "POST /v1/customers", about: "the same externalId again, now the second tenant's own", d: dialectAira, body: customer, want: 409},
 		{route: "POST /v1/organizations/{organizationId}/contracts", about: "the first tenant's organization and contractId", d: dialectFabric, params: org, body: fabricBody, want: 200},
@@ -525,14 +511,12 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 	for _, tn := range []party{a, b} {
-		if err := store.PutPlans(context.Background(), tn.id, catalog); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.PutPlans(t, store, tn.id, catalog)
 	}
 	h := createHoldings(t, c, a)
 	before := snapshot(t, c, a, h)
 
-	walk, creates := walkCases(h), createCases(h)
+	walk, creates := walkCases(h), createCases(t, h)
 	routes := map[string]bool{}
 	for _, r := range stack.API.Routes {
 		routes[r.Key()] = true
@@ -719,30 +703,12 @@ const gatewaySource = "gateway"
 // gateway's access log kept in sink.
 func startLoggedStack(t *testing.T, table string, sink *logSink) *gateway.Stack {
 	t.Helper()
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths := builtBootstraps(t, root, api)
-	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "debug"}
-	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		env[k] = os.Getenv(k)
-	}
-	stack, err := gateway.StartFunctions(api, paths, gateway.StackConfig{
-		Env:            env,
+	_, api, paths := loadStack(t, nil, nil)
+	return runStack(t, api, paths, table, "debug", gateway.StackConfig{
 		MaxConcurrency: 4,
 		Output:         sink.writer,
 		Gateway:        gateway.Options{AccessLog: sink.writer(gatewaySource), Now: gatewayClock.Now},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
-	return stack
 }
 
 // secret is a value no log line may hold.
@@ -821,9 +787,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
-	if err := store.PutPlans(ctx, a.id, catalog); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, a.id, catalog)
 	revokedCred, revokedToken := auth.NewToken(a.id, time.Now())
 	if err := store.CreateCredential(ctx, revokedCred); err != nil {
 		t.Fatal(err)
@@ -863,7 +827,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	// Kukkingu.
 	kh := a.headers(dialectKukkingu)
-	created := expect(c.do("POST", "/api/v1/contracts", kh, seedRequest), 201, "Kukkingu create")
+	created := expect(c.do("POST", "/api/v1/contracts", kh, httpapitest.Seed(t, "kukkingu")), 201, "Kukkingu create")
 	kid := field(t, created.json(t), "data", "id")
 	expect(c.do("GET", "/api/v1/contracts/"+kid, with(with(kh, "Authorization", ""), "X-API-KEY", a.token), ""), 401, "Kukkingu get with X-API-KEY, not its identity source")
 	expect(c.do("GET", "/api/v1/contracts?clientId=clnt_z2b3mo8qa5kzptgsu26q2wmh", kh, ""), 200, "Kukkingu list")
@@ -877,7 +841,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	// Aira, with payment accounts carrying the taxId and the email.
 	ah := a.headers(dialectAira)
-	seed := readAiraSeed(t)
+	seed := httpapitest.Seed(t, "aira")
 	for _, v := range []string{seedTaxID, seedEmail} {
 		if !strings.Contains(seed, v) {
 			t.Fatalf("the Aira seed no longer holds %q", v)

@@ -78,17 +78,10 @@ var demoPlans = []contract.Plan{
 	},
 }
 
-// seedRequest is the Kukkingu seed's create-contract example.
-const seedRequest = `{
-  "clientId": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
-  "name": "Standard Service Contract",
-  "amountMinor": 5000,
-  "currencyCode": "EUR",
-  "description": "This contract covers standard service terms and conditions.",
-  "order": 13,
-  "validFrom": "2023-10-05T14:48:00.000Z",
-  "validTo": "2023-10-05T14:48:00.000Z"
-}`
+// seedRequestFile is the create-contract example of Kukkingu's
+// documentation, below the repository root, the one the kukkingu
+// package's tests send.
+var seedRequestFile = filepath.Join("shared", "kukkingu", "testdata", "seed-create.json")
 
 func main() {
 	if err := run(); err != nil {
@@ -107,6 +100,10 @@ func run() error {
 		return errors.New("AWS_ENDPOINT_URL_DYNAMODB is not set; start it with make run (DynamoDB Local)")
 	}
 	root, err := gateway.RepoRoot()
+	if err != nil {
+		return err
+	}
+	example, err := os.ReadFile(filepath.Join(root, seedRequestFile))
 	if err != nil {
 		return err
 	}
@@ -236,7 +233,7 @@ func run() error {
 		return err
 	}
 	defer os.Remove(runFile)
-	fmt.Print(banner(url, token, stack.Gateway.Routes()))
+	fmt.Print(banner(url, token, stack.Gateway.Routes(), string(example)))
 	fmt.Printf("Contract events: bus %s on %s, forwarded to the queue %s (.local/events.env)\n\n", bus.Name, moto.Endpoint, bus.QueueURL)
 
 	select {
@@ -358,7 +355,9 @@ func writeSecret(path, data string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func banner(url, token string, routes []string) string {
+// banner says where the stack listens, its routes, the demo tenant's
+// token, and a create to try, sending example.
+func banner(url, token string, routes []string, example string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nContracts API at %s\n\nRoutes:\n", url)
 	for _, r := range routes {
@@ -370,7 +369,7 @@ func banner(url, token string, routes []string) string {
 		"    -H 'Content-Type: application/json' \\\n"+
 		"    -H 'tenant-id: %s' \\\n"+
 		"    --data '%s'\n\nCtrl-C stops everything.\n\n",
-		url, token, demoAlias, strings.ReplaceAll(seedRequest, "\n", "\n    "))
+		url, token, demoAlias, strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n    "))
 	return b.String()
 }
 

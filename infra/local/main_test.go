@@ -17,6 +17,7 @@ import (
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 func readToken(t *testing.T, path string) string {
@@ -160,9 +161,7 @@ func TestDemoNamesAreReserved(t *testing.T) {
 			store := ddbtest.NewStore(t)
 			squatter := tt.squatter
 			squatter.CreatedAt = time.Now()
-			if err := store.CreateTenant(ctx, squatter); err != nil {
-				t.Fatal(err)
-			}
+			ddbtest.CreateTenant(t, store, squatter)
 			tokenFile := filepath.Join(t.TempDir(), "demo-token")
 			_, err := ensureDemo(ctx, store, tokenFile, time.Now())
 			if err == nil || !strings.Contains(err.Error(), "already answers to") || strings.Contains(err.Error(), "squatter") {
@@ -179,7 +178,7 @@ func TestDemoNamesAreReserved(t *testing.T) {
 }
 
 func TestBanner(t *testing.T) {
-	out := banner("http://127.0.0.1:3000", "ctk_x_y", []string{"POST /api/v1/contracts"})
+	out := banner("http://127.0.0.1:3000", "ctk_x_y", []string{"POST /api/v1/contracts"}, httpapitest.Seed(t, "kukkingu"))
 	for _, want := range []string{
 		"http://127.0.0.1:3000",
 		"POST /api/v1/contracts",

@@ -124,27 +124,24 @@ func (h *Handler) plansOf(ctx context.Context, tenantID string, ids []string) (m
 	return plans, nil
 }
 
-// paymentAccountFor resolves the payment account of a create or replace:
-// a new one (returned as a companion to write with the contract) or an
-// existing one of the same customer, read unless known is it.
-func (h *Handler) paymentAccountFor(ctx context.Context, tenantID, customerID string, fields *paymentAccountFields, id *string, known *contract.PaymentAccount) (*contract.PaymentAccount, bool, error) {
+// paymentAccountFor resolves the payment account of a replace: a new one
+// (returned as a companion to write with the contract) or an existing one
+// of the contract's customer, refused as a create's is
+// (contract.CheckParties).
+func (h *Handler) paymentAccountFor(ctx context.Context, c *contract.Contract, fields *paymentAccountFields, id *string) (*contract.PaymentAccount, bool, error) {
 	if fields != nil {
-		return fields.toPaymentAccount(ids.UUID(), customerID), true, nil
+		return fields.toPaymentAccount(ids.UUID(), c.Party.ID), true, nil
 	}
-	pa, err := known, error(nil)
-	if pa == nil || pa.ID != *id {
-		pa, err = h.store.GetPaymentAccount(ctx, tenantID, *id)
-	}
+	pa, err := h.store.GetPaymentAccount(ctx, c.TenantID, *id)
 	if contract.KindOf(err) == contract.KindNotFound {
-		return nil, false, &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("payment account %q not found", *id),
-			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "is not a payment account of this tenant"}}}
+		pa, err = nil, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if pa.CustomerID != customerID {
-		return nil, false, &contract.Error{Kind: contract.KindUnprocessable, Message: "the payment account belongs to another customer",
-			Fields: []contract.FieldError{{Field: "paymentAccountId", Message: "belongs to another customer"}}}
+	// The contract's customer exists: only its payment account can fail.
+	if err := contract.CheckParties(c.Party.ID, &contract.Customer{ID: c.Party.ID}, *id, pa); err != nil {
+		return nil, false, err
 	}
 	return pa, false, nil
 }
@@ -175,67 +172,32 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 
+	// The customer and payment account named by id are the store's to
+	// find, in the one read before the create's write (see
+	// contract.Store.CreateContract), which gives c copies of them: a
+	// create is two round trips, and a refusal draws no contract number.
+	c := &contract.Contract{ID: ids.UUID(), Party: contract.Party{Kind: contract.PartyCustomer}, Status: contract.StatusActive}
 	var with contract.Companions
-	var customer *contract.Customer
-	var named *contract.PaymentAccount
 	if in.Customer != nil {
-		customer = &contract.Customer{ID: ids.UUID(), ExternalID: in.Customer.ExternalID, Name: in.Customer.Name, CustomFields: customFieldsOf(in.Customer.CustomFields)}
-		with.Customer = customer
+		with.Customer = &contract.Customer{ID: ids.UUID(), ExternalID: in.Customer.ExternalID, Name: in.Customer.Name, CustomFields: customFieldsOf(in.Customer.CustomFields)}
+		c.Party.ID = with.Customer.ID
 	} else {
-		// A customer and a payment account named by id are read in one
-		// round trip; should either be missing, they are read again one
-		// at a time, so that the refusal names the field.
-		if in.PaymentAccountID != nil {
-			rel, err := h.store.GetRelated(ctx, tenant, &contract.Contract{
-				Party: contract.Party{Kind: contract.PartyCustomer, ID: *in.CustomerID}, PaymentAccountID: *in.PaymentAccountID})
-			if err != nil && contract.KindOf(err) != contract.KindNotFound {
-				return events.APIGatewayV2HTTPResponse{}, err
-			}
-			customer, named = rel.Customer, rel.PaymentAccount
-		}
-		if customer == nil {
-			if customer, err = h.store.GetCustomer(ctx, tenant, *in.CustomerID); err != nil {
-				if contract.KindOf(err) == contract.KindNotFound {
-					err = &contract.Error{Kind: contract.KindNotFound, Message: fmt.Sprintf("customer %q not found", *in.CustomerID),
-						Fields: []contract.FieldError{{Field: "customerId", Message: "is not a customer of this tenant"}}}
-				}
-				return events.APIGatewayV2HTTPResponse{}, err
-			}
-		}
+		c.Party.ID = *in.CustomerID
 	}
-	account, isNew, err := h.paymentAccountFor(ctx, tenant, customer.ID, in.PaymentAccount, in.PaymentAccountID, named)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if isNew {
-		with.PaymentAccount = account
-		// The store holds the bound in the write itself; refusing here
-		// too keeps the refused request from drawing a contract number.
-		if customer.PaymentAccounts >= contract.MaxPaymentAccounts {
-			return events.APIGatewayV2HTTPResponse{}, contract.TooManyPaymentAccounts(customer.ID)
-		}
-	}
-
-	c := &contract.Contract{
-		ID: ids.UUID(), Party: contract.Party{Kind: contract.PartyCustomer, ID: customer.ID},
-		PaymentAccountID: account.ID, Status: contract.StatusActive,
-		Customer: customer, PaymentAccount: account,
+	if in.PaymentAccount != nil {
+		with.PaymentAccount = in.PaymentAccount.toPaymentAccount(ids.UUID(), c.Party.ID)
+		c.PaymentAccountID = with.PaymentAccount.ID
+	} else {
+		c.PaymentAccountID = *in.PaymentAccountID
 	}
 	if in.Contract.Status != nil {
 		c.Status = contract.Status(*in.Contract.Status)
 	}
 	in.Contract.apply(c)
-	// A taken externalId refuses the create before it draws a contract
-	// number, so a refusal leaves no gap in the sequence.
-	if customer := with.Customer; customer != nil {
-		if err := h.externalIDFree(ctx, tenant, customer.ExternalID); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return h.respond(ctx, tenant, c, http.StatusCreated, contract.Related{Customer: customer, PaymentAccount: account, Plans: plans})
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
+		return h.respond(ctx, tenant, c, http.StatusCreated, contract.Related{Customer: c.Customer, PaymentAccount: c.PaymentAccount, Plans: plans})
 	})
-	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{With: with}); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, contract.CreateOptions{With: with}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	return answer()
@@ -253,20 +215,6 @@ func (h *Handler) find(ctx context.Context, r *httpapi.Request) (*contract.Contr
 		return nil, contract.NotFound(id)
 	}
 	return c, nil
-}
-
-// externalIDFree returns nil when no customer of the tenant holds
-// externalID, and the conflict a create would meet otherwise, named as
-// the create request names it.
-func (h *Handler) externalIDFree(ctx context.Context, tenantID, externalID string) error {
-	_, err := h.store.CustomerIDByExternalID(ctx, tenantID, externalID)
-	switch {
-	case contract.KindOf(err) == contract.KindNotFound:
-		return nil
-	case err == nil:
-		return contract.RenameFields(contract.Taken("externalId", externalID), domainFieldNames)
-	}
-	return err
 }
 
 // findToChange returns the tenant's contract id for a change. A contract
@@ -362,7 +310,7 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 	var with contract.Companions
 	accountID := existing.PaymentAccountID
 	if in.PaymentAccount != nil || in.PaymentAccountID != nil {
-		account, isNew, err := h.paymentAccountFor(ctx, r.Actor.TenantID, existing.Party.ID, in.PaymentAccount, in.PaymentAccountID, nil)
+		account, isNew, err := h.paymentAccountFor(ctx, existing, in.PaymentAccount, in.PaymentAccountID)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
@@ -372,10 +320,10 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		accountID, rel.PaymentAccount = account.ID, account
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, rel)
 	})
-	_, err = h.service.UpdateWith(ctx, r.Actor, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
+	_, err = h.service.UpdateWith(ctx, r.Actor, r.Claim, existing.ID, func(c *contract.Contract) (contract.Companions, error) {
 		updated = c
 		if c.Status == contract.StatusCanceled {
 			return contract.Companions{}, statusConflict(c.Status, "replaced")
@@ -408,10 +356,10 @@ func (h *Handler) transition(to contract.Status, from ...contract.Status) httpap
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		var updated *contract.Contract // the service stamps it before storing it
-		answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+		answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 			return h.respond(ctx, r.Actor.TenantID, updated, http.StatusOK, contract.Related{})
 		})
-		_, err = h.service.Update(ctx, r.Actor, existing.ID, func(c *contract.Contract) error {
+		_, err = h.service.Update(ctx, r.Actor, r.Claim, existing.ID, func(c *contract.Contract) error {
 			updated = c
 			for _, s := range from {
 				if c.Status == s {
@@ -441,10 +389,10 @@ func (h *Handler) createCustomer(ctx context.Context, r *httpapi.Request) (event
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	cu := &contract.Customer{ID: ids.UUID(), ExternalID: in.ExternalID, Name: in.Name, CustomFields: customFieldsOf(in.CustomFields)}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusCreated, customerBodyOf(cu))
 	})
-	if err := h.service.CreateCustomer(ctx, r.Actor, h.store, cu); err != nil {
+	if err := h.service.CreateCustomer(ctx, r.Actor, r.Claim, h.store, cu); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, map[string]string{"externalId": "externalId"})
 	}
 	return answer()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -114,12 +113,9 @@ var (
 
 func fzBaseFor(t *testing.T) *fzBase {
 	fzBaseOnce.Do(func() {
-		b, err := os.ReadFile("testdata/seed-create.json")
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := httpapitest.ReadFile(t, "testdata/seed-create.json")
 		var seed map[string]json.RawMessage
-		if err := json.Unmarshal(b, &seed); err != nil {
+		if err := json.Unmarshal([]byte(b), &seed); err != nil {
 			t.Fatal(err)
 		}
 		a := newFzAPI(newFzStoreWithParties(t))
@@ -131,7 +127,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 			{&base.active, `{"customerId":"` + fzCustomerID + `","paymentAccountId":"` + fzAccountID + `","contract":` + string(seed["contract"]) + `}`},
 			// Its own externalId, so that the seed's stays free for the
 			// creates that start from it.
-			{&base.canceled, strings.Replace(string(b), "cust_1234567890abcdef", "cust_base", 1)},
+			{&base.canceled, strings.Replace(b, "cust_1234567890abcdef", "cust_base", 1)},
 		} {
 			r := a.serve(t, "POST", "/v1/contracts/", c.body, fzCreateStatuses...)
 			if r.StatusCode != http.StatusCreated {
@@ -142,7 +138,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 		a.serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
 		// The creates that start from the seed must be able to succeed
 		// over this state, or the fuzzing never leaves the refusals.
-		if r := newFzAPI(a.store.Clone()).serve(t, "POST", "/v1/contracts/", string(b), fzCreateStatuses...); r.StatusCode != http.StatusCreated {
+		if r := newFzAPI(a.store.Clone()).serve(t, "POST", "/v1/contracts/", b, fzCreateStatuses...); r.StatusCode != http.StatusCreated {
 			t.Fatalf("the seed request does not create over the base state: %d %s", r.StatusCode, r.Body)
 		}
 		base.activeAt = a.serve(t, "GET", "/v1/contracts/"+base.active, "", http.StatusOK).Body
@@ -272,11 +268,7 @@ var (
 )
 
 func fzSeed(f *testing.F) string {
-	b, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	return string(b)
+	return httpapitest.ReadFile(f, "testdata/seed-create.json")
 }
 
 // fzEdit returns the seed with the value at a dotted path replaced by raw

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -60,33 +59,24 @@ func newAPI(t *testing.T) *api {
 	return &api{t: t, rt: rt, client: client, table: table}
 }
 
-type response struct {
-	status int
-	body   map[string]any
-}
+type response = httpapitest.Reply
 
 func (a *api) do(tenant, method, target, body string) response {
 	a.t.Helper()
-	resp, err := httpapitest.Exchange(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body,
+	r, err := httpapitest.ExchangeJSON(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body,
 		Headers: map[string]string{"tenant-id": tenant}, Caller: httpapitest.Caller{TenantID: tenant, CredentialID: "cred-" + tenant}, RequestID: "req"})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	out := response{status: resp.StatusCode}
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
-			a.t.Fatalf("%s %s: %v\n%s", method, target, err, resp.Body)
-		}
-	}
-	return out
+	return r
 }
 
 func (a *api) must(status int, r response) map[string]any {
 	a.t.Helper()
-	if r.status != status {
-		a.t.Fatalf("status %d, want %d: %v", r.status, status, r.body)
+	if r.Status != status {
+		a.t.Fatalf("status %d, want %d: %v", r.Status, status, r.Body)
 	}
-	return r.body
+	return r.Body
 }
 
 // itemTypes counts the table's items by entity type: only a test may
@@ -112,27 +102,14 @@ func (a *api) itemTypes() map[string]int {
 
 func seed(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func encode(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	return httpapitest.ReadEvent(t, "testdata/seed-create.json")
 }
 
 // with returns a copy of body with the value at a dotted path replaced, or
 // removed when value is nil.
 func with(body map[string]any, path string, value any) map[string]any {
 	var cp map[string]any
-	json.Unmarshal([]byte(encode(body)), &cp)
+	json.Unmarshal([]byte(httpapitest.MustJSON(body)), &cp)
 	parts := strings.Split(path, ".")
 	m := cp
 	for _, p := range parts[:len(parts)-1] {
@@ -177,10 +154,8 @@ func fieldNames(body map[string]any) []string {
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
-	b, _ := os.ReadFile("testdata/seed-response.json")
-	var want map[string]any
-	json.Unmarshal(b, &want)
+	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
+	want := httpapitest.ReadEvent(t, "testdata/seed-response.json")
 	if g, w := shape(got, ""), shape(want, ""); !reflect.DeepEqual(g, w) {
 		t.Fatalf("shape differs from the seed's:\n got %v\nwant %v", g, w)
 	}
@@ -204,7 +179,7 @@ func TestCreateSeedRequest(t *testing.T) {
 	if !reflect.DeepEqual(read, got) {
 		t.Errorf("read back %v, want %v", read, got)
 	}
-	a.must(201, a.do("tenant-a", "POST", "/v1/contracts", encode(with(with(seed(t), "customer.externalId", "another"), "contract.endDate", nil))))
+	a.must(201, a.do("tenant-a", "POST", "/v1/contracts", httpapitest.MustJSON(with(with(seed(t), "customer.externalId", "another"), "contract.endDate", nil))))
 }
 
 func TestCreateRefusals(t *testing.T) {
@@ -242,12 +217,12 @@ func TestCreateRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := a.do("tenant-a", "POST", "/v1/contracts/", encode(tt.body))
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			r := a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(tt.body))
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldNames(r.body), tt.fields) {
-				t.Fatalf("fields %v, want %v", fieldNames(r.body), tt.fields)
+			if tt.fields != nil && !reflect.DeepEqual(fieldNames(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v", fieldNames(r.Body), tt.fields)
 			}
 		})
 	}
@@ -257,11 +232,11 @@ func TestCreateRefusals(t *testing.T) {
 // externalId) writes neither the contract nor the new payment account.
 func TestRefusedCreateLeavesNoOrphan(t *testing.T) {
 	a := newAPI(t)
-	a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
+	a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	before := a.itemTypes()
-	r := a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t)))
-	if r.status != 409 || !reflect.DeepEqual(fieldNames(r.body), []string{"customer.externalId"}) {
-		t.Fatalf("got %d %v, want 409 naming customer.externalId", r.status, r.body)
+	r := a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t)))
+	if r.Status != 409 || !reflect.DeepEqual(fieldNames(r.Body), []string{"customer.externalId"}) {
+		t.Fatalf("got %d %v, want 409 naming customer.externalId", r.Status, r.Body)
 	}
 	after := a.itemTypes()
 	// Only the contract counter moves: a drawn number is never reused.
@@ -275,7 +250,7 @@ func TestRefusedCreateLeavesNoOrphan(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	a := newAPI(t)
-	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(with(seed(t), "contract.status", "draft"))))
+	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(with(seed(t), "contract.status", "draft"))))
 	id := created["contract"].(map[string]any)["id"].(string)
 	customerID := created["customer"].(map[string]any)["id"].(string)
 	firstAccount := created["paymentAccount"].(map[string]any)["id"].(string)
@@ -289,7 +264,7 @@ func TestLifecycle(t *testing.T) {
 		"paymentAccount": seed(t)["paymentAccount"],
 		"contract":       with(seed(t), "contract.endDate", "2024-12-24")["contract"],
 	}
-	replaced := a.must(200, a.do("tenant-a", "PUT", path, encode(replace)))
+	replaced := a.must(200, a.do("tenant-a", "PUT", path, httpapitest.MustJSON(replace)))
 	newAccount := replaced["paymentAccount"].(map[string]any)["id"].(string)
 	if newAccount == firstAccount || replaced["contract"].(map[string]any)["endDate"] != "2024-12-24" ||
 		replaced["customer"].(map[string]any)["id"] != customerID {
@@ -303,70 +278,70 @@ func TestLifecycle(t *testing.T) {
 		name, body string
 		status     int
 	}{
-		{"status", encode(map[string]any{"contract": with(replace["contract"].(map[string]any), "status", "active")}), 400},
-		{"customer", encode(map[string]any{"customerId": customerID, "contract": replace["contract"]}), 400},
-		{"both payment accounts", encode(map[string]any{"paymentAccountId": firstAccount, "paymentAccount": replace["paymentAccount"], "contract": replace["contract"]}), 400},
+		{"status", httpapitest.MustJSON(map[string]any{"contract": with(replace["contract"].(map[string]any), "status", "active")}), 400},
+		{"customer", httpapitest.MustJSON(map[string]any{"customerId": customerID, "contract": replace["contract"]}), 400},
+		{"both payment accounts", httpapitest.MustJSON(map[string]any{"paymentAccountId": firstAccount, "paymentAccount": replace["paymentAccount"], "contract": replace["contract"]}), 400},
 	} {
-		if r := a.do("tenant-a", "PUT", path, bad.body); r.status != bad.status {
-			t.Errorf("replace with %s: %d %v, want %d", bad.name, r.status, r.body, bad.status)
+		if r := a.do("tenant-a", "PUT", path, bad.body); r.Status != bad.status {
+			t.Errorf("replace with %s: %d %v, want %d", bad.name, r.Status, r.Body, bad.status)
 		}
 	}
 
 	// Another customer's payment account is refused.
-	other := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(with(seed(t), "customer.externalId", "other"))))
+	other := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(with(seed(t), "customer.externalId", "other"))))
 	otherAccount := other["paymentAccount"].(map[string]any)["id"].(string)
-	if r := a.do("tenant-a", "PUT", path, encode(map[string]any{"paymentAccountId": otherAccount, "contract": replace["contract"]})); r.status != 422 {
-		t.Errorf("another customer's payment account: %d %v", r.status, r.body)
+	if r := a.do("tenant-a", "PUT", path, httpapitest.MustJSON(map[string]any{"paymentAccountId": otherAccount, "contract": replace["contract"]})); r.Status != 422 {
+		t.Errorf("another customer's payment account: %d %v", r.Status, r.Body)
 	}
 
 	// Transitions: draft -> active -> canceled, and nothing else.
 	a.must(200, a.do("tenant-a", "POST", path+"/activate", ""))
 	r := a.do("tenant-a", "POST", path+"/activate", "")
-	if r.status != 409 || !strings.Contains(r.body["detail"].(string), "active") {
-		t.Errorf("activating an active contract: %d %v", r.status, r.body)
+	if r.Status != 409 || !strings.Contains(r.Body["detail"].(string), "active") {
+		t.Errorf("activating an active contract: %d %v", r.Status, r.Body)
 	}
 	canceled := a.must(200, a.do("tenant-a", "POST", path+"/cancel", ""))
 	if canceled["contract"].(map[string]any)["status"] != "canceled" {
 		t.Errorf("canceled %v", canceled)
 	}
 	for _, action := range []string{"/cancel", "/activate"} {
-		if r := a.do("tenant-a", "POST", path+action, ""); r.status != 409 || !strings.Contains(r.body["detail"].(string), "canceled") {
-			t.Errorf("%s on a canceled contract: %d %v", action, r.status, r.body)
+		if r := a.do("tenant-a", "POST", path+action, ""); r.Status != 409 || !strings.Contains(r.Body["detail"].(string), "canceled") {
+			t.Errorf("%s on a canceled contract: %d %v", action, r.Status, r.Body)
 		}
 	}
-	if r := a.do("tenant-a", "PUT", path, encode(replace)); r.status != 409 {
-		t.Errorf("replacing a canceled contract: %d %v", r.status, r.body)
+	if r := a.do("tenant-a", "PUT", path, httpapitest.MustJSON(replace)); r.Status != 409 {
+		t.Errorf("replacing a canceled contract: %d %v", r.Status, r.Body)
 	}
 }
 
 func TestTenantIsolation(t *testing.T) {
 	a := newAPI(t)
-	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", encode(seed(t))))
+	created := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	id := created["contract"].(map[string]any)["id"].(string)
 	customerID := created["customer"].(map[string]any)["id"].(string)
 	accountID := created["paymentAccount"].(map[string]any)["id"].(string)
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/v1/contracts/" + id, ""},
-		{"PUT", "/v1/contracts/" + id, encode(map[string]any{"contract": seed(t)["contract"]})},
+		{"PUT", "/v1/contracts/" + id, httpapitest.MustJSON(map[string]any{"contract": seed(t)["contract"]})},
 		{"POST", "/v1/contracts/" + id + "/cancel", ""},
 		{"POST", "/v1/contracts/" + id + "/activate", ""},
 		{"GET", "/v1/payment-accounts/by-customer?customerId=" + customerID, ""},
 	} {
-		if r := a.do("tenant-b", req.method, req.path, req.body); r.status != 404 {
-			t.Errorf("tenant B %s %s: %d %v", req.method, req.path, r.status, r.body)
+		if r := a.do("tenant-b", req.method, req.path, req.body); r.Status != 404 {
+			t.Errorf("tenant B %s %s: %d %v", req.method, req.path, r.Status, r.Body)
 		}
 	}
 	// Tenant B cannot hang a contract on tenant A's customer or account.
-	if r := a.do("tenant-b", "POST", "/v1/contracts/", encode(with(with(seed(t), "customer", nil), "customerId", customerID))); r.status != 404 {
-		t.Errorf("tenant B on A's customer: %d", r.status)
+	if r := a.do("tenant-b", "POST", "/v1/contracts/", httpapitest.MustJSON(with(with(seed(t), "customer", nil), "customerId", customerID))); r.Status != 404 {
+		t.Errorf("tenant B on A's customer: %d", r.Status)
 	}
-	if r := a.do("tenant-b", "POST", "/v1/contracts/", encode(with(with(seed(t), "paymentAccount", nil), "paymentAccountId", accountID))); r.status != 404 {
-		t.Errorf("tenant B on A's payment account: %d", r.status)
+	if r := a.do("tenant-b", "POST", "/v1/contracts/", httpapitest.MustJSON(with(with(seed(t), "paymentAccount", nil), "paymentAccountId", accountID))); r.Status != 404 {
+		t.Errorf("tenant B on A's payment account: %d", r.Status)
 	}
 	// A Kukkingu contract is not an Aira contract.
 	k := a.do("tenant-a", "POST", "/api/v1/contracts", `{"clientId":"c","name":"n","amountMinor":1,"currencyCode":"EUR"}`)
-	if r := a.do("tenant-a", "GET", "/v1/contracts/"+k.body["data"].(map[string]any)["id"].(string), ""); r.status != 404 {
-		t.Errorf("a Kukkingu contract through Aira: %d", r.status)
+	if r := a.do("tenant-a", "GET", "/v1/contracts/"+k.Body["data"].(map[string]any)["id"].(string), ""); r.Status != 404 {
+		t.Errorf("a Kukkingu contract through Aira: %d", r.Status)
 	}
 }
 
@@ -386,18 +361,18 @@ func TestCustomers(t *testing.T) {
 		{`{"externalId":"x","name":"n","customFields":{"a":{"b":1}}}`, 400},
 		{`{"externalId":"x","name":"n","customFields":[]}`, 400},
 	} {
-		if r := a.do("tenant-a", "POST", "/v1/customers", tt.body); r.status != tt.status {
-			t.Errorf("%s: %d %v, want %d", tt.body, r.status, r.body, tt.status)
+		if r := a.do("tenant-a", "POST", "/v1/customers", tt.body); r.Status != tt.status {
+			t.Errorf("%s: %d %v, want %d", tt.body, r.Status, r.Body, tt.status)
 		}
 	}
 	accounts := a.must(200, a.do("tenant-a", "GET", "/v1/payment-accounts/by-customer?customerId="+got["id"].(string), ""))
 	if items := accounts["items"].([]any); len(items) != 0 {
 		t.Errorf("a new customer has payment accounts: %v", items)
 	}
-	if r := a.do("tenant-a", "GET", "/v1/payment-accounts/by-customer", ""); r.status != 400 {
-		t.Errorf("without customerId: %d", r.status)
+	if r := a.do("tenant-a", "GET", "/v1/payment-accounts/by-customer", ""); r.Status != 400 {
+		t.Errorf("without customerId: %d", r.Status)
 	}
-	if r := a.do("tenant-a", "GET", "/v1/payment-accounts/by-customer?customerId=nobody", ""); r.status != http.StatusNotFound {
-		t.Errorf("unknown customer: %d", r.status)
+	if r := a.do("tenant-a", "GET", "/v1/payment-accounts/by-customer?customerId=nobody", ""); r.Status != http.StatusNotFound {
+		t.Errorf("unknown customer: %d", r.Status)
 	}
 }

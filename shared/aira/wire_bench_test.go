@@ -3,7 +3,6 @@ package aira
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/ids"
 )
 
@@ -21,12 +21,9 @@ import (
 // read, domain rules or store. make bench reports it beside the whole
 // request's cost. (Aira has no list of contracts.)
 func BenchmarkWire(b *testing.B) {
-	raw, err := os.ReadFile("../../infra/events/aira-create.json")
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw := httpapitest.ReadFile(b, "../../infra/events/aira-create.json")
 	var sample struct{ Body string }
-	if err := json.Unmarshal(raw, &sample); err != nil {
+	if err := json.Unmarshal([]byte(raw), &sample); err != nil {
 		b.Fatal(err)
 	}
 	h := NewHandler(nil, nil)

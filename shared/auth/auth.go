@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -73,15 +74,7 @@ func (t *Tenant) Validate() error {
 
 // Names reports whether name is the tenant's id or one of its aliases.
 func (t *Tenant) Names(name string) bool {
-	if name == t.ID {
-		return true
-	}
-	for _, a := range t.Aliases {
-		if a == name {
-			return true
-		}
-	}
-	return false
+	return name == t.ID || slices.Contains(t.Aliases, name)
 }
 
 // Credential is an API credential of a tenant. Its ID is the principal

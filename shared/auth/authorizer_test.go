@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,18 +13,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // authorizerRequest loads a recorded authorizer event and sets headers on
 // it, so the tests see the field layout API Gateway really sends.
 func authorizerRequest(t *testing.T, headers map[string]string) events.APIGatewayV2CustomAuthorizerV2Request {
 	t.Helper()
-	data, err := os.ReadFile("testdata/authorizer-request.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := httpapitest.ReadFile(t, "testdata/authorizer-request.json")
 	var req events.APIGatewayV2CustomAuthorizerV2Request
-	if err := json.Unmarshal(data, &req); err != nil {
+	if err := json.Unmarshal([]byte(data), &req); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range headers {

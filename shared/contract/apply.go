@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/metrics"
 )
 
@@ -116,7 +117,7 @@ type applying struct {
 // keeping the numbers it drew. out is filled
 // in before each write, so that an answer rendered from it (as an
 // Idempotency-Key keeps it) is stored with the write.
-func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionStore, req *ActionsRequest, out *Applied) error {
+func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempotency.Claim, store ActionStore, req *ActionsRequest, out *Applied) error {
 	// Dialects check the shape of a request; the domain still never
 	// applies one with nothing to apply.
 	var fields []FieldError
@@ -175,7 +176,7 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionSto
 			action.Number = FormatActionNumber(0)
 		}
 		*out = Applied{Action: action, Contract: last}
-		if err := store.CheckActions(ctx, action, created, changed, req.Dedupe); err != nil {
+		if err := store.CheckActions(ctx, action, created, changed, req.Dedupe, claim); err != nil {
 			return err
 		}
 		// One draw gives the request its contract numbers and its action
@@ -194,7 +195,7 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, store ActionSto
 			at.created[i].Number = numbers[i]
 		}
 		action.Number = actionNumber
-		err = store.ApplyActions(ctx, action, created, changed, req.Dedupe)
+		err = store.ApplyActions(ctx, action, created, changed, req.Dedupe, claim)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxActionAttempts {
 			metrics.VersionConflictRetry(ctx)
 			continue

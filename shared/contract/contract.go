@@ -237,6 +237,20 @@ func (c *Contract) CurrencyOn(day string) string {
 	return in.Currencies[0]
 }
 
+// NoCurrency is ISO 4217's code for "no currency": what an API whose
+// answers always carry a currency code shows for a contract with none.
+const NoCurrency = "XXX"
+
+// CurrencyCodeOn is CurrencyOn as an API that always shows an ISO 4217
+// code shows it: NoCurrency when c has no currency on day, or one not of
+// ISO 4217's shape (three capital letters), as another API may store.
+func (c *Contract) CurrencyCodeOn(day string) string {
+	if code := c.CurrencyOn(day); isCurrencyShape(code) {
+		return code
+	}
+	return NoCurrency
+}
+
 // Validate checks the rules that hold for a contract whichever dialect
 // wrote it. Field names in the returned *Error are the domain's (validFrom,
 // validTo, amount, order); a dialect with other names renames them with

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // Customer is a tenant's customer (Aira's customer): a party the service
@@ -41,6 +44,32 @@ func TooManyPaymentAccounts(customerID string) *Error {
 	return &Error{Kind: KindUnprocessable, Message: "the customer has as many payment accounts as it may",
 		Fields: []FieldError{{Field: "paymentAccount", Message: fmt.Sprintf(
 			"customer %q already has %d payment accounts, the most one customer may have; use one of them (paymentAccountId)", customerID, MaxPaymentAccounts)}}}
+}
+
+// CheckParties refuses a contract of the customer customerID billed to
+// the payment account paymentAccountID, given what the store holds under
+// those ids (nil when nothing): each one missing, at once, as KindNotFound
+// naming "customerId" and "paymentAccountId"; a payment account of
+// another customer as KindUnprocessable.
+func CheckParties(customerID string, cu *Customer, paymentAccountID string, pa *PaymentAccount) error {
+	var missing []FieldError
+	var what []string
+	if cu == nil {
+		missing = append(missing, FieldError{Field: "customerId", Message: "is not a customer of this tenant"})
+		what = append(what, fmt.Sprintf("customer %q", customerID))
+	}
+	if pa == nil {
+		missing = append(missing, FieldError{Field: "paymentAccountId", Message: "is not a payment account of this tenant"})
+		what = append(what, fmt.Sprintf("payment account %q", paymentAccountID))
+	}
+	switch {
+	case missing != nil:
+		return &Error{Kind: KindNotFound, Message: strings.Join(what, " and ") + " not found", Fields: missing}
+	case pa.CustomerID != customerID:
+		return &Error{Kind: KindUnprocessable, Message: "the payment account belongs to another customer",
+			Fields: []FieldError{{Field: "paymentAccountId", Message: "belongs to another customer"}}}
+	}
+	return nil
 }
 
 // PaymentAccount is who pays for a customer's contracts: a legal entity
@@ -91,9 +120,10 @@ type Related struct {
 // PartyStore is what the domain needs to keep customers and payment
 // accounts. Every method is scoped by tenant.
 type PartyStore interface {
-	// CreateCustomer stores a new customer; a taken externalId is a
+	// CreateCustomer stores a new customer and, when claim is not nil,
+	// the record of claim's key, all or nothing; a taken externalId is a
 	// KindConflict *Error naming field "externalId".
-	CreateCustomer(ctx context.Context, cu *Customer) error
+	CreateCustomer(ctx context.Context, cu *Customer, claim *idempotency.Claim) error
 	// GetCustomer returns a customer; a missing one is KindNotFound.
 	GetCustomer(ctx context.Context, tenantID, id string) (*Customer, error)
 	// CustomerIDByExternalID returns the id of the customer that holds
@@ -114,10 +144,11 @@ type Catalog interface {
 	GetPlans(ctx context.Context, tenantID string, ids []string) (map[string]Plan, error)
 }
 
-// CreateCustomer stamps cu as created by actor and stores it.
-func (s *Service) CreateCustomer(ctx context.Context, actor Actor, store PartyStore, cu *Customer) error {
+// CreateCustomer stamps cu as created by actor and stores it, with the
+// record of claim's key when claim is not nil.
+func (s *Service) CreateCustomer(ctx context.Context, actor Actor, claim *idempotency.Claim, store PartyStore, cu *Customer) error {
 	s.stampCompanions(actor, Companions{Customer: cu}, s.now())
-	return store.CreateCustomer(ctx, cu)
+	return store.CreateCustomer(ctx, cu, claim)
 }
 
 // stampCompanions marks a new customer or payment account as created by actor.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // Segment is one period of a contract's terms (EasyBilling's contract
@@ -105,7 +107,9 @@ type ActionStore interface {
 	// SQS message id, an EventBridge event id) is recorded in the same
 	// transaction; a request with a key already recorded writes nothing
 	// and returns ErrAlreadyApplied, so a redelivery applies nothing twice.
-	ApplyActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string) error
+	// A claim that is not nil (an HTTP request's Idempotency-Key) has its
+	// record stored in the same transaction too, as Store's writes do.
+	ApplyActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string, claim *idempotency.Claim) error
 	// CheckActions reports whether ApplyActions could store the same
 	// writes, reading and writing nothing: a KindUnprocessable *Error
 	// names what storage could not hold (the field "request" for the
@@ -113,7 +117,7 @@ type ActionStore interface {
 	// width, so a caller checks before it draws them, with placeholders
 	// (FormatNumber(0), FormatActionNumber(0)), and a refused request
 	// draws none.
-	CheckActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string) error
+	CheckActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string, claim *idempotency.Claim) error
 	// GetAction returns an action by number; a missing one is
 	// KindNotFound.
 	GetAction(ctx context.Context, tenantID, number string) (*Action, error)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/metrics"
 )
@@ -79,10 +80,11 @@ type CreateOptions struct {
 }
 
 // Create validates c, stamps it as created by actor, and stores it under
-// the tenant's next contract number, together with opts.With, all or
+// the tenant's next contract number, together with opts.With and, when
+// claim is not nil, the record of the request's Idempotency-Key, all or
 // nothing. c.ID must already be set by the dialect. On success c holds
 // what was stored.
-func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts CreateOptions) error {
+func (s *Service) Create(ctx context.Context, actor Actor, claim *idempotency.Claim, c *Contract, opts CreateOptions) error {
 	now := s.now()
 	c.TenantID = actor.TenantID
 	c.Version = 1
@@ -98,14 +100,14 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 	}
 	s.stampCompanions(actor, opts.With, now)
 	givenReference := c.Reference
-	// A client-chosen reference that is taken refuses the create before a
-	// number is drawn, so a refusal never leaves a gap in the sequence
-	// (a create racing for the same reference may still draw one and
-	// lose, as any write that fails after drawing does).
-	if givenReference != "" {
-		if err := s.referenceFree(ctx, c); err != nil {
-			return err
-		}
+	// A create the store may refuse for what it holds (a client's own
+	// reference or a new customer's externalId taken, a customer or
+	// payment account named that does not exist) leaves its number to the
+	// store, which draws none for a create it refuses, so a refusal never
+	// leaves a gap in the sequence.
+	if opts.Numbered == nil && (givenReference != "" || c.Party.Kind == PartyCustomer) {
+		c.Number = ""
+		return s.Store.CreateContract(ctx, c, opts.With, claim)
 	}
 	for attempt := 1; ; attempt++ {
 		n, err := s.Store.NextContractNumber(ctx, actor.TenantID)
@@ -116,7 +118,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 		if opts.Numbered != nil {
 			opts.Numbered(c)
 		}
-		err = s.Store.CreateContract(ctx, c, opts.With)
+		err = s.Store.CreateContract(ctx, c, opts.With, claim)
 		derived := c.Reference != givenReference
 		if derived && conflictOn(err, "reference") && attempt < maxNumberedAttempts {
 			c.Reference = givenReference
@@ -124,19 +126,6 @@ func (s *Service) Create(ctx context.Context, actor Actor, c *Contract, opts Cre
 		}
 		return err
 	}
-}
-
-// referenceFree returns nil when no contract of c's party holds
-// c.Reference, and the conflict CreateContract would return otherwise.
-func (s *Service) referenceFree(ctx context.Context, c *Contract) error {
-	_, err := s.Store.GetContractByReference(ctx, c.TenantID, c.Party, c.Reference)
-	switch {
-	case err == nil:
-		return Taken("reference", c.Reference)
-	case KindOf(err) == KindNotFound:
-		return nil
-	}
-	return err
 }
 
 // conflictOn reports whether err is a KindConflict naming field.
@@ -190,11 +179,12 @@ func (s *Service) List(ctx context.Context, actor Actor, q ListQuery) (Page, err
 }
 
 // Update applies change to the tenant's contract id and stores the result,
-// validated, as a new version. If another writer got there first, it
-// re-reads and re-applies change, so no concurrent update is lost. change
-// must be safe to call more than once.
-func (s *Service) Update(ctx context.Context, actor Actor, id string, change func(*Contract) error) (*Contract, error) {
-	return s.UpdateWith(ctx, actor, id, func(c *Contract) (Companions, error) {
+// validated, as a new version, with the record of claim's key when claim
+// is not nil. If another writer got there first, it re-reads and
+// re-applies change, so no concurrent update is lost. change must be safe
+// to call more than once.
+func (s *Service) Update(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, change func(*Contract) error) (*Contract, error) {
+	return s.UpdateWith(ctx, actor, claim, id, func(c *Contract) (Companions, error) {
 		return Companions{}, change(c)
 	})
 }
@@ -203,16 +193,16 @@ func (s *Service) Update(ctx context.Context, actor Actor, id string, change fun
 // payment account), stored in the same transaction as the contract. A
 // contract another API owns than the actor's is refused before change
 // runs (see Contract.ChangeableVia).
-func (s *Service) UpdateWith(ctx context.Context, actor Actor, id string, change func(*Contract) (Companions, error)) (*Contract, error) {
-	return s.update(ctx, actor, id, false, change)
+func (s *Service) UpdateWith(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, change func(*Contract) (Companions, error)) (*Contract, error) {
+	return s.update(ctx, actor, claim, id, false, change)
 }
 
 // Undelete brings the tenant's deleted contract id back: it reads as found
 // again, with its number and ids, as a new version. check, when set, runs
 // first on the stored contract (a dialect's own scope); a contract that is
 // not deleted is ErrNotDeleted.
-func (s *Service) Undelete(ctx context.Context, actor Actor, id string, check func(*Contract) error) (*Contract, error) {
-	return s.update(ctx, actor, id, true, func(c *Contract) (Companions, error) {
+func (s *Service) Undelete(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, check func(*Contract) error) (*Contract, error) {
+	return s.update(ctx, actor, claim, id, true, func(c *Contract) (Companions, error) {
 		if check != nil {
 			if err := check(c); err != nil {
 				return Companions{}, err
@@ -228,7 +218,7 @@ func (s *Service) Undelete(ctx context.Context, actor Actor, id string, check fu
 
 // update is UpdateWith, finding deleted contracts too when includeDeleted
 // is set.
-func (s *Service) update(ctx context.Context, actor Actor, id string, includeDeleted bool, change func(*Contract) (Companions, error)) (*Contract, error) {
+func (s *Service) update(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, includeDeleted bool, change func(*Contract) (Companions, error)) (*Contract, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.Find(ctx, actor, id, includeDeleted)
 		if err != nil {
@@ -250,7 +240,7 @@ func (s *Service) update(ctx context.Context, actor Actor, id string, includeDel
 		c.UpdatedAt = now
 		c.UpdatedBy = actor.CredentialID
 		c.UpdatedVia = actor.Via
-		err = s.Store.ReplaceContract(ctx, c, with)
+		err = s.Store.ReplaceContract(ctx, c, with, claim)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxUpdateAttempts {
 			metrics.VersionConflictRetry(ctx)
 			continue
@@ -264,8 +254,8 @@ func (s *Service) update(ctx context.Context, actor Actor, id string, includeDel
 
 // Delete marks the tenant's contract id as deleted. It keeps its number
 // and id (they are never reused) but reads as not found from then on.
-func (s *Service) Delete(ctx context.Context, actor Actor, id string) error {
-	_, err := s.Update(ctx, actor, id, func(c *Contract) error {
+func (s *Service) Delete(ctx context.Context, actor Actor, claim *idempotency.Claim, id string) error {
+	_, err := s.Update(ctx, actor, claim, id, func(c *Contract) error {
 		at := s.now()
 		c.DeletedAt = &at
 		return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contract/contracttest"
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // racingStore is the in-memory store with another writer: race, when set,
@@ -27,27 +28,27 @@ func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*co
 	return s.Store.GetContract(ctx, tenantID, id)
 }
 
-func (s *racingStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *racingStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	s.writes++
 	if s.race != nil {
 		s.race(s.writes)
 	}
-	return s.Store.CreateContract(ctx, c, with)
+	return s.Store.CreateContract(ctx, c, with, claim)
 }
 
-func (s *racingStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *racingStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	s.writes++
 	if s.race != nil {
 		s.race(s.writes)
 	}
-	return s.Store.ReplaceContract(ctx, c, with)
+	return s.Store.ReplaceContract(ctx, c, with, claim)
 }
 
 // put stores c as another writer would, under a number no draw gives.
 func (s *racingStore) put(t *testing.T, c *contract.Contract) {
 	t.Helper()
 	c.TenantID, c.Number, c.Version = actor.TenantID, contract.FormatNumber(9000+int64(len(s.Contracts(actor.TenantID)))), 1
-	if err := s.Store.CreateContract(context.Background(), c, contract.Companions{}); err != nil {
+	if err := s.Store.CreateContract(context.Background(), c, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -58,7 +59,7 @@ func (s *racingStore) bump(t *testing.T, id string) {
 	c, err := s.Store.GetContract(context.Background(), actor.TenantID, id)
 	if err == nil {
 		c.Version++
-		err = s.Store.ReplaceContract(context.Background(), c, contract.Companions{})
+		err = s.Store.ReplaceContract(context.Background(), c, contract.Companions{}, nil)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestCreateStampsAndStores(t *testing.T) {
 	store := newStore()
 	s := newService(store)
 	c := validContract()
-	if err := s.Create(context.Background(), actor, c, contract.CreateOptions{}); err != nil {
+	if err := s.Create(context.Background(), actor, nil, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if stored, err := store.GetContract(context.Background(), "t1", c.ID); err != nil || !reflect.DeepEqual(stored, c) {
@@ -124,7 +125,7 @@ func TestCreateRefusesInvalidWithoutStoring(t *testing.T) {
 			s := newService(store)
 			c := validContract()
 			tt.change(c)
-			err := s.Create(context.Background(), actor, c, contract.CreateOptions{})
+			err := s.Create(context.Background(), actor, nil, c, contract.CreateOptions{})
 			if drawn, _ := store.Drawn(actor.TenantID); store.writes != 0 || drawn != 0 {
 				t.Fatalf("an invalid contract reached the store: %d writes, %d numbers drawn", store.writes, drawn)
 			}
@@ -166,7 +167,7 @@ func TestUpdateRetriesOnVersionConflict(t *testing.T) {
 			store.bump(t, "ctr_x")
 		}
 	}
-	c, err := newService(store).Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
+	c, err := newService(store).Update(context.Background(), actor, nil, "ctr_x", func(c *contract.Contract) error {
 		c.Name = "changed"
 		return nil
 	})
@@ -182,7 +183,7 @@ func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 	store := newStore()
 	store.put(t, validContract())
 	store.race = func(int) { store.bump(t, "ctr_x") }
-	_, err := newService(store).Update(context.Background(), actor, "ctr_x", func(*contract.Contract) error { return nil })
+	_, err := newService(store).Update(context.Background(), actor, nil, "ctr_x", func(*contract.Contract) error { return nil })
 	if !errors.Is(err, contract.ErrVersionConflict) || contract.KindOf(err) != contract.KindConflict {
 		t.Fatalf("err = %v, want the version conflict", err)
 	}
@@ -194,7 +195,7 @@ func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 func TestUpdateRefusesInvalidChange(t *testing.T) {
 	store := newStore()
 	store.put(t, validContract())
-	_, err := newService(store).Update(context.Background(), actor, "ctr_x", func(c *contract.Contract) error {
+	_, err := newService(store).Update(context.Background(), actor, nil, "ctr_x", func(c *contract.Contract) error {
 		c.Party.ID = ""
 		return nil
 	})
@@ -206,7 +207,7 @@ func TestUpdateRefusesInvalidChange(t *testing.T) {
 func TestDeleteMarksDeleted(t *testing.T) {
 	store := newStore()
 	store.put(t, validContract())
-	if err := newService(store).Delete(context.Background(), actor, "ctr_x"); err != nil {
+	if err := newService(store).Delete(context.Background(), actor, nil, "ctr_x"); err != nil {
 		t.Fatal(err)
 	}
 	written, _ := store.Store.GetContract(context.Background(), actor.TenantID, "ctr_x")
@@ -266,7 +267,7 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 	holder.ID, holder.Reference = "ctr_holder", "ref-"+contract.FormatNumber(1)
 	store.put(t, holder)
 	c := validContract()
-	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
+	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +277,8 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 }
 
 // A reference the client chose and another contract holds refuses the
-// create before a number is drawn: a refusal leaves no gap.
+// create, which leaves its number to the store, without drawing one: a
+// refusal leaves no gap.
 func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	store := newStore()
 	holder := validContract()
@@ -284,10 +286,10 @@ func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	store.put(t, holder)
 	c := validContract()
 	c.Reference = "taken"
-	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{})
+	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})
 	drawn, _ := store.Drawn(actor.TenantID)
 	var e *contract.Error
-	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 || store.writes != 0 {
+	if !errors.As(err, &e) || e.Kind != contract.KindConflict || len(e.Fields) != 1 || e.Fields[0].Field != "reference" || drawn != 0 || store.writes != 1 {
 		t.Fatalf("err %v after drawing %d numbers, want a conflict on reference and none drawn", err, drawn)
 	}
 }
@@ -303,7 +305,7 @@ func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
 	}
 	c := validContract()
 	c.Reference = "mine"
-	err := newService(store).Create(context.Background(), actor, c, contract.CreateOptions{})
+	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})
 	if contract.KindOf(err) != contract.KindConflict || store.writes != 1 {
 		t.Fatalf("err %v after %d writes, want one conflict", err, store.writes)
 	}

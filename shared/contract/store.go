@@ -4,24 +4,43 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // Store is what the domain needs from storage. The DynamoDB adapter
-// implements it; tests of the dialects may use a hand-written fake.
+// implements it; tests use the in-memory one of package contracttest.
 //
 // Every method is scoped by tenant: an implementation never returns or
 // changes a contract of another tenant than the one it is given.
+//
+// A write that takes an *idempotency.Claim honours a request's
+// Idempotency-Key: when the claim is not nil, the store renders the
+// claim's answer (Claim.Render) as it builds the write, stores the key's
+// record with it in the same all-or-nothing write, and marks the claim
+// Written once that write has committed. A key that already holds an
+// unexpired record refuses the whole write with an
+// *idempotency.UsedError, writing nothing. The claim's type lives in
+// package idempotency, which imports nothing of the service: the domain,
+// the stores and the HTTP glue that makes claims all import it, and it
+// imports none of them, so imports keep running one way.
 type Store interface {
 	// NextContractNumber draws the tenant's next contract number. Each
 	// call returns a number no other call of the tenant ever returns.
 	NextContractNumber(ctx context.Context, tenantID string) (int64, error)
 
-	// CreateContract stores c, which has its number, and the new records
-	// of with, all or nothing. It fails with a KindConflict *Error,
-	// writing nothing, if c.ID is already taken in the tenant (field
-	// "id"), c.Reference among the party's contracts (field "reference")
-	// or a new customer's externalId (field "externalId").
-	CreateContract(ctx context.Context, c *Contract, with Companions) error
+	// CreateContract stores c, which has its number, the new records of
+	// with and the record of claim's key (when claim is not nil), all or
+	// nothing. It fails with a KindConflict *Error, writing nothing, if
+	// c.ID is already taken in the tenant (field "id"), c.Reference among
+	// the party's contracts (field "reference") or a new customer's
+	// externalId (field "externalId"). A c without a number is given the
+	// tenant's next one, as NextContractNumber would draw it, except that
+	// a create refused draws none; if c's party is a customer, it is also
+	// refused as CheckParties refuses a customer and payment account that
+	// are neither stored nor in with, and otherwise given copies of them
+	// (c.Customer, c.PaymentAccount).
+	CreateContract(ctx context.Context, c *Contract, with Companions, claim *idempotency.Claim) error
 
 	// GetContract returns the contract with the given public ID or
 	// number, deleted or not; a missing one is a KindNotFound *Error.
@@ -36,10 +55,11 @@ type Store interface {
 	ListContracts(ctx context.Context, tenantID string, q ListQuery) (Page, error)
 
 	// ReplaceContract stores c in place of the stored contract with the
-	// same number, and the new records of with, all or nothing, provided
-	// the stored one still has version c.Version-1; otherwise it returns
+	// same number, the new records of with and the record of claim's key
+	// (when claim is not nil), all or nothing, provided the stored one
+	// still has version c.Version-1; otherwise it returns
 	// ErrVersionConflict.
-	ReplaceContract(ctx context.Context, c *Contract, with Companions) error
+	ReplaceContract(ctx context.Context, c *Contract, with Companions, claim *idempotency.Claim) error
 }
 
 // ListQuery selects a page of contracts. A zero Party lists every contract

@@ -303,7 +303,7 @@ func (q *tlSeq) apply(st step, before []*contract.Contract) []*contract.Contract
 	t := q.t
 	t.Helper()
 	var out contract.Applied
-	err := q.service.ApplyActions(context.Background(), q.actor(), q.store, &st.req, &out)
+	err := q.service.ApplyActions(context.Background(), q.actor(), nil, q.store, &st.req, &out)
 	if err != nil {
 		want := contract.KindUnprocessable
 		if st.elsewhere() {
@@ -534,7 +534,7 @@ func TestSeedContractTimeline(t *testing.T) {
 		t.Helper()
 		var out contract.Applied
 		req := contract.ActionsRequest{Account: tlAccount, Request: json.RawMessage(`{}`), Actions: []contract.ActionItem{{Type: typ, Entries: []contract.ActionEntry{e}}}}
-		if err := q.service.ApplyActions(context.Background(), q.actor(), q.store, &req, &out); err != nil {
+		if err := q.service.ApplyActions(context.Background(), q.actor(), nil, q.store, &req, &out); err != nil {
 			t.Fatalf("%s %+v: %v", typ, e, err)
 		}
 		if typ == contract.ActionCreate {

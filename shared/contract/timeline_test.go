@@ -109,7 +109,7 @@ func TestApplyActionsRefusesNothingToApply(t *testing.T) {
 		{Account: "ACC-1", Actions: []contract.ActionItem{{Type: contract.ActionCancel}}},
 	} {
 		var out contract.Applied
-		if err := s.ApplyActions(context.Background(), actor, store, &req, &out); contract.KindOf(err) != contract.KindInvalid {
+		if err := s.ApplyActions(context.Background(), actor, nil, store, &req, &out); contract.KindOf(err) != contract.KindInvalid {
 			t.Errorf("%+v: err = %v, want invalid", req, err)
 		}
 		if contracts, actions := store.Drawn(actor.TenantID); contracts != 0 || actions != 0 || store.Counts(actor.TenantID) != (contracttest.Counts{}) {

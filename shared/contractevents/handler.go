@@ -83,8 +83,8 @@ type item struct {
 // in the batch's order, and reports as the batch's failure the first
 // record it could not publish (Lambda then hands that record and every
 // one after it over again, and nothing after it was put, so a contract's
-// events stay in order). A record that is no contract's publishes
-// nothing; one that cannot be read (an image that does not decode,
+// events stay in order). A record that is no contract's, or only files a
+// contract anew in the store's indexes, publishes nothing; one that cannot be read (an image that does not decode,
 // another stream's) is a failure, which ends, once Lambda's retries run
 // out, on the mapping's on-failure destination.
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
@@ -136,19 +136,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			toPut = append(toPut, it)
 		}
 	}
-	firstFailed := h.putAll(ctx, toPut)
-
-	var done []ddb.EventRef
-	for _, it := range toPut {
-		if it.done == put {
-			done = append(done, it.ref)
-		}
-	}
-	if len(done) > 0 {
-		if err := h.ledger.MarkPublished(ctx, done, h.Now()); err != nil {
-			log.Warn("could not record the events put; a redelivery would put them again", "error", err.Error(), "events", len(done))
-		}
-	}
+	firstFailed := h.putAll(ctx, log, toPut)
 
 	failedAt := stop
 	if firstFailed != nil && (failedAt < 0 || firstFailed.index < failedAt) {
@@ -177,7 +165,7 @@ func (h *Handler) itemOf(i int, rec *events.DynamoDBEventRecord) (it *item, skip
 	if err != nil {
 		return nil, false, err
 	}
-	if !ok {
+	if !ok || ch.Refiled() {
 		return nil, true, nil
 	}
 	d, err := DetailOf(Change{Old: ch.Old, New: ch.New, RecordedAt: rec.Change.ApproximateCreationDateTime.Time})
@@ -196,7 +184,7 @@ func (h *Handler) itemOf(i int, rec *events.DynamoDBEventRecord) (it *item, skip
 // does not promise the order of one call's entries), and stops at the
 // first call that leaves an entry failed after MaxPutAttempts: it returns
 // that call's first failed item, or nil when every entry was put.
-func (h *Handler) putAll(ctx context.Context, items []*item) *item {
+func (h *Handler) putAll(ctx context.Context, log *slog.Logger, items []*item) *item {
 	for i := 0; i < len(items); {
 		var call []*item
 		size := 0
@@ -209,12 +197,32 @@ func (h *Handler) putAll(ctx context.Context, items []*item) *item {
 			}
 			call, size, contracts[k] = append(call, it), size+s, true
 		}
-		if first := h.putCall(ctx, call); first != nil {
+		first := h.putCall(ctx, call)
+		h.record(ctx, log, call)
+		if first != nil {
 			return first
 		}
 		i += len(call)
 	}
 	return nil
+}
+
+// record keeps in the ledger the events of call that were put, as soon as
+// the call is over: an invocation that then runs out of time leaves
+// Lambda to hand over again only what it had not put yet.
+func (h *Handler) record(ctx context.Context, log *slog.Logger, call []*item) {
+	var done []ddb.EventRef
+	for _, it := range call {
+		if it.done == put {
+			done = append(done, it.ref)
+		}
+	}
+	if len(done) == 0 {
+		return
+	}
+	if err := h.ledger.MarkPublished(ctx, done, h.Now()); err != nil {
+		log.Warn("could not record the events put; a redelivery would put them again", "error", err.Error(), "events", len(done))
+	}
 }
 
 // putCall puts call's entries, and again those of them a PutEvents

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/contractevents/eventschema"
 	"github.com/contracts-service/contracts/shared/ddb"
@@ -105,15 +107,17 @@ func newHistory(t *testing.T) *history {
 		return func(c *contract.Contract) error { c.Name = name; return nil }
 	}
 	steps := []func() error{
-		func() error { return svc.Create(ctx, kukkingu, a, contract.CreateOptions{}) },
-		func() error { return svc.Create(ctx, aira, b, contract.CreateOptions{}) },
-		func() error { _, err := svc.Update(ctx, kukkingu, a.ID, rename("A2")); return err },
+		func() error { return svc.Create(ctx, kukkingu, nil, a, contract.CreateOptions{}) },
 		func() error {
-			_, err := svc.Update(ctx, aira, b.ID, func(c *contract.Contract) error { c.Status = contract.StatusCanceled; return nil })
+			return svc.Create(ctx, aira, nil, b, contract.CreateOptions{With: contracttest.NewParties(b)})
+		},
+		func() error { _, err := svc.Update(ctx, kukkingu, nil, a.ID, rename("A2")); return err },
+		func() error {
+			_, err := svc.Update(ctx, aira, nil, b.ID, func(c *contract.Contract) error { c.Status = contract.StatusCanceled; return nil })
 			return err
 		},
-		func() error { _, err := svc.Update(ctx, kukkingu, a.ID, rename("A3")); return err },
-		func() error { return svc.Delete(ctx, kukkingu, a.ID) },
+		func() error { _, err := svc.Update(ctx, kukkingu, nil, a.ID, rename("A3")); return err },
+		func() error { return svc.Delete(ctx, kukkingu, nil, a.ID) },
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
@@ -234,6 +238,46 @@ func TestRedeliveredBatchPutsNothingTwice(t *testing.T) {
 		t.Errorf("the redelivery put %d calls, failures %v", len(again.calls), resp.BatchItemFailures)
 	}
 	checkOnceInOrder(t, append(first.put(), again.put()...))
+}
+
+// dyingBus is a bus whose invocation ends at its call number dieAt, as a
+// function Lambda stops at its timeout does: no line of the handler
+// after that call runs.
+type dyingBus struct {
+	fakeBus
+	dieAt int
+}
+
+func (b *dyingBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.mu.Lock()
+	n := len(b.calls) + 1
+	b.mu.Unlock()
+	if n == b.dieAt {
+		runtime.Goexit()
+	}
+	return b.fakeBus.PutEvents(ctx, in, opts...)
+}
+
+// An invocation stopped halfway (its timeout) has recorded what it put
+// call by call, so the batch handed over again puts only the rest.
+func TestStoppedInvocationLeavesOnlyTheRestToPut(t *testing.T) {
+	h := newHistory(t)
+	dying := &dyingBus{dieAt: 2}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		h.handler(dying, discard).Handle(context.Background(), events.DynamoDBEvent{Records: h.records})
+		t.Error("the invocation went on after it was stopped")
+	}()
+	<-stopped
+	if len(dying.calls) != 1 || len(dying.put()) == 0 {
+		t.Fatalf("the stopped invocation made %d calls and put %d events; want one call that put some", len(dying.calls), len(dying.put()))
+	}
+	again := &fakeBus{}
+	if resp := handle(t, h.handler(again, discard), h.records); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v", resp.BatchItemFailures)
+	}
+	checkOnceInOrder(t, append(dying.put(), again.put()...))
 }
 
 // An entry PutEvents reports failed is put again, alone with whatever

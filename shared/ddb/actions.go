@@ -285,12 +285,11 @@ func checkActionCount(w actionWrites, claimed bool) error {
 // Idempotency-Key included, checked against DynamoDB's limits, with
 // nothing sent. Numbers have one width (FormatNumber), so the check holds
 // for placeholders in place of numbers not yet drawn.
-func (s *Store) CheckActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+func (s *Store) CheckActions(_ context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
 	w, err := s.actionWrites(a, created, changed, dedupe)
 	if err != nil {
 		return err
 	}
-	claim := idempotency.ClaimFrom(ctx)
 	if err := checkActionCount(w, claim != nil); err != nil {
 		return err
 	}
@@ -304,16 +303,16 @@ func (s *Store) CheckActions(ctx context.Context, a *contract.Action, created, c
 // ApplyActions implements contract.ActionStore: one transaction holding
 // the action record, each new contract with its id item, and each changed
 // contract conditioned on the version that was read.
-func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
 	w, err := s.actionWrites(a, created, changed, dedupe)
 	if err != nil {
 		return err
 	}
-	if err := checkActionCount(w, idempotency.ClaimFrom(ctx) != nil); err != nil {
+	if err := checkActionCount(w, claim != nil); err != nil {
 		return err
 	}
 	items, deliveryAt, firstChanged := w.items, w.deliveryAt, w.firstChanged
-	err = s.transact(ctx, items)
+	err = s.transact(ctx, items, claim)
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
 			return contract.ErrAlreadyApplied

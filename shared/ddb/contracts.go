@@ -248,9 +248,150 @@ func (s *Store) NextContractNumber(ctx context.Context, tenantID string) (int64,
 }
 
 // CreateContract implements contract.Store: the contract, its id item,
-// its reference item if it has a reference, and the new records of with,
-// in one transaction, each written only if its key is free.
-func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+// its reference item if it has a reference, the new records of with and
+// the record of claim's key, in one transaction, each written only if its
+// key is free. A contract without a number is numbered by
+// numberAndCreate.
+func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
+	if c.Number == "" {
+		return s.numberAndCreate(ctx, c, with, claim)
+	}
+	return s.create(ctx, c, with, claim, nil)
+}
+
+// numberAndCreate numbers c and creates it in two round trips when
+// nothing races it, and draws no number for a create it refuses: one
+// consistent BatchGetItem reads the tenant's contract counter with the
+// items that would refuse the create (c's reference and a new customer's
+// externalId, when taken; the customer and payment account a customer's
+// contract names, when missing), and the create's transaction then claims the
+// next number, on the condition that the counter still holds what was
+// read. Drawing first (UpdateItem, then the transaction) would consume a
+// number for every refused create, leaving gaps; reading first and then
+// drawing takes three round trips. A create whose claim another create of
+// the tenant beat draws its number with UpdateItem, as every other create
+// does (four round trips in all): under such contention a claim read
+// again would likely lose again, at two round trips a loss, where a
+// draw never loses. A failure after that draw leaves a gap, as it does
+// for any create that draws.
+func (s *Store) numberAndCreate(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
+	tenant := tenantPK(c.TenantID)
+	counter, reference := counterSK(sequenceContract), referenceSK(c.Party, c.Reference)
+	var externalID, customer, account string
+	keys := []map[string]types.AttributeValue{key(tenant, counter)}
+	if c.Reference != "" {
+		keys = append(keys, key(tenant, reference))
+	}
+	if cu := with.Customer; cu != nil {
+		externalID = customerExternalSK(cu.ExternalID)
+		keys = append(keys, key(tenant, externalID))
+	}
+	// A customer's contract keeps copies of its customer and payment
+	// account, which must exist (contract.CheckParties): those not new
+	// are read too.
+	named := c.Party.Kind == contract.PartyCustomer
+	if named && with.Customer == nil {
+		customer = customerSK(c.Party.ID)
+		keys = append(keys, key(tenant, customer))
+	}
+	if named && with.PaymentAccount == nil {
+		account = paymentAccountSK(c.PaymentAccountID)
+		keys = append(keys, key(tenant, account))
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("ddb: read before creating a contract of tenant %s: %w", c.TenantID, err)
+	}
+	var last int64
+	var taken string
+	cu, pa := with.Customer, with.PaymentAccount
+	for _, item := range items {
+		sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+		if sk == nil {
+			return fmt.Errorf("ddb: read before creating a contract of tenant %s: an item without a sort key", c.TenantID)
+		}
+		switch sk.Value {
+		case counter:
+			if item["last"] != nil {
+				err = attributevalue.Unmarshal(item["last"], &last)
+			}
+		case reference:
+			taken = "reference"
+		case externalID:
+			taken = "externalId"
+		case customer:
+			var it customerItem
+			if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+				cu, err = it.toCustomer()
+			}
+		case account:
+			var it paymentAccountItem
+			if err = attributevalue.UnmarshalMap(item, &it); err == nil {
+				pa, err = it.toPaymentAccount()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("ddb: decode %s of tenant %s: %w", sk.Value, c.TenantID, err)
+		}
+	}
+	if named {
+		if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
+			return err
+		}
+		// The transaction holds the bound too; refused here, a draw
+		// after lost claims cannot be spent on it.
+		if with.PaymentAccount != nil && with.Customer == nil && cu.PaymentAccounts >= contract.MaxPaymentAccounts {
+			return contract.TooManyPaymentAccounts(cu.ID)
+		}
+		c.Customer, c.PaymentAccount = cu, pa
+	}
+	if taken != "" {
+		return takenError(taken, c, with)
+	}
+	c.Number = contract.FormatNumber(last + 1)
+	err = s.create(ctx, c, with, claim, s.counterClaim(c.TenantID, last))
+	if !errors.Is(err, errNumberClaimed) {
+		return err
+	}
+	n, err := s.NextContractNumber(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	c.Number = contract.FormatNumber(n)
+	return s.create(ctx, c, with, claim, nil)
+}
+
+// errNumberClaimed is create's answer when its claim of a contract number
+// found the counter moved: another create claimed or drew it first.
+var errNumberClaimed = errors.New("ddb: the contract number was claimed by another create")
+
+// counterClaim is the write that moves the tenant's contract counter from
+// last, as read, to last+1 in a create's transaction. A counter that was
+// never written, or only counts actions (lastAction), has no last.
+func (s *Store) counterClaim(tenantID string, last int64) *types.TransactWriteItem {
+	condition := "#last = :seen"
+	values := map[string]types.AttributeValue{
+		":seen": &types.AttributeValueMemberN{Value: strconv.FormatInt(last, 10)},
+		":next": &types.AttributeValueMemberN{Value: strconv.FormatInt(last+1, 10)},
+		":type": &types.AttributeValueMemberS{Value: typeCounter},
+	}
+	if last == 0 {
+		condition = "attribute_not_exists(#last)"
+		delete(values, ":seen")
+	}
+	return &types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: key(tenantPK(tenantID), counterSK(sequenceContract)),
+		UpdateExpression:          aws.String("SET #last = :next, #type = :type"),
+		ConditionExpression:       aws.String(condition),
+		ExpressionAttributeNames:  map[string]string{"#last": "last", "#type": "type"},
+		ExpressionAttributeValues: values,
+	}}
+}
+
+// create writes c, numbered, with and claim's record in one transaction;
+// number, when set, moves the contract counter to c's number in it
+// (errNumberClaimed when the counter had moved).
+func (s *Store) create(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim, number *types.TransactWriteItem) error {
 	items := []any{
 		toContractItem(c),
 		contractIDItem{PK: tenantPK(c.TenantID), SK: contractIDSK(c.ID), Type: typeContractID, Number: c.Number},
@@ -276,11 +417,20 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	}
 	reasons = append(reasons, companionReasons...)
 	writes := append(puts, companions...)
+	if number != nil {
+		writes = append(writes, *number)
+		reasons = append(reasons, reasonNumberClaimed)
+	}
 	if listed(c.Party) {
 		writes = append(writes, s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
 	}
-	err = s.transact(ctx, writes)
+	err = s.transact(ctx, writes, claim)
 	if failed := conditionFailed(err); failed != nil {
+		for i, f := range failed {
+			if f && i < len(reasons) && reasons[i] == reasonNumberClaimed {
+				return errNumberClaimed
+			}
+		}
 		for i, f := range failed {
 			if f && i < len(reasons) && reasons[i] != "" {
 				return takenError(reasons[i], c, with)
@@ -294,6 +444,11 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 	stored(c)
 	return nil
 }
+
+// reasonNumberClaimed marks the counter's claim among a create's
+// failure reasons: not a refusal of the create, but a number to claim
+// again.
+const reasonNumberClaimed = "number"
 
 // takenError is the conflict for a unique value a write found taken, or
 // the refusal of a payment account past its customer's bound.
@@ -771,7 +926,7 @@ func (s *Store) ListContracts(ctx context.Context, tenantID string, q contract.L
 // New companions make it one transaction with them, and so does a change
 // of a listed contract's status or deletion, which moves it between its
 // party's counts.
-func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	item, err := attributevalue.MarshalMap(toContractItem(c))
 	if err != nil {
 		return fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
@@ -790,7 +945,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 	// A plain conditional put is the cheaper write, unless the contract
 	// has company: new records, a count to move, the copy its reference
 	// item carries, or the record of an Idempotency-Key.
-	if len(companions) == 0 && move == nil && len(refs) == 0 && idempotency.ClaimFrom(ctx) == nil {
+	if len(companions) == 0 && move == nil && len(refs) == 0 && claim == nil {
 		put := types.TransactWriteItem{Put: &types.Put{Item: item}}
 		if err := checkWrite(put); err != nil {
 			return err
@@ -816,7 +971,7 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 		puts = append(puts, *move)
 	}
 	puts = append(puts, refs...)
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, puts, claim)
 	if failed := conditionFailed(err); failed != nil {
 		if failed[0] {
 			return contract.ErrVersionConflict

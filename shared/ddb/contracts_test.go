@@ -27,7 +27,7 @@ func create(s *ddb.Store, c *contract.Contract) error {
 		return err
 	}
 	c.Number = contract.FormatNumber(n)
-	return s.CreateContract(ctx, c, contract.Companions{})
+	return s.CreateContract(ctx, c, contract.Companions{}, nil)
 }
 
 func newContract(tenant, id, party string) *contract.Contract {
@@ -159,10 +159,10 @@ func TestReplaceIsOptimistic(t *testing.T) {
 	first, second := *c, *c
 	first.Version, first.Name = 2, "first"
 	second.Version, second.Name = 2, "second"
-	if err := s.ReplaceContract(ctx, &first, contract.Companions{}); err != nil {
+	if err := s.ReplaceContract(ctx, &first, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReplaceContract(ctx, &second, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
+	if err := s.ReplaceContract(ctx, &second, contract.Companions{}, nil); !errors.Is(err, contract.ErrVersionConflict) {
 		t.Fatalf("stale write: %v, want version conflict", err)
 	}
 	got, _ := s.GetContract(ctx, "t1", "ctr_a")
@@ -182,11 +182,11 @@ func TestListPagesFiltersAndSkipsDeleted(t *testing.T) {
 			party = "clnt_odd"
 		}
 		c := newContract("", fmt.Sprintf("ctr_%02d", i), party)
-		if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
+		if err := svc.Create(ctx, actor, nil, c, contract.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {
-			if err := svc.Delete(ctx, actor, c.ID); err != nil {
+			if err := svc.Delete(ctx, actor, nil, c.ID); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -292,7 +292,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	c := newContract("", "ctr_hot", "clnt_1")
 	zero := int64(0)
 	c.Order = &zero
-	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
+	if err := svc.Create(ctx, actor, nil, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 6
@@ -301,7 +301,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := svc.Update(ctx, actor, "ctr_hot", func(c *contract.Contract) error {
+			_, err := svc.Update(ctx, actor, nil, "ctr_hot", func(c *contract.Contract) error {
 				next := *c.Order + 1
 				c.Order = &next
 				return nil
@@ -392,11 +392,11 @@ func TestListIncludeDeleted(t *testing.T) {
 	svc := contract.NewService(s)
 	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
 	for _, id := range []string{"a", "b"} {
-		if err := svc.Create(ctx, actor, newContract("", id, "p"), contract.CreateOptions{}); err != nil {
+		if err := svc.Create(ctx, actor, nil, newContract("", id, "p"), contract.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.Delete(ctx, actor, "a"); err != nil {
+	if err := svc.Delete(ctx, actor, nil, "a"); err != nil {
 		t.Fatal(err)
 	}
 	for include, want := range map[bool]int{false: 1, true: 2} {
@@ -444,7 +444,7 @@ func TestReferenceItemCarriesTheContract(t *testing.T) {
 		got := byReference(1)
 		change(got)
 		got.Version++
-		if err := clean.ReplaceContract(ctx, got, contract.Companions{}); err != nil {
+		if err := clean.ReplaceContract(ctx, got, contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		byReference(1)

@@ -97,9 +97,7 @@ func TestDrawNumbers(t *testing.T) {
 // as after any write that fails once it drew).
 func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
 	store := ddbtest.NewStore(t)
-	if err := store.PutPlans(ctx, "t1", []contract.Plan{{ID: "p1", Name: "Basic", Currencies: []string{"USD"}}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "p1", Name: "Basic", Currencies: []string{"USD"}}})
 	// CA-0000000001, as a function of the version before wrote it.
 	_, err := ddbtest.Client(t).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(store.Table()), Item: map[string]types.AttributeValue{
 		"PK": &types.AttributeValueMemberS{Value: "TENANT#t1"}, "SK": &types.AttributeValueMemberS{Value: "ACTION#CA-0000000001"},
@@ -112,7 +110,7 @@ func TestTakenActionNumberIsDrawnAgain(t *testing.T) {
 	req := &contract.ActionsRequest{Account: "ACC-1", Request: []byte(`{}`), Actions: []contract.ActionItem{{Type: contract.ActionCreate,
 		Entries: []contract.ActionEntry{{Terms: contract.Terms{PlanID: "p1", Currencies: []string{"USD"}, EffectiveDate: "2090-01-01", ExpirationDate: "2091-01-01"}}}}}}
 	var out contract.Applied
-	if err := svc.ApplyActions(ctx, contract.Actor{TenantID: "t1", CredentialID: "cred", Via: contract.APIEasyBilling}, store, req, &out); err != nil {
+	if err := svc.ApplyActions(ctx, contract.Actor{TenantID: "t1", CredentialID: "cred", Via: contract.APIEasyBilling}, nil, store, req, &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.Action.Number != "CA-0000000002" || out.Contract.Number != "CT-0000000002" {

@@ -75,7 +75,7 @@ func TestDeadlineEndsRetries(t *testing.T) {
 	c.Number = contract.FormatNumber(n)
 	deadline, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	if err := store.CreateContract(deadline, c, contract.Companions{}); contract.KindOf(err) != contract.KindUnavailable {
+	if err := store.CreateContract(deadline, c, contract.Companions{}, nil); contract.KindOf(err) != contract.KindUnavailable {
 		t.Fatalf("err = %v, want KindUnavailable", err)
 	}
 	if _, err := clean.GetContract(ctx, "t1", "ctr_hang"); contract.KindOf(err) != contract.KindNotFound {

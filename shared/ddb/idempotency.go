@@ -140,17 +140,15 @@ func (s *Store) recordInTheWay(ctx context.Context, c *idempotency.Claim, item m
 	return it.record()
 }
 
-// transact writes items in one transaction, with the record of the
-// request's idempotency claim, answer included, when ctx carries one: the
-// key's record costs no write of its own, and a write never commits
-// without its answer. A key already taken refuses the whole write with an
-// *idempotency.UsedError carrying the record in the way; any other
-// failure is returned as it came, for the caller to name the item whose
-// condition failed (the claim's record, if any, is the last item). A write
-// DynamoDB would refuse for its size is refused first (checkWrite), with
-// nothing sent.
-func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	claim := idempotency.ClaimFrom(ctx)
+// transact writes items in one transaction, with the record of claim's
+// key, answer included, when claim is not nil: the key's record costs no
+// write of its own, and a write never commits without its answer. A key
+// already taken refuses the whole write with an *idempotency.UsedError
+// carrying the record in the way; any other failure is returned as it
+// came, for the caller to name the item whose condition failed (the
+// claim's record, if any, is the last item). A write DynamoDB would
+// refuse for its size is refused first (checkWrite), with nothing sent.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, claim *idempotency.Claim) error {
 	items, err := s.withClaim(claim, items)
 	if err != nil {
 		return err

@@ -67,7 +67,12 @@ import (
 //	next contract number        UpdateItem ADD on the tenant's counter (atomic; never a scan or a count)
 //	create a contract           TransactWriteItems: contract + its id item, both attribute_not_exists
 //	contract by number          GetItem contract
-//	create with a reference     the same transaction, plus the reference item (attribute_not_exists)
+//	create with a reference,    BatchGetItem (consistent) of the counter and the reference item (a
+//	  or a customer's contract  new customer's external id item; an existing customer and payment
+//	                            account); then the same transaction, plus the reference item
+//	                            (attribute_not_exists) and an Update of the counter to the next
+//	                            number, if it still holds the one read; the number is drawn instead
+//	                            after three claims lost to other creates
 //	contract by reference       GetItem reference item, which carries the contract (written in the
 //	                            transaction of every write of it); one written before it did names
 //	                            the number: then GetItem contract
@@ -121,6 +126,9 @@ import (
 //	  or resurrect it           GSI3PK = <the listing it was read in>, and an Update ADD -1 / +1 of
 //	                            the count item (other changes stay one conditional PutItem, with the
 //	                            same condition)
+//	file contracts written      admin: Query the tenant's contract items without GSI3PK; per
+//	  before the listings       contract, a transaction: the Put with its keys (version = :read AND
+//	                            attribute_not_exists(GSI3PK)), its reference copy, count ADD +1
 //
 // Why five more indexes, and what they cost. fabric lists an organization
 // by offset in six orders, with a status filter and the number that

@@ -161,7 +161,7 @@ func TestTooLargeContractIsRefused(t *testing.T) {
 	grown := *at
 	grown.Version++
 	grown.Attributes = append([]byte(`{"b":1,`), at.Attributes[1:]...)
-	if got := fieldOf(t, s.ReplaceContract(ctx, &grown, contract.Companions{})); got != ddb.TooLargeContract {
+	if got := fieldOf(t, s.ReplaceContract(ctx, &grown, contract.Companions{}, nil)); got != ddb.TooLargeContract {
 		t.Fatalf("replace names %q", got)
 	}
 	stored, err := s.GetContract(ctx, "t1", at.Number)
@@ -170,7 +170,7 @@ func TestTooLargeContractIsRefused(t *testing.T) {
 	}
 
 	action := &contract.Action{TenantID: "t1", ID: "a1", Number: "CA-0000000001", Request: []byte(`{}`), Status: contract.StatusActive}
-	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, []*contract.Contract{&grown}, "")); got != ddb.TooLargeContract {
+	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, []*contract.Contract{&grown}, "", nil)); got != ddb.TooLargeContract {
 		t.Fatalf("contract actions name %q", got)
 	}
 	if _, err := s.GetAction(ctx, "t1", action.Number); contract.KindOf(err) != contract.KindNotFound {
@@ -193,7 +193,7 @@ func TestTooLargeTransactionIsRefused(t *testing.T) {
 		changed = append(changed, c)
 	}
 	action := &contract.Action{TenantID: "t1", ID: "a1", Number: "CA-0000000001", Request: []byte(`{}`), Status: contract.StatusActive}
-	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, changed, "")); got != ddb.TooLargeRequest {
+	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, changed, "", nil)); got != ddb.TooLargeRequest {
 		t.Fatalf("names %q", got)
 	}
 	for _, c := range changed {
@@ -202,7 +202,7 @@ func TestTooLargeTransactionIsRefused(t *testing.T) {
 			t.Fatalf("the refused transaction wrote %s: %v", c.Number, err)
 		}
 	}
-	if err := s.ApplyActions(ctx, action, nil, changed[:len(changed)-1], ""); err != nil {
+	if err := s.ApplyActions(ctx, action, nil, changed[:len(changed)-1], "", nil); err != nil {
 		t.Fatalf("one contract fewer: %v", err)
 	}
 }
@@ -218,7 +218,7 @@ func keyedCreate(s *ddb.Store, c *contract.Contract, key, body string) error {
 		return err
 	}
 	c.Number = contract.FormatNumber(n)
-	return s.CreateContract(idempotency.WithClaim(ctx, claim), c, contract.Companions{})
+	return s.CreateContract(ctx, c, contract.Companions{}, claim)
 }
 
 // An answer too large to keep as text beside its write (JSON escapes can

@@ -212,9 +212,21 @@ func (s *Store) readListing(ctx context.Context, index, sortKey string, p listin
 		ProjectionExpression:      aws.String("SK, " + sortKey),
 		ScanIndexForward:          aws.Bool(ascending),
 	}
+	return s.queryEntries(ctx, in, p, sortKey, need)
+}
+
+// everyEntry is the need of queryEntries that reads every entry.
+const everyEntry = -1
+
+// queryEntries runs in page after page and decodes the entries of p it
+// returns, until it has read need of them, or all there are when need is
+// everyEntry.
+func (s *Store) queryEntries(ctx context.Context, in *dynamodb.QueryInput, p listingPart, sortKey string, need int) ([]listingEntry, error) {
 	var out []listingEntry
-	for len(out) < need {
-		in.Limit = aws.Int32(int32(min(need-len(out), maxQueryLimit)))
+	for need == everyEntry || len(out) < need {
+		if need != everyEntry {
+			in.Limit = aws.Int32(int32(min(need-len(out), maxQueryLimit)))
+		}
 		page, err := s.client.Query(ctx, in)
 		if err != nil {
 			return nil, err
@@ -272,20 +284,7 @@ func (s *Store) scanListing(ctx context.Context, sortKey string, p listingPart, 
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
-	var out []listingEntry
-	for {
-		page, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		if out, err = appendEntries(out, page.Items, p.listing.Status, sortKey); err != nil {
-			return nil, err
-		}
-		if page.LastEvaluatedKey == nil {
-			return out, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
+	return s.queryEntries(ctx, in, p, sortKey, everyEntry)
 }
 
 // appendEntries decodes index entries onto out.
@@ -507,4 +506,86 @@ func (s *Store) writeBatch(ctx context.Context, batch []types.WriteRequest) erro
 		request = out.UnprocessedItems
 	}
 	return nil
+}
+
+// FileListings files every contract of tenantID's listed parties that was
+// written before the listings existed (it has no GSI3PK, so no list shows
+// it and no count holds it) under its listing, as its next write would:
+// one transaction per contract writes it again with its index keys, the
+// copy its reference item carries, and its party's count one up. Nothing
+// else of it changes, its version included, so the contract events
+// publish nothing for it (see ddb.ContractChange.Refiled). A contract a
+// request writes meanwhile is filed by that write, and skipped here. It
+// returns how many contracts it filed; run again, it files none.
+//
+// It reads every contract item of the tenant's partition (Query, pages of
+// 1 MB, a filter keeping those to file): an operator's one-time step
+// after deploying the listings, not a request's.
+func (s *Store) FileListings(ctx context.Context, tenantID string) (filed int, err error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :contracts)"),
+		FilterExpression:       aws.String("attribute_not_exists(GSI3PK) AND partyKind = :listed"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":        &types.AttributeValueMemberS{Value: tenantPK(tenantID)},
+			":contracts": &types.AttributeValueMemberS{Value: contractSKPrefix},
+			":listed":    &types.AttributeValueMemberS{Value: string(contract.PartyOrganization)},
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return filed, fmt.Errorf("ddb: read the contracts of tenant %s to file: %w", tenantID, err)
+		}
+		for _, av := range out.Items {
+			c, err := decodeContract(av)
+			if err != nil {
+				return filed, err
+			}
+			ok, err := s.fileListing(ctx, c)
+			if err != nil {
+				return filed, err
+			}
+			if ok {
+				filed++
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return filed, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// fileListing files c, as read, under its listing; false when a write of
+// c got there first.
+func (s *Store) fileListing(ctx context.Context, c *contract.Contract) (bool, error) {
+	if !listed(c.Party) || c.Stored != nil {
+		return false, nil
+	}
+	puts, err := s.newItems(toContractItem(c))
+	if err != nil {
+		return false, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
+	puts[0].Put.ConditionExpression = aws.String("version = :read AND attribute_not_exists(GSI3PK)")
+	puts[0].Put.ExpressionAttributeValues = map[string]types.AttributeValue{
+		":read": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)},
+	}
+	refs, err := s.referenceWrite(c)
+	if err != nil {
+		return false, fmt.Errorf("ddb: encode contract %s: %w", c.Number, err)
+	}
+	writes := append(append(puts, refs...), s.countWrite(c.TenantID, c.Party, nil, c.Listing()))
+	if err := checkWrite(writes...); err != nil {
+		return false, err
+	}
+	err = s.transactWrite(ctx, writes)
+	if failed := conditionFailed(err); failed != nil && failed[0] {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("ddb: file contract %s: %w", c.Number, err)
+	}
+	return true, nil
 }

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
@@ -101,7 +105,7 @@ func listingFixture(t *testing.T, s *ddb.Store) []contract.Contract {
 				continue
 			}
 			c := orgContract(rng, w.tenant, w.party, i, clock)
-			if err := svc.Create(ctx, contract.Actor{TenantID: w.tenant, CredentialID: "cred"}, c, contract.CreateOptions{}); err != nil {
+			if err := svc.Create(ctx, contract.Actor{TenantID: w.tenant, CredentialID: "cred"}, nil, c, contract.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if w.tenant == "t1" && w.party == orgA {
@@ -117,14 +121,14 @@ func listingFixture(t *testing.T, s *ddb.Store) []contract.Contract {
 		var err error
 		switch k % 6 {
 		case 0:
-			err = svc.Delete(ctx, actor, id)
+			err = svc.Delete(ctx, actor, nil, id)
 		case 1:
-			_, err = svc.Undelete(ctx, actor, id, nil)
+			_, err = svc.Undelete(ctx, actor, nil, id, nil)
 			if errors.Is(err, contract.ErrNotDeleted) {
 				err = nil
 			}
 		default:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				switch k % 6 {
 				case 2:
 					c.Status = threeKind[rng.IntN(3)]
@@ -308,25 +312,25 @@ func TestListingCountsStayExactUnderConcurrency(t *testing.T) {
 	run(creates, func(i int) error {
 		c := &contract.Contract{ID: fmt.Sprintf("race-%d", i), Party: orgA, Reference: fmt.Sprintf("R-%d", i), Status: threeKind[i%3]}
 		ids[i] = c.ID
-		return svc.Create(ctx, actor, c, contract.CreateOptions{})
+		return svc.Create(ctx, actor, nil, c, contract.CreateOptions{})
 	})
 	run(3*creates, func(i int) error {
 		id := ids[i%(creates/4)] // a quarter of the contracts, each raced on
 		var err error
 		switch i % 3 {
 		case 0:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				c.Status = threeKind[(i/3)%3]
 				return nil
 			})
 		case 1:
-			_, err = svc.Update(ctx, actor, id, func(c *contract.Contract) error {
+			_, err = svc.Update(ctx, actor, nil, id, func(c *contract.Contract) error {
 				at := c.UpdatedAt
 				c.DeletedAt = &at
 				return nil
 			})
 		default:
-			_, err = svc.Undelete(ctx, actor, id, nil)
+			_, err = svc.Undelete(ctx, actor, nil, id, nil)
 		}
 		switch {
 		case errors.Is(err, contract.ErrNotDeleted), contract.KindOf(err) == contract.KindNotFound:
@@ -392,11 +396,11 @@ func TestUpdateMeetingATransactionIsAppliedAgain(t *testing.T) {
 	svc := contract.NewService(store)
 	actor := contract.Actor{TenantID: "t1", CredentialID: "cred"}
 	c := &contract.Contract{ID: "busy", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"}, Status: contract.StatusActive}
-	if err := svc.Create(ctx, actor, c, contract.CreateOptions{}); err != nil {
+	if err := svc.Create(ctx, actor, nil, c, contract.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	faults.Inject("PutItem", 1, ddbtest.APIError(400, "TransactionConflictException"))
-	if _, err := svc.Update(ctx, actor, "busy", func(c *contract.Contract) error { c.Type = "changed"; return nil }); err != nil {
+	if _, err := svc.Update(ctx, actor, nil, "busy", func(c *contract.Contract) error { c.Type = "changed"; return nil }); err != nil {
 		t.Fatalf("update after a conflict: %v", err)
 	}
 	if got, err := clean.GetContract(ctx, "t1", "busy"); err != nil || got.Type != "changed" || got.Version != 2 {
@@ -422,13 +426,13 @@ func TestReplaceChecksTheListingItRead(t *testing.T) {
 	for _, was := range []*contract.Listing{nil, {Status: contract.StatusDraft}, {Status: contract.StatusActive, Deleted: true}} {
 		next := *c
 		next.Version, next.Status, next.Stored = 2, contract.StatusInactive, was
-		if err := s.ReplaceContract(ctx, &next, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
+		if err := s.ReplaceContract(ctx, &next, contract.Companions{}, nil); !errors.Is(err, contract.ErrVersionConflict) {
 			t.Fatalf("a replace read as %v: %v, want a version conflict", was, err)
 		}
 	}
 	next := *c
 	next.Version, next.Status = 2, contract.StatusInactive
-	if err := s.ReplaceContract(ctx, &next, contract.Companions{}); err != nil {
+	if err := s.ReplaceContract(ctx, &next, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := map[contract.Listing]int{}
@@ -468,5 +472,110 @@ func TestLoadContractsListsAsCreated(t *testing.T) {
 		for _, del := range []bool{false, true} {
 			checkListing(t, s, all, contract.OrderedQuery{Party: orgA, SortBy: by, Descending: true, Statuses: threeKind, IncludeDeleted: del, Offset: 10, Limit: 30})
 		}
+	}
+}
+
+// Contracts written before the listings (no index keys, counted nowhere)
+// are filed by FileListings, as their next write would file them: every
+// list and count shows them, their version and the rest of them stay as
+// they were, the stream shows no change of them, a second run files
+// nothing, and a request's write of one goes through.
+func TestFileListings(t *testing.T) {
+	client, table, streamARN := ddbtest.NewStreamTable(t)
+	store := ddb.New(client, table)
+	rng := rand.New(rand.NewPCG(3, 4))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var old []*contract.Contract
+	for i := range 6 {
+		c := orgContract(rng, "t", orgB, i, at)
+		c.Number = contract.FormatNumber(int64(i + 1))
+		c.Status = threeKind[i%3]
+		if err := store.CreateContract(ctx, c, contract.Companions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if i >= 2 {
+			old = append(old, c)
+		}
+	}
+	kukkingu := &contract.Contract{TenantID: "t", Number: contract.FormatNumber(7), ID: "ctr_x", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"},
+		Name: "n", Status: contract.StatusActive, Version: 1, CreatedAt: at, UpdatedAt: at}
+	if err := store.CreateContract(ctx, kukkingu, contract.Companions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The four older contracts as the store wrote them before the
+	// listings: no index keys of theirs, none in the count.
+	for _, c := range old {
+		_, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
+			Key:              map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "TENANT#t"}, "SK": &types.AttributeValueMemberS{Value: "CONTRACT#" + c.Number}},
+			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK, GSI4SK, GSI5SK, GSI6SK, GSI7SK, searchReference, searchType")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
+			Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "TENANT#t"}, "SK": &types.AttributeValueMemberS{Value: "COUNT#organization#" + orgB.ID}},
+			UpdateExpression:          aws.String("ADD #l :gone"),
+			ExpressionAttributeNames:  map[string]string{"#l": "LIVE#" + string(c.Status)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":gone": &types.AttributeValueMemberN{Value: "-1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() contract.OrderedPage {
+		t.Helper()
+		page, err := store.ListOrdered(ctx, "t", contract.OrderedQuery{Party: orgB, Statuses: threeKind, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page
+	}
+	if page := list(); page.Count != 2 || len(page.Contracts) != 2 {
+		t.Fatalf("before filing: %d listed of a count of %d, want the 2 filed when written", len(page.Contracts), page.Count)
+	}
+	before := len(ddbtest.StreamRecords(t, streamARN))
+
+	filed, err := store.FileListings(ctx, "t")
+	if err != nil || filed != len(old) {
+		t.Fatalf("filed %d, %v; want %d", filed, err, len(old))
+	}
+	page := list()
+	var numbers []string
+	for _, c := range page.Contracts {
+		numbers = append(numbers, c.Number)
+	}
+	slices.Sort(numbers)
+	if page.Count != 6 || !slices.Equal(numbers, []string{"CT-0000000001", "CT-0000000002", "CT-0000000003", "CT-0000000004", "CT-0000000005", "CT-0000000006"}) {
+		t.Fatalf("after filing: %v of a count of %d, want all six", numbers, page.Count)
+	}
+	for _, c := range old {
+		got, err := store.GetContractByReference(ctx, "t", orgB, c.Reference)
+		if err != nil || got.Version != 1 || got.Stored == nil || *got.Stored != c.Listing() {
+			t.Fatalf("%s by its reference: %+v, %v; want version 1, filed", c.Number, got, err)
+		}
+	}
+	for _, rec := range ddbtest.StreamRecords(t, streamARN)[before:] {
+		ch, ok, err := ddb.ContractChangeOf(rec)
+		if err != nil || (ok && !ch.Refiled()) {
+			t.Fatalf("filing wrote a change of a contract to the stream: %+v, %v", ch, err)
+		}
+	}
+	if filed, err := store.FileListings(ctx, "t"); err != nil || filed != 0 {
+		t.Fatalf("a second run filed %d, %v; want none", filed, err)
+	}
+
+	// A request's write of a filed contract goes through and moves its count.
+	c, err := store.GetContractByReference(ctx, "t", orgB, old[0].Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Version++
+	c.Status = contract.StatusInactive
+	if old[0].Status == contract.StatusInactive {
+		c.Status = contract.StatusActive
+	}
+	if err := store.ReplaceContract(ctx, c, contract.Companions{}, nil); err != nil {
+		t.Fatalf("a write after filing: %v", err)
+	}
+	if page := list(); page.Count != 6 {
+		t.Fatalf("after a status change the count is %d, want 6", page.Count)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 type customerItem struct {
@@ -158,14 +159,15 @@ func (s *Store) companionWrites(with contract.Companions) ([]types.TransactWrite
 	return writes, reasons, nil
 }
 
-// CreateCustomer implements contract.PartyStore: the customer and its
-// externalId reservation, in one transaction.
-func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error {
+// CreateCustomer implements contract.PartyStore: the customer, its
+// externalId reservation and the record of claim's key, in one
+// transaction.
+func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer, claim *idempotency.Claim) error {
 	puts, reasons, err := s.companionWrites(contract.Companions{Customer: cu})
 	if err != nil {
 		return fmt.Errorf("ddb: encode customer %s: %w", cu.ID, err)
 	}
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, puts, claim)
 	if failed := conditionFailed(err); failed != nil {
 		for i, f := range failed {
 			if f && i < len(reasons) {

@@ -16,7 +16,7 @@ func TestGetRelated(t *testing.T) {
 	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	cu := &contract.Customer{TenantID: "t1", ID: "cust-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: at, UpdatedAt: at}
 	pa := &contract.PaymentAccount{TenantID: "t1", ID: "pa-1", CustomerID: "cust-1", BusinessName: "Acme Ltda", CreatedAt: at, UpdatedAt: at}
-	if err := store.CreateCustomer(ctx, cu); err != nil {
+	if err := store.CreateCustomer(ctx, cu, nil); err != nil {
 		t.Fatal(err)
 	}
 	c := newContract("t1", "ctr_related", "cust-1")
@@ -28,12 +28,10 @@ func TestGetRelated(t *testing.T) {
 	n, _ := store.NextContractNumber(ctx, "t1")
 	other := newContract("t1", "ctr_carrier", "cust-1")
 	other.Number = contract.FormatNumber(n)
-	if err := store.CreateContract(ctx, other, contract.Companions{PaymentAccount: pa}); err != nil {
+	if err := store.CreateContract(ctx, other, contract.Companions{PaymentAccount: pa}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutPlans(ctx, "t1", []contract.Plan{{ID: "plan-a", Name: "A"}, {ID: "plan-b", Name: "B"}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "plan-a", Name: "A"}, {ID: "plan-b", Name: "B"}})
 
 	faults.Reset()
 	rel, err := store.GetRelated(ctx, "t1", c)
@@ -80,9 +78,9 @@ func TestPaymentAccountBound(t *testing.T) {
 		c.Number = contract.FormatNumber(n)
 		if i == 1 {
 			cu := &contract.Customer{TenantID: "t1", ID: "cust-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: at, UpdatedAt: at}
-			return c, store.CreateContract(ctx, c, contract.Companions{Customer: cu, PaymentAccount: account(i)})
+			return c, store.CreateContract(ctx, c, contract.Companions{Customer: cu, PaymentAccount: account(i)}, nil)
 		}
-		return c, store.CreateContract(ctx, c, contract.Companions{PaymentAccount: account(i)})
+		return c, store.CreateContract(ctx, c, contract.Companions{PaymentAccount: account(i)}, nil)
 	}
 	var last *contract.Contract
 	for i := 1; i <= contract.MaxPaymentAccounts; i++ {
@@ -104,7 +102,7 @@ func TestPaymentAccountBound(t *testing.T) {
 	replaced := *last
 	replaced.Version++
 	replaced.PaymentAccountID = fmt.Sprintf("pa-%d", past)
-	if err := store.ReplaceContract(ctx, &replaced, contract.Companions{PaymentAccount: account(past)}); fieldOf(t, err) != "paymentAccount" {
+	if err := store.ReplaceContract(ctx, &replaced, contract.Companions{PaymentAccount: account(past)}, nil); fieldOf(t, err) != "paymentAccount" {
 		t.Fatalf("a replace names %v", err)
 	}
 	if _, err := store.GetPaymentAccount(ctx, "t1", fmt.Sprintf("pa-%d", past)); contract.KindOf(err) != contract.KindNotFound {

@@ -24,9 +24,7 @@ func TestPlanCatalogCache(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	put := func(s *ddb.Store, tenant, id, name string) {
 		t.Helper()
-		if err := s.PutPlans(ctx, tenant, []contract.Plan{{ID: id, Name: name, Currencies: []string{"USD"}}}); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.PutPlans(t, s, tenant, []contract.Plan{{ID: id, Name: name, Currencies: []string{"USD"}}})
 	}
 	put(clean, "t1", "p1", "Basic")
 	put(clean, "t2", "p1", "Other tenant's")

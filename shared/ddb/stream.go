@@ -67,6 +67,13 @@ type ContractChange struct {
 	Old, New *contract.Contract
 }
 
+// Refiled reports whether the change only filed the contract anew in the
+// store's indexes (FileListings): a change of the contract always moves
+// its version.
+func (ch ContractChange) Refiled() bool {
+	return ch.Old != nil && ch.New != nil && ch.Old.Version == ch.New.Version
+}
+
 // ErrNoImages reports a stream record that carries neither image: the
 // stream is not the NEW_AND_OLD_IMAGES one the contract events need.
 var ErrNoImages = errors.New("ddb: the stream record carries no item image")

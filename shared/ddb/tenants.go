@@ -69,7 +69,7 @@ func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) error {
 	if err != nil {
 		return fmt.Errorf("ddb: encode tenant %s: %w", t.ID, err)
 	}
-	err = s.transact(ctx, puts)
+	err = s.transact(ctx, puts, nil)
 	// The tenant's own item stands for its id.
 	if taken := takenNames(conditionFailed(err), append([]string{t.ID}, t.NameList()...)); taken != nil {
 		return fmt.Errorf("ddb: create tenant %s: %w", t.ID, taken)
@@ -103,7 +103,7 @@ func (s *Store) ReserveTenantNames(ctx context.Context, t auth.Tenant) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": &types.AttributeValueMemberS{Value: t.ID}},
 		}})
 	}
-	err := s.transact(ctx, items)
+	err := s.transact(ctx, items, nil)
 	if failed := conditionFailed(err); failed != nil {
 		// The condition check stands for no name.
 		if taken := takenNames(failed, append([]string{""}, t.NameList()...)); taken != nil {

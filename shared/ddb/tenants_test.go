@@ -23,9 +23,7 @@ func TestTenantsAndCredentials(t *testing.T) {
 	s := ddbtest.NewStore(t)
 	now := time.Now().UTC()
 	tenant := auth.Tenant{ID: "acme", Aliases: []string{"tnt_1"}, CreatedAt: now}
-	if err := s.CreateTenant(ctx, tenant); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, s, tenant)
 	if err := s.CreateTenant(ctx, tenant); !errors.Is(err, auth.ErrExists) {
 		t.Fatalf("second create: %v", err)
 	}
@@ -57,9 +55,7 @@ func TestPlans(t *testing.T) {
 		{ID: "p1", Name: "Basic", Currencies: []string{"USD"}},
 		{ID: "p2", Name: "Pro", BillingCycleType: "yearly", Currencies: []string{"EUR", "USD"}},
 	}
-	if err := s.PutPlans(ctx, "t1", plans); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, s, "t1", plans)
 	got, err := s.GetPlan(ctx, "t1", "p1")
 	if err != nil || got.Name != "Basic" || got.BillingCycleType != contract.DefaultBillingCycleType {
 		t.Fatalf("got %+v, %v", got, err)
@@ -75,9 +71,7 @@ func TestPlans(t *testing.T) {
 func TestTenantNamesAreUnique(t *testing.T) {
 	s := ddbtest.NewStore(t)
 	now := time.Now().UTC()
-	if err := s.CreateTenant(ctx, auth.Tenant{ID: "acme", Aliases: []string{"tnt_1", "acc-2"}, CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, s, auth.Tenant{ID: "acme", Aliases: []string{"tnt_1", "acc-2"}, CreatedAt: now})
 	tests := []struct {
 		name    string
 		tenant  auth.Tenant
@@ -172,9 +166,7 @@ func TestReserveTenantNames(t *testing.T) {
 	s := ddb.New(client, table)
 	now := time.Now().UTC()
 	old := auth.Tenant{ID: "old", Aliases: []string{"old-alias", "lost-alias"}, CreatedAt: now}
-	if err := s.CreateTenant(ctx, old); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, s, old)
 	for _, name := range old.NameList() {
 		if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: "TENANT-NAME#" + name},
@@ -185,9 +177,7 @@ func TestReserveTenantNames(t *testing.T) {
 	}
 	// Unreserved, a name is open to another tenant: the gap reserving
 	// closes.
-	if err := s.CreateTenant(ctx, auth.Tenant{ID: "newer", Aliases: []string{"lost-alias"}, CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, s, auth.Tenant{ID: "newer", Aliases: []string{"lost-alias"}, CreatedAt: now})
 	var taken *auth.TakenError
 	if err := s.ReserveTenantNames(ctx, old); !errors.As(err, &taken) || !slices.Equal(taken.Names, []string{"lost-alias"}) {
 		t.Fatalf("reserving a name another tenant holds: %v", err)
@@ -198,9 +188,7 @@ func TestReserveTenantNames(t *testing.T) {
 	}
 
 	mine := auth.Tenant{ID: "mine", Aliases: []string{"mine-alias"}, CreatedAt: now}
-	if err := s.CreateTenant(ctx, mine); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, s, mine)
 	for range 2 {
 		if err := s.ReserveTenantNames(ctx, mine); err != nil {
 			t.Fatalf("reserving a tenant's own names: %v", err)

@@ -23,6 +23,16 @@ var refs = []struct {
 	{"by contractId", byID},
 }
 
+// checkSegment checks the fields of the new segment seg that want names.
+func checkSegment(t testing.TB, seg, want map[string]any) {
+	t.Helper()
+	for k, v := range want {
+		if !reflect.DeepEqual(seg[k], v) {
+			t.Errorf("new segment %s = %v, want %v", k, seg[k], v)
+		}
+	}
+}
+
 // checkFollows checks that next is a new segment following prev.
 func checkFollows(t testing.TB, prev, next map[string]any) {
 	t.Helper()
@@ -92,11 +102,7 @@ func TestSwitchPlan(t *testing.T) {
 				"planId": proPlan, "currency": []any{"EUR", "USD"}, "effectiveDate": "2090-04-15", "expirationDate": end,
 				"billingCycleDay": 15.0, "billingCycleType": "quarterly", "status": "active", "contractNumber": before["contractNumber"],
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != end || c["status"] != "active" || c["id"] != before["id"] {
 				t.Errorf("contract %v", c)
 			}
@@ -128,11 +134,7 @@ func TestEarlyRenew(t *testing.T) {
 				"planId": proPlan, "currency": []any{"EUR"}, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
 				"billingCycleDay": 20.0, "billingCycleType": "quarterly",
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != "2091-10-19" {
 				t.Errorf("contract spans %v to %v, want %s to 2091-10-19", c["effectiveDate"], c["expirationDate"], start)
 			}

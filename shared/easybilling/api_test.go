@@ -1,14 +1,12 @@
 package easybilling_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -73,20 +71,13 @@ func newAPI(t *testing.T) *api {
 	t.Helper()
 	store := ddbtest.NewStore(t)
 	for _, who := range []tenant{tenantA, tenantB} {
-		if err := store.PutPlans(context.Background(), who.id, catalog); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.PutPlans(t, store, who.id, catalog)
 	}
 	log := slog.New(slog.DiscardHandler)
 	return &api{rt: endpoints.ContractActions(store, log), other: endpoints.CreateContract(store, log), store: store}
 }
 
-type response struct {
-	status  int
-	headers map[string]string
-	raw     string
-	body    map[string]any
-}
+type response = httpapitest.Reply
 
 // sent is a request of who as sent; headers are name/value pairs over the
 // defaults, an empty value removing the header.
@@ -104,17 +95,7 @@ func sent(who tenant, method, target, body string, headers ...string) httpapites
 // else returned.
 func serve(t testing.TB, rt *httpapi.Router, who tenant, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
-	resp, err := httpapitest.Exchange(t, rt, sent(who, method, target, body, headers...))
-	if err != nil {
-		return response{}, err
-	}
-	out := response{status: resp.StatusCode, headers: resp.Headers, raw: resp.Body}
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
-			return out, fmt.Errorf("%s %s: the body is not a JSON object: %v\n%s", method, target, err, resp.Body)
-		}
-	}
-	return out, nil
+	return httpapitest.ExchangeJSON(t, rt, sent(who, method, target, body, headers...))
 }
 
 func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
@@ -134,10 +115,10 @@ func (a *api) do(t testing.TB, who tenant, method, target, body string, headers 
 // must fails the test unless r has status.
 func must(t testing.TB, status int, r response) map[string]any {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
 	}
-	return r.body
+	return r.Body
 }
 
 // act posts a contract-actions request under prefix and returns the
@@ -226,15 +207,6 @@ func info(t testing.TB, answer map[string]any) map[string]any {
 	return c
 }
 
-func readFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func decode(t testing.TB, s string) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -242,15 +214,6 @@ func decode(t testing.TB, s string) map[string]any {
 		t.Fatalf("%v\n%s", err, s)
 	}
 	return m
-}
-
-func encode(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // obj is a JSON object of a request, written inline.
@@ -263,7 +226,7 @@ func request(t testing.TB, account string, actions ...obj) string {
 	for i, a := range actions {
 		list[i] = a
 	}
-	return encode(t, obj{"accountNumber": account, "actions": list})
+	return httpapitest.MustJSON(obj{"accountNumber": account, "actions": list})
 }
 
 // payloadKeys maps each action type to the key of its entries.
@@ -331,17 +294,17 @@ func fieldsOf(body map[string]any) []string {
 // fields (in any order), with a trace-id.
 func refused(t testing.TB, r response, status int, fields ...string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
 	}
 	sort.Strings(fields)
 	if fields == nil {
 		fields = []string{}
 	}
-	if got := fieldsOf(r.body); !reflect.DeepEqual(got, fields) {
-		t.Fatalf("fields %q, want %q: %s", got, fields, r.raw)
+	if got := fieldsOf(r.Body); !reflect.DeepEqual(got, fields) {
+		t.Fatalf("fields %q, want %q: %s", got, fields, r.Raw)
 	}
-	if r.headers["trace-id"] == "" {
+	if r.Headers["trace-id"] == "" {
 		t.Fatalf("a %d has no trace-id", status)
 	}
 }

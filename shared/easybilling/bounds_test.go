@@ -82,7 +82,7 @@ func TestSegmentBound(t *testing.T) {
 	if n := len(segments(t, c)); n != contract.MaxSegments {
 		t.Fatalf("%d segments, want %d", n, contract.MaxSegments)
 	}
-	t.Logf("the answer showing a contract of %d segments takes %d bytes", contract.MaxSegments, len(full.raw))
+	t.Logf("the answer showing a contract of %d segments takes %d bytes", contract.MaxSegments, len(full.Raw))
 
 	for field, ref := range map[string]obj{"contractNumber": byNumber(c), "contractId": byID(c)} {
 		refused(t, a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", renewActions(renewals(ref, lastDay(t, c), 1))...)),
@@ -107,8 +107,8 @@ func TestSegmentBound(t *testing.T) {
 	first := a.do(t, tenantA, "POST", prod+"/contract-actions", body, "idempotency-key", "fill-e")
 	must(t, http.StatusOK, first) // CA-0000000005
 	again := a.do(t, tenantA, "POST", prod+"/contract-actions", body, "idempotency-key", "fill-e")
-	if again.status != http.StatusOK || again.raw != first.raw || again.headers["Idempotent-Replayed"] != "true" {
-		t.Fatalf("the retry got %d (replayed %q), not the first answer", again.status, again.headers["Idempotent-Replayed"])
+	if again.Status != http.StatusOK || again.Raw != first.Raw || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Fatalf("the retry got %d (replayed %q), not the first answer", again.Status, again.Headers["Idempotent-Replayed"])
 	}
 
 	// The refusals drew no number.

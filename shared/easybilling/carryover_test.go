@@ -32,11 +32,7 @@ func TestRenew(t *testing.T) {
 				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": end,
 				"expirationDate": "2091-12-31", "billingCycleDay": 31.0, "billingCycleType": "monthly",
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != "2091-12-31" {
 				t.Errorf("contract spans %v to %v, want %s to 2091-12-31", c["effectiveDate"], c["expirationDate"], start)
 			}
@@ -71,13 +67,9 @@ func TestUpdatePrice(t *testing.T) {
 				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
 				"expirationDate": end, "billingCycleDay": 30.0,
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
-			if !strings.Contains(r.raw, `"contractPrice":49.90`) {
-				t.Errorf("the price is not kept as written: %s", r.raw)
+			checkSegment(t, segs[1], want)
+			if !strings.Contains(r.Raw, `"contractPrice":49.90`) {
+				t.Errorf("the price is not kept as written: %s", r.Raw)
 			}
 			a.checkRecord(t, got, "update-price", segs[1]["id"])
 			a.checkStored(t, c)
@@ -122,11 +114,7 @@ func TestEarlyRenewKeepingTerms(t *testing.T) {
 				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
 				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
 			}
-			for k, v := range want {
-				if !reflect.DeepEqual(segs[1][k], v) {
-					t.Errorf("new segment %s = %v, want %v", k, segs[1][k], v)
-				}
-			}
+			checkSegment(t, segs[1], want)
 			if c["expirationDate"] != "2091-10-19" {
 				t.Errorf("contract expires %v, want 2091-10-19", c["expirationDate"])
 			}
@@ -205,29 +193,29 @@ func TestDatesAcrossAPIs(t *testing.T) {
 				"city": "Rio Branco", "state": "AC", "country": "Brasil"}},
 		"contract": {"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["` + seedPlan + `"]}}`
 	r, err := serve(t, a.other, tenantA, "POST", "/v1/contracts/", aira)
-	if err != nil || r.status != http.StatusCreated {
-		t.Fatalf("Aira create: %d %s %v", r.status, r.raw, err)
+	if err != nil || r.Status != http.StatusCreated {
+		t.Fatalf("Aira create: %d %s %v", r.Status, r.Raw, err)
 	}
-	id := r.body["contract"].(map[string]any)["id"].(string)
+	id := r.Body["contract"].(map[string]any)["id"].(string)
 	got := must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts/"+id, ""))
 	if got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != "2025-01-01" || got["status"] != "expired" {
 		t.Errorf("the Aira contract reads through EasyBilling as %v to %v, %v; want 2024-01-01 to 2025-01-01, expired",
 			got["effectiveDate"], got["expirationDate"], got["status"])
 	}
 	r, err = serve(t, a.other, tenantA, "GET", "/v1/contracts/"+id, "")
-	if err != nil || r.status != http.StatusOK {
-		t.Fatalf("Aira get: %d %s %v", r.status, r.raw, err)
+	if err != nil || r.Status != http.StatusOK {
+		t.Fatalf("Aira get: %d %s %v", r.Status, r.Raw, err)
 	}
-	if c := r.body["contract"].(map[string]any); c["startDate"] != "2024-01-01" || c["endDate"] != "2024-12-31" {
+	if c := r.Body["contract"].(map[string]any); c["startDate"] != "2024-01-01" || c["endDate"] != "2024-12-31" {
 		t.Errorf("the Aira contract reads back through Aira as %v to %v", c["startDate"], c["endDate"])
 	}
 
 	r, err = serve(t, a.other, tenantA, "POST", "/api/v1/contracts", `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR",
 		"validFrom":"2024-01-01T14:48:00.000Z","validTo":"2024-12-31T23:59:59.000Z"}`, "tenant-id", tenantA.id)
-	if err != nil || r.status != http.StatusCreated {
-		t.Fatalf("Kukkingu create: %d %s %v", r.status, r.raw, err)
+	if err != nil || r.Status != http.StatusCreated {
+		t.Fatalf("Kukkingu create: %d %s %v", r.Status, r.Raw, err)
 	}
-	got = must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts/"+r.body["data"].(map[string]any)["id"].(string), ""))
+	got = must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts/"+r.Body["data"].(map[string]any)["id"].(string), ""))
 	if got["effectiveDate"] != "2024-01-01" || got["expirationDate"] != "2025-01-01" || got["status"] != "expired" {
 		t.Errorf("the Kukkingu contract reads through EasyBilling as %v to %v, %v", got["effectiveDate"], got["expirationDate"], got["status"])
 	}
@@ -287,8 +275,8 @@ func TestRefusedRequestsDrawNoNumbers(t *testing.T) {
 		{good, act1("create-contract-with-plan", term(seedPlan, start, end, "EUR"))},
 	} {
 		r := a.do(t, tenantA, "POST", prod+"/contract-actions", request(t, "ACC-1", actions...))
-		if r.status != http.StatusUnprocessableEntity {
-			t.Fatalf("request %d: %d %s", i, r.status, r.raw)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	got := info(t, a.act(t, tenantA, prod, request(t, "ACC-1", good)))

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"sync"
 	"testing"
+
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // workers bounds the requests in flight at once.
@@ -15,30 +16,11 @@ const workers = 8
 // returns the answers in the order of bodies.
 func (a *api) burst(t *testing.T, who tenant, prefix string, bodies []string) []response {
 	t.Helper()
-	out := make([]response, len(bodies))
-	errs := make([]error, len(bodies))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = a.serve(t, who, "POST", prefix+"/contract-actions", bodies[i])
-			}
-		}()
+	requests := make([]httpapitest.Request, len(bodies))
+	for i, body := range bodies {
+		requests[i] = sent(who, "POST", prefix+"/contract-actions", body)
 	}
-	for i := range bodies {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
+	return httpapitest.ExchangeAll(t, a.rt, workers, requests)
 }
 
 // TestConcurrentCreates: a burst of creates in one tenant hands out every
@@ -107,9 +89,9 @@ func TestConcurrentChanges(t *testing.T) {
 	}
 	wrote := map[any]bool{}
 	for i, r := range a.burst(t, tenantA, prod, bodies) {
-		switch r.status {
+		switch r.Status {
 		case http.StatusOK:
-			ids := r.body["contractSegmentIds"].([]any)
+			ids := r.Body["contractSegmentIds"].([]any)
 			if len(ids) != 1 {
 				t.Fatalf("switch %d wrote %v", i, ids)
 			}
@@ -118,7 +100,7 @@ func TestConcurrentChanges(t *testing.T) {
 		case http.StatusUnprocessableEntity:
 			refused(t, r, http.StatusUnprocessableEntity, "actions[0].switchPlan[0].effectiveDate")
 		default:
-			t.Fatalf("switch %d: %d %s", i, r.status, r.raw)
+			t.Fatalf("switch %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	chain := segments(t, a.contract(t, tenantA, prod, c["contractNumber"].(string)))

@@ -172,7 +172,7 @@ func (h *Handler) applyBody(ctx context.Context, tenants TenantChecker, tenant, 
 		return nil, contract.Errorf(contract.KindInvalid, "the request is not valid JSON")
 	}
 	var applied contract.Applied
-	if err := h.apply(ctx, actor, &in, request.Bytes(), dedupe, &applied); err != nil {
+	if err := h.apply(ctx, actor, nil, &in, request.Bytes(), dedupe, &applied); err != nil {
 		return nil, err
 	}
 	return actionBodyOf(applied.Action, applied.Contract, namedOn, h.service.Clock()), nil
@@ -274,8 +274,11 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 		return refuse(refusal("the event names no account"))
 	}
 	var inv Invocation
-	if err := json.Unmarshal(ev.Detail, &inv); err != nil {
-		return refuse(refusal("the detail is not {tenantId, request}"))
+	// The detail is the sender's own JSON, held to the rules of every
+	// request body: a tenantId sent twice, or as TenantId, names no
+	// tenant.
+	if err := strictjson.Decode(ev.Detail, &inv); err != nil {
+		return refuse(refusal("the detail is not {tenantId, request}: %s", problemText(err)))
 	}
 	principal := PrincipalEventBridgePrefix + ev.AccountID + ":" + ev.Source
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, "events:"+ev.ID)

@@ -14,6 +14,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // racingStore is the DynamoDB Local store with another writer that, for
@@ -31,7 +32,7 @@ func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*co
 	}
 	other := *c
 	other.Version++
-	if err := s.Store.ReplaceContract(ctx, &other, contract.Companions{}); err != nil {
+	if err := s.Store.ReplaceContract(ctx, &other, contract.Companions{}, nil); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -67,8 +68,8 @@ func TestLostRaces(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused(t, r, http.StatusConflict)
-		if r.headers["trace-id"] != "lost" {
-			t.Errorf("trace-id %q, want the request's", r.headers["trace-id"])
+		if r.Headers["trace-id"] != "lost" {
+			t.Errorf("trace-id %q, want the request's", r.Headers["trace-id"])
 		}
 	}
 	racing.races.Store(0)
@@ -99,13 +100,13 @@ func TestStoreFailure(t *testing.T) {
 	a := newAPI(t)
 	rt := router(failingStore{a.store})
 	for _, prefix := range []string{prod, hub} {
-		r, err := serve(t, rt, tenantA, "POST", prefix+"/contract-actions", readFile(t, "seed-000-request.json"), "trace-id", "failed")
+		r, err := serve(t, rt, tenantA, "POST", prefix+"/contract-actions", httpapitest.ReadFile(t, "testdata/seed-000-request.json"), "trace-id", "failed")
 		if err != nil {
 			t.Fatal(err)
 		}
 		refused(t, r, http.StatusInternalServerError)
-		if r.headers["trace-id"] != "failed" || strings.Contains(r.raw, "catalog") {
-			t.Errorf("500 with trace-id %q: %s", r.headers["trace-id"], r.raw)
+		if r.Headers["trace-id"] != "failed" || strings.Contains(r.Raw, "catalog") {
+			t.Errorf("500 with trace-id %q: %s", r.Headers["trace-id"], r.Raw)
 		}
 	}
 	if got := a.list(t, tenantA, prod, "ACC-0000000001", 20); len(got) != 0 {

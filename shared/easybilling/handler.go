@@ -24,6 +24,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -207,10 +208,10 @@ func (h *Handler) actions(ctx context.Context, r *httpapi.Request, n naming) (ev
 	if err := r.DecodeValid(&call.in, func() error { return h.check(&call.in) }); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, actionBodyOf(call.out.Action, call.out.Contract, n, h.service.Clock()))
 	})
-	if err := h.apply(ctx, r.Actor, &call.in, requestBody(r), "", &call.out); err != nil {
+	if err := h.apply(ctx, r.Actor, r.Claim, &call.in, requestBody(r), "", &call.out); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return answer()
@@ -232,14 +233,16 @@ func requestBody(r *httpapi.Request) json.RawMessage {
 
 // apply hands a checked request to the domain, which applies it, and
 // names what it refuses as the request named it. Every path (HTTP, queue,
-// bus, direct invocation) applies requests through it.
-func (h *Handler) apply(ctx context.Context, actor contract.Actor, in *actionsRequest, request json.RawMessage, dedupe string, out *contract.Applied) error {
+// bus, direct invocation) applies requests through it: an HTTP request
+// with its Idempotency-Key's claim, a delivery with its dedupe key, each
+// recorded in the request's own transaction.
+func (h *Handler) apply(ctx context.Context, actor contract.Actor, claim *idempotency.Claim, in *actionsRequest, request json.RawMessage, dedupe string, out *contract.Applied) error {
 	actor.Via = contract.APIEasyBilling // whichever path the request came by
 	if err := h.resolveDerived(ctx, actor, in); err != nil {
 		return err
 	}
 	req := domainRequest(in, request, dedupe)
-	err := h.service.ApplyActions(ctx, actor, h.store, req, out)
+	err := h.service.ApplyActions(ctx, actor, claim, h.store, req, out)
 	var entry *contract.EntryError
 	if errors.As(err, &entry) {
 		a := in.Actions[entry.Action]

@@ -88,7 +88,7 @@ func fzBaseStore(t *testing.T) *contracttest.Store {
 					BillingCycleDay: 1, BillingCycleType: contract.DefaultBillingCycleType, Price: "49.90",
 					CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
 				}},
-			}, contract.Companions{}),
+			}, contract.Companions{}, nil),
 		} {
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // TestTenantIsolation: a tenant reaches none of another tenant's contracts
@@ -11,7 +13,7 @@ import (
 // numbers run per tenant.
 func TestTenantIsolation(t *testing.T) {
 	a := newAPI(t)
-	answer := a.act(t, tenantA, prod, readFile(t, "seed-000-request.json"))
+	answer := a.act(t, tenantA, prod, httpapitest.ReadFile(t, "testdata/seed-000-request.json"))
 	c := info(t, answer)
 	number, id, action := c["contractNumber"].(string), c["id"].(string), answer["contractActionNumber"].(string)
 
@@ -29,14 +31,14 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		for typ, entry := range changes(obj{"contractId": id}, segments(t, c)[0]) {
 			r := a.do(t, tenantB, "POST", prefix+"/contract-actions", request(t, "ACC-0000000001", act1(typ, entry)))
-			if r.status != http.StatusNotFound || len(fieldsOf(r.body)) != 1 {
-				t.Errorf("tenant B's %s of tenant A's contract by id: %d %s", typ, r.status, r.raw)
+			if r.Status != http.StatusNotFound || len(fieldsOf(r.Body)) != 1 {
+				t.Errorf("tenant B's %s of tenant A's contract by id: %d %s", typ, r.Status, r.Raw)
 			}
 		}
 	}
 	// A cursor carries no tenant: tenant A's cursor lists tenant B's own
 	// contracts after that number, never A's.
-	a.act(t, tenantA, prod, readFile(t, "seed-000-request.json"))
+	a.act(t, tenantA, prod, httpapitest.ReadFile(t, "testdata/seed-000-request.json"))
 	first := must(t, http.StatusOK, a.do(t, tenantA, "GET", prod+"/contracts?accountNumber=ACC-0000000001&pageSize=1", ""))
 	page := must(t, http.StatusOK, a.do(t, tenantB, "GET", prod+"/contracts?accountNumber=ACC-0000000001&pageSize=1&cursor="+first["cursor"].(string), ""))
 	if len(objects(t, page["items"])) != 0 {
@@ -48,7 +50,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Tenant B's numbers start over; each tenant reads its own.
-	mine := a.act(t, tenantB, prod, readFile(t, "seed-000-request.json"))
+	mine := a.act(t, tenantB, prod, httpapitest.ReadFile(t, "testdata/seed-000-request.json"))
 	if info(t, mine)["contractNumber"] != "CT-0000000001" || mine["contractActionNumber"] != "CA-0000000001" {
 		t.Errorf("tenant B's first numbers are %v and %v", info(t, mine)["contractNumber"], mine["contractActionNumber"])
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 )
 
 var (
@@ -113,7 +114,11 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			var opts contract.CreateOptions
+			if c.Party.Kind == contract.PartyCustomer {
+				opts.With = contracttest.NewParties(&c)
+			}
+			if err := service.Create(context.Background(), actor, nil, &c, opts); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)
@@ -193,8 +198,8 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 						field = "contractId"
 					}
 					refused(t, r, http.StatusConflict, "actions[0].cancel[0]."+field)
-					if r.body["code"] != owner {
-						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.body["code"], owner)
+					if r.Body["code"] != owner {
+						t.Errorf("%v for %s: code %v, want %s", ref, acct, r.Body["code"], owner)
 					}
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/httpapi/openapitest"
 )
 
@@ -178,7 +179,7 @@ func TestRefusals(t *testing.T) {
 // TestRefusedBodies covers what is refused before the actions are read.
 func TestRefusedBodies(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-000-request.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-000-request.json")
 	tests := []struct {
 		name, body string
 		headers    []string
@@ -202,8 +203,8 @@ func TestRefusedBodies(t *testing.T) {
 			for _, prefix := range []string{prod, hub} {
 				r := a.do(t, tenantA, "POST", prefix+"/contract-actions", tt.body, tt.headers...)
 				if tt.fields == nil {
-					if r.status != tt.status || r.headers["trace-id"] == "" {
-						t.Fatalf("status %d (trace-id %q), want %d: %s", r.status, r.headers["trace-id"], tt.status, r.raw)
+					if r.Status != tt.status || r.Headers["trace-id"] == "" {
+						t.Fatalf("status %d (trace-id %q), want %d: %s", r.Status, r.Headers["trace-id"], tt.status, r.Raw)
 					}
 					continue
 				}

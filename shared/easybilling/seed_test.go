@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // recordFields are the fields of the action record that the seed documents
@@ -35,15 +36,15 @@ func TestSeedRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAPI(t)
 			n := namingOf(tt.prefix)
-			body := readFile(t, tt.request)
+			body := httpapitest.ReadFile(t, "testdata/"+tt.request)
 			sent := decode(t, body)
-			example := decode(t, readFile(t, tt.response))
+			example := decode(t, httpapitest.ReadFile(t, "testdata/"+tt.response))
 
 			const trace = "5d9f3c1e-8a7b-4c2d-9e0f-1a2b3c4d5e6f"
 			r := a.do(t, tenantA, "POST", tt.prefix+"/contract-actions", body, "trace-id", trace)
 			got := must(t, http.StatusOK, r)
-			if r.headers["trace-id"] != trace {
-				t.Errorf("trace-id %q, want the request's %q", r.headers["trace-id"], trace)
+			if r.Headers["trace-id"] != trace {
+				t.Errorf("trace-id %q, want the request's %q", r.Headers["trace-id"], trace)
 			}
 
 			wantTop := append(keys(example), recordFields(n)...)
@@ -117,8 +118,8 @@ func TestSeedRequests(t *testing.T) {
 			// Without a trace-id the service makes one up, a UUID.
 			r = a.do(t, tenantA, "GET", tt.prefix+"/contracts/"+c["contractNumber"].(string), "")
 			read := must(t, http.StatusOK, r)
-			if !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("generated trace-id %q is not a UUID", r.headers["trace-id"])
+			if !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("generated trace-id %q is not a UUID", r.Headers["trace-id"])
 			}
 			if !reflect.DeepEqual(read, c) {
 				t.Errorf("read back\n%v\nwant the answer's\n%v", read, c)
@@ -142,7 +143,7 @@ func TestSeedRequests(t *testing.T) {
 // renamed.
 func TestVariantsNameOnlyTimestampsDifferently(t *testing.T) {
 	a := newAPI(t)
-	got := a.act(t, tenantA, prod, readFile(t, "seed-000-request.json"))
+	got := a.act(t, tenantA, prod, httpapitest.ReadFile(t, "testdata/seed-000-request.json"))
 	c := info(t, got)
 	for _, ref := range []string{c["contractNumber"].(string), c["id"].(string)} {
 		read := a.contract(t, tenantA, hub, ref)
@@ -167,7 +168,7 @@ func TestVariantsNameOnlyTimestampsDifferently(t *testing.T) {
 // answer the dialect gives.
 func TestTraceID(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-000-request.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-000-request.json")
 	tests := []struct {
 		name, method, target, body string
 		headers                    []string
@@ -183,17 +184,17 @@ func TestTraceID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const trace = "trace-0f8fad5b"
 			r := a.do(t, tenantA, tt.method, tt.target, tt.body, append([]string{"trace-id", trace}, tt.headers...)...)
-			if r.status != tt.status || r.headers["trace-id"] != trace {
-				t.Errorf("sent trace-id: %d with trace-id %q, want %d with %q", r.status, r.headers["trace-id"], tt.status, trace)
+			if r.Status != tt.status || r.Headers["trace-id"] != trace {
+				t.Errorf("sent trace-id: %d with trace-id %q, want %d with %q", r.Status, r.Headers["trace-id"], tt.status, trace)
 			}
 			r = a.do(t, tenantA, tt.method, tt.target, tt.body, tt.headers...)
-			if r.status != tt.status || !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("no trace-id: %d with trace-id %q, want %d with a new UUID", r.status, r.headers["trace-id"], tt.status)
+			if r.Status != tt.status || !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("no trace-id: %d with trace-id %q, want %d with a new UUID", r.Status, r.Headers["trace-id"], tt.status)
 			}
 			// A trace-id too long to log is replaced, not echoed.
 			r = a.do(t, tenantA, tt.method, tt.target, tt.body, append([]string{"trace-id", strings.Repeat("t", 129)}, tt.headers...)...)
-			if r.status != tt.status || !uuidPattern.MatchString(r.headers["trace-id"]) {
-				t.Errorf("long trace-id: %d with trace-id %q, want %d with a new UUID", r.status, r.headers["trace-id"], tt.status)
+			if r.Status != tt.status || !uuidPattern.MatchString(r.Headers["trace-id"]) {
+				t.Errorf("long trace-id: %d with trace-id %q, want %d with a new UUID", r.Status, r.Headers["trace-id"], tt.status)
 			}
 		})
 	}

@@ -266,21 +266,6 @@ func statusOf(c *contract.Contract, now time.Time) string {
 	return string(contract.StatusCanceled)
 }
 
-// noCurrency is ISO 4217's code for "no currency", the currency of the
-// segment of a contract that has none.
-const noCurrency = "XXX"
-
-// currencyOf is the currency another API's contract shows on day: its
-// own (contract.Contract.CurrencyOn: a Kukkingu contract's), or
-// noCurrency when it has none or one not of ISO 4217's shape.
-func currencyOf(c *contract.Contract, day string) string {
-	code := c.CurrencyOn(day)
-	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return noCurrency
-	}
-	return code
-}
-
 // noPlan is RFC 9562's Nil UUID, the planId of another API's contract
 // that names no plan (Kukkingu's, fabric's): EasyBilling's plan ids are
 // UUIDs, and this one is the standard's "no UUID", as XXX is ISO 4217's
@@ -504,7 +489,7 @@ func fillForeign(info *contractInfo, seg *segmentBody, c *contract.Contract, cyc
 	*seg = segmentBody{
 		AccountNumber: info.AccountNumber, ContractNumber: c.Number,
 		EffectiveDate: info.EffectiveDate, ExpirationDate: info.ExpirationDate,
-		Currency: []string{currencyOf(c, today)}, PlanID: planOf(c),
+		Currency: []string{c.CurrencyCodeOn(today)}, PlanID: planOf(c),
 		BillingCycleDay: cycleDay, BillingCycleType: foreignCycle,
 		Status: info.Status, ID: derivedSegmentID(c.Number), audit: info.audit,
 	}

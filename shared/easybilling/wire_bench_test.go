@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // benchContract is the contract the sample's create-contract-with-plan
@@ -45,12 +45,9 @@ func BenchmarkWire(b *testing.B) {
 	made := time.Date(2026, 1, 15, 10, 30, 0, 123456789, time.UTC)
 	now := made.Add(time.Hour)
 	b.Run("easybilling/create", func(b *testing.B) {
-		sample, err := os.ReadFile("../../infra/events/contract-actions.json")
-		if err != nil {
-			b.Fatal(err)
-		}
+		sample := httpapitest.ReadFile(b, "../../infra/events/contract-actions.json")
 		r := &httpapi.Request{}
-		if err := json.Unmarshal(sample, &r.Event); err != nil {
+		if err := json.Unmarshal([]byte(sample), &r.Event); err != nil {
 			b.Fatal(err)
 		}
 		c := benchContract(0, made)

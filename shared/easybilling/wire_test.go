@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // The renderers share texts and point into the contracts they render;
@@ -194,15 +195,6 @@ func renderContract(k, segs int, status contract.Status) contract.Contract {
 	return c
 }
 
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestRenderersMatchPlainRendering(t *testing.T) {
 	statuses := []contract.Status{contract.StatusActive, contract.StatusCanceled, contract.StatusDraft}
 	var page []contract.Contract
@@ -217,13 +209,13 @@ func TestRenderersMatchPlainRendering(t *testing.T) {
 				for i := range size {
 					want = append(want, *plainInfoOf(&page[i], n, now))
 				}
-				if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+				if g, w := httpapitest.MustJSON(got), httpapitest.MustJSON(want); g != w {
 					t.Fatalf("a page of %d as at %v, naming %d:\n got %s\nwant %s", size, now, n, g, w)
 				}
 			}
 			for i := range page {
 				c := &page[i]
-				if g, w := mustJSON(t, infoOf(c, n, now)), mustJSON(t, plainInfoOf(c, n, now)); g != w {
+				if g, w := httpapitest.MustJSON(infoOf(c, n, now)), httpapitest.MustJSON(plainInfoOf(c, n, now)); g != w {
 					t.Fatalf("contract %d as at %v, naming %d:\n got %s\nwant %s", i, now, n, g, w)
 				}
 				a := &contract.Action{
@@ -232,10 +224,10 @@ func TestRenderersMatchPlainRendering(t *testing.T) {
 					CreatedAt: renderTimes[i%len(renderTimes)], UpdatedAt: renderTimes[(i+1)%len(renderTimes)],
 					CreatedBy: "cred-a", UpdatedBy: "cred-b",
 				}
-				if g, w := mustJSON(t, actionBodyOf(a, c, n, now)), mustJSON(t, plainActionBodyOf(a, plainInfoOf(c, n, now), n)); g != w {
+				if g, w := httpapitest.MustJSON(actionBodyOf(a, c, n, now)), httpapitest.MustJSON(plainActionBodyOf(a, plainInfoOf(c, n, now), n)); g != w {
 					t.Fatalf("action of contract %d as at %v, naming %d:\n got %s\nwant %s", i, now, n, g, w)
 				}
-				if g, w := mustJSON(t, actionBodyOf(a, nil, n, time.Time{})), mustJSON(t, plainActionBodyOf(a, nil, n)); g != w {
+				if g, w := httpapitest.MustJSON(actionBodyOf(a, nil, n, time.Time{})), httpapitest.MustJSON(plainActionBodyOf(a, nil, n)); g != w {
 					t.Fatalf("action %d, naming %d:\n got %s\nwant %s", i, n, g, w)
 				}
 			}
@@ -247,7 +239,7 @@ func TestRenderersMatchPlainRendering(t *testing.T) {
 func TestRenderManySegments(t *testing.T) {
 	c := renderContract(1, 40, contract.StatusActive)
 	now := renderTimes[0]
-	if g, w := mustJSON(t, infoOf(&c, namedOn, now)), mustJSON(t, plainInfoOf(&c, namedOn, now)); g != w {
+	if g, w := httpapitest.MustJSON(infoOf(&c, namedOn, now)), httpapitest.MustJSON(plainInfoOf(&c, namedOn, now)); g != w {
 		t.Fatalf("got %s\nwant %s", g, w)
 	}
 }
@@ -256,9 +248,9 @@ func TestRenderManySegments(t *testing.T) {
 func TestBenchAnswers(t *testing.T) {
 	made := time.Date(2026, 1, 15, 10, 30, 0, 123456789, time.UTC)
 	page := contract.Page{Contracts: []contract.Contract{benchContract(0, made), benchContract(1, made)}, Next: "CT-0000000002"}
-	got := mustJSON(t, pageOf(page, 2, namedAt, made))
+	got := httpapitest.MustJSON(pageOf(page, 2, namedAt, made))
 	cursor := contract.EncodeCursor(page.Next)
-	want := mustJSON(t, contractPage{
+	want := httpapitest.MustJSON(contractPage{
 		Items:    []contractInfo{*plainInfoOf(&page.Contracts[0], namedAt, made), *plainInfoOf(&page.Contracts[1], namedAt, made)},
 		PageSize: 2, Cursor: &cursor, HasMore: true,
 	})
@@ -266,12 +258,12 @@ func TestBenchAnswers(t *testing.T) {
 		t.Fatalf("got %s\nwant %s", got, want)
 	}
 	last := contract.Page{Contracts: page.Contracts[:1]}
-	got = mustJSON(t, pageOf(last, 20, namedOn, made))
-	want = mustJSON(t, contractPage{Items: []contractInfo{*plainInfoOf(&page.Contracts[0], namedOn, made)}, PageSize: 20})
+	got = httpapitest.MustJSON(pageOf(last, 20, namedOn, made))
+	want = httpapitest.MustJSON(contractPage{Items: []contractInfo{*plainInfoOf(&page.Contracts[0], namedOn, made)}, PageSize: 20})
 	if got != want {
 		t.Fatalf("got %s\nwant %s", got, want)
 	}
-	empty := mustJSON(t, pageOf(contract.Page{}, 20, namedOn, made))
+	empty := httpapitest.MustJSON(pageOf(contract.Page{}, 20, namedOn, made))
 	if want := `{"items":[],"pageSize":20,"cursor":null,"hasMore":false}`; empty != want {
 		t.Fatalf("got %s\nwant %s", empty, want)
 	}

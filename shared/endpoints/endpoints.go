@@ -11,16 +11,19 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 	"github.com/contracts-service/contracts/shared/logs"
+	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/trigger"
 )
 
@@ -33,6 +36,26 @@ type Store interface {
 	easybilling.Store
 	easybilling.TenantChecker
 	idempotency.Store
+}
+
+// StartHTTP is the main of a function whose only event source is its
+// stack's HTTP API (CreateContractFunction, OrganizationContractsFunction):
+// it reads the API stage it serves and the DynamoDB store from the
+// environment, once, outside the handler, and hands router(store, log),
+// which serves only that stage's events, to the Lambda runtime.
+func StartHTTP(router func(Store, *slog.Logger) *httpapi.Router) {
+	log := logs.New()
+	origin, err := httpapi.OriginFromEnv()
+	if err != nil {
+		logs.InitFailed(log, err)
+	}
+	store, err := ddb.FromEnv(context.Background())
+	if err != nil {
+		logs.InitFailed(log, err)
+	}
+	rt := router(store, log)
+	rt.RequireOrigin(origin)
+	lambda.Start(rt.Serve)
 }
 
 // newRouter is a router whose writes honour Idempotency-Key.
@@ -134,8 +157,10 @@ func ContractActionsHandler(store Store, log *slog.Logger, origin httpapi.Origin
 			}
 			return nil, h.HandleEventBridge(ctx, store, log, trust, ev)
 		default:
+			// The payload is the invoker's own JSON, held to the rules
+			// of every request body (the events above are AWS's).
 			var inv easybilling.Invocation
-			if err := json.Unmarshal(raw, &inv); err != nil {
+			if err := strictjson.Decode(raw, &inv); err != nil {
 				return nil, fmt.Errorf("decode direct invocation: %w", err)
 			}
 			return h.HandleDirect(ctx, store, log, inv)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // TestEveryChangeMapsToOneEvent reads the table's stream after every
@@ -34,19 +34,15 @@ func TestEveryChangeMapsToOneEvent(t *testing.T) {
 	store := ddb.New(dynamo, table)
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: "tenant-a", Aliases: []string{siteAccount}, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: "tenant-a", Aliases: []string{siteAccount}, CreatedAt: time.Now()})
 	cred, _ := auth.NewToken("tenant-a", time.Now())
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutPlans(ctx, "tenant-a", []contract.Plan{
+	ddbtest.PutPlans(t, store, "tenant-a", []contract.Plan{
 		{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}},
 		{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	creates := client{t, endpoints.CreateContract(store, log), "tenant-a"}
 	actions := client{t, endpoints.ContractActions(store, log), "tenant-a"}
 	organizations := client{t, endpoints.OrganizationContracts(store, log), "tenant-a"}
@@ -65,11 +61,8 @@ func TestEveryChangeMapsToOneEvent(t *testing.T) {
 	body(creates.do("PATCH", "/api/v1/contracts/"+k, "", `{"name":"Premium"}`), 200, "Kukkingu patch")
 	body(creates.do("DELETE", "/api/v1/contracts/"+k, "", ""), 204, "Kukkingu delete")
 	// Aira: create with a new customer and payment account, replace, cancel.
-	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := body(creates.do("POST", "/v1/contracts/", "", string(seed)), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
+	seed := httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")
+	a := body(creates.do("POST", "/v1/contracts/", "", seed), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
 	body(creates.do("PUT", "/v1/contracts/"+a, "", `{"contract":{"startDate":"2023-12-25","endDate":"2025-12-24","planIds":["`+ownershipPlan+`"],"customFields":{}}}`), 200, "Aira replace")
 	body(creates.do("POST", "/v1/contracts/"+a+"/cancel", "", ""), 200, "Aira cancel")
 	// fabric: create (its contractId a reference item), update, delete, resurrect.

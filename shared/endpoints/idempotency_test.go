@@ -58,6 +58,17 @@ func (c client) do(method, target, key, body string) events.APIGatewayV2HTTPResp
 	return resp
 }
 
+// createdPath is where the contract a Kukkingu create answered reads.
+func createdPath(created events.APIGatewayV2HTTPResponse) string {
+	var body struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.Unmarshal([]byte(created.Body), &body)
+	return "/api/v1/contracts/" + body.Data.ID
+}
+
 func (c client) count() int {
 	c.t.Helper()
 	resp := c.do("GET", "/api/v1/contracts", "", "")
@@ -249,13 +260,7 @@ func TestIdempotencyRoundTrips(t *testing.T) {
 	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1}) {
 		t.Errorf("a keyed create's retry called %v", got)
 	}
-	var body struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	json.Unmarshal([]byte(created.Body), &body)
-	a.do("PATCH", "/api/v1/contracts/"+body.Data.ID, "trips-2", `{"name":"Renamed"}`)
+	a.do("PATCH", createdPath(created), "trips-2", `{"name":"Renamed"}`)
 	if got := calls(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "Query": 1, "TransactWriteItems": 1}) {
 		t.Errorf("a keyed update called %v", got)
 	}
@@ -287,13 +292,7 @@ func TestIdempotentReplayDrawsNoNumber(t *testing.T) {
 func TestIdempotencyTransientConflictIsNotKept(t *testing.T) {
 	a, faults := faultyClient(t)
 	created := a.do("POST", "/api/v1/contracts", "", seedBody)
-	var body struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	json.Unmarshal([]byte(created.Body), &body)
-	path := "/api/v1/contracts/" + body.Data.ID
+	path := createdPath(created)
 	// Every attempt of the update finds its version taken by another
 	// writer: the contract's condition fails, the key's holds.
 	faults.Inject("TransactWriteItems", 100, ddbtest.Canceled("ConditionalCheckFailed", "None"))
@@ -415,13 +414,7 @@ func fillParams(template, value string) string {
 func TestIdempotentPatchAndDelete(t *testing.T) {
 	_, a, _ := newClients(t)
 	created := a.do("POST", "/api/v1/contracts", "", seedBody)
-	var body struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	json.Unmarshal([]byte(created.Body), &body)
-	path := "/api/v1/contracts/" + body.Data.ID
+	path := createdPath(created)
 	p1 := a.do("PATCH", path, "patch-1", `{"name":"Renamed"}`)
 	p2 := a.do("PATCH", path, "patch-1", `{"name":"Renamed"}`)
 	if p1.StatusCode != 200 || p2.Body != p1.Body || p2.Headers[idempotency.HeaderReplayed] != "true" {

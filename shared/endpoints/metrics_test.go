@@ -32,12 +32,8 @@ import (
 func TestDeliveriesAreCounted(t *testing.T) {
 	store, _, faults := ddbtest.NewFaultyStore(t)
 	ctx := context.Background()
-	if err := store.CreateTenant(ctx, auth.Tenant{ID: "tenant-a", CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.PutPlans(ctx, "tenant-a", []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.CreateTenant(t, store, auth.Tenant{ID: "tenant-a", CreatedAt: time.Now()})
+	ddbtest.PutPlans(t, store, "tenant-a", []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}})
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	handler := endpoints.ContractActionsHandler(store, log, httpapi.Origin{StackID: trustStack}, trust)

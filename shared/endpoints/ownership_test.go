@@ -16,6 +16,7 @@ import (
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/endpoints"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // ownershipPlan is in the tenant's catalog, so EasyBilling and Aira
@@ -33,9 +34,7 @@ type made struct {
 func contractsOfEveryAPI(t *testing.T, store *ddb.Store) (creates, actions, organizations client, all []made) {
 	t.Helper()
 	ctx := context.Background()
-	if err := store.PutPlans(ctx, "tenant-a", []contract.Plan{{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}}}); err != nil {
-		t.Fatal(err)
-	}
+	ddbtest.PutPlans(t, store, "tenant-a", []contract.Plan{{ID: ownershipPlan, Name: "Pro", Currencies: []string{"BRL", "USD"}}})
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	creates = client{t, endpoints.CreateContract(store, log), "tenant-a"}
 	actions = client{t, endpoints.ContractActions(store, log), "tenant-a"}
@@ -50,11 +49,8 @@ func contractsOfEveryAPI(t *testing.T, store *ddb.Store) (creates, actions, orga
 		return body
 	}
 	k := created(creates.do("POST", "/api/v1/contracts", "", seedBody), 201)["data"].(map[string]any)
-	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := created(creates.do("POST", "/v1/contracts/", "", string(seed)), 201)["contract"].(map[string]any)
+	seed := httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")
+	a := created(creates.do("POST", "/v1/contracts/", "", seed), 201)["contract"].(map[string]any)
 	f := created(organizations.do("POST", "/v1/organizations/org-1/contracts", "",
 		`{"contractId":"C-1","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`), 200)
 	e := created(actions.do("POST", "/api/contract-actions", "", `{"accountNumber":"ACC-0000000001","actions":[{"type":"create-contract-with-plan",
@@ -214,10 +210,7 @@ func TestWritesRefuseAnotherAPIsContract(t *testing.T) {
 func TestRefusalsDrawNoNumber(t *testing.T) {
 	store := ddbtest.NewStore(t)
 	creates, actions, organizations, _ := contractsOfEveryAPI(t, store)
-	seed, err := os.ReadFile("../aira/testdata/seed-create.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")
 	for _, refused := range []struct {
 		name   string
 		c      client
@@ -227,7 +220,7 @@ func TestRefusalsDrawNoNumber(t *testing.T) {
 	}{
 		{"fabric's taken contractId", organizations, "/v1/organizations/org-1/contracts",
 			`{"contractId":"C-1","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`, 400},
-		{"Aira's taken externalId", creates, "/v1/contracts/", string(seed), 409},
+		{"Aira's taken externalId", creates, "/v1/contracts/", seed, 409},
 		{"Kukkingu's invalid body", creates, "/api/v1/contracts", `{"clientId":"c","name":"","amountMinor":1,"currencyCode":"EUR"}`, 400},
 		{"EasyBilling's unknown plan", actions, "/api/contract-actions", `{"accountNumber":"ACC-0000000001","actions":[{"type":"create-contract-with-plan",
 			"createContractWithPlan":[{"planId":"no-such-plan","effectiveDate":"2090-01-01","expirationDate":"2091-01-01","currency":["USD"]}]}]}`, 422},

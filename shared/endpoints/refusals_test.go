@@ -2,11 +2,11 @@ package endpoints_test
 
 import (
 	"encoding/json"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // TestEveryFailingFieldAtOnce: a body's type errors, pair rules and value
@@ -15,10 +15,7 @@ import (
 func TestEveryFailingFieldAtOnce(t *testing.T) {
 	store := ddbtest.NewStore(t)
 	creates, actions, organizations, _ := contractsOfEveryAPI(t, store)
-	verbatim, err := os.ReadFile("../aira/testdata/seed-verbatim.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	verbatim := httpapitest.ReadFile(t, "../aira/testdata/seed-verbatim.json")
 	for _, tt := range []struct {
 		name string
 		c    client
@@ -32,7 +29,7 @@ func TestEveryFailingFieldAtOnce(t *testing.T) {
 			`{"clientId":"c","amountMinor":1,"currencyCode":"EUR","colour":"red"}`, []string{"colour", "name"}},
 		// The Aira seed's request as its documentation shows it: both
 		// of each pair, and placeholders where a CNPJ and a CEP go.
-		{"Aira: the seed's request verbatim", creates, "/v1/contracts/", string(verbatim),
+		{"Aira: the seed's request verbatim", creates, "/v1/contracts/", verbatim,
 			[]string{"customer", "paymentAccount", "paymentAccount.taxId", "paymentAccount.address.zipCode"}},
 		{"fabric: a numeric contractId beside a bad status and attributes", organizations, "/v1/organizations/org-1/contracts",
 			`{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":7,"status":"NEW","additionalAttributes":[]}`,

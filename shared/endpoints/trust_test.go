@@ -52,14 +52,9 @@ type asyncFunction struct {
 func newAsyncFunction(t *testing.T) *asyncFunction {
 	t.Helper()
 	store := ddbtest.NewStore(t)
-	ctx := context.Background()
 	for _, id := range []string{"tenant-a", "tenant-b"} {
-		if err := store.CreateTenant(ctx, auth.Tenant{ID: id, Aliases: []string{"alias-" + id}, CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		if err := store.PutPlans(ctx, id, []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}}); err != nil {
-			t.Fatal(err)
-		}
+		ddbtest.CreateTenant(t, store, auth.Tenant{ID: id, Aliases: []string{"alias-" + id}, CreatedAt: time.Now()})
+		ddbtest.PutPlans(t, store, id, []contract.Plan{{ID: trustPlan, Name: "Monthly", Currencies: []string{"USD"}}})
 	}
 	h := endpoints.ContractActionsHandler(store, slog.New(slog.DiscardHandler), httpapi.Origin{StackID: trustStack}, trust)
 	return &asyncFunction{t: t, store: store, handler: h}
@@ -231,6 +226,16 @@ func TestAsyncPathsApplyOnlyWhatTheirTrustAllows(t *testing.T) {
 			ev["detail"] = []int{1}
 			return ev
 		}, "detail"},
+		{"a detail naming its tenant twice", func() map[string]any {
+			ev := busEvent("e-1", trustSource, trustAccount, "tenant-a", actionsRequest("ACC-1"))
+			ev["detail"] = json.RawMessage(`{"tenantId": "tenant-b", "tenantId": "tenant-a", "request": ` + actionsRequest("ACC-1") + `}`)
+			return ev
+		}, "tenantId"},
+		{"a detail naming its tenant as TenantId", func() map[string]any {
+			ev := busEvent("e-1", trustSource, trustAccount, "tenant-a", actionsRequest("ACC-1"))
+			ev["detail"] = json.RawMessage(`{"TenantId": "tenant-a", "request": ` + actionsRequest("ACC-1") + `}`)
+			return ev
+		}, "TenantId"},
 		{"a tenant that does not exist", func() map[string]any {
 			return busEvent("e-1", trustSource, trustAccount, "tenant-z", actionsRequest("ACC-1"))
 		}, "tenant-z"},
@@ -248,6 +253,24 @@ func TestAsyncPathsApplyOnlyWhatTheirTrustAllows(t *testing.T) {
 			}
 			if a, _ := f.applied("tenant-a"); a != "" {
 				t.Fatalf("applied, recorded as made by %q", a)
+			}
+		})
+	}
+
+	// A direct invocation's payload is held to the same rules.
+	for name, payload := range map[string]string{
+		"direct: a payload naming its tenant twice":       `{"tenantId": "tenant-b", "tenantId": "tenant-a", "request": ` + actionsRequest("ACC-1") + `}`,
+		"direct: a payload with a field it does not know": `{"tenantId": "tenant-a", "request": ` + actionsRequest("ACC-1") + `, "tenant": "tenant-b"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newAsyncFunction(t)
+			if _, err := f.invoke(json.RawMessage(payload)); err == nil {
+				t.Fatal("applied")
+			}
+			for _, tenant := range []string{"tenant-a", "tenant-b"} {
+				if a, _ := f.applied(tenant); a != "" {
+					t.Fatalf("applied for %s, recorded as made by %q", tenant, a)
+				}
 			}
 		})
 	}

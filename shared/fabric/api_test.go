@@ -2,12 +2,10 @@ package fabric_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"testing"
@@ -56,34 +54,24 @@ func contractsPath(org string) string { return "/v1/organizations/" + org + "/co
 
 func contractPath(org, id string) string { return contractsPath(org) + "/" + id }
 
-type response struct {
-	status  int
-	raw     string
-	body    map[string]any
-	headers map[string]string
-}
+type response = httpapitest.Reply
 
-// serve sends one request and validates the exchange against the document.
-// It never stops the test, so workers may call it concurrently: a document
-// mismatch is reported through t.Errorf and anything else is returned.
-// headers are name/value pairs overriding the defaults; an empty value
-// removes the header.
+// serve sends one request (see request) and validates the exchange
+// against the document. It never stops the test, so workers may call it
+// concurrently: a document mismatch is reported through t.Errorf and
+// anything else is returned.
 func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
+	return httpapitest.ExchangeJSON(t, a.rt, request(who, method, target, body, headers...))
+}
+
+// request is a request of who; headers are name/value pairs overriding
+// the defaults, an empty value removing the header.
+func request(who tenant, method, target, body string, headers ...string) httpapitest.Request {
 	h := map[string]string{"x-site-context": siteContext(who.account)}
 	maps.Copy(h, httpapitest.Headers(headers...))
-	resp, err := httpapitest.Exchange(t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
-		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
-	if err != nil {
-		return response{}, err
-	}
-	out := response{status: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
-			return out, fmt.Errorf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)
-		}
-	}
-	return out, nil
+	return httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}}
 }
 
 func (a *api) do(t testing.TB, who tenant, method, target, body string, headers ...string) response {
@@ -100,29 +88,20 @@ func (a *api) do(t testing.TB, who tenant, method, target, body string, headers 
 func (a *api) create(t testing.TB, who tenant, org, body string) map[string]any {
 	t.Helper()
 	r := a.do(t, who, "POST", contractsPath(org), body)
-	if r.status != http.StatusOK {
-		t.Fatalf("create in %s: %d %s", org, r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create in %s: %d %s", org, r.Status, r.Raw)
 	}
-	return r.body
+	return r.Body
 }
 
 // get reads a contract, failing unless the answer is 200.
 func (a *api) get(t testing.TB, who tenant, org, id string) map[string]any {
 	t.Helper()
 	r := a.do(t, who, "GET", contractPath(org, id), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("get %s in %s: %d %s", id, org, r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("get %s in %s: %d %s", id, org, r.Status, r.Raw)
 	}
-	return r.body
-}
-
-func readFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return r.Body
 }
 
 // body is a request body built from fields, for cases where writing the

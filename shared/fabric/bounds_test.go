@@ -32,15 +32,15 @@ func TestListPagesFitOneResponse(t *testing.T) {
 	pages := 0
 	for offset := 0; offset < contracts; pages++ {
 		r := a.do(t, tenantA, "GET", fmt.Sprintf("%s?limit=100&sortBy=contractId&sortOrder=asc&offset=%d", contractsPath("org-1"), offset), "")
-		if r.status != http.StatusOK {
-			t.Fatalf("page %d: %d", pages, r.status)
+		if r.Status != http.StatusOK {
+			t.Fatalf("page %d: %d", pages, r.Status)
 		}
-		resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: map[string]string{"Content-Type": "application/json"}, Body: r.raw}
+		resp := events.APIGatewayV2HTTPResponse{StatusCode: r.Status, Headers: map[string]string{"Content-Type": "application/json"}, Body: r.Raw}
 		if size := httpapi.PayloadSize(resp); size > httpapi.MaxPayloadBytes {
 			t.Fatalf("page %d answers %d bytes, over Lambda's %d", pages, size, httpapi.MaxPayloadBytes)
 		}
-		query := r.body["query"].(map[string]any)
-		data := r.body["data"].([]any)
+		query := r.Body["query"].(map[string]any)
+		data := r.Body["data"].([]any)
 		// A page cut short says so in its limit; a whole one echoes 100.
 		limit := 100
 		if len(data) < contracts-offset {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const orgA = "5f1b2c3d4e5f6a7b8c9d0e1f"
@@ -22,7 +23,7 @@ var seedResponseFields = []string{
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	var sent map[string]any
 	if err := json.Unmarshal([]byte(seed), &sent); err != nil {
 		t.Fatal(err)
@@ -196,8 +197,8 @@ func TestContractIDNeverShadowsAnID(t *testing.T) {
 	first := a.create(t, tenantA, orgA, `{`+dates+`,"contractId":"FIRST-1"}`)
 	id := first["_id"].(string)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{`+dates+`,"contractId":"`+id+`"}`)
-	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) {
-		t.Fatalf("a contractId equal to another contract's _id: %d %s", r.status, r.raw)
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) {
+		t.Fatalf("a contractId equal to another contract's _id: %d %s", r.Status, r.Raw)
 	}
 	for _, method := range []string{"GET", "PUT", "DELETE"} {
 		body := ""
@@ -205,8 +206,8 @@ func TestContractIDNeverShadowsAnID(t *testing.T) {
 			body = `{"contractType":"renamed"}`
 		}
 		got := a.do(t, tenantA, method, contractPath(orgA, id), body)
-		if got.status != http.StatusOK || got.body["contractId"] != "FIRST-1" {
-			t.Fatalf("%s by _id: %d %s, want the first contract", method, got.status, got.raw)
+		if got.Status != http.StatusOK || got.Body["contractId"] != "FIRST-1" {
+			t.Fatalf("%s by _id: %d %s, want the first contract", method, got.Status, got.Raw)
 		}
 	}
 	upper := strings.ToUpper(id)
@@ -271,31 +272,31 @@ func TestCreateRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := a.do(t, tenantA, "POST", contractsPath(orgA), tt.body)
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400: %s", r.status, r.raw)
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", r.Status, r.Raw)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.body), tt.fields) {
-				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.body), tt.fields, r.raw)
+			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.Body), tt.fields, r.Raw)
 			}
 		})
 	}
 
 	t.Run("not sent as JSON", func(t *testing.T) {
 		r := a.do(t, tenantA, "POST", contractsPath(orgA), with(`"status":"ACTIVE"`), "content-type", "text/plain")
-		if r.status != http.StatusUnsupportedMediaType {
-			t.Fatalf("status %d, want 415: %s", r.status, r.raw)
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("status %d, want 415: %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("body over the limit", func(t *testing.T) {
 		huge := with(`"additionalAttributes":{"notes":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`)
 		r := a.do(t, tenantA, "POST", contractsPath(orgA), huge)
-		if r.status != http.StatusRequestEntityTooLarge {
-			t.Fatalf("status %d, want 413", r.status)
+		if r.Status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d, want 413", r.Status)
 		}
 	})
 
 	list := a.do(t, tenantA, "GET", contractsPath(orgA)+"?includeDeleted=true", "")
-	if count := list.body["query"].(map[string]any)["count"]; count != float64(0) {
+	if count := list.Body["query"].(map[string]any)["count"]; count != float64(0) {
 		t.Fatalf("refused creates left %v contracts", count)
 	}
 }
@@ -311,9 +312,9 @@ func TestContractIDUniqueInOrganization(t *testing.T) {
 			r := a.do(t, tenantA, "POST", contractsPath(orgA), req)
 			// fabric documents a taken contractId as a 400, with
 			// its {"code", "message"} error body.
-			if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) ||
-				r.body["code"] != "CONTRACT_ID_TAKEN" || r.body["message"] != "contract id already exists" {
-				t.Fatalf("duplicate: %d %s, want 400 CONTRACT_ID_TAKEN naming contractId", r.status, r.raw)
+			if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) ||
+				r.Body["code"] != "CONTRACT_ID_TAKEN" || r.Body["message"] != "contract id already exists" {
+				t.Fatalf("duplicate: %d %s, want 400 CONTRACT_ID_TAKEN naming contractId", r.Status, r.Raw)
 			}
 		}
 		if got := a.get(t, tenantA, orgA, "CNTR-DUP-01"); got["_id"] != first["_id"] {
@@ -341,7 +342,7 @@ func TestContractIDUniqueInOrganization(t *testing.T) {
 		for range n {
 			go func() {
 				r, err := a.serve(t, tenantA, "POST", contractsPath(orgA), req)
-				statuses <- r.status
+				statuses <- r.Status
 				errs <- err
 			}()
 		}
@@ -390,14 +391,14 @@ func TestSiteContextHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := a.do(t, tenantA, "POST", contractsPath(orgA), req, "x-site-context", tt.header)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.raw)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Raw)
 			}
-			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.body), []string{"x-site-context"}) {
-				t.Fatalf("fields %v, want x-site-context: %s", fieldsOf(r.body), r.raw)
+			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
+				t.Fatalf("fields %v, want x-site-context: %s", fieldsOf(r.Body), r.Raw)
 			}
-			if tt.status == 200 && r.body["accountId"] != tenantA.account {
-				t.Fatalf("accountId %v, want %s", r.body["accountId"], tenantA.account)
+			if tt.status == 200 && r.Body["accountId"] != tenantA.account {
+				t.Fatalf("accountId %v, want %s", r.Body["accountId"], tenantA.account)
 			}
 		})
 	}
@@ -416,16 +417,16 @@ func TestSiteContextHeader(t *testing.T) {
 	for _, rt := range routes {
 		t.Run(rt.name, func(t *testing.T) {
 			r := a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", "")
-			if r.status != 400 || !reflect.DeepEqual(fieldsOf(r.body), []string{"x-site-context"}) {
-				t.Fatalf("without the header: %d %s", r.status, r.raw)
+			if r.Status != 400 || !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
+				t.Fatalf("without the header: %d %s", r.Status, r.Raw)
 			}
 			r = a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", `{"account":"short"}`)
-			if r.status != 400 || !reflect.DeepEqual(fieldsOf(r.body), []string{"x-site-context"}) {
-				t.Fatalf("with a short account: %d %s", r.status, r.raw)
+			if r.Status != 400 || !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
+				t.Fatalf("with a short account: %d %s", r.Status, r.Raw)
 			}
 			r = a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", siteContext(tenantB.account))
-			if r.status != 403 {
-				t.Fatalf("with another tenant's account: %d %s", r.status, r.raw)
+			if r.Status != 403 {
+				t.Fatalf("with another tenant's account: %d %s", r.Status, r.Raw)
 			}
 		})
 	}

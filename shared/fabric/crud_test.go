@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 func TestGet(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	id, ref := c["_id"].(string), c["contractId"].(string)
 	// (A contractId never has an _id's shape, so an id names one
 	// contract: see TestContractIDNeverShadowsAnID.)
@@ -52,23 +53,23 @@ func TestGet(t *testing.T) {
 	}
 	for _, tt := range notFound {
 		t.Run(tt.name, func(t *testing.T) {
-			if r := a.do(t, tt.who, "GET", contractPath(tt.org, tt.id), ""); r.status != http.StatusNotFound {
-				t.Fatalf("status %d, want 404: %s", r.status, r.raw)
+			if r := a.do(t, tt.who, "GET", contractPath(tt.org, tt.id), ""); r.Status != http.StatusNotFound {
+				t.Fatalf("status %d, want 404: %s", r.Status, r.Raw)
 			}
 		})
 	}
 
 	t.Run("includeDeleted not a boolean", func(t *testing.T) {
 		r := a.do(t, tenantA, "GET", contractPath(orgA, id)+"?includeDeleted=maybe", "")
-		if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"includeDeleted"}) {
-			t.Fatalf("got %d %s, want 400 naming includeDeleted", r.status, r.raw)
+		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"includeDeleted"}) {
+			t.Fatalf("got %d %s, want 400 naming includeDeleted", r.Status, r.Raw)
 		}
 	})
 }
 
 func TestSoftDelete(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	c := a.create(t, tenantA, orgA, seed)
 	id, ref := c["_id"].(string), c["contractId"].(string)
 
@@ -78,8 +79,8 @@ func TestSoftDelete(t *testing.T) {
 			org string
 		}{{tenantA, "org-globex"}, {tenantB, orgA}} {
 			for _, byID := range []string{id, ref} {
-				if r := a.do(t, tt.who, "DELETE", contractPath(tt.org, byID), ""); r.status != http.StatusNotFound {
-					t.Fatalf("%s deletes %s of %s: %d %s", tt.who.id, byID, tt.org, r.status, r.raw)
+				if r := a.do(t, tt.who, "DELETE", contractPath(tt.org, byID), ""); r.Status != http.StatusNotFound {
+					t.Fatalf("%s deletes %s of %s: %d %s", tt.who.id, byID, tt.org, r.Status, r.Raw)
 				}
 			}
 		}
@@ -89,10 +90,10 @@ func TestSoftDelete(t *testing.T) {
 	})
 
 	r := a.do(t, tenantA, "DELETE", contractPath(orgA, ref), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("delete: %d %s", r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("delete: %d %s", r.Status, r.Raw)
 	}
-	deleted := r.body
+	deleted := r.Body
 	if deleted["isDeleted"] != true {
 		t.Fatalf("delete answered isDeleted %v", deleted["isDeleted"])
 	}
@@ -106,38 +107,38 @@ func TestSoftDelete(t *testing.T) {
 	for _, byID := range []string{id, ref} {
 		t.Run("GET by "+byID, func(t *testing.T) {
 			for _, q := range []string{"", "?includeDeleted=false"} {
-				if r := a.do(t, tenantA, "GET", contractPath(orgA, byID)+q, ""); r.status != http.StatusNotFound {
-					t.Fatalf("GET%s after delete: %d %s", q, r.status, r.raw)
+				if r := a.do(t, tenantA, "GET", contractPath(orgA, byID)+q, ""); r.Status != http.StatusNotFound {
+					t.Fatalf("GET%s after delete: %d %s", q, r.Status, r.Raw)
 				}
 			}
 			r := a.do(t, tenantA, "GET", contractPath(orgA, byID)+"?includeDeleted=true", "")
-			if r.status != http.StatusOK || !reflect.DeepEqual(r.body, deleted) {
-				t.Fatalf("GET with includeDeleted: %d %v, want %v", r.status, r.body, deleted)
+			if r.Status != http.StatusOK || !reflect.DeepEqual(r.Body, deleted) {
+				t.Fatalf("GET with includeDeleted: %d %v, want %v", r.Status, r.Body, deleted)
 			}
 		})
 	}
 	t.Run("the contractId stays taken", func(t *testing.T) {
 		r := a.do(t, tenantA, "POST", contractsPath(orgA), seed)
-		if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"contractId"}) || r.body["code"] != "CONTRACT_ID_TAKEN" {
-			t.Fatalf("create with a deleted contract's contractId: %d %s", r.status, r.raw)
+		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) || r.Body["code"] != "CONTRACT_ID_TAKEN" {
+			t.Fatalf("create with a deleted contract's contractId: %d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("deleted once only", func(t *testing.T) {
 		for _, byID := range []string{id, ref} {
-			if r := a.do(t, tenantA, "DELETE", contractPath(orgA, byID), ""); r.status != http.StatusNotFound {
-				t.Fatalf("delete again by %s: %d %s", byID, r.status, r.raw)
+			if r := a.do(t, tenantA, "DELETE", contractPath(orgA, byID), ""); r.Status != http.StatusNotFound {
+				t.Fatalf("delete again by %s: %d %s", byID, r.Status, r.Raw)
 			}
 		}
 	})
 	t.Run("no update after delete", func(t *testing.T) {
 		for _, byID := range []string{id, ref} {
-			if r := a.do(t, tenantA, "PUT", contractPath(orgA, byID), `{"status":"ACTIVE"}`); r.status != http.StatusNotFound {
-				t.Fatalf("update by %s: %d %s", byID, r.status, r.raw)
+			if r := a.do(t, tenantA, "PUT", contractPath(orgA, byID), `{"status":"ACTIVE"}`); r.Status != http.StatusNotFound {
+				t.Fatalf("update by %s: %d %s", byID, r.Status, r.Raw)
 			}
 		}
 		r := a.do(t, tenantA, "GET", contractPath(orgA, id)+"?includeDeleted=true", "")
-		if !reflect.DeepEqual(r.body, deleted) {
-			t.Fatalf("refused requests changed the deleted contract: %v", r.body)
+		if !reflect.DeepEqual(r.Body, deleted) {
+			t.Fatalf("refused requests changed the deleted contract: %v", r.Body)
 		}
 	})
 }
@@ -169,14 +170,14 @@ func TestUpdateFields(t *testing.T) {
 			map[string]any{"startDate": "2024-03-01T00:00:00.000Z", "endDate": "2024-09-01T00:00:00.000Z", "status": "DRAFT", "contractType": nil, "additionalAttributes": map[string]any{"a": []any{1.0, 2.0}}}},
 		{"nothing", `{}`, nil},
 	}
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ref := "CNTR-UPDATE-" + string(rune('A'+i))
 			before := a.create(t, tenantA, orgA, strings.Replace(seed, "CNTR-2024-ACME-0001", ref, 1))
 			r := a.do(t, tenantA, "PUT", contractPath(orgA, ref), tt.patch)
-			if r.status != http.StatusOK {
-				t.Fatalf("update: %d %s", r.status, r.raw)
+			if r.Status != http.StatusOK {
+				t.Fatalf("update: %d %s", r.Status, r.Raw)
 			}
 			want := without(before, "updatedAt")
 			for k, v := range tt.want {
@@ -186,14 +187,14 @@ func TestUpdateFields(t *testing.T) {
 					want[k] = v
 				}
 			}
-			if got := without(r.body, "updatedAt"); !reflect.DeepEqual(got, want) {
+			if got := without(r.Body, "updatedAt"); !reflect.DeepEqual(got, want) {
 				t.Fatalf("updated\n%v\nwant\n%v", got, want)
 			}
-			if r.body["updatedAt"].(string) < before["updatedAt"].(string) {
-				t.Fatalf("updatedAt went back from %v to %v", before["updatedAt"], r.body["updatedAt"])
+			if r.Body["updatedAt"].(string) < before["updatedAt"].(string) {
+				t.Fatalf("updatedAt went back from %v to %v", before["updatedAt"], r.Body["updatedAt"])
 			}
-			if back := a.get(t, tenantA, orgA, ref); !reflect.DeepEqual(back, r.body) {
-				t.Fatalf("read back\n%v\nwant\n%v", back, r.body)
+			if back := a.get(t, tenantA, orgA, ref); !reflect.DeepEqual(back, r.Body) {
+				t.Fatalf("read back\n%v\nwant\n%v", back, r.Body)
 			}
 		})
 	}
@@ -206,10 +207,10 @@ func TestUpdatePriceList(t *testing.T) {
 	put := func(t *testing.T, patch string) map[string]any {
 		t.Helper()
 		r := a.do(t, tenantA, "PUT", path, patch)
-		if r.status != http.StatusOK {
-			t.Fatalf("update %s: %d %s", patch, r.status, r.raw)
+		if r.Status != http.StatusOK {
+			t.Fatalf("update %s: %d %s", patch, r.Status, r.Raw)
 		}
-		return r.body
+		return r.Body
 	}
 	linkOf := func(c map[string]any) map[string]any {
 		link, _ := c["contractPriceList"].(map[string]any)
@@ -253,7 +254,7 @@ func TestUpdatePriceList(t *testing.T) {
 
 func TestUpdateRefusals(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	path := contractPath(orgA, c["contractId"].(string))
 	tests := []struct {
 		name, patch string
@@ -286,27 +287,27 @@ func TestUpdateRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := a.do(t, tenantA, "PUT", path, tt.patch)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.raw)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Raw)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.body), tt.fields) {
-				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.body), tt.fields, r.raw)
+			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.Body), tt.fields, r.Raw)
 			}
-			if tt.message != "" && messageOf(r.body, tt.fields[0]) != tt.message {
-				t.Fatalf("%s: %q, want %q", tt.fields[0], messageOf(r.body, tt.fields[0]), tt.message)
+			if tt.message != "" && messageOf(r.Body, tt.fields[0]) != tt.message {
+				t.Fatalf("%s: %q, want %q", tt.fields[0], messageOf(r.Body, tt.fields[0]), tt.message)
 			}
 		})
 	}
 	t.Run("not sent as JSON", func(t *testing.T) {
 		r := a.do(t, tenantA, "PUT", path, `{"status":"DRAFT"}`, "content-type", "text/plain")
-		if r.status != http.StatusUnsupportedMediaType {
-			t.Fatalf("status %d, want 415: %s", r.status, r.raw)
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("status %d, want 415: %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("body over the limit", func(t *testing.T) {
 		r := a.do(t, tenantA, "PUT", path, `{"additionalAttributes":{"notes":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}}`)
-		if r.status != http.StatusRequestEntityTooLarge {
-			t.Fatalf("status %d, want 413", r.status)
+		if r.Status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d, want 413", r.Status)
 		}
 	})
 	t.Run("outside its organization and tenant", func(t *testing.T) {
@@ -315,13 +316,13 @@ func TestUpdateRefusals(t *testing.T) {
 			org string
 		}{{tenantA, "org-globex"}, {tenantB, orgA}} {
 			for _, id := range []string{c["_id"].(string), c["contractId"].(string)} {
-				if r := a.do(t, tt.who, "PUT", contractPath(tt.org, id), `{"status":"INACTIVE"}`); r.status != http.StatusNotFound {
-					t.Fatalf("%s updates %s of %s: %d %s", tt.who.id, id, tt.org, r.status, r.raw)
+				if r := a.do(t, tt.who, "PUT", contractPath(tt.org, id), `{"status":"INACTIVE"}`); r.Status != http.StatusNotFound {
+					t.Fatalf("%s updates %s of %s: %d %s", tt.who.id, id, tt.org, r.Status, r.Raw)
 				}
 			}
 		}
-		if r := a.do(t, tenantA, "PUT", contractPath(orgA, "CNTR-UNKNOWN"), `{"status":"INACTIVE"}`); r.status != http.StatusNotFound {
-			t.Fatalf("unknown contract: %d %s", r.status, r.raw)
+		if r := a.do(t, tenantA, "PUT", contractPath(orgA, "CNTR-UNKNOWN"), `{"status":"INACTIVE"}`); r.Status != http.StatusNotFound {
+			t.Fatalf("unknown contract: %d %s", r.Status, r.Raw)
 		}
 	})
 	if got := a.get(t, tenantA, orgA, c["_id"].(string)); !reflect.DeepEqual(got, c) {
@@ -351,8 +352,8 @@ func TestConcurrentUpdates(t *testing.T) {
 			r, err := a.serve(t, tenantA, "PUT", path, p)
 			if err != nil {
 				t.Error(err)
-			} else if r.status != http.StatusOK {
-				t.Errorf("update %s: %d %s", p, r.status, r.raw)
+			} else if r.Status != http.StatusOK {
+				t.Errorf("update %s: %d %s", p, r.Status, r.Raw)
 			}
 		}()
 	}
@@ -369,30 +370,30 @@ func TestConcurrentUpdates(t *testing.T) {
 func TestSubMillisecondDates(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0009Z"}`)
-	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"endDate"}) {
-		t.Fatalf("dates within one millisecond: %d %s, want 400 naming endDate", r.status, r.raw)
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"endDate"}) {
+		t.Fatalf("dates within one millisecond: %d %s, want 400 naming endDate", r.Status, r.Raw)
 	}
 	c := a.create(t, tenantA, orgA, `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0019Z","contractId":"CNTR-SUBMS"}`)
 	u := a.do(t, tenantA, "PUT", contractPath(orgA, "CNTR-SUBMS"), `{"status":"ACTIVE"}`)
-	if u.status != http.StatusOK || u.body["startDate"] != c["startDate"] || u.body["endDate"] != c["endDate"] {
-		t.Fatalf("update of the status: %d %s, want the dates of %v", u.status, u.raw, c)
+	if u.Status != http.StatusOK || u.Body["startDate"] != c["startDate"] || u.Body["endDate"] != c["endDate"] {
+		t.Fatalf("update of the status: %d %s, want the dates of %v", u.Status, u.Raw, c)
 	}
 }
 
 func TestCommaFractionRefused(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00,5Z","endDate":"2024-12-31T00:00:00Z"}`)
-	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"startDate"}) {
-		t.Fatalf("%d %s, want 400 naming startDate", r.status, r.raw)
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"startDate"}) {
+		t.Fatalf("%d %s, want 400 naming startDate", r.Status, r.Raw)
 	}
 }
 
 func TestUpdateStatusNull(t *testing.T) {
 	a := newAPI(t)
-	c := a.create(t, tenantA, orgA, readFile(t, "seed-create.json"))
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	r := a.do(t, tenantA, "PUT", contractPath(orgA, c["_id"].(string)), `{"status":null}`)
-	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"status"}) {
-		t.Fatalf("%d %s, want 400 naming status", r.status, r.raw)
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"status"}) {
+		t.Fatalf("%d %s, want 400 naming status", r.Status, r.Raw)
 	}
 	if got := a.get(t, tenantA, orgA, c["_id"].(string)); got["status"] != "ACTIVE" {
 		t.Fatalf("status %v, want ACTIVE", got["status"])
@@ -402,8 +403,8 @@ func TestUpdateStatusNull(t *testing.T) {
 func TestListRefusesEveryParameterAtOnce(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "GET", contractsPath(orgA)+"?limit=0&includeDeleted=maybe", "")
-	if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), []string{"includeDeleted", "limit"}) {
-		t.Fatalf("%d %s, want 400 naming includeDeleted and limit", r.status, r.raw)
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"includeDeleted", "limit"}) {
+		t.Fatalf("%d %s, want 400 naming includeDeleted and limit", r.Status, r.Raw)
 	}
 }
 
@@ -413,8 +414,8 @@ func TestLongKeys(t *testing.T) {
 	a := newAPI(t)
 	long := strings.Repeat("x", 1100)
 	for _, method := range []string{"GET", "PUT", "DELETE"} {
-		if r := a.do(t, tenantA, method, contractPath(orgA, long), `{}`); r.status != http.StatusNotFound {
-			t.Errorf("%s an id of 1100 characters: %d %s, want 404", method, r.status, r.raw)
+		if r := a.do(t, tenantA, method, contractPath(orgA, long), `{}`); r.Status != http.StatusNotFound {
+			t.Errorf("%s an id of 1100 characters: %d %s, want 404", method, r.Status, r.Raw)
 		}
 	}
 	org := strings.Repeat("o", 255)
@@ -423,8 +424,8 @@ func TestLongKeys(t *testing.T) {
 		if got := a.get(t, tenantA, org, c["_id"].(string)); got["contractId"] != ref {
 			t.Fatalf("read back %v", got)
 		}
-		if r := a.do(t, tenantA, "POST", contractsPath(org), `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`); r.status != http.StatusBadRequest || r.body["code"] != "CONTRACT_ID_TAKEN" {
-			t.Fatalf("the same contractId again: %d %s, want 400 CONTRACT_ID_TAKEN", r.status, r.raw)
+		if r := a.do(t, tenantA, "POST", contractsPath(org), `{"startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z","contractId":"`+ref+`"}`); r.Status != http.StatusBadRequest || r.Body["code"] != "CONTRACT_ID_TAKEN" {
+			t.Fatalf("the same contractId again: %d %s, want 400 CONTRACT_ID_TAKEN", r.Status, r.Raw)
 		}
 	}
 }
@@ -440,19 +441,19 @@ func TestResurrect(t *testing.T) {
 			org := "org-resurrect" + strings.ReplaceAll(base, "/", "-")
 			path := func(id string) string { return base + contractPath(org, id) }
 			created := a.do(t, tenantA, "POST", base+contractsPath(org), `{"contractId":"R-1","startDate":"2024-01-01T00:00:00Z","endDate":"2024-12-31T00:00:00Z"}`)
-			if created.status != http.StatusOK {
-				t.Fatalf("create: %d %s", created.status, created.raw)
+			if created.Status != http.StatusOK {
+				t.Fatalf("create: %d %s", created.Status, created.Raw)
 			}
-			id := created.body["_id"].(string)
-			if r := a.do(t, tenantA, "POST", path("R-1")+"/resurrect", ""); r.status != http.StatusSeeOther ||
-				r.headers["Location"] != path("R-1") || r.body["code"] != "CONTRACT_NOT_DELETED" {
-				t.Fatalf("resurrect of a live contract: %d %v %s, want 303 to %s", r.status, r.headers, r.raw, path("R-1"))
+			id := created.Body["_id"].(string)
+			if r := a.do(t, tenantA, "POST", path("R-1")+"/resurrect", ""); r.Status != http.StatusSeeOther ||
+				r.Headers["Location"] != path("R-1") || r.Body["code"] != "CONTRACT_NOT_DELETED" {
+				t.Fatalf("resurrect of a live contract: %d %v %s, want 303 to %s", r.Status, r.Headers, r.Raw, path("R-1"))
 			}
-			if r := a.do(t, tenantA, "DELETE", path(id), ""); r.status != http.StatusOK {
-				t.Fatalf("delete: %d %s", r.status, r.raw)
+			if r := a.do(t, tenantA, "DELETE", path(id), ""); r.Status != http.StatusOK {
+				t.Fatalf("delete: %d %s", r.Status, r.Raw)
 			}
-			if r := a.do(t, tenantA, "GET", path("R-1"), ""); r.status != http.StatusNotFound {
-				t.Fatalf("deleted contract reads: %d", r.status)
+			if r := a.do(t, tenantA, "GET", path("R-1"), ""); r.Status != http.StatusNotFound {
+				t.Fatalf("deleted contract reads: %d", r.Status)
 			}
 			for _, other := range []struct {
 				who     tenant
@@ -460,13 +461,13 @@ func TestResurrect(t *testing.T) {
 			}{
 				{tenantA, "org-elsewhere", "R-1"}, {tenantB, org, "R-1"}, {tenantA, org, "R-404"},
 			} {
-				if r := a.do(t, other.who, "POST", base+contractPath(other.org, other.id)+"/resurrect", ""); r.status != http.StatusNotFound {
-					t.Errorf("resurrect of %s in %s by %s: %d %s, want 404", other.id, other.org, other.who.id, r.status, r.raw)
+				if r := a.do(t, other.who, "POST", base+contractPath(other.org, other.id)+"/resurrect", ""); r.Status != http.StatusNotFound {
+					t.Errorf("resurrect of %s in %s by %s: %d %s, want 404", other.id, other.org, other.who.id, r.Status, r.Raw)
 				}
 			}
 			r := a.do(t, tenantA, "POST", path("R-1")+"/resurrect", "")
-			if r.status != http.StatusOK || r.body["isDeleted"] != false || r.body["_id"] != id {
-				t.Fatalf("resurrect: %d %s", r.status, r.raw)
+			if r.Status != http.StatusOK || r.Body["isDeleted"] != false || r.Body["_id"] != id {
+				t.Fatalf("resurrect: %d %s", r.Status, r.Raw)
 			}
 			if got := a.get(t, tenantA, org, "R-1"); got["_id"] != id || got["isDeleted"] != false {
 				t.Fatalf("the resurrected contract reads %v", got)

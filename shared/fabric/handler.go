@@ -21,6 +21,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/ids"
 	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
@@ -227,10 +228,10 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		opts.Numbered = func(c *contract.Contract) { c.Reference = generatedContractID(c.Number) }
 	}
 	// fabric answers a create with 200, not 201.
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(c))
 	})
-	if err := h.service.Create(ctx, r.Actor, c, opts); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, opts); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contractIDTaken(contract.RenameFields(err, domainFieldNames))
 	}
 	return answer()
@@ -310,12 +311,8 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
 	}
 	resp, err := h.change(ctx, r, s, func(c *contract.Contract) error {
-		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
-		if err != nil {
-			return err
-		}
 		var f contractFields
-		if err := strictjson.Decode(merged, &f); err != nil {
+		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
 			return err
 		}
 		if err := h.validate(&f); err != nil {
@@ -349,29 +346,11 @@ func (h *Handler) resurrect(ctx context.Context, r *httpapi.Request) (events.API
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	id := r.PathParam("contractId")
-	found, err := h.find(ctx, r, s, id, true)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
-		return httpapi.JSON(http.StatusOK, bodyOf(updated))
-	})
-	_, err = h.service.Undelete(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
-		updated = c
-		if c.Party != s.party {
-			return contract.NotFound(id)
-		}
-		return nil
-	})
+	resp, err := h.write(ctx, r, s, true, h.service.Undelete, func(*contract.Contract) error { return nil })
 	if errors.Is(err, contract.ErrNotDeleted) {
-		return notDeleted(r, id)
+		return notDeleted(r, r.PathParam("contractId"))
 	}
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	return answer()
+	return resp, err
 }
 
 // notDeleted answers a resurrect of a contract that is not deleted: 303,
@@ -397,16 +376,26 @@ func notDeleted(r *httpapi.Request, id string) (events.APIGatewayV2HTTPResponse,
 // as one optimistic update and answers the contract as stored; the
 // contract must not be deleted.
 func (h *Handler) change(ctx context.Context, r *httpapi.Request, s scope, fn func(*contract.Contract) error) (events.APIGatewayV2HTTPResponse, error) {
+	return h.write(ctx, r, s, false, h.service.Update, fn)
+}
+
+// serviceWrite is the service's Update or Undelete.
+type serviceWrite func(ctx context.Context, actor contract.Actor, claim *idempotency.Claim, id string, fn func(*contract.Contract) error) (*contract.Contract, error)
+
+// write finds the organization's contract of the path (a deleted one too
+// when deleted is set), has write apply fn to it, and answers the
+// contract as stored.
+func (h *Handler) write(ctx context.Context, r *httpapi.Request, s scope, deleted bool, write serviceWrite, fn func(*contract.Contract) error) (events.APIGatewayV2HTTPResponse, error) {
 	id := r.PathParam("contractId")
-	found, err := h.find(ctx, r, s, id, false)
+	found, err := h.find(ctx, r, s, id, deleted)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, bodyOf(updated))
 	})
-	_, err = h.service.Update(ctx, r.Actor, found.ID, func(c *contract.Contract) error {
+	_, err = write(ctx, r.Actor, r.Claim, found.ID, func(c *contract.Contract) error {
 		updated = c
 		if c.Party != s.party {
 			return contract.NotFound(id)

@@ -9,9 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const (
@@ -87,37 +88,16 @@ type job struct {
 // answers in the order of jobs; any answer but 200 fails the test.
 func (a *api) runAll(t *testing.T, jobs []job) []map[string]any {
 	t.Helper()
+	requests := make([]httpapitest.Request, len(jobs))
+	for i, j := range jobs {
+		requests[i] = request(j.who, j.method, j.target, j.body)
+	}
 	out := make([]map[string]any, len(jobs))
-	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				r, err := a.serve(t, j.who, j.method, j.target, j.body)
-				switch {
-				case err != nil:
-					errs[i] = err
-				case r.status != http.StatusOK:
-					errs[i] = fmt.Errorf("%s %s: %d %s", j.method, j.target, r.status, r.raw)
-				default:
-					out[i] = r.body
-				}
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	for i, r := range httpapitest.ExchangeAll(t, a.rt, workers, requests) {
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", jobs[i].method, jobs[i].target, r.Status, r.Raw)
 		}
+		out[i] = r.Body
 	}
 	return out
 }
@@ -217,11 +197,11 @@ func (f *listFixture) matching(includeDeleted bool, keep func(map[string]any) bo
 func (f *listFixture) page(t *testing.T, query url.Values) (offset, limit, count int, data []map[string]any) {
 	t.Helper()
 	r := f.a.do(t, tenantA, "GET", contractsPath(listOrg)+"?"+query.Encode(), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("list ?%s: %d %s", query.Encode(), r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("list ?%s: %d %s", query.Encode(), r.Status, r.Raw)
 	}
-	q := r.body["query"].(map[string]any)
-	for _, c := range r.body["data"].([]any) {
+	q := r.Body["query"].(map[string]any)
+	for _, c := range r.Body["data"].([]any) {
 		data = append(data, c.(map[string]any))
 	}
 	return int(q["offset"].(float64)), int(q["limit"].(float64)), int(q["count"].(float64)), data
@@ -557,21 +537,21 @@ func TestList(t *testing.T) {
 
 	t.Run("other organizations and tenants", func(t *testing.T) {
 		r := f.a.do(t, tenantA, "GET", contractsPath("org-globex")+"?limit=100", "")
-		if count := r.body["query"].(map[string]any)["count"]; r.status != 200 || count != 18.0 {
-			t.Fatalf("org-globex: %d, count %v, want 18", r.status, count)
+		if count := r.Body["query"].(map[string]any)["count"]; r.Status != 200 || count != 18.0 {
+			t.Fatalf("org-globex: %d, count %v, want 18", r.Status, count)
 		}
 		r = f.a.do(t, tenantB, "GET", contractsPath(listOrg)+"?limit=100", "")
-		if count := r.body["query"].(map[string]any)["count"]; r.status != 200 || count != 20.0 {
-			t.Fatalf("tenant B's %s: %d, count %v, want 20", listOrg, r.status, count)
+		if count := r.Body["query"].(map[string]any)["count"]; r.Status != 200 || count != 20.0 {
+			t.Fatalf("tenant B's %s: %d, count %v, want 20", listOrg, r.Status, count)
 		}
-		for _, c := range r.body["data"].([]any) {
+		for _, c := range r.Body["data"].([]any) {
 			if id := c.(map[string]any)["_id"].(string); f.byID[id] != nil {
 				t.Fatalf("tenant B lists tenant A's %s", id)
 			}
 		}
 		r = f.a.do(t, tenantA, "GET", contractsPath("org-initech"), "")
-		if r.status != 200 || r.raw != `{"query":{"offset":0,"limit":10,"count":0},"data":[]}` {
-			t.Fatalf("an organization without contracts: %d %s", r.status, r.raw)
+		if r.Status != 200 || r.Raw != `{"query":{"offset":0,"limit":10,"count":0},"data":[]}` {
+			t.Fatalf("an organization without contracts: %d %s", r.Status, r.Raw)
 		}
 	})
 
@@ -612,8 +592,8 @@ func TestList(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
 				r := f.a.do(t, tenantA, "GET", contractsPath(listOrg)+"?"+tt.query, "")
-				if r.status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.body), tt.fields) {
-					t.Fatalf("got %d %s, want 400 naming %v", r.status, r.raw, tt.fields)
+				if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
+					t.Fatalf("got %d %s, want 400 naming %v", r.Status, r.Raw, tt.fields)
 				}
 			})
 		}

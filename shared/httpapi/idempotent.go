@@ -40,13 +40,12 @@ func idempotencyKey(r *Request) (string, bool) {
 
 // AnswerOnWrite is how a write handler answers: render builds the answer
 // from the values the handler's service call fills in, and the returned
-// function gives it once the call has returned. When the request carries
-// an Idempotency-Key, the store renders the answer as it builds the write
-// and stores it in the same transaction; the returned function then gives
-// that very answer, so what a retry replays is byte for byte what the
-// first request got.
-func AnswerOnWrite(ctx context.Context, render func() (events.APIGatewayV2HTTPResponse, error)) func() (events.APIGatewayV2HTTPResponse, error) {
-	claim := idempotency.ClaimFrom(ctx)
+// function gives it once the call has returned. When claim is not nil
+// (the request's Claim, passed to the service call too), the store
+// renders the answer as it builds the write and stores it in the same
+// transaction; the returned function then gives that very answer, so what
+// a retry replays is byte for byte what the first request got.
+func AnswerOnWrite(claim *idempotency.Claim, render func() (events.APIGatewayV2HTTPResponse, error)) func() (events.APIGatewayV2HTTPResponse, error) {
 	if claim == nil {
 		return render
 	}
@@ -111,7 +110,8 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if held != nil {
 		return answerUsed(held, claim)
 	}
-	resp, err := h(idempotency.WithClaim(ctx, claim), req)
+	req.Claim = claim
+	resp, err := h(ctx, req)
 	var used *idempotency.UsedError
 	if errors.As(err, &used) {
 		return answerUsed(used.Record, claim)

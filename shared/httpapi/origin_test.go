@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 const (
@@ -159,10 +159,7 @@ const samLocalStack = "arn:aws:cloudformation:us-east-1:123456789012:stack/local
 // served and its Trace-Id echoed; anywhere else the same event is a 403,
 // and so is one of another stack even under SAM CLI.
 func TestOriginServesWhatSAMLocalDelivers(t *testing.T) {
-	raw, err := os.ReadFile("testdata/sam-local-start-api.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := httpapitest.ReadFile(t, "testdata/sam-local-start-api.json")
 	rieCtx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		AwsRequestID:       "aws-req-1",
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:012345678912:function:ContractActionsFunction",
@@ -187,7 +184,7 @@ func TestOriginServesWhatSAMLocalDelivers(t *testing.T) {
 				t.Fatal(err)
 			}
 			var ev events.APIGatewayV2HTTPRequest
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			if err := json.Unmarshal([]byte(raw), &ev); err != nil {
 				t.Fatal(err)
 			}
 			rt, buf := newRouter()

@@ -8,23 +8,23 @@ import (
 )
 
 // MergePatch applies a JSON merge patch (RFC 7396) of top-level fields to
-// base's JSON object form and returns the merged object: a field of patch
-// replaces base's, and null removes it. Dialects decode the result with
-// strictjson.Decode and validate it as they would a create, so an update obeys
-// exactly the create's rules.
-func MergePatch(base any, patch map[string]json.RawMessage) ([]byte, error) {
+// base's JSON object form, and decodes the merged object into dst with
+// strictjson.Decode: a field of patch replaces base's, and null removes
+// it. Dialects then validate dst as they would a create, so an update
+// obeys exactly the create's rules.
+func MergePatch(base any, patch map[string]json.RawMessage, dst any) error {
 	// A null for a key base does not have would vanish in the merge, and
 	// the patch would pass with a field nobody knows.
 	if err := strictjson.CheckKeys(patch, base); err != nil {
-		return nil, err
+		return err
 	}
 	raw, err := json.Marshal(base)
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: encode patch base: %w", err)
+		return fmt.Errorf("httpapi: encode patch base: %w", err)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fmt.Errorf("httpapi: patch base is not an object: %w", err)
+		return fmt.Errorf("httpapi: patch base is not an object: %w", err)
 	}
 	for k, v := range patch {
 		if string(v) == "null" {
@@ -33,5 +33,9 @@ func MergePatch(base any, patch map[string]json.RawMessage) ([]byte, error) {
 		}
 		obj[k] = v
 	}
-	return json.Marshal(obj)
+	merged, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("httpapi: encode merged patch: %w", err)
+	}
+	return strictjson.Decode(merged, dst)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"reflect"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 func TestProblemResponseShape(t *testing.T) {
@@ -80,10 +80,7 @@ func TestProblemResponseOmitsEmptyMembers(t *testing.T) {
 // TestProblemGolden pins the wire form of a validation problem: clients
 // parse it, so a renamed member is a breaking change.
 func TestProblemGolden(t *testing.T) {
-	want, err := os.ReadFile("testdata/problem-invalid.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := httpapitest.ReadFile(t, "testdata/problem-invalid.json")
 	resp := httpapi.ProblemResponse(http.StatusBadRequest, "the request has invalid fields",
 		contract.FieldError{Field: "validTo", Message: "must not be before validFrom"},
 		contract.FieldError{Field: "actions[0].planId", Message: "is required"},
@@ -93,7 +90,7 @@ func TestProblemGolden(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(want, &wantV); err != nil {
+	if err := json.Unmarshal([]byte(want), &wantV); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, wantV) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
@@ -34,6 +35,11 @@ const (
 type Request struct {
 	Event events.APIGatewayV2HTTPRequest
 	Actor contract.Actor
+	// Claim is the request's use of its Idempotency-Key, or nil when it
+	// sent none (see Router.UseIdempotency). A write handler passes it to
+	// the domain's write, which stores the key's record, with the answer
+	// AnswerOnWrite renders, in the write's own transaction.
+	Claim *idempotency.Claim
 	// routeKey is the route the request matched, as template.yaml
 	// declares it.
 	routeKey string
@@ -69,15 +75,8 @@ func (r *Request) Header(name string) string {
 // NamesTenant reports whether name is the request's tenant id or one of
 // its aliases.
 func (r *Request) NamesTenant(name string) bool {
-	if name == r.Actor.TenantID {
-		return true
-	}
-	for _, a := range r.TenantAliases {
-		if a == name {
-			return true
-		}
-	}
-	return false
+	tenant := auth.Tenant{ID: r.Actor.TenantID, Aliases: r.TenantAliases}
+	return tenant.Names(name)
 }
 
 // statusError is an error that carries its own HTTP status, for the

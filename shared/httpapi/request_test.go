@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 type inner struct {
@@ -303,12 +303,9 @@ func TestPathParam(t *testing.T) {
 // wire, so the field names and the authorizer context's JSON types are the
 // real ones, not what a hand-built struct assumes.
 func TestRecordedEvent(t *testing.T) {
-	data, err := os.ReadFile("testdata/create-contract-event.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := httpapitest.ReadFile(t, "testdata/create-contract-event.json")
 	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if err := json.Unmarshal([]byte(data), &ev); err != nil {
 		t.Fatal(err)
 	}
 	rt, buf := newRouter()

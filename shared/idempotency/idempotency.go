@@ -156,17 +156,3 @@ func ValidKey(k string) bool {
 	}
 	return true
 }
-
-type claimKey struct{}
-
-// WithClaim returns ctx carrying c, for the store to write c's record in
-// the request's write transaction.
-func WithClaim(ctx context.Context, c *Claim) context.Context {
-	return context.WithValue(ctx, claimKey{}, c)
-}
-
-// ClaimFrom returns the claim ctx carries, or nil.
-func ClaimFrom(ctx context.Context) *Claim {
-	c, _ := ctx.Value(claimKey{}).(*Claim)
-	return c
-}

@@ -35,20 +35,20 @@ func TestListPagesFitOneResponse(t *testing.T) {
 			q.Set("cursor", cursor)
 		}
 		r := a.do(tenantA, "GET", "/api/v1/contracts?"+q.Encode(), "")
-		if r.status != http.StatusOK {
-			t.Fatalf("page %d: %d", pages, r.status)
+		if r.Status != http.StatusOK {
+			t.Fatalf("page %d: %d", pages, r.Status)
 		}
-		if size := httpapi.PayloadSize(events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: r.headers, Body: r.raw}); size > httpapi.MaxPayloadBytes {
+		if size := httpapi.PayloadSize(events.APIGatewayV2HTTPResponse{StatusCode: r.Status, Headers: r.Headers, Body: r.Raw}); size > httpapi.MaxPayloadBytes {
 			t.Fatalf("page %d answers %d bytes, over Lambda's %d", pages, size, httpapi.MaxPayloadBytes)
 		}
-		data := r.body["data"].([]any)
+		data := r.Body["data"].([]any)
 		if len(data) == 0 {
 			t.Fatalf("page %d is empty", pages)
 		}
 		for _, c := range data {
 			listed = append(listed, c.(map[string]any)["id"].(string))
 		}
-		cursor, _ = r.body["nextCursor"].(string)
+		cursor, _ = r.Body["nextCursor"].(string)
 	}
 	if pages < 2 || !reflect.DeepEqual(listed, want) {
 		t.Fatalf("%d pages listed %d contracts, want the %d created, in order", pages, len(listed), len(want))

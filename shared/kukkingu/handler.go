@@ -19,7 +19,6 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/ids"
-	"github.com/contracts-service/contracts/shared/strictjson"
 	"github.com/contracts-service/contracts/shared/validate"
 )
 
@@ -93,14 +92,14 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err := in.apply(c); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c, h.today())})
 		if err == nil {
 			resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
 		}
 		return resp, err
 	})
-	if err := h.service.Create(ctx, r.Actor, c, contract.CreateOptions{}); err != nil {
+	if err := h.service.Create(ctx, r.Actor, r.Claim, c, contract.CreateOptions{}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, contract.RenameFields(err, domainFieldNames)
 	}
 	return answer()
@@ -224,17 +223,13 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var updated *contract.Contract // the service stamps it before storing it
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.JSON(http.StatusOK, dataEnvelope{Data: bodyOf(updated, h.today())})
 	})
-	_, err = h.service.Update(ctx, r.Actor, id, func(c *contract.Contract) error {
+	_, err = h.service.Update(ctx, r.Actor, r.Claim, id, func(c *contract.Contract) error {
 		updated = c
-		merged, err := httpapi.MergePatch(fieldsOf(c), patch)
-		if err != nil {
-			return err
-		}
 		var f contractFields
-		if err := strictjson.Decode(merged, &f); err != nil {
+		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
 			return err
 		}
 		if err := h.validator.Struct(&f); err != nil {
@@ -256,8 +251,8 @@ func (h *Handler) delete(ctx context.Context, r *httpapi.Request) (events.APIGat
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	answer := httpapi.AnswerOnWrite(ctx, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
-	if err := h.service.Delete(ctx, r.Actor, id); err != nil {
+	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) { return httpapi.NoContent(), nil })
+	if err := h.service.Delete(ctx, r.Actor, r.Claim, id); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return answer()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -237,12 +236,9 @@ func readBack(t *testing.T, a *fuzzAPI, want wireContract) {
 // fuzzSeeds are create bodies for f.Add: the seed document's and the
 // edges of each rule.
 func fuzzSeeds(f *testing.F) []string {
-	seed, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		f.Fatal(err)
-	}
+	seed := httpapitest.ReadFile(f, "testdata/seed-create.json")
 	return []string{
-		string(seed),
+		seed,
 		`{"clientId":"c","name":"n","amountMinor":0,"currencyCode":"USD"}`,
 		`{"clientId":"c","name":"n","amountMinor":9007199254740991,"currencyCode":"JPY","order":0,"description":""}`,
 		`{"clientId":"c","name":"n","amountMinor":1,"currencyCode":"EUR","validFrom":"2024-02-29T00:00Z","validTo":"2024-02-29T00:00:00.1234567891Z"}`,
@@ -315,13 +311,10 @@ func FuzzKukkinguPatch(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	seed, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		f.Fatal(err)
-	}
+	seed := httpapitest.ReadFile(f, "testdata/seed-create.json")
 	f.Fuzz(func(t *testing.T, patch string) {
 		a := newFuzzAPI()
-		created := a.serve(t, "POST", "/api/v1/contracts", string(seed))
+		created := a.serve(t, "POST", "/api/v1/contracts", seed)
 		if created.StatusCode != http.StatusCreated {
 			t.Fatalf("seed create: %d %s", created.StatusCode, created.Body)
 		}

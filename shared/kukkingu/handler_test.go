@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -51,47 +50,27 @@ var (
 	tenantB = tenant{id: "tenant-b", header: "tenant-b"}
 )
 
-type response struct {
-	status  int
-	headers map[string]string
-	body    map[string]any
-	raw     string
-}
+type response = httpapitest.Reply
 
 func (a *api) do(who tenant, method, target, body string, headers ...string) response {
 	a.t.Helper()
 	h := map[string]string{"tenant-id": who.header}
 	maps.Copy(h, httpapitest.Headers(headers...))
-	resp, err := httpapitest.Exchange(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+	r, err := httpapitest.ExchangeJSON(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
 		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	out := response{status: resp.StatusCode, headers: resp.Headers, raw: resp.Body}
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
-			a.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, target, err, resp.Body)
-		}
-	}
-	return out
+	return r
 }
 
 func (a *api) create(who tenant, body string) map[string]any {
 	a.t.Helper()
 	r := a.do(who, "POST", "/api/v1/contracts", body)
-	if r.status != http.StatusCreated {
-		a.t.Fatalf("create: %d %v", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		a.t.Fatalf("create: %d %v", r.Status, r.Body)
 	}
-	return r.body["data"].(map[string]any)
-}
-
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return r.Body["data"].(map[string]any)
 }
 
 var (
@@ -111,13 +90,13 @@ func fieldsOf(body map[string]any) []string {
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
-	r := a.do(tenantA, "POST", "/api/v1/contracts", readFile(t, "seed-create.json"))
-	if r.status != http.StatusCreated {
-		t.Fatalf("status %d: %v", r.status, r.body)
+	r := a.do(tenantA, "POST", "/api/v1/contracts", httpapitest.ReadFile(t, "testdata/seed-create.json"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("status %d: %v", r.Status, r.Body)
 	}
-	got := r.body["data"].(map[string]any)
+	got := r.Body["data"].(map[string]any)
 	var seed map[string]map[string]any
-	if err := json.Unmarshal([]byte(readFile(t, "seed-response.json")), &seed); err != nil {
+	if err := json.Unmarshal([]byte(httpapitest.ReadFile(t, "testdata/seed-response.json")), &seed); err != nil {
 		t.Fatal(err)
 	}
 	want := seed["data"]
@@ -140,8 +119,8 @@ func TestCreateSeedRequest(t *testing.T) {
 			}
 		}
 	}
-	if r.headers["Location"] != "/api/v1/contracts/"+got["id"].(string) {
-		t.Errorf("Location = %q", r.headers["Location"])
+	if r.Headers["Location"] != "/api/v1/contracts/"+got["id"].(string) {
+		t.Errorf("Location = %q", r.Headers["Location"])
 	}
 }
 
@@ -185,23 +164,23 @@ func TestCreateRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := a.do(tenantA, "POST", "/api/v1/contracts", tt.body)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if got := fieldsOf(r.body); tt.fields != nil && !reflect.DeepEqual(got, tt.fields) {
+			if got := fieldsOf(r.Body); tt.fields != nil && !reflect.DeepEqual(got, tt.fields) {
 				t.Fatalf("fields %v, want %v", got, tt.fields)
 			}
 		})
 	}
 	list := a.do(tenantA, "GET", "/api/v1/contracts", "")
-	if n := len(list.body["data"].([]any)); n != 0 {
+	if n := len(list.Body["data"].([]any)); n != 0 {
 		t.Fatalf("refused creates left %d contracts", n)
 	}
 }
 
 func TestTenantHeader(t *testing.T) {
 	a := newAPI(t)
-	seed := readFile(t, "seed-create.json")
+	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	tests := []struct {
 		name   string
 		header string
@@ -217,11 +196,11 @@ func TestTenantHeader(t *testing.T) {
 			who := tenantA
 			who.header = tt.header
 			r := a.do(who, "POST", "/api/v1/contracts", seed)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.body), []string{"tenant-id"}) {
-				t.Fatalf("a missing header must be named: %v", r.body)
+			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.Body), []string{"tenant-id"}) {
+				t.Fatalf("a missing header must be named: %v", r.Body)
 			}
 		})
 	}
@@ -229,25 +208,25 @@ func TestTenantHeader(t *testing.T) {
 
 func TestGetPatchDelete(t *testing.T) {
 	a := newAPI(t)
-	created := a.create(tenantA, readFile(t, "seed-create.json"))
+	created := a.create(tenantA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	path := "/api/v1/contracts/" + created["id"].(string)
 
 	got := a.do(tenantA, "GET", path, "")
-	if got.status != 200 || !reflect.DeepEqual(got.body["data"], created) {
-		t.Fatalf("read back %d %v, want %v", got.status, got.body, created)
+	if got.Status != 200 || !reflect.DeepEqual(got.Body["data"], created) {
+		t.Fatalf("read back %d %v, want %v", got.Status, got.Body, created)
 	}
-	if r := a.do(tenantB, "GET", path, ""); r.status != 404 {
-		t.Fatalf("another tenant reads it: %d", r.status)
+	if r := a.do(tenantB, "GET", path, ""); r.Status != 404 {
+		t.Fatalf("another tenant reads it: %d", r.Status)
 	}
-	if r := a.do(tenantA, "GET", "/api/v1/contracts/ctr_000000000000000000000000", ""); r.status != 404 {
-		t.Fatalf("unknown id: %d", r.status)
+	if r := a.do(tenantA, "GET", "/api/v1/contracts/ctr_000000000000000000000000", ""); r.Status != 404 {
+		t.Fatalf("unknown id: %d", r.Status)
 	}
 
 	p := a.do(tenantA, "PATCH", path, `{"name":"Renamed","description":null,"amountMinor":7000}`, "content-type", "application/merge-patch+json")
-	if p.status != 200 {
-		t.Fatalf("patch: %d %v", p.status, p.body)
+	if p.Status != 200 {
+		t.Fatalf("patch: %d %v", p.Status, p.Body)
 	}
-	data := p.body["data"].(map[string]any)
+	data := p.Body["data"].(map[string]any)
 	if data["name"] != "Renamed" || data["amountMinor"] != float64(7000) || data["description"] != nil ||
 		data["createdAt"] != created["createdAt"] || data["id"] != created["id"] || data["order"] != float64(13) {
 		t.Fatalf("patched contract: %v", data)
@@ -265,31 +244,31 @@ func TestGetPatchDelete(t *testing.T) {
 	for _, tt := range refusals {
 		t.Run("patch "+tt.name, func(t *testing.T) {
 			r := a.do(tenantA, "PATCH", path, tt.body)
-			if r.status != tt.status || !reflect.DeepEqual(fieldsOf(r.body), []string{tt.field}) {
-				t.Fatalf("got %d %v, want %d naming %s", r.status, r.body, tt.status, tt.field)
+			if r.Status != tt.status || !reflect.DeepEqual(fieldsOf(r.Body), []string{tt.field}) {
+				t.Fatalf("got %d %v, want %d naming %s", r.Status, r.Body, tt.status, tt.field)
 			}
 		})
 	}
-	if r := a.do(tenantA, "GET", path, ""); !reflect.DeepEqual(r.body["data"], data) {
-		t.Fatalf("refused patches changed the contract: %v", r.body)
+	if r := a.do(tenantA, "GET", path, ""); !reflect.DeepEqual(r.Body["data"], data) {
+		t.Fatalf("refused patches changed the contract: %v", r.Body)
 	}
-	if r := a.do(tenantB, "PATCH", path, `{"name":"stolen"}`); r.status != 404 {
-		t.Fatalf("another tenant patches it: %d", r.status)
+	if r := a.do(tenantB, "PATCH", path, `{"name":"stolen"}`); r.Status != 404 {
+		t.Fatalf("another tenant patches it: %d", r.Status)
 	}
 
-	if r := a.do(tenantB, "DELETE", path, ""); r.status != 404 {
-		t.Fatalf("another tenant deletes it: %d", r.status)
+	if r := a.do(tenantB, "DELETE", path, ""); r.Status != 404 {
+		t.Fatalf("another tenant deletes it: %d", r.Status)
 	}
-	if r := a.do(tenantA, "DELETE", path, ""); r.status != 204 || r.body != nil {
-		t.Fatalf("delete: %d %v", r.status, r.body)
+	if r := a.do(tenantA, "DELETE", path, ""); r.Status != 204 || r.Body != nil {
+		t.Fatalf("delete: %d %v", r.Status, r.Body)
 	}
 	for _, method := range []string{"GET", "DELETE"} {
-		if r := a.do(tenantA, method, path, ""); r.status != 404 {
-			t.Fatalf("%s after delete: %d", method, r.status)
+		if r := a.do(tenantA, method, path, ""); r.Status != 404 {
+			t.Fatalf("%s after delete: %d", method, r.Status)
 		}
 	}
-	if r := a.do(tenantA, "PATCH", path, `{"name":"x"}`); r.status != 404 {
-		t.Fatalf("patch after delete: %d", r.status)
+	if r := a.do(tenantA, "PATCH", path, `{"name":"x"}`); r.Status != 404 {
+		t.Fatalf("patch after delete: %d", r.Status)
 	}
 }
 
@@ -308,13 +287,13 @@ func TestList(t *testing.T) {
 		target := "/api/v1/contracts?" + query
 		for pages := 0; pages < 10; pages++ {
 			r := a.do(tenantA, "GET", target, "")
-			if r.status != 200 {
-				t.Fatalf("list %s: %d %v", target, r.status, r.body)
+			if r.Status != 200 {
+				t.Fatalf("list %s: %d %v", target, r.Status, r.Body)
 			}
-			for _, c := range r.body["data"].([]any) {
+			for _, c := range r.Body["data"].([]any) {
 				got = append(got, c.(map[string]any)["id"].(string))
 			}
-			next, _ := r.body["nextCursor"].(string)
+			next, _ := r.Body["nextCursor"].(string)
 			if next == "" {
 				return got
 			}
@@ -333,8 +312,8 @@ func TestList(t *testing.T) {
 		t.Fatalf("unknown client: %v", got)
 	}
 	for _, q := range []string{"limit=0", "limit=101", "limit=x", "cursor=bogus", "clientId="} {
-		if r := a.do(tenantA, "GET", "/api/v1/contracts?"+q, ""); r.status != 400 {
-			t.Errorf("%s: %d, want 400", q, r.status)
+		if r := a.do(tenantA, "GET", "/api/v1/contracts?"+q, ""); r.Status != 400 {
+			t.Errorf("%s: %d, want 400", q, r.Status)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
@@ -92,7 +93,11 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a.t = t
 			c := tt.c
-			if err := service.Create(context.Background(), actor, &c, contract.CreateOptions{}); err != nil {
+			var opts contract.CreateOptions
+			if c.Party.Kind == contract.PartyCustomer {
+				opts.With = contracttest.NewParties(&c)
+			}
+			if err := service.Create(context.Background(), actor, nil, &c, opts); err != nil {
 				t.Fatal(err)
 			}
 			id := derivedIDOf(c.Number)
@@ -100,7 +105,7 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 				t.Fatalf("the derived id %s is not of Kukkingu's shape", id)
 			}
 			var listed map[string]any
-			for _, item := range a.do(tenantA, "GET", "/api/v1/contracts?limit=100", "").body["data"].([]any) {
+			for _, item := range a.do(tenantA, "GET", "/api/v1/contracts?limit=100", "").Body["data"].([]any) {
 				if item.(map[string]any)["id"] == id {
 					listed = item.(map[string]any)
 				}
@@ -110,10 +115,10 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 			}
 			for _, ref := range []string{id, c.Number, c.ID} {
 				r := a.do(tenantA, "GET", "/api/v1/contracts/"+ref, "")
-				if r.status != http.StatusOK {
-					t.Fatalf("GET by %s: %d %v", ref, r.status, r.body)
+				if r.Status != http.StatusOK {
+					t.Fatalf("GET by %s: %d %v", ref, r.Status, r.Body)
 				}
-				got := r.body["data"].(map[string]any)
+				got := r.Body["data"].(map[string]any)
 				if keys(got) != keys(listed) {
 					t.Errorf("GET by %s answers %v, the list %v", ref, got, listed)
 				}
@@ -152,8 +157,8 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 			}
 			previousClient, clients[client] = client, tt.name
 			// The derived client is no Kukkingu client: it filters nothing.
-			if r := a.do(tenantA, "GET", "/api/v1/contracts?clientId="+client, ""); len(r.body["data"].([]any)) != 0 {
-				t.Errorf("clientId=%s lists %v", client, r.body["data"])
+			if r := a.do(tenantA, "GET", "/api/v1/contracts?clientId="+client, ""); len(r.Body["data"].([]any)) != 0 {
+				t.Errorf("clientId=%s lists %v", client, r.Body["data"])
 			}
 			// Kukkingu reads it and changes it not: by its derived id, a
 			// write is refused as one on another API's contract.
@@ -163,8 +168,8 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 					body = `{"name":"Taken over"}`
 				}
 				r := a.do(tenantA, method, "/api/v1/contracts/"+id, body)
-				if want := "CONTRACT_OWNED_BY_" + strings.ToUpper(string(c.Owner())); r.status != http.StatusConflict || r.body["code"] != want {
-					t.Errorf("%s by the derived id: %d %v, want 409 %s", method, r.status, r.body, want)
+				if want := "CONTRACT_OWNED_BY_" + strings.ToUpper(string(c.Owner())); r.Status != http.StatusConflict || r.Body["code"] != want {
+					t.Errorf("%s by the derived id: %d %v, want 409 %s", method, r.Status, r.Body, want)
 				}
 			}
 		})
@@ -178,18 +183,18 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 			if method == "PATCH" {
 				body = `{"name":"n2"}`
 			}
-			if r := a.do(tenantA, method, "/api/v1/contracts/"+id, body); r.status != http.StatusNotFound {
-				t.Errorf("%s %s: %d %v, want 404", method, id, r.status, r.body)
+			if r := a.do(tenantA, method, "/api/v1/contracts/"+id, body); r.Status != http.StatusNotFound {
+				t.Errorf("%s %s: %d %v, want 404", method, id, r.Status, r.Body)
 			}
 		}
 	}
-	if r := a.do(tenantA, "GET", "/api/v1/contracts/"+own["id"].(string), ""); r.status != http.StatusOK || r.body["data"].(map[string]any)["name"] != "n" {
-		t.Errorf("the Kukkingu contract changed: %d %v", r.status, r.body)
+	if r := a.do(tenantA, "GET", "/api/v1/contracts/"+own["id"].(string), ""); r.Status != http.StatusOK || r.Body["data"].(map[string]any)["name"] != "n" {
+		t.Errorf("the Kukkingu contract changed: %d %v", r.Status, r.Body)
 	}
 	// Tenant B reads none of tenant A's contracts by their derived ids.
 	for n := 1; n <= len(tests)+1; n++ {
-		if r := a.do(tenantB, "GET", "/api/v1/contracts/"+derivedIDOf(contract.FormatNumber(int64(n))), ""); r.status != http.StatusNotFound {
-			t.Errorf("tenant B reads %s: %d", contract.FormatNumber(int64(n)), r.status)
+		if r := a.do(tenantB, "GET", "/api/v1/contracts/"+derivedIDOf(contract.FormatNumber(int64(n))), ""); r.Status != http.StatusNotFound {
+			t.Errorf("tenant B reads %s: %d", contract.FormatNumber(int64(n)), r.Status)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package kukkingu
 
 import (
-	"strings"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -115,21 +114,6 @@ func formatOptional(t *time.Time) *string {
 	return &s
 }
 
-// noCurrency is ISO 4217's code for "no currency", shown for a contract
-// that has neither an amount nor a segment with a currency.
-const noCurrency = "XXX"
-
-// currencyOf is the currencyCode c shows on day: its currency that day
-// (contract.Contract.CurrencyOn), or noCurrency when it has none or one
-// not of ISO 4217's shape.
-func currencyOf(c *contract.Contract, day string) string {
-	code := c.CurrencyOn(day)
-	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return noCurrency
-	}
-	return code
-}
-
 // nameOf is the name c shows, 1 to 255 characters: its own (a Kukkingu
 // contract's), else its client-chosen reference (fabric's contractId, at
 // most 255), else its number.
@@ -154,7 +138,7 @@ func bodyOf(c *contract.Contract, day string) contractBody {
 // field from a documented source (the README's table "One contract in
 // every reader's fields"): its derived id (idOf), its party's client id
 // (clientOf), a name (nameOf), its amount or 0, its currency or XXX
-// (currencyOf), every date-time to the millisecond.
+// (contract.Contract.CurrencyCodeOn), every date-time to the millisecond.
 //
 // A list is the hottest encoder, so the bodies take nothing from the heap
 // that the contracts already hold (their optional numbers are pointed
@@ -196,7 +180,7 @@ func bodiesOf(n int, at func(i int) *contract.Contract, day string) []contractBo
 		c, k := at(i), i*stampsPerBody
 		b := &bodies[i]
 		*b = contractBody{
-			ID: c.ID, Client: c.Party.ID, Name: nameOf(c), CurrencyCode: currencyOf(c, day),
+			ID: c.ID, Client: c.Party.ID, Name: nameOf(c), CurrencyCode: c.CurrencyCodeOn(day),
 			Description: c.Description, Order: c.Order,
 			CreatedAt: texts.Text(k), UpdatedAt: texts.Text(k + 1), ValidFrom: texts.Text(k + 2), ValidTo: texts.Text(k + 3),
 		}

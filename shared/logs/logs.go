@@ -42,6 +42,14 @@ func New() *slog.Logger {
 	return log
 }
 
+// InitFailed logs err as the failure of the function's init and ends the
+// process: Lambda reports an init error, and the next invocation starts
+// a new execution environment.
+func InitFailed(log *slog.Logger, err error) {
+	log.Error("init failed", "error", err.Error())
+	os.Exit(1)
+}
+
 // inFlight is the request id of the invocation this process is running:
 // an execution environment runs one invocation at a time.
 var inFlight atomic.Pointer[string]

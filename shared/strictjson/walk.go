@@ -201,14 +201,7 @@ func (w *walker) object(want *shape) (int64, error) {
 			w.refused = append(w.refused, span{valueStart, w.dec.InputOffset()})
 		}
 	}
-	if _, err := w.dec.ReadToken(); err != nil {
-		return 0, malformed(err)
-	}
-	w.path = w.path[:at]
-	if wrong {
-		w.refused = append(w.refused, span{start, w.dec.InputOffset()})
-	}
-	return start, nil
+	return w.close(at, start, wrong)
 }
 
 // array reads an array whose destination has shape want.
@@ -240,6 +233,13 @@ func (w *walker) array(want *shape) (int64, error) {
 			return 0, err
 		}
 	}
+	return w.close(at, start, wrong)
+}
+
+// close reads the brace or bracket that ends the object or array opened
+// at offset start, at depth at, and refuses the whole of it when it was
+// wrong for its destination. It returns start.
+func (w *walker) close(at int, start int64, wrong bool) (int64, error) {
 	if _, err := w.dec.ReadToken(); err != nil {
 		return 0, malformed(err)
 	}

@@ -80,6 +80,18 @@ func fieldPath(ns string) string {
 	return rest
 }
 
+// bound is the message of a min or max tag: "at least" or "at most" its
+// parameter, counted in characters for a string and items for a slice.
+func bound(fe validator.FieldError, which string) string {
+	switch fe.Kind() {
+	case reflect.String:
+		return fmt.Sprintf("must be %s %s characters", which, fe.Param())
+	case reflect.Slice:
+		return fmt.Sprintf("must have %s %s items", which, fe.Param())
+	}
+	return "must be " + which + " " + fe.Param()
+}
+
 func (val *Validator) message(fe validator.FieldError) string {
 	if m, ok := val.messages[fe.Tag()]; ok {
 		return m
@@ -90,21 +102,9 @@ func (val *Validator) message(fe validator.FieldError) string {
 	case "required":
 		return "is required"
 	case "min":
-		if isString {
-			return fmt.Sprintf("must be at least %s characters", p)
-		}
-		if fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("must have at least %s items", p)
-		}
-		return "must be at least " + p
+		return bound(fe, "at least")
 	case "max":
-		if isString {
-			return fmt.Sprintf("must be at most %s characters", p)
-		}
-		if fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("must have at most %s items", p)
-		}
-		return "must be at most " + p
+		return bound(fe, "at most")
 	case "len":
 		if isString {
 			return fmt.Sprintf("must be exactly %s characters", p)

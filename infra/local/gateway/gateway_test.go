@@ -122,15 +122,19 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
+// repoTemplate is the repository's template, with parameters overriding
+// its parameters' defaults.
+func repoTemplate(t *testing.T, parameters map[string]string) *gateway.API {
+	t.Helper()
+	_, api, err := gateway.LoadRepoTemplate(parameters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
+
 func TestLoadTemplate(t *testing.T) {
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := repoTemplate(t, nil)
 	var keys []string
 	for _, r := range api.Routes {
 		keys = append(keys, r.Key()+" -> "+r.Function)
@@ -226,18 +230,12 @@ func TestLoadTemplate(t *testing.T) {
 		t.Errorf("ContractActionsFunction's trust: %v", actions)
 	}
 
-	debug, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), map[string]string{"LogLevel": "debug"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	debug := repoTemplate(t, map[string]string{"LogLevel": "debug"})
 	if got := debug.Functions["AuthorizerFunction"].Environment["LOG_LEVEL"]; got != "debug" {
 		t.Errorf("with LogLevel=debug, LOG_LEVEL = %q", got)
 	}
 	for _, seconds := range []string{"0", "7"} {
-		api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), map[string]string{"AuthorizerCacheSeconds": seconds})
-		if err != nil {
-			t.Fatal(err)
-		}
+		api := repoTemplate(t, map[string]string{"AuthorizerCacheSeconds": seconds})
 		want, _ := time.ParseDuration(seconds + "s")
 		for name, a := range api.Authorizers {
 			if a.ResultTTL != want {
@@ -777,11 +775,8 @@ var seed004Request = map[string]any{
 // gives every function, sets their trust as the local stack does, so the
 // sample events pass it there too.
 func TestEnvFileMatchesLocalStack(t *testing.T) {
+	api := repoTemplate(t, nil)
 	root, _ := gateway.RepoRoot()
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	data, err := os.ReadFile(filepath.Join(root, "infra", "env.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -814,11 +809,7 @@ func TestEnvFileMatchesLocalStack(t *testing.T) {
 // emulation agree on what API Gateway sends; and that every route has a
 // sample.
 func TestSampleEvents(t *testing.T) {
-	root, _ := gateway.RepoRoot()
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := repoTemplate(t, nil)
 	files, _ := filepath.Glob(filepath.Join(httpapitest.SampleEvents(), "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no sample events")

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,14 +28,7 @@ import (
 // routes; this holds the wiring (paths as sent, decoding, the whole API's
 // route table) to it.
 func TestDefaultRouteAgreesWithTheGateway(t *testing.T) {
-	root, err := gateway.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.LoadTemplate(filepath.Join(root, gateway.TemplateFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := repoTemplate(t, nil)
 	// Every declared route answers 200 with its key; the $default route
 	// is answered by the router that holds it in the deployed stack.
 	unmatched := endpoints.CreateContract(nil, slog.New(slog.DiscardHandler))

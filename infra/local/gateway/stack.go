@@ -37,6 +37,19 @@ func RepoRoot() (string, error) {
 	}
 }
 
+// LoadRepoTemplate loads the template of the repository the working
+// directory is in (see RepoRoot), with parameters overriding its
+// parameters' defaults, and returns that repository's root too, which the
+// functions are built from.
+func LoadRepoTemplate(parameters map[string]string) (root string, api *API, err error) {
+	root, err = RepoRoot()
+	if err != nil {
+		return "", nil, err
+	}
+	api, err = LoadTemplate(filepath.Join(root, TemplateFile), parameters)
+	return root, api, err
+}
+
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil

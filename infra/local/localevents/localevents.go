@@ -53,6 +53,8 @@ type Mapping struct {
 	// OnFailure is the logical id of the queue of its on-failure
 	// destination, if any.
 	OnFailure string
+	// Filter is its FilterCriteria; nil passes every record.
+	Filter *Filter
 }
 
 // StreamMappings reads the event source mappings of template that read a
@@ -74,7 +76,12 @@ func StreamMappings(template string) ([]Mapping, error) {
 				MaximumRecordAgeInSeconds  *int      `yaml:"MaximumRecordAgeInSeconds"`
 				BisectBatchOnFunctionError bool      `yaml:"BisectBatchOnFunctionError"`
 				FunctionResponseTypes      []string  `yaml:"FunctionResponseTypes"`
-				DestinationConfig          struct {
+				FilterCriteria             struct {
+					Filters []struct {
+						Pattern string `yaml:"Pattern"`
+					} `yaml:"Filters"`
+				} `yaml:"FilterCriteria"`
+				DestinationConfig struct {
 					OnFailure struct {
 						Destination yaml.Node `yaml:"Destination"`
 					} `yaml:"OnFailure"`
@@ -114,6 +121,14 @@ func StreamMappings(template string) ([]Mapping, error) {
 		}
 		if d := p.DestinationConfig.OnFailure.Destination; d.Tag == "!GetAtt" {
 			m.OnFailure, _ = strings.CutSuffix(d.Value, ".Arn")
+		}
+		var patterns []string
+		for _, f := range p.FilterCriteria.Filters {
+			patterns = append(patterns, f.Pattern)
+		}
+		var err error
+		if m.Filter, err = ParseFilter(patterns); err != nil {
+			return nil, fmt.Errorf("localevents: %s: %w", id, err)
 		}
 		if m.StartingPosition != "TRIM_HORIZON" {
 			return nil, fmt.Errorf("localevents: %s starts at %s; only TRIM_HORIZON is emulated", id, m.StartingPosition)
@@ -405,6 +420,7 @@ func StartFeed(cfg FeedConfig) (*Feed, error) {
 			}
 			return resp, nil, nil
 		},
+		Filter:    cfg.Mapping.Filter.Match,
 		BatchSize: cfg.Mapping.BatchSize, MaximumRetryAttempts: cfg.Mapping.MaximumRetryAttempts,
 		MaximumRecordAge: cfg.Mapping.MaximumRecordAge, Bisect: cfg.Mapping.Bisect,
 		Checkpoints: cfg.Checkpoints, PollInterval: cfg.PollInterval, RetryWait: cfg.RetryWait,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"gopkg.in/yaml.v3"
 )
 
@@ -77,5 +78,54 @@ func TestEventsEnvFile(t *testing.T) {
 		if got[k] == "" {
 			t.Errorf("%s is not set", k)
 		}
+	}
+}
+
+// The template's filter passes a contract item's records, a soft delete
+// and a removal included, and nothing else the table's writes put on the
+// stream; the content filters Lambda also has are refused, not
+// approximated.
+func TestStreamMappingFilter(t *testing.T) {
+	mappings, err := StreamMappings(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mappings[0].Filter
+	image := func(typ string) map[string]events.DynamoDBAttributeValue {
+		return map[string]events.DynamoDBAttributeValue{"PK": events.NewStringAttribute("TENANT#a"), "type": events.NewStringAttribute(typ)}
+	}
+	record := func(name string, old, new map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+		return events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{OldImage: old, NewImage: new}}
+	}
+	for _, tc := range []struct {
+		name string
+		rec  events.DynamoDBEventRecord
+		want bool
+	}{
+		{"a new contract", record("INSERT", nil, image("contract")), true},
+		{"a changed contract", record("MODIFY", image("contract"), image("contract")), true},
+		{"a removed contract", record("REMOVE", image("contract"), nil), true},
+		{"a counter", record("MODIFY", image("counter"), image("counter")), false},
+		{"an Idempotency-Key record", record("INSERT", nil, image("idempotency-key")), false},
+		{"a published event's record, expired", record("REMOVE", image("published-event"), nil), false},
+		{"an item of no type", record("INSERT", nil, map[string]events.DynamoDBAttributeValue{"PK": events.NewStringAttribute("x")}), false},
+		{"a type that is a number", record("INSERT", nil, map[string]events.DynamoDBAttributeValue{"type": events.NewNumberAttribute("1")}), false},
+	} {
+		if got := f.Match(tc.rec); got != tc.want {
+			t.Errorf("%s: passed %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	for _, pattern := range []string{
+		`{"dynamodb": {"NewImage": {"type": {"S": [{"prefix": "con"}]}}}}`,
+		`{"dynamodb": {"NewImage": {"type": {"S": [["contract"]]}}}}`,
+		`{"dynamodb": "contract"}`,
+		`{"dynamodb": `,
+	} {
+		if _, err := ParseFilter([]string{pattern}); err == nil {
+			t.Errorf("the pattern %s was taken", pattern)
+		}
+	}
+	if f, err := ParseFilter(nil); err != nil || !f.Match(record("INSERT", nil, image("counter"))) {
+		t.Errorf("no patterns: %v, %v; want every record passed", f, err)
 	}
 }

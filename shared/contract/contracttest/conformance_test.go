@@ -3,8 +3,10 @@ package contracttest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +79,7 @@ func create(t *testing.T, s store, tenantID, id string, party contract.Party) *c
 		t.Fatal(err)
 	}
 	c := newContract(tenantID, n, id, party)
-	if err := s.CreateContract(ctx, c, contract.Companions{}); err != nil {
+	if err := s.CreateContract(ctx, c, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -152,10 +154,10 @@ func TestTakenIDIsAConflictAndWritesNothing(t *testing.T) {
 	conform(t, func(t *testing.T, s store) {
 		create(t, s, "a", "ctr_1", client)
 		dup := newContract("a", 2, "ctr_1", client)
-		refused(t, s.CreateContract(ctx, dup, contract.Companions{}), contract.KindConflict, "id")
+		refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "id")
 		absent(t, s, "a", dup.Number)
 		// The same id in another tenant is another contract.
-		if err := s.CreateContract(ctx, newContract("b", 1, "ctr_1", client), contract.Companions{}); err != nil {
+		if err := s.CreateContract(ctx, newContract("b", 1, "ctr_1", client), contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -165,7 +167,7 @@ func TestReferenceIsUniquePerParty(t *testing.T) {
 	conform(t, func(t *testing.T, s store) {
 		c := newContract("a", 1, "x1", org)
 		c.Reference = "r"
-		if err := s.CreateContract(ctx, c, contract.Companions{}); err != nil {
+		if err := s.CreateContract(ctx, c, contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.GetContractByReference(ctx, "a", org, "r"); err != nil || got.ID != "x1" {
@@ -182,12 +184,140 @@ func TestReferenceIsUniquePerParty(t *testing.T) {
 		}
 		dup := newContract("a", 2, "x2", org)
 		dup.Reference = "r"
-		refused(t, s.CreateContract(ctx, dup, contract.Companions{}), contract.KindConflict, "reference")
+		refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "reference")
 		absent(t, s, "a", "x2")
 		other := newContract("a", 3, "x3", contract.Party{Kind: contract.PartyOrganization, ID: "org-2"})
 		other.Reference = "r"
-		if err := s.CreateContract(ctx, other, contract.Companions{}); err != nil {
+		if err := s.CreateContract(ctx, other, contract.Companions{}, nil); err != nil {
 			t.Fatalf("the same reference under another party: %v", err)
+		}
+	})
+}
+
+// A contract created without a number takes the tenant's next one, from
+// the sequence every draw takes from; a create refused draws none, so the
+// sequence has no gap, and creates racing one another and draws of the
+// tenant each end up with a number of their own.
+func TestAContractWithoutANumberIsNumberedByTheStore(t *testing.T) {
+	unnumbered := func(tenantID, id, reference string) *contract.Contract {
+		c := newContract(tenantID, 0, id, org)
+		c.Number, c.Reference = "", reference
+		return c
+	}
+	conform(t, func(t *testing.T, s store) {
+		for range 2 {
+			if _, err := s.NextContractNumber(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := unnumbered("a", "x1", "r")
+		if err := s.CreateContract(ctx, c, contract.Companions{}, nil); err != nil || c.Number != "CT-0000000003" {
+			t.Fatalf("numbered %s, %v; want CT-0000000003, after the two drawn", c.Number, err)
+		}
+		if got, err := s.GetContractByReference(ctx, "a", org, "r"); err != nil || got.Number != c.Number {
+			t.Fatalf("by reference: %+v, %v", got, err)
+		}
+		refused(t, s.CreateContract(ctx, unnumbered("a", "x2", "r"), contract.Companions{}, nil), contract.KindConflict, "reference")
+		cu := &contract.Customer{TenantID: "a", ID: "cu-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateCustomer(ctx, cu, nil); err != nil {
+			t.Fatal(err)
+		}
+		again := *cu
+		again.ID = "cu-2"
+		refused(t, s.CreateContract(ctx, unnumbered("a", "x3", ""), contract.Companions{Customer: &again}, nil), contract.KindConflict, "externalId")
+		if n, err := s.NextContractNumber(ctx, "a"); err != nil || n != 4 {
+			t.Fatalf("after two refused creates the next number is %d, %v; want 4", n, err)
+		}
+
+		// A tenant whose counter so far counts only actions.
+		if _, _, err := s.DrawNumbers(ctx, "b", 0); err != nil {
+			t.Fatal(err)
+		}
+		first := unnumbered("b", "y1", "")
+		if err := s.CreateContract(ctx, first, contract.Companions{}, nil); err != nil || first.Number != "CT-0000000001" {
+			t.Fatalf("numbered %s, %v; want CT-0000000001", first.Number, err)
+		}
+
+		const creates, draws = 12, 4
+		numbers := make(chan string, creates+draws)
+		errs := make(chan error, creates+draws)
+		var wg sync.WaitGroup
+		for i := range creates {
+			wg.Go(func() {
+				c := unnumbered("c", fmt.Sprintf("z%d", i), fmt.Sprintf("r%d", i))
+				errs <- s.CreateContract(ctx, c, contract.Companions{}, nil)
+				numbers <- c.Number
+			})
+		}
+		for range draws {
+			wg.Go(func() {
+				n, err := s.NextContractNumber(ctx, "c")
+				errs <- err
+				numbers <- contract.FormatNumber(n)
+			})
+		}
+		wg.Wait()
+		close(numbers)
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for n := range numbers {
+			got = append(got, n)
+		}
+		slices.Sort(got)
+		for i, n := range got {
+			if want := contract.FormatNumber(int64(i + 1)); n != want {
+				t.Fatalf("numbers of %d racing creates and %d draws: %v; want each of 1 to %d once", creates, draws, got, creates+draws)
+			}
+		}
+	})
+}
+
+// A customer's contract the store numbers names a customer and a payment
+// account of it that exist, or come with it; it is refused, every missing
+// one named at once and nothing drawn, otherwise, and keeps copies of
+// them.
+func TestACustomersContractNamesPartiesThatExist(t *testing.T) {
+	conform(t, func(t *testing.T, s store) {
+		owner := newContract("a", 0, "x1", contract.Party{Kind: contract.PartyCustomer, ID: "cu-1"})
+		owner.Number = ""
+		with := contracttest.NewParties(owner)
+		if err := s.CreateContract(ctx, owner, with, nil); err != nil || owner.Number != "CT-0000000001" {
+			t.Fatalf("numbered %s, %v", owner.Number, err)
+		}
+		other := contracttest.NewParties(&contract.Contract{TenantID: "a", Party: contract.Party{Kind: contract.PartyCustomer, ID: "cu-2"}})
+		if err := s.CreateCustomer(ctx, other.Customer, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, customer, account string
+			with                    contract.Companions
+			kind                    contract.Kind
+			fields                  []string
+		}{
+			{"neither exists", "cu-9", "pa-9", contract.Companions{}, contract.KindNotFound, []string{"customerId", "paymentAccountId"}},
+			{"no payment account", "cu-1", "pa-9", contract.Companions{}, contract.KindNotFound, []string{"paymentAccountId"}},
+			{"another customer's payment account", "cu-2", with.PaymentAccount.ID, contract.Companions{}, contract.KindUnprocessable, []string{"paymentAccountId"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := newContract("a", 0, "x2", contract.Party{Kind: contract.PartyCustomer, ID: tc.customer})
+				c.Number, c.PaymentAccountID = "", tc.account
+				refused(t, s.CreateContract(ctx, c, tc.with, nil), tc.kind, tc.fields...)
+				absent(t, s, "a", "x2")
+			})
+		}
+		c := newContract("a", 0, "x3", contract.Party{Kind: contract.PartyCustomer, ID: "cu-1"})
+		c.Number, c.PaymentAccountID, c.Customer, c.PaymentAccount = "", with.PaymentAccount.ID, nil, nil
+		if err := s.CreateContract(ctx, c, contract.Companions{}, nil); err != nil || c.Number != "CT-0000000002" {
+			t.Fatalf("numbered %s, %v; want CT-0000000002, nothing drawn by the refusals", c.Number, err)
+		}
+		got, err := s.GetContract(ctx, "a", "x3")
+		if err != nil || got.Customer == nil || got.Customer.ExternalID != with.Customer.ExternalID || got.PaymentAccount == nil || got.PaymentAccount.ID != with.PaymentAccount.ID {
+			t.Fatalf("read back %+v, %v; want copies of its customer and payment account", got, err)
 		}
 	})
 }
@@ -206,7 +336,7 @@ func TestListPagesInNumberOrderSkippingDeletedAndOtherParties(t *testing.T) {
 		deleted, _ := s.GetContract(ctx, "a", contract.FormatNumber(2))
 		deleted.Version++
 		deleted.DeletedAt = &deleted.CreatedAt
-		if err := s.ReplaceContract(ctx, deleted, contract.Companions{}); err != nil {
+		if err := s.ReplaceContract(ctx, deleted, contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
@@ -258,7 +388,7 @@ func TestListOrderedReadsOneParty(t *testing.T) {
 			c := create(t, s, "a", "o"+string(rune('0'+i)), party)
 			if i == 2 {
 				c.Version, c.Status = 2, contract.StatusDraft
-				if err := s.ReplaceContract(ctx, c, contract.Companions{}); err != nil {
+				if err := s.ReplaceContract(ctx, c, contract.Companions{}, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -284,16 +414,16 @@ func TestReplaceIsAnOptimisticLock(t *testing.T) {
 		c := create(t, s, "a", "ctr_1", org)
 		stale := *c
 		c.Version, c.Name = 2, "second"
-		if err := s.ReplaceContract(ctx, c, contract.Companions{}); err != nil {
+		if err := s.ReplaceContract(ctx, c, contract.Companions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		stale.Version = 2 // read at version 1, but 2 is stored now
-		if err := s.ReplaceContract(ctx, &stale, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
+		if err := s.ReplaceContract(ctx, &stale, contract.Companions{}, nil); !errors.Is(err, contract.ErrVersionConflict) {
 			t.Fatalf("stale write: err = %v, want the version conflict", err)
 		}
 		missing := newContract("a", 9, "ctr_9", client)
 		missing.Version = 2
-		if err := s.ReplaceContract(ctx, missing, contract.Companions{}); !errors.Is(err, contract.ErrVersionConflict) {
+		if err := s.ReplaceContract(ctx, missing, contract.Companions{}, nil); !errors.Is(err, contract.ErrVersionConflict) {
 			t.Fatalf("a contract never stored: err = %v, want the version conflict", err)
 		}
 		absent(t, s, "a", "ctr_9")
@@ -312,7 +442,7 @@ func TestCompanionsAreUniqueAndKept(t *testing.T) {
 				Address: contract.Address{ZipCode: "69900-062", City: "Rio Branco"}, CreatedAt: t0, UpdatedAt: t0}
 		}
 		c := newContract("a", 1, "x1", contract.Party{Kind: contract.PartyCustomer, ID: "cu-1"})
-		if err := s.CreateContract(ctx, c, contract.Companions{Customer: cu, PaymentAccount: account("pa-1")}); err != nil {
+		if err := s.CreateContract(ctx, c, contract.Companions{Customer: cu, PaymentAccount: account("pa-1")}, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.GetCustomer(ctx, "a", "cu-1")
@@ -335,19 +465,19 @@ func TestCompanionsAreUniqueAndKept(t *testing.T) {
 			{"payment account of no customer", contract.Companions{PaymentAccount: &contract.PaymentAccount{TenantID: "a", ID: "pa-9", CustomerID: "cu-9"}}, "paymentAccount", contract.KindUnprocessable},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				refused(t, s.CreateContract(ctx, newContract("a", 2, "x2", client), tc.with), tc.kind, tc.field)
+				refused(t, s.CreateContract(ctx, newContract("a", 2, "x2", client), tc.with, nil), tc.kind, tc.field)
 				absent(t, s, "a", "x2")
 			})
 		}
 		if _, err := s.GetCustomer(ctx, "a", "cu-2"); contract.KindOf(err) != contract.KindNotFound {
 			t.Fatalf("a refused customer was stored: %v", err)
 		}
-		refused(t, s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "cu-3", ExternalID: "ext-1"}), contract.KindConflict, "externalId")
+		refused(t, s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "cu-3", ExternalID: "ext-1"}, nil), contract.KindConflict, "externalId")
 
 		// A replace may bring a new payment account of the same customer,
 		// which counts in the customer's.
 		c.Version = 2
-		if err := s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-2")}); err != nil {
+		if err := s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-2")}, nil); err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.ListPaymentAccounts(ctx, "a", "cu-1")
@@ -359,7 +489,7 @@ func TestCompanionsAreUniqueAndKept(t *testing.T) {
 		}
 		// A taken payment account id refuses the whole write.
 		c.Version = 3
-		refused(t, s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-1")}), contract.KindConflict, "paymentAccount.id")
+		refused(t, s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-1")}, nil), contract.KindConflict, "paymentAccount.id")
 		if stored, _ := s.GetContract(ctx, "a", "x1"); stored.Version != 2 {
 			t.Fatalf("the refused replace was stored: version %d", stored.Version)
 		}
@@ -420,7 +550,7 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 		}
 		changed := *existing
 		changed.Version = 2
-		if err := s.ApplyActions(ctx, action(1), []*contract.Contract{newContract("a", 2, "x2", acc)}, []*contract.Contract{&changed}, "msg-1"); err != nil {
+		if err := s.ApplyActions(ctx, action(1), []*contract.Contract{newContract("a", 2, "x2", acc)}, []*contract.Contract{&changed}, "msg-1", nil); err != nil {
 			t.Fatal(err)
 		}
 		if a, err := s.GetAction(ctx, "a", "CA-0000000001"); err != nil || !reflect.DeepEqual(a, action(1)) {
@@ -454,7 +584,7 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if err := s.ApplyActions(ctx, tc.action, tc.created, tc.changed, tc.dedupe); !tc.want(err) {
+				if err := s.ApplyActions(ctx, tc.action, tc.created, tc.changed, tc.dedupe, nil); !tc.want(err) {
 					t.Fatalf("err = %v", err)
 				}
 				absent(t, s, "a", "x3")
@@ -463,10 +593,10 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 		if _, err := s.GetAction(ctx, "a", "CA-0000000002"); contract.KindOf(err) != contract.KindNotFound {
 			t.Fatalf("a refused request stored its action: err = %v", err)
 		}
-		if err := s.CheckActions(ctx, action(2), many[:49], nil, "msg-2"); err != nil {
+		if err := s.CheckActions(ctx, action(2), many[:49], nil, "msg-2", nil); err != nil {
 			t.Fatalf("100 records: %v", err)
 		}
-		if err := s.CheckActions(ctx, action(2), many, nil, ""); contract.KindOf(err) != contract.KindUnprocessable {
+		if err := s.CheckActions(ctx, action(2), many, nil, "", nil); contract.KindOf(err) != contract.KindUnprocessable {
 			t.Fatalf("101 records: err = %v, want unprocessable", err)
 		}
 	})
@@ -486,7 +616,7 @@ func TestIdempotencyKeyIsKeptWithTheWriteItClaims(t *testing.T) {
 		at := t0
 		first := claim("a", "k1", "first", at)
 		n, _ := s.NextContractNumber(ctx, "a")
-		if err := s.CreateContract(idempotency.WithClaim(ctx, first), newContract("a", n, "x1", client), contract.Companions{}); err != nil {
+		if err := s.CreateContract(ctx, newContract("a", n, "x1", client), contract.Companions{}, first); err != nil {
 			t.Fatal(err)
 		}
 		if !first.IsWritten() {
@@ -500,15 +630,15 @@ func TestIdempotencyKeyIsKeptWithTheWriteItClaims(t *testing.T) {
 		}
 
 		// Another write with the key writes nothing and names the record.
-		for name, write := range map[string]func(context.Context) error{
-			"create": func(c context.Context) error {
-				return s.CreateContract(c, newContract("a", 2, "x2", client), contract.Companions{})
+		for name, write := range map[string]func(*idempotency.Claim) error{
+			"create": func(c *idempotency.Claim) error {
+				return s.CreateContract(ctx, newContract("a", 2, "x2", client), contract.Companions{}, c)
 			},
-			"customer": func(c context.Context) error {
-				return s.CreateCustomer(c, &contract.Customer{TenantID: "a", ID: "x2", ExternalID: "x2"})
+			"customer": func(c *idempotency.Claim) error {
+				return s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "x2", ExternalID: "x2"}, c)
 			},
 		} {
-			err := write(idempotency.WithClaim(ctx, claim("a", "k1", "second", at.Add(time.Hour))))
+			err := write(claim("a", "k1", "second", at.Add(time.Hour)))
 			var used *idempotency.UsedError
 			if !errors.As(err, &used) || used.Record.Response.Body != "first" {
 				t.Fatalf("%s with a used key: err = %v, want the first request's record", name, err)
@@ -522,7 +652,7 @@ func TestIdempotencyKeyIsKeptWithTheWriteItClaims(t *testing.T) {
 		// A keyed write whose handler never said how to answer writes
 		// nothing; another tenant's key of the same name is free.
 		unanswered := &idempotency.Claim{TenantID: "a", Key: "k2", Hash: "h", At: at}
-		if err := s.CreateContract(idempotency.WithClaim(ctx, unanswered), newContract("a", 3, "x3", client), contract.Companions{}); !errors.Is(err, idempotency.ErrNoAnswer) {
+		if err := s.CreateContract(ctx, newContract("a", 3, "x3", client), contract.Companions{}, unanswered); !errors.Is(err, idempotency.ErrNoAnswer) {
 			t.Fatalf("a claim without an answer: err = %v", err)
 		}
 		absent(t, s, "a", "x3")

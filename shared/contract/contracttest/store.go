@@ -129,11 +129,36 @@ func (s *Store) NextContractNumber(_ context.Context, tenantID string) (int64, e
 // taken id, reference, customer id, externalId or payment account id as
 // the DynamoDB store does, and keeping the new customer and payment
 // account for the reads that show them.
-func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) CreateContract(_ context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(c.TenantID)
-	return t.write(ctx, func() error {
+	if c.Number == "" {
+		// As the DynamoDB store numbers it: a refused create draws no
+		// number.
+		if c.Party.Kind == contract.PartyCustomer {
+			cu, pa := with.Customer, with.PaymentAccount
+			if stored := t.Customers[c.Party.ID]; cu == nil && stored != nil {
+				cu = clonePtr(stored)
+			}
+			if stored := t.Accounts[c.PaymentAccountID]; pa == nil && stored != nil {
+				pa = clonePtr(stored)
+			}
+			if err := contract.CheckParties(c.Party.ID, cu, c.PaymentAccountID, pa); err != nil {
+				return err
+			}
+			c.Customer, c.PaymentAccount = cu, pa
+		}
+		if err := t.checkNew(c); err != nil {
+			return err
+		}
+		if err := t.checkCompanions(with); err != nil {
+			return err
+		}
+		t.LastNumber++
+		c.Number = contract.FormatNumber(t.LastNumber)
+	}
+	return t.write(claim, func() error {
 		if err := t.checkNew(c); err != nil {
 			return err
 		}
@@ -151,11 +176,10 @@ func (s *Store) CreateContract(ctx context.Context, c *contract.Contract, with c
 }
 
 // write applies a write of the tenant as the DynamoDB store's
-// transactions do: the record of the request's Idempotency-Key (when ctx
-// carries a claim) is checked first and kept with the write, then check
-// refuses or apply writes, all or nothing. The caller holds the lock.
-func (t *tenant) write(ctx context.Context, check func() error, apply func()) error {
-	claim := idempotency.ClaimFrom(ctx)
+// transactions do: the record of claim's key (when claim is not nil) is
+// checked first and kept with the write, then check refuses or apply
+// writes, all or nothing. The caller holds the lock.
+func (t *tenant) write(claim *idempotency.Claim, check func() error, apply func()) error {
 	var answer idempotency.Response
 	if claim != nil {
 		if rec := t.liveRecord(claim); rec != nil {
@@ -380,11 +404,11 @@ func (s *Store) ListOrdered(_ context.Context, tenantID string, q contract.Order
 
 // ReplaceContract implements contract.Store with the DynamoDB store's
 // optimistic lock: the stored version must be c.Version-1.
-func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions) error {
+func (s *Store) ReplaceContract(_ context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(c.TenantID)
-	return t.write(ctx, func() error {
+	return t.write(claim, func() error {
 		if err := t.checkReplace(c); err != nil {
 			return err
 		}
@@ -396,12 +420,12 @@ func (s *Store) ReplaceContract(ctx context.Context, c *contract.Contract, with 
 }
 
 // CreateCustomer implements contract.PartyStore.
-func (s *Store) CreateCustomer(ctx context.Context, cu *contract.Customer) error {
+func (s *Store) CreateCustomer(_ context.Context, cu *contract.Customer, claim *idempotency.Claim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(cu.TenantID)
 	with := contract.Companions{Customer: cu}
-	return t.write(ctx, func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
+	return t.write(claim, func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
 }
 
 // GetCustomer implements contract.PartyStore.
@@ -513,7 +537,7 @@ func (s *Store) DrawNumbers(_ context.Context, tenantID string, contracts int) (
 // each changed one, one for the delivery's dedupe key and one for an
 // Idempotency-Key, and one for the count a new contract of a listed party
 // moves. Sizes in bytes are not modelled.
-func (s *Store) CheckActions(ctx context.Context, _ *contract.Action, created, changed []*contract.Contract, dedupe string) error {
+func (s *Store) CheckActions(_ context.Context, _ *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
 	n := 1 + 2*len(created) + len(changed)
 	for _, c := range created {
 		if listed(c.Party) {
@@ -523,7 +547,7 @@ func (s *Store) CheckActions(ctx context.Context, _ *contract.Action, created, c
 	if dedupe != "" {
 		n++
 	}
-	if idempotency.ClaimFrom(ctx) != nil {
+	if claim != nil {
 		n++
 	}
 	if n <= maxTransactItems {
@@ -540,14 +564,14 @@ func (s *Store) CheckActions(ctx context.Context, _ *contract.Action, created, c
 // CheckActions' refusal, a recorded dedupe key ErrAlreadyApplied, a
 // changed contract whose stored version is not the one read
 // ErrVersionConflict, and a taken number, id or action number an error.
-func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string) error {
-	if err := s.CheckActions(ctx, a, created, changed, dedupe); err != nil {
+func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
+	if err := s.CheckActions(ctx, a, created, changed, dedupe, claim); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(a.TenantID)
-	return t.write(ctx, func() error {
+	return t.write(claim, func() error {
 		if dedupe != "" && t.Deliveries[dedupe] {
 			return contract.ErrAlreadyApplied
 		}
@@ -697,5 +721,18 @@ func (s *Store) AddCompanions(tenantID string, with contract.Companions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenantID)
-	return t.write(context.Background(), func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
+	return t.write(nil, func() error { return t.checkCompanions(with) }, func() { t.keepCompanions(with) })
+}
+
+// NewParties returns a new customer, the one c's party names, and a new
+// payment account of it that c is then billed to: what a test that
+// creates a customer's contract through the domain passes as the
+// create's companions, as Aira's create does, since a customer's contract
+// names records that must exist (contract.CheckParties).
+func NewParties(c *contract.Contract) contract.Companions {
+	c.PaymentAccountID = "pa-" + c.Party.ID
+	return contract.Companions{
+		Customer:       &contract.Customer{TenantID: c.TenantID, ID: c.Party.ID, ExternalID: "ext-" + c.Party.ID, Name: "Customer " + c.Party.ID},
+		PaymentAccount: &contract.PaymentAccount{TenantID: c.TenantID, ID: c.PaymentAccountID, CustomerID: c.Party.ID, BusinessName: "Customer " + c.Party.ID},
+	}
 }

@@ -14,7 +14,7 @@ func TestCloneSharesNothing(t *testing.T) {
 	c := create(t, s, "a", "x1", client)
 	fork := s.Clone()
 	c.Version, c.Name = 2, "changed in the clone"
-	if err := fork.ReplaceContract(ctx, c, contract.Companions{}); err != nil {
+	if err := fork.ReplaceContract(ctx, c, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	create(t, s, "a", "x2", client)

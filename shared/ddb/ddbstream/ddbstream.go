@@ -265,6 +265,10 @@ type Mapping struct {
 	// FunctionArn names the function in a Failure.
 	FunctionArn string
 	Invoke      Invoke
+	// Filter, when set, says which records reach the function (the
+	// mapping's FilterCriteria); the others are passed over, and the
+	// shard's position moves past them.
+	Filter func(events.DynamoDBEventRecord) bool
 	// BatchSize is the most records of one batch (100 when zero).
 	BatchSize int
 	// MaximumRetryAttempts bounds the retries of a batch (0: none).
@@ -533,11 +537,18 @@ func (m *Mapping) readShard(ctx context.Context, shard string) error {
 			return fmt.Errorf("ddbstream: records of shard %s: %w", shard, err)
 		}
 		if len(out.Records) > 0 {
-			batch := make([]events.DynamoDBEventRecord, len(out.Records))
-			for i, r := range out.Records {
-				batch[i] = LambdaRecord(r, m.StreamARN, m.Region)
+			batch := make([]events.DynamoDBEventRecord, 0, len(out.Records))
+			for _, r := range out.Records {
+				if rec := LambdaRecord(r, m.StreamARN, m.Region); m.Filter == nil || m.Filter(rec) {
+					batch = append(batch, rec)
+				}
 			}
 			if err := m.deliver(ctx, shard, batch, 0); err != nil {
+				return err
+			}
+			// What the filter passed over after the batch is done too.
+			last := LambdaRecord(out.Records[len(out.Records)-1], m.StreamARN, m.Region)
+			if err := m.checkpoint(shard, last); err != nil {
 				return err
 			}
 		}

@@ -254,3 +254,42 @@ func TestMappingResumesFromItsCheckpoints(t *testing.T) {
 		t.Errorf("with another stream's checkpoints, delivered %v, want all", got)
 	}
 }
+
+// Records the mapping's filter passes over never reach the function, and
+// the shard's position moves past them: a restart hands over none of
+// them, nor anything the function took.
+func TestMappingPassesOverFilteredRecords(t *testing.T) {
+	tb := newTable(t)
+	tb.write(7)
+	even := func(r events.DynamoDBEventRecord) bool {
+		var n int
+		fmt.Sscanf(keyOf(r), "k%d", &n)
+		return n%2 == 0
+	}
+	file := &ddbstream.FileCheckpoints{Path: filepath.Join(t.TempDir(), "checkpoints.json"), Stream: tb.arn}
+	f := &fn{}
+	m := tb.mapping(f)
+	m.Filter, m.Checkpoints = even, file
+	records := ddbtest.StreamRecords(t, tb.arn)
+	last := records[len(records)-1].Change.SequenceNumber
+	run(t, m, func() bool {
+		positions, err := file.Load()
+		for _, p := range positions {
+			if err == nil && p.Sequence == last {
+				return true
+			}
+		}
+		return false
+	})
+	if got := flat(f.seen()); !slices.Equal(got, []string{"k2", "k4", "k6"}) {
+		t.Fatalf("delivered %v, want the even keys alone", got)
+	}
+	tb.write(1)
+	again := &fn{}
+	m = tb.mapping(again)
+	m.Filter, m.Checkpoints = func(events.DynamoDBEventRecord) bool { return true }, &ddbstream.FileCheckpoints{Path: file.Path, Stream: tb.arn}
+	run(t, m, func() bool { return len(flat(again.seen())) >= 1 })
+	if got := flat(again.seen()); !slices.Equal(got, []string{"k8"}) {
+		t.Errorf("after a restart, delivered %v, want only the record written since (k7 was passed over)", got)
+	}
+}

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/contracts-service/contracts/shared/auth"
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 )
 
@@ -77,6 +79,23 @@ func NewTable(t testing.TB) (*dynamodb.Client, string) {
 		client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	})
 	return client, name
+}
+
+// CreateTenant stores tenant in store; a failure fails the test.
+func CreateTenant(t testing.TB, store *ddb.Store, tenant auth.Tenant) {
+	t.Helper()
+	if err := store.CreateTenant(context.Background(), tenant); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PutPlans stores plans in the catalog of tenantID; a failure fails the
+// test.
+func PutPlans(t testing.TB, store *ddb.Store, tenantID string, plans []contract.Plan) {
+	t.Helper()
+	if err := store.PutPlans(context.Background(), tenantID, plans); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // NewStore returns a ddb.Store over a fresh table (see NewTable).

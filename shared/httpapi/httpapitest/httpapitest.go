@@ -9,6 +9,7 @@ package httpapitest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -154,6 +156,63 @@ func Exchange(t testing.TB, rt *httpapi.Router, r Request) (events.APIGatewayV2H
 	return resp, nil
 }
 
+// Reply is an answer of an API whose bodies are JSON objects.
+type Reply struct {
+	Status  int
+	Headers map[string]string
+	// Raw is the body as sent, and Body the object it holds (nil when
+	// the body is empty).
+	Raw  string
+	Body map[string]any
+}
+
+// ExchangeJSON is Exchange for an API whose bodies are JSON objects: a
+// body that is not one is returned as an error too.
+func ExchangeJSON(t testing.TB, rt *httpapi.Router, r Request) (Reply, error) {
+	t.Helper()
+	resp, err := Exchange(t, rt, r)
+	if err != nil {
+		return Reply{}, err
+	}
+	out := Reply{Status: resp.StatusCode, Headers: resp.Headers, Raw: resp.Body}
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out.Body); err != nil {
+			return out, fmt.Errorf("%s %s: the body is not a JSON object: %v\n%s", r.Method, r.Target, err, resp.Body)
+		}
+	}
+	return out, nil
+}
+
+// ExchangeAll sends requests through rt, workers of them in flight at
+// once, and returns their answers in the order of requests (see
+// ExchangeJSON). A failure to serve fails the test once every request
+// has been answered.
+func ExchangeAll(t testing.TB, rt *httpapi.Router, workers int, requests []Request) []Reply {
+	t.Helper()
+	out := make([]Reply, len(requests))
+	errs := make([]error, len(requests))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = ExchangeJSON(t, rt, requests[i])
+			}
+		}()
+	}
+	for i := range requests {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // Serve is Exchange that stops the test on a failure to serve, and holds
 // the answer to the service's rule (see Check).
 func Serve(t testing.TB, rt *httpapi.Router, r Request, allowed ...int) events.APIGatewayV2HTTPResponse {
@@ -198,19 +257,41 @@ func Check(t testing.TB, r Request, resp events.APIGatewayV2HTTPResponse, allowe
 // (infra/events), found from this source file rather than the working
 // directory, which is each test's own package directory.
 func SampleEvents() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "infra", "events")
+	return filepath.Join(repoRoot(), "infra", "events")
 }
 
-// ReadEvent reads the event at path as a JSON object.
-func ReadEvent(t testing.TB, path string) map[string]any {
+// Seed is the create-contract example of a dialect's documentation
+// ("kukkingu", "aira", "fabric"), as its package keeps it in
+// shared/<dialect>/testdata/seed-create.json.
+func Seed(t testing.TB, dialect string) string {
+	t.Helper()
+	return ReadFile(t, filepath.Join(repoRoot(), "shared", dialect, "testdata", "seed-create.json"))
+}
+
+// ReadFile is the text of the file at path, relative to the directory of
+// the package under test (a fixture in its testdata); a file that cannot
+// be read fails the test.
+func ReadFile(t testing.TB, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(data)
+}
+
+// repoRoot is the repository's root, found from this source file.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+}
+
+// ReadEvent reads the JSON object at path: an event, or a fixture
+// body a test edits before it sends it.
+func ReadEvent(t testing.TB, path string) map[string]any {
+	t.Helper()
 	var ev map[string]any
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if err := json.Unmarshal([]byte(ReadFile(t, path)), &ev); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return ev

@@ -59,17 +59,6 @@ func event(method, path, query string, headers map[string]string, body string) e
 
 var jsonBody = map[string]string{"tenant-id": tenantID, "content-type": "application/json"}
 
-const createBody = `{
-  "clientId": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
-  "name": "Standard Service Contract",
-  "amountMinor": 5000,
-  "currencyCode": "EUR",
-  "description": "This contract covers standard service terms and conditions.",
-  "order": 13,
-  "validFrom": "2023-10-05T14:48:00.000Z",
-  "validTo": "2023-10-05T14:48:00.000Z"
-}`
-
 const createdBody = `{"data":{
   "id": "ctr_z23aoo8naxk68ewcr64tchh5",
   "client": "clnt_z2b3mo8qa5kzptgsu26q2wmh",
@@ -96,6 +85,7 @@ func created(body string) events.APIGatewayV2HTTPResponse {
 }
 
 func TestValidate(t *testing.T) {
+	createBody := httpapitest.Seed(t, "kukkingu")
 	createReq := event(http.MethodPost, "/api/v1/contracts", "", jsonBody, createBody)
 	tests := []struct {
 		name string
@@ -284,6 +274,7 @@ func TestRoutes(t *testing.T) {
 // routers, over DynamoDB Local, and validates every response: the
 // document describes what the code actually answers, success and failure.
 func TestRoutersMatchDocument(t *testing.T) {
+	createBody := httpapitest.Seed(t, "kukkingu")
 	log := slog.New(slog.DiscardHandler)
 	kukkingu := endpoints.CreateContract(ddbtest.NewStore(t), log)
 	serve := func(t *testing.T, rt *httpapi.Router, ev events.APIGatewayV2HTTPRequest, want int) events.APIGatewayV2HTTPResponse {
