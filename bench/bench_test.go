@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -238,13 +239,15 @@ func BenchmarkThroughput(b *testing.B) {
 					concurrently(b, clients, func(i int) error {
 						// A replay whose number claim another beat (a create
 						// that claims its number in its transaction) is
-						// replayed again, as the store tries again.
+						// replayed again after a moment; the store draws its
+						// number at once instead, which a replay cannot.
 						for attempt := 0; ; attempt++ {
 							err := floors[i%spread].run(ctx, client)
 							var canceled *types.TransactionCanceledException
-							if err == nil || attempt == 20 || !errors.As(err, &canceled) {
+							if err == nil || attempt == 500 || !errors.As(err, &canceled) {
 								return err
 							}
+							time.Sleep(time.Duration(rand.N(1000)) * time.Microsecond)
 						}
 					})
 				})
