@@ -48,20 +48,6 @@ func makeArgs(id, artifacts, goCmd string) []string {
 		"ARCH=" + runtime.GOARCH, "GOOS=" + runtime.GOOS, "ARTIFACTS_DIR=" + artifacts, "GO=" + goCmd}
 }
 
-// buildFunctions builds each function's bootstrap with its Makefile
-// target into dir/<id>/bootstrap and returns the paths.
-func buildFunctions(ctx context.Context, root, dir, goCmd string, ids []string) (map[string]string, error) {
-	paths := map[string]string{}
-	for _, id := range ids {
-		artifacts := filepath.Join(dir, id)
-		if _, err := run(ctx, root, nil, "make", makeArgs(id, artifacts, goCmd)...); err != nil {
-			return nil, err
-		}
-		paths[id] = filepath.Join(artifacts, "bootstrap")
-	}
-	return paths, nil
-}
-
 // functionPackage matches the package a function's build recipe compiles.
 var functionPackage = regexp.MustCompile(`\./functions/[A-Za-z0-9_.-]+`)
 

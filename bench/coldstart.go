@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,10 +21,8 @@ import (
 
 // coldTarget is one bootstrap to start, with the first request it gets.
 type coldTarget struct {
-	ID   string
-	Path string
 	// First says what the first request is, for the table.
-	First string
+	ID, Path, First string
 	// Function is the template's function (timeout, memory, environment);
 	// the hello world borrows the first function's.
 	Function gateway.Function
@@ -33,40 +33,34 @@ type coldTarget struct {
 	check func(resp []byte) (string, error)
 }
 
-// coldResult is every start of one target.
+// coldResult is what the report shows of one target besides its
+// benchmark lines.
 type coldResult struct {
-	ID    string
-	First string
-	// Init is, per start, the time from the process's start to its first
-	// request for work; Answer the time to its first answered request.
-	Init, Answer []time.Duration
-	// InitCalls and RequestCalls are, per start, the DynamoDB requests
-	// made during init and during the first request.
-	InitCalls, RequestCalls []int
-	Answered                string
-	Trace                   initTrace
+	ID, First, Answered string
+	Trace               initTrace
 }
 
-// apiAnswer checks a function's HTTP API response. want2xx is for
-// functions that serve a registered dialect: their read must succeed.
-// Any other function gets a request built only from its route, so it may
-// answer 501 (declared, not built) or a 4xx (a dialect no registration
-// describes refusing a bare request), but never a 500 or a function error.
-func apiAnswer(want2xx bool) func([]byte) (string, error) {
-	return func(resp []byte) (string, error) {
-		var r struct {
-			StatusCode int    `json:"statusCode"`
-			Body       string `json:"body"`
-		}
-		if err := json.Unmarshal(resp, &r); err != nil || r.StatusCode == 0 {
-			return "", fmt.Errorf("not an HTTP API response: %.200s", resp)
-		}
-		ok := r.StatusCode/100 == 2 || (!want2xx && (r.StatusCode == 501 || r.StatusCode/100 == 4))
-		if !ok {
-			return "", fmt.Errorf("answered %d: %.200s", r.StatusCode, r.Body)
-		}
-		return strconv.Itoa(r.StatusCode), nil
+// coldName is a target's name in benchmark lines.
+func coldName(id string) string {
+	if id == helloWorldID {
+		return "HelloWorld"
 	}
+	return id
+}
+
+// apiAnswer checks that a function's HTTP API response is a success.
+func apiAnswer(resp []byte) (string, error) {
+	var r struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil || r.StatusCode == 0 {
+		return "", fmt.Errorf("not an HTTP API response: %.200s", resp)
+	}
+	if r.StatusCode/100 != 2 {
+		return "", fmt.Errorf("answered %d: %.200s", r.StatusCode, r.Body)
+	}
+	return strconv.Itoa(r.StatusCode), nil
 }
 
 // authorizerAnswer checks that the authorizer let the request through.
@@ -89,7 +83,12 @@ func anyAnswer([]byte) (string, error) { return "answered", nil }
 // to load the executables into the page cache. traceStarts more starts per
 // target run with GODEBUG=inittrace=1 to say where package initialization
 // goes; tracing slows a start, so they are kept out of the figures.
-func measureColdStarts(ctx context.Context, targets []coldTarget, env map[string]string, proxy *countingProxy, starts int, progress func(string)) ([]*coldResult, error) {
+//
+// Each start is one line of lines: BenchmarkColdStart/<target> with
+// init-ms (process start to its first Runtime API next, Lambda's Init
+// phase), first-answer-ms (start to the first answer) and the DynamoDB
+// requests made during init and during the first request.
+func measureColdStarts(ctx context.Context, targets []coldTarget, env map[string]string, proxy *countingProxy, starts int, lines io.Writer) ([]*coldResult, error) {
 	results := make([]*coldResult, len(targets))
 	for i, t := range targets {
 		results[i] = &coldResult{ID: t.ID, First: t.First}
@@ -113,15 +112,9 @@ func measureColdStarts(ctx context.Context, targets []coldTarget, env map[string
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", targets[i].ID, err)
 			}
-			r := results[i]
-			r.Init = append(r.Init, s.init)
-			r.Answer = append(r.Answer, s.answer)
-			r.InitCalls = append(r.InitCalls, s.initCalls)
-			r.RequestCalls = append(r.RequestCalls, s.requestCalls)
-			r.Answered = s.answered
-		}
-		if (round+1)%10 == 0 {
-			progress(fmt.Sprintf("cold starts: %d of %d rounds", round+1, starts))
+			results[i].Answered = s.answered
+			fmt.Fprintf(lines, "BenchmarkColdStart/%s 1 %.4f init-ms %.4f first-answer-ms %d init-ddb-requests %d first-ddb-requests\n",
+				coldName(targets[i].ID), float64(s.init)/1e6, float64(s.answer)/1e6, s.initCalls, s.requestCalls)
 		}
 	}
 	return results, nil
@@ -216,7 +209,6 @@ type initTrace struct {
 	// Clock is the time all package initializers took together.
 	Clock  time.Duration
 	Allocs int64
-	Bytes  int64
 	// All is every package, slowest first.
 	All []packageInit
 }
@@ -225,14 +217,13 @@ type packageInit struct {
 	Package string
 	Clock   time.Duration
 	Allocs  int64
-	Bytes   int64
 }
 
 // traceStarts is how many traced starts the medians come from.
 const traceStarts = 5
 
 // inittraceLine is one line of GODEBUG=inittrace=1.
-var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, (\d+) bytes, (\d+) allocs`)
+var inittraceLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, \d+ bytes, (\d+) allocs`)
 
 // traceInit starts t traceStarts times with GODEBUG=inittrace=1 and
 // takes each package initializer's median.
@@ -261,9 +252,8 @@ func parseInitTrace(output string) []packageInit {
 			continue
 		}
 		clock, _ := strconv.ParseFloat(m[2], 64)
-		bytes, _ := strconv.ParseInt(m[3], 10, 64)
-		allocs, _ := strconv.ParseInt(m[4], 10, 64)
-		out = append(out, packageInit{Package: m[1], Clock: time.Duration(clock * float64(time.Millisecond)), Bytes: bytes, Allocs: allocs})
+		allocs, _ := strconv.ParseInt(m[3], 10, 64)
+		out = append(out, packageInit{Package: m[1], Clock: time.Duration(clock * float64(time.Millisecond)), Allocs: allocs})
 	}
 	return out
 }
@@ -287,14 +277,60 @@ func summarizeInitTraces(runs [][]packageInit) initTrace {
 	all := make([]packageInit, 0, len(order))
 	for _, name := range order {
 		p := last[name]
-		p.Clock = percentile(clocks[name], 50)
+		slices.Sort(clocks[name])
+		p.Clock = clocks[name][len(clocks[name])/2]
 		tr.Packages++
 		tr.Clock += p.Clock
 		tr.Allocs += p.Allocs
-		tr.Bytes += p.Bytes
 		all = append(all, p)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Clock > all[j].Clock })
 	tr.All = all
 	return tr
+}
+
+// initGroups sorts packages by what brings them into a binary, by path
+// prefix; the first match wins, and a package that matches none is
+// otherInitGroup's.
+var initGroups = []struct {
+	name     string
+	prefixes []string
+}{
+	{"SDK default config and credential chain", []string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/credentials",
+		"github.com/aws/aws-sdk-go-v2/feature/ec2/imds", "github.com/aws/aws-sdk-go-v2/service/sso", "github.com/aws/aws-sdk-go-v2/service/sts",
+		"github.com/aws/aws-sdk-go-v2/service/signin", "github.com/aws/aws-sdk-go-v2/internal/v4a", "github.com/aws/aws-sdk-go-v2/aws/protocol/",
+		"github.com/aws/smithy-go/encoding/xml"}},
+	{"DynamoDB client and SDK core", []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go"}},
+	{"validator and its dependencies", []string{"github.com/go-playground/", "github.com/gabriel-vasile/", "github.com/leodido/", "golang.org/x/"}},
+	{"the service's packages", []string{"github.com/contracts-service/"}},
+	{"aws-lambda-go", []string{"github.com/aws/aws-lambda-go"}},
+}
+
+const otherInitGroup = "Go runtime and standard library"
+
+func initGroupNames() []string {
+	var names []string
+	for _, g := range initGroups {
+		names = append(names, g.name)
+	}
+	return append(names, otherInitGroup)
+}
+
+func initGroupOf(pkg string) string {
+	for _, g := range initGroups {
+		for _, p := range g.prefixes {
+			if strings.HasPrefix(pkg, p) {
+				return g.name
+			}
+		}
+	}
+	return otherInitGroup
+}
+
+func groupInit(tr initTrace) map[string]time.Duration {
+	sums := map[string]time.Duration{}
+	for _, p := range tr.All {
+		sums[initGroupOf(p.Package)] += p.Clock
+	}
+	return sums
 }

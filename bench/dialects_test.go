@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
 )
@@ -123,17 +121,16 @@ func TestAPIEventFillsThePathAndAuthorizerContext(t *testing.T) {
 }
 
 func TestColdStartAnswers(t *testing.T) {
-	if got, err := apiAnswer(true)([]byte(`{"statusCode":200,"body":"{}"}`)); err != nil || got != "200" {
+	if got, err := apiAnswer([]byte(`{"statusCode":200,"body":"{}"}`)); err != nil || got != "200" {
 		t.Fatalf("200: %q, %v", got, err)
 	}
-	if _, err := apiAnswer(true)([]byte(`{"statusCode":501,"body":"{}"}`)); err == nil {
-		t.Fatal("a dialect's read must succeed, not answer 501")
+	for _, status := range []string{"501", "404", "500"} {
+		if _, err := apiAnswer([]byte(`{"statusCode":` + status + `,"body":"{}"}`)); err == nil {
+			t.Fatalf("a read of an existing contract must succeed, not answer %s", status)
+		}
 	}
-	if got, err := apiAnswer(false)([]byte(`{"statusCode":501}`)); err != nil || got != "501" {
-		t.Fatalf("declared route: %q, %v", got, err)
-	}
-	if _, err := apiAnswer(false)([]byte(`{"statusCode":500}`)); err == nil {
-		t.Fatal("a 500 is never a good first answer")
+	if _, err := apiAnswer([]byte(`{"errorMessage":"boom"}`)); err == nil {
+		t.Fatal("a function error is no HTTP API response")
 	}
 	body, _ := json.Marshal(map[string]any{"isAuthorized": true})
 	if got, err := authorizerAnswer(body); err != nil || got != "authorized" {
@@ -141,162 +138,5 @@ func TestColdStartAnswers(t *testing.T) {
 	}
 	if _, err := authorizerAnswer([]byte(`{"isAuthorized":false}`)); err == nil {
 		t.Fatal("a refusal of a valid token must fail the run")
-	}
-}
-
-func TestReportShowsMissesWithTheirSize(t *testing.T) {
-	ms := func(v ...float64) []time.Duration {
-		var out []time.Duration
-		for _, x := range v {
-			out = append(out, time.Duration(x*float64(time.Millisecond)))
-		}
-		return out
-	}
-	r := &results{
-		Settings: settings{Starts: 3, Rounds: 3, Warmup: 1, Creates: 10, Count: 1, RunLimit: time.Second},
-		Machine:  machine{CPUs: 2, GOOS: "linux", GOARCH: "amd64", CPUModel: "test CPU", GoVersion: "go", DynamoDBLocal: "x", Date: time.Unix(0, 0)},
-		Cold: []*coldResult{
-			{ID: helloWorldID, Init: ms(3, 3, 3), Answer: ms(4, 4, 4), InitCalls: []int{0, 0, 0}, RequestCalls: []int{0, 0, 0}},
-			{ID: "CreateContractFunction", Init: ms(9, 9, 9), Answer: ms(20, 20, 20), InitCalls: []int{0, 0, 0}, RequestCalls: []int{1, 1, 1}},
-		},
-		Warm:    []*latency{{Dialect: "Kukkingu", Op: "get", Ours: ms(2, 2, 2), Floor: ms(1, 1, 1)}},
-		Trips:   []roundTrips{{Dialect: "Kukkingu", Op: "get", Min: 1, Max: 1, Ops: []string{"Query"}}},
-		GoBench: parseGoBench(goTestOutput),
-	}
-	out := render(r)
-	for _, want := range []string{
-		"## 1. Cold start", "## 2. Artifacts", "## 3. Warm latency", "## 4. DynamoDB round trips", "## 5. Handler CPU", "## 6. Throughput",
-		"**missed** by 2.000 ms",  // 6 ms over hello world against 4
-		"**missed** by 0.900x",    // 2.00x against 1.10x
-		"**missed** by 32 (1.6x)", // 81 allocations against fewer than 50
-		"### Cold start over hello world", "### Warm latency over the floor", "### Allocations per request",
-		"test CPU, 2 logical CPUs",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the report lacks %q", want)
-		}
-	}
-	if strings.Contains(out, "### Round trips") || strings.Contains(out, "### CPU per request") {
-		t.Error("the report explains a miss that did not happen")
-	}
-}
-
-func TestReportExplainsRoundTripMisses(t *testing.T) {
-	aira := dialectNamed("Aira")
-	if aira == nil || aira.ByDesign["get"].Why == "" {
-		t.Fatal("the test needs Aira's get, explained by its design")
-	}
-	base := func(trips ...roundTrips) *results {
-		return &results{
-			Settings: settings{Starts: 1, Rounds: 1, Warmup: 1, Creates: 4, Count: 1, RunLimit: time.Second},
-			Machine:  machine{CPUs: 2, GOOS: "linux", GOARCH: "amd64", CPUModel: "test CPU", GoVersion: "go", DynamoDBLocal: "x", Date: time.Unix(0, 0)},
-			Trips:    trips,
-		}
-	}
-	for _, tc := range []struct {
-		name        string
-		trips       []roundTrips
-		want, avoid []string
-	}{
-		{
-			name:  "a miss the dialect's design explains",
-			trips: []roundTrips{{Dialect: "Aira", Op: "get", Min: 4, Max: 4, Ops: []string{"Query", "GetItem", "GetItem", "BatchGetItem"}}},
-			want: []string{"### Round trips", "**missed** by 3 (by the dialect's design: see Misses)", "**Aira get**: 4 round trips (Query + GetItem + GetItem + BatchGetItem) against 1",
-				aira.ByDesign["get"].Why, aira.ByDesign["get"].Cut, "none of these is a regression"},
-			avoid: []string{"none that the dialect's design explains"},
-		},
-		{
-			name:  "a miss no design explains",
-			trips: []roundTrips{{Dialect: "Kukkingu", Op: "get", Min: 1, Max: 2, Ops: []string{"GetItem", "GetItem"}}},
-			want:  []string{"### Round trips", "**Kukkingu get**: 1–2 round trips", "none that the dialect's design explains", "undo the change"},
-			avoid: []string{"(by the dialect's design", "none of these is a regression"},
-		},
-		{
-			name:  "no miss",
-			trips: []roundTrips{{Dialect: "Kukkingu", Op: "create", Min: 2, Max: 2, Ops: []string{"UpdateItem", "TransactWriteItems"}}},
-			avoid: []string{"### Round trips"},
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out := render(base(tc.trips...))
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("the report lacks %q", w)
-				}
-			}
-			for _, a := range tc.avoid {
-				if strings.Contains(out, a) {
-					t.Errorf("the report says %q", a)
-				}
-			}
-		})
-	}
-}
-
-func TestReportListsEveryDialectsRequests(t *testing.T) {
-	out := render(&results{Settings: settings{Count: 1}, Machine: machine{Date: time.Unix(0, 0)}})
-	for _, d := range dialects {
-		row := fmt.Sprintf("| %s | %s | `%s` |", d.Name, d.Function, d.Create(benchTenant).RouteKey)
-		if !strings.Contains(out, row) {
-			t.Errorf("the report lacks the requests of %s (%q)", d.Name, row)
-		}
-		if d.Notes != "" && !strings.Contains(out, d.Notes) {
-			t.Errorf("the report lacks the notes on %s's requests", d.Name)
-		}
-	}
-}
-
-// TestColdStartPlanNamesOnlyWhatWasMeasured checks that the cold start's
-// plan proposes cutting a dependency only when the run found it in the
-// function's package init.
-func TestColdStartPlanNamesOnlyWhatWasMeasured(t *testing.T) {
-	ms := func(v float64) []time.Duration {
-		return []time.Duration{time.Duration(v * float64(time.Millisecond))}
-	}
-	pkg := func(path string, clock float64) packageInit {
-		return packageInit{Package: path, Clock: time.Duration(clock * float64(time.Millisecond))}
-	}
-	const configPlan, authPlan, validatorPlan, streamsPlan = "instead of `config.LoadDefaultConfig`", "Stop linking shared/auth",
-		"Replace go-playground/validator", "links in the DynamoDB Streams types"
-	for _, tc := range []struct {
-		name        string
-		packages    []packageInit
-		want, avoid []string
-	}{
-		{
-			name: "every dependency linked",
-			packages: []packageInit{pkg("github.com/aws/aws-sdk-go-v2/config", 0.5), pkg("github.com/contracts-service/contracts/shared/auth", 0.4),
-				pkg("github.com/go-playground/validator/v10", 0.8), pkg("github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/schemas", 0.1)},
-			want: []string{configPlan, authPlan, validatorPlan, streamsPlan, "the SDK's default config and credential chain"},
-		},
-		{
-			name:     "the credential chain and shared/auth already gone",
-			packages: []packageInit{pkg("github.com/go-playground/validator/v10", 0.8), pkg("github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas", 0.9)},
-			want:     []string{validatorPlan, "go-playground/validator and its dependencies 0.800 ms"},
-			avoid:    []string{configPlan, authPlan, streamsPlan, "credential chain"},
-		},
-		{
-			name:     "nothing this report names",
-			packages: []packageInit{pkg("github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas", 0.9)},
-			want:     []string{"Profile `main` itself"},
-			avoid:    []string{configPlan, authPlan, validatorPlan, streamsPlan},
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fn := &coldResult{ID: "CreateContractFunction", Init: ms(12), Answer: ms(20), InitCalls: []int{0}, RequestCalls: []int{1},
-				Trace: summarizeInitTraces([][]packageInit{tc.packages})}
-			hello := &coldResult{ID: helloWorldID, Init: ms(3), Answer: ms(4), InitCalls: []int{0}, RequestCalls: []int{0}}
-			out := missDiagnosis("cold", &results{Cold: []*coldResult{hello, fn}})
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("the diagnosis lacks %q", w)
-				}
-			}
-			for _, a := range tc.avoid {
-				if strings.Contains(out, a) {
-					t.Errorf("the diagnosis says %q", a)
-				}
-			}
-		})
 	}
 }

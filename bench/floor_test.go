@@ -409,8 +409,8 @@ func TestReplayedAnswersInTurnAndRefusesAnOutOfStepRequest(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		createLikeTheStore(context.Background(), t, client, "ctr_abcdefghijklmnopqrstuvwx")
 	}
-	if rep.next.Load() != 6 {
-		t.Fatalf("%d answers given, want 6", rep.next.Load())
+	if rep.given != 6 || rep.next["UpdateItem"] != 3 || rep.next["TransactWriteItems"] != 3 {
+		t.Fatalf("%d answers given (%v), want 6: 3 of each", rep.given, rep.next)
 	}
 	if _, err := client.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String("t"), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "x"}}}); err == nil ||

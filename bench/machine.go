@@ -2,8 +2,6 @@ package main
 
 import (
 	"archive/zip"
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -53,33 +51,19 @@ func describeMachine(ctx context.Context, root, goCmd string) machine {
 }
 
 // cpuModel reads the processor's name from /proc/cpuinfo: "model name" on
-// x86, and on arm64, where Linux often gives no name, the implementer and
-// part numbers.
+// x86, and on arm64, where Linux often gives no name, the implementer
+// number.
 func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	fields := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, key := range []string{"model name", "Hardware", "CPU implementer"} {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == key && strings.TrimSpace(v) != "" {
+				if key == "CPU implementer" {
+					return "CPU implementer " + strings.TrimSpace(v)
+				}
+				return strings.TrimSpace(v)
+			}
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if _, seen := fields[k]; !seen && v != "" {
-			fields[k] = v
-		}
-	}
-	if v := fields["model name"]; v != "" {
-		return v
-	}
-	if v := fields["Hardware"]; v != "" {
-		return v
-	}
-	if impl, part := fields["CPU implementer"], fields["CPU part"]; impl != "" {
-		return "CPU implementer " + impl + ", part " + part
 	}
 	return "unknown"
 }
@@ -138,15 +122,11 @@ type loadSampler struct {
 	mu      sync.Mutex
 	samples []float64
 	stop    chan struct{}
-	done    chan struct{}
 }
 
 func startLoadSampler(every time.Duration) *loadSampler {
-	l := &loadSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	l := &loadSampler{stop: make(chan struct{})}
 	go func() {
-		defer close(l.done)
-		t := time.NewTicker(every)
-		defer t.Stop()
 		for {
 			if v, ok := loadAverage(); ok {
 				l.mu.Lock()
@@ -156,23 +136,23 @@ func startLoadSampler(every time.Duration) *loadSampler {
 			select {
 			case <-l.stop:
 				return
-			case <-t.C:
+			case <-time.After(every):
 			}
 		}
 	}()
 	return l
 }
 
-// Stop ends the sampling and returns the samples.
+// Stop ends the sampling and returns the samples; it may be called more
+// than once.
 func (l *loadSampler) Stop() []float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	select {
 	case <-l.stop:
 	default:
 		close(l.stop)
 	}
-	<-l.done
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	return append([]float64(nil), l.samples...)
 }
 
@@ -189,3 +169,6 @@ func loadAverage() (float64, bool) {
 	v, err := strconv.ParseFloat(f[0], 64)
 	return v, err == nil
 }
+
+// MemoryGiB is the machine's memory in GiB.
+func (m machine) MemoryGiB() float64 { return float64(m.MemoryMiB) / 1024 }

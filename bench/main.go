@@ -1,56 +1,54 @@
-// Command bench measures the contracts service and writes BENCHMARKS.md:
-// cold starts of every function's bootstrap beside a hello-world Go
-// function, artifact sizes, warm latency of each dialect's handlers beside
-// the bare DynamoDB calls they make, DynamoDB round trips and consumed
-// capacity per operation, handler CPU and allocations with no I/O (Go
-// benchmarks), and create throughput under concurrency.
+// Command bench measures the contracts service and writes BENCHMARKS.md.
 //
-// It runs against DynamoDB Local, under infra/dynamodb-local.sh (make
+// Most of it is Go benchmarks (bench's _test.go files and each dialect's
+// BenchmarkWire), which it runs with go test -bench. It adds what Go
+// benchmarks cannot do: it builds the bootstraps with the Makefile's
+// targets, starts them cold under the local Runtime API beside a
+// hello-world Go function, sizes the artifacts, and sends warm requests end
+// to end through the local gateway, authorizer included. Its own
+// measurements are benchmark lines too, so benchstat (golang.org/x/perf)
+// takes the medians and confidence intervals of everything; the report is
+// rendered from report.md.tmpl. It runs against DynamoDB Local (make
 // bench):
 //
 //	infra/dynamodb-local.sh run -- go run ./bench
 //
-// The benchmarks only report. No number fails a run; a run fails only
-// when something could not be measured (a build, a request that did not
-// succeed). Everything it starts, servers and processes, listens on
-// 127.0.0.1 only, is bounded in count and time, and is ended when it
-// returns, whether it succeeded or not.
+// No number fails a run; a run fails only when something could not be
+// measured. Everything it starts listens on 127.0.0.1 and is ended when
+// it returns.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/contracts-service/contracts/infra/local/gateway"
-	"github.com/contracts-service/contracts/shared/ddb"
 )
 
 // settings are the run's counts, kept modest so a full run stays within
-// a few minutes on a two-core machine.
+// ten minutes on a two-core machine.
 type settings struct {
-	Out string
-	Go  string
-	// Starts is the cold starts per bootstrap.
-	Starts int
-	// Warmup and Rounds are the unrecorded and recorded warm rounds.
-	Warmup, Rounds int
-	// Creates bounds each throughput run; RunLimit bounds its time.
-	Creates  int
-	RunLimit time.Duration
-	// Count is go test's -count for the handler benchmarks.
+	Out, Go string
+	// Starts is the cold starts per bootstrap; Rounds the end-to-end warm
+	// requests per dialect.
+	Starts, Rounds int
+	// Count is go test's -count (benchstat needs 6 for a 95% interval).
 	Count int
+	// Sizes are the list scaling fixtures' sizes.
+	Sizes string
+	// Only, if set, keeps the go test runs whose pattern it matches.
+	Only string
 }
 
 func main() {
@@ -58,17 +56,15 @@ func main() {
 	flag.StringVar(&s.Out, "out", "BENCHMARKS.md", "report to write, relative to the repository root")
 	flag.StringVar(&s.Go, "go", "go", "go command used for the builds and the Go benchmarks")
 	flag.IntVar(&s.Starts, "starts", 30, "cold starts per bootstrap")
-	flag.IntVar(&s.Warmup, "warmup", 50, "unrecorded warm rounds")
-	flag.IntVar(&s.Rounds, "rounds", 500, "recorded warm rounds (one of each operation, handler and floor)")
-	flag.IntVar(&s.Creates, "creates", 400, "creates per throughput run")
-	flag.DurationVar(&s.RunLimit, "run-limit", 45*time.Second, "time bound of each throughput run")
-	flag.IntVar(&s.Count, "count", 5, "go test -count of the handler benchmarks")
+	flag.IntVar(&s.Rounds, "rounds", 200, "end-to-end warm requests per dialect")
+	flag.IntVar(&s.Count, "count", 6, "go test -count of the benchmarks")
+	flag.StringVar(&s.Sizes, "scale-sizes", "100,1000,10000,50000", "contracts per organization, client and account in the list scaling fixture")
+	flag.StringVar(&s.Only, "only", "", "run only the go test runs whose -bench pattern contains this (for a quick look; the report then lacks the rest)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// A last bound on the whole run, far above its usual length, so a
-	// wedged dependency cannot keep it going.
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	// A last bound on the whole run, far above its usual length.
+	ctx, cancel := context.WithTimeout(ctx, 40*time.Minute)
 	err := runAll(ctx, s)
 	cancel()
 	stop()
@@ -78,17 +74,30 @@ func main() {
 	}
 }
 
-// started is when the run began, for the progress lines.
 var started = time.Now()
 
-func progress(msg string) {
-	fmt.Fprintf(os.Stderr, "bench: [%s] %s\n", time.Since(started).Round(time.Second), msg)
+// progress says on stderr how far the run is.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: [%s] %s\n", time.Since(started).Round(time.Second), fmt.Sprintf(format, args...))
+}
+
+// goBenches are the go test runs, in order: each a benchmark pattern, its
+// packages and flags. -count is added to every one but those with their
+// own.
+func goBenches(s settings) [][]string {
+	wire := []string{"./shared/kukkingu", "./shared/fabric", "./shared/aira", "./shared/easybilling"}
+	return [][]string{
+		append([]string{"-bench", "^Benchmark(Handler|Wire)$", "-benchmem", "-benchtime", "3000x", "./bench"}, wire...),
+		{"-bench", "^BenchmarkAllocSites$", "-benchtime", "1000x", "-count", "1", "./bench"},
+		{"-bench", "^BenchmarkWarm$", "-benchtime", "50x", "./bench"},
+		{"-bench", "^BenchmarkThroughput$", "-benchtime", "100x", "-count", "1", "./bench"},
+		{"-bench", "^BenchmarkListScale$", "-benchtime", "30x", "-count", "1", "./bench", "-args", "-scale-sizes=" + s.Sizes},
+	}
 }
 
 // runAll runs every measurement and writes the report. Every process and
 // server it starts is ended by its deferred calls, on every path.
 func runAll(ctx context.Context, s settings) error {
-	began := time.Now()
 	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
 	if endpoint == "" {
 		// Benchmarking against a real account's table would cost money and
@@ -103,230 +112,89 @@ func runAll(ctx context.Context, s settings) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(api.Functions))
-	for id := range api.Functions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, d := range dialects {
-		if _, ok := api.Functions[d.Function]; !ok {
-			return fmt.Errorf("dialect %s names function %s, which template.yaml does not declare", d.Name, d.Function)
-		}
-	}
-
+	ids := slices.Sorted(maps.Keys(api.Functions))
 	tmp, err := os.MkdirTemp("", "contracts-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 
-	r := &results{Settings: s}
-	r.Machine = describeMachine(ctx, root, s.Go)
+	r := &report{Settings: s, Machine: describeMachine(ctx, root, s.Go)}
 	load := startLoadSampler(2 * time.Second)
 	defer load.Stop()
 
 	progress("building the bootstraps with the Makefile's targets")
-	paths, err := buildFunctions(ctx, root, tmp, s.Go, ids)
+	paths, err := gateway.Build(ctx, root, tmp, ids, nil)
 	if err != nil {
 		return err
 	}
-	helloPath, err := buildHelloWorld(ctx, root, tmp, s.Go, ids[0])
-	if err != nil {
+	if paths[helloWorldID], err = buildHelloWorld(ctx, root, tmp, s.Go, ids[0]); err != nil {
 		return err
 	}
 	for _, id := range append([]string{helloWorldID}, ids...) {
-		p := helloPath
-		if id != helloWorldID {
-			p = paths[id]
-		}
-		a, err := measureArtifact(id, p)
+		a, err := measureArtifact(id, paths[id])
 		if err != nil {
 			return err
 		}
 		r.Artifacts = append(r.Artifacts, a)
 	}
 
-	progress("running the handler benchmarks (go test -bench)")
-	raw, err := runGoBench(ctx, root, s.Go, s.Count)
+	var lines bytes.Buffer
+	fmt.Fprintf(&lines, "pkg: bench\n")
+	st, err := startStack(ctx, api, paths, endpoint)
 	if err != nil {
 		return err
 	}
-	r.GoBenchRaw, r.GoBench = raw, parseGoBench(raw)
-	if r.Allocs, err = profileAllocs(ctx); err != nil {
+	defer st.close(context.WithoutCancel(ctx))
+	progress("end to end through the local gateway")
+	if r.EndToEnd, err = st.measureEndToEnd(ctx, s.Rounds, &lines); err != nil {
 		return err
 	}
-
-	trips := &tripCounter{}
-	client, err := newClient(ctx, trips)
+	progress("cold starts")
+	targets, err := st.coldTargets(api, ids, paths)
 	if err != nil {
 		return err
 	}
-	table := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), os.Getpid())
-	if err := ddb.EnsureTable(ctx, client, table); err != nil {
+	if r.Cold, err = measureColdStarts(ctx, targets, st.env, st.proxy, s.Starts, &lines); err != nil {
 		return err
 	}
-	defer func() {
-		// Even after a failure or an interrupt: DynamoDB Local may be
-		// shared with other runs.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		client.DeleteTable(dctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-	}()
-	store := ddb.New(client, table)
+	st.close(ctx)
 
-	progress("setting up tenants and contracts")
-	var warm []*warmDialect
-	for i := range dialects {
-		d := &dialects[i]
-		// The account alias is 24 characters, as fabric's x-site-context
-		// account must be.
-		t, err := newTenant(ctx, store, fmt.Sprintf("bench-warm-%d", i), fmt.Sprintf("tnt_benchwarm%015d", i), fmt.Sprintf("benchwarm%015d", i))
+	var raw strings.Builder
+	for _, args := range goBenches(s) {
+		if !strings.Contains(args[1], s.Only) {
+			continue
+		}
+		progress("go test %s", strings.Join(args, " "))
+		full := []string{"test", "-run", "^$", "-timeout", "30m"}
+		if !slices.Contains(args, "-count") {
+			full = append(full, "-count", fmt.Sprint(s.Count))
+		}
+		full = append(full, args...)
+		out, err := run(ctx, root, nil, s.Go, full...)
 		if err != nil {
 			return err
 		}
-		w, err := setUpWarm(ctx, d, store, t)
-		if err != nil {
-			return err
-		}
-		warm = append(warm, w)
+		raw.Write(out)
 	}
-
-	progress("measuring cold starts")
-	proxy, err := startProxy(endpoint)
-	if err != nil {
+	r.Raw = raw.String()
+	progress("benchstat")
+	if r.Stats, err = benchstat(ctx, root, s.Go, tmp, lines.String()+"\n"+r.Raw); err != nil {
 		return err
 	}
-	defer proxy.Close()
-	targets, err := coldTargets(api, ids, paths, helloPath, warm)
-	if err != nil {
-		return err
-	}
-	env := map[string]string{"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": proxy.url}
-	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		env[k] = os.Getenv(k)
-	}
-	if r.Cold, err = measureColdStarts(ctx, targets, env, proxy, s.Starts, progress); err != nil {
-		return err
-	}
-
-	progress("measuring warm latency against the floor")
-	if r.Warm, err = measureWarm(ctx, warm, client, s.Warmup, s.Rounds, progress); err != nil {
-		return err
-	}
-	progress("counting round trips and consumed capacity")
-	if r.Trips, err = measureRoundTrips(ctx, warm, client, 20); err != nil {
-		return err
-	}
-	capClient, err := newClient(ctx, &tripCounter{}, withConsumedCapacity)
-	if err != nil {
-		return err
-	}
-	if r.Capacity, err = measureCapacity(ctx, warm, capClient, table, 5); err != nil {
-		return err
-	}
-	progress("measuring in-process cost with DynamoDB's answers replayed")
-	if r.InProcess, err = measureInProcess(ctx, warm, table, 2000); err != nil {
-		return err
-	}
-
-	progress("measuring throughput")
-	var tps []Tenant
-	for i := 0; i < throughputTenants; i++ {
-		t, err := newTenant(ctx, store, fmt.Sprintf("bench-tp-%02d", i), fmt.Sprintf("tnt_benchtp%017d", i), fmt.Sprintf("benchtp%017d", i))
-		if err != nil {
-			return err
-		}
-		tps = append(tps, t)
-	}
-	if r.Throughput, err = measureThroughput(ctx, store, client, tps, s.Creates, s.RunLimit, progress); err != nil {
-		return err
-	}
-
 	r.Load = load.Stop()
-	r.Elapsed = time.Since(began)
+	r.Elapsed = time.Since(started)
 	out := s.Out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
 	}
-	if err := os.WriteFile(out, []byte(render(r)), 0o644); err != nil {
+	text, err := r.render(filepath.Join(root, "bench", "report.md.tmpl"))
+	if err != nil {
 		return err
 	}
-	progress(fmt.Sprintf("wrote %s in %s", s.Out, r.Elapsed.Round(time.Second)))
+	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+		return err
+	}
+	progress("wrote %s in %s", s.Out, r.Elapsed.Round(time.Second))
 	return nil
-}
-
-// coldTargets lists what the cold-start runs start: the hello world, then
-// every function with the first request it would get. A function that
-// serves a registered dialect reads an existing contract; the authorizer
-// authorizes a valid token; a function whose routes are only declared
-// gets its first route (a GET if it has one).
-func coldTargets(api *gateway.API, ids []string, paths map[string]string, helloPath string, warm []*warmDialect) ([]coldTarget, error) {
-	authorizers := map[string]bool{}
-	for _, a := range api.Authorizers {
-		authorizers[a.Function] = true
-	}
-	var firstRoute gateway.Route
-	if len(api.Routes) > 0 {
-		firstRoute = api.Routes[0]
-	}
-	targets := []coldTarget{{ID: helloWorldID, Path: helloPath, First: "`{}`", Payload: []byte(`{}`), check: anyAnswer,
-		Function: gateway.Function{Timeout: api.Functions[ids[0]].Timeout, MemorySize: api.Functions[ids[0]].MemorySize}}}
-	for _, id := range ids {
-		t := coldTarget{ID: id, Path: paths[id], Function: api.Functions[id]}
-		var payload any
-		switch {
-		case authorizers[id]:
-			payload, t.check = authorizerEvent(warm[0].tenant, firstRoute.Key()), authorizerAnswer
-			t.First = "authorizer event, valid token"
-		case dialectOf(id) != nil:
-			var w *warmDialect
-			for _, c := range warm {
-				if c.d.Function == id {
-					w = c
-					break
-				}
-			}
-			payload, t.check = w.d.Get(w.tenant, w.existing), apiAnswer(true)
-			t.First = w.d.Name + " get of an existing contract"
-		default:
-			route, ok := routeOf(api, id)
-			if !ok {
-				return nil, fmt.Errorf("function %s has no route and is no authorizer: nothing to send it", id)
-			}
-			params := map[string]string{}
-			for _, seg := range strings.Split(route.Path, "/") {
-				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-					params[seg[1:len(seg)-1]] = "bench-" + seg[1:len(seg)-1]
-				}
-			}
-			payload, t.check = apiEvent(warm[0].tenant, route.Key(), params, nil, nil, ""), apiAnswer(false)
-			t.First = "`" + route.Key() + "`, no dialect registered"
-		}
-		var err error
-		if t.Payload, err = jsonBytes(payload); err != nil {
-			return nil, err
-		}
-		targets = append(targets, t)
-	}
-	return targets, nil
-}
-
-// routeOf returns a function's first GET route, or its first route.
-func routeOf(api *gateway.API, id string) (gateway.Route, bool) {
-	var first *gateway.Route
-	for i, r := range api.Routes {
-		if r.Function != id {
-			continue
-		}
-		if r.Method == "GET" {
-			return r, true
-		}
-		if first == nil {
-			first = &api.Routes[i]
-		}
-	}
-	if first == nil {
-		return gateway.Route{}, false
-	}
-	return *first, true
 }

@@ -3,74 +3,12 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-func TestPercentileIsNearestRank(t *testing.T) {
-	var s []time.Duration
-	for i := 100; i >= 1; i-- { // unsorted on purpose
-		s = append(s, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 0.1: time.Millisecond} {
-		if got := percentile(s, p); got != want {
-			t.Errorf("p%g = %v, want %v", p, got, want)
-		}
-	}
-	if s[0] != 100*time.Millisecond {
-		t.Fatal("percentile reordered its input")
-	}
-	if percentile(nil, 50) != 0 {
-		t.Fatal("no samples must give zero")
-	}
-	if got := percentile([]time.Duration{3, 1, 2}, 50); got != 2 {
-		t.Fatalf("median of three = %v", got)
-	}
-}
-
-func TestMedianFloat(t *testing.T) {
-	if got := medianFloat([]float64{4, 1, 3, 2}); got != 2.5 {
-		t.Fatalf("even count: %g", got)
-	}
-	if got := medianFloat([]float64{5, 1, 3}); got != 3 {
-		t.Fatalf("odd count: %g", got)
-	}
-	if !math.IsNaN(medianFloat(nil)) {
-		t.Fatal("no values must be NaN")
-	}
-}
-
-const goTestOutput = `goos: linux
-goarch: amd64
-pkg: github.com/contracts-service/contracts/bench
-cpu: AMD EPYC
-BenchmarkHandler/kukkingu/create-2         	   53968	     53999 ns/op	     27546 cpu-ns/op	    6719 B/op	      81 allocs/op
-BenchmarkHandler/kukkingu/create-2         	   25915	     79345 ns/op	     27808 cpu-ns/op	    6474 B/op	      81 allocs/op
-BenchmarkHandler/kukkingu/create-2         	   25915	     60000 ns/op	     27000 cpu-ns/op	    6474 B/op	      80 allocs/op
-BenchmarkHandler/kukkingu/get-2            	  115738	     15697 ns/op	     10335 cpu-ns/op	    4056 B/op	      39 allocs/op
-PASS
-ok  	github.com/contracts-service/contracts/bench	12.345s
-`
-
-func TestParseGoBench(t *testing.T) {
-	bs := parseGoBench(goTestOutput)
-	if len(bs) != 2 || bs[0].Name != "BenchmarkHandler/kukkingu/create" || bs[1].Name != "BenchmarkHandler/kukkingu/get" {
-		t.Fatalf("parsed %+v", bs)
-	}
-	if got := bs[0].median("ns/op"); got != 60000 {
-		t.Errorf("median ns/op = %g", got)
-	}
-	if got := bs[0].median("allocs/op"); got != 81 {
-		t.Errorf("median allocs/op = %g", got)
-	}
-	if got := units(bs); strings.Join(got, " ") != "ns/op cpu-ns/op B/op allocs/op" {
-		t.Errorf("units in order: %v", got)
-	}
-}
 
 func TestInitTraceMediansPerPackage(t *testing.T) {
 	run := func(a, b string) []packageInit {
@@ -79,7 +17,7 @@ func TestInitTraceMediansPerPackage(t *testing.T) {
 			"init github.com/contracts-service/contracts/shared/y @1.5 ms, " + b + " ms clock, 1024 bytes, 12 allocs\n")
 	}
 	tr := summarizeInitTraces([][]packageInit{run("0.1", "2"), run("0.2", "9"), run("0.3", "3")})
-	if tr.Packages != 2 || tr.Allocs != 12 || tr.Bytes != 1024 {
+	if tr.Packages != 2 || tr.Allocs != 12 {
 		t.Fatalf("%+v", tr)
 	}
 	if tr.All[0].Package != "github.com/contracts-service/contracts/shared/y" || tr.All[0].Clock != 3*time.Millisecond {

@@ -14,13 +14,3 @@ func inOwnGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
-
-// processCPU returns the CPU time, user and system, this process and its
-// threads have used so far.
-func processCPU() (user, system int64, ok bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0, false
-	}
-	return ru.Utime.Nano(), ru.Stime.Nano(), true
-}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -10,15 +12,18 @@ import (
 )
 
 // countingProxy is a reverse proxy on 127.0.0.1 in front of DynamoDB Local
-// that notes when each request arrives. The bootstraps under test are
-// pointed at it, so the requests a process makes before its first request
-// for work (its init) can be counted: init must make none.
+// that notes each request and when it arrived. The bootstraps under test
+// are pointed at it, so the requests a process makes before its first
+// request for work (its init) can be counted, and the requests of one
+// warm request sent again as its floor.
 type countingProxy struct {
-	srv *http.Server
-	url string
+	srv    *http.Server
+	url    string
+	target string
 
 	mu       sync.Mutex
 	arrivals []time.Time
+	seen     []replayRequest
 }
 
 // startProxy starts a countingProxy to target.
@@ -31,13 +36,20 @@ func startProxy(target string) (*countingProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &countingProxy{url: "http://" + ln.Addr().String()}
+	p := &countingProxy{url: "http://" + ln.Addr().String(), target: target}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			p.mu.Lock()
 			p.arrivals = append(p.arrivals, time.Now())
+			p.seen = append(p.seen, replayRequest{header: r.Header.Clone(), body: body})
 			p.mu.Unlock()
 			rp.ServeHTTP(w, r)
 		}),
@@ -47,16 +59,19 @@ func startProxy(target string) (*countingProxy, error) {
 }
 
 // between counts the requests that arrived in [from, to].
-func (p *countingProxy) between(from, to time.Time) int {
+func (p *countingProxy) between(from, to time.Time) int { return len(p.requests(from, to)) }
+
+// requests returns the requests that arrived in [from, to].
+func (p *countingProxy) requests(from, to time.Time) []replayRequest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
-	for _, t := range p.arrivals {
+	var out []replayRequest
+	for i, t := range p.arrivals {
 		if !t.Before(from) && !t.After(to) {
-			n++
+			out = append(out, p.seen[i])
 		}
 	}
-	return n
+	return out
 }
 
 // Close stops the proxy.

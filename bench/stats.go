@@ -1,79 +1,160 @@
 package main
 
 import (
+	"context"
+	"encoding/csv"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"sort"
-	"time"
+	"strconv"
+	"strings"
 )
 
-// percentile returns the p-th percentile (0 < p <= 100) of samples by the
-// nearest-rank method: a value that was actually observed, never an
-// interpolation between two, so a p99 of 500 samples is the 495th.
-func percentile(samples []time.Duration, p float64) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), samples...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
-	if rank < 1 {
-		rank = 1
-	}
-	if rank > len(s) {
-		rank = len(s)
-	}
-	return s[rank-1]
+// stat is benchstat's summary of one benchmark's values in one unit: the
+// median and the 95% confidence interval's half-width, relative ("± 3%"
+// is 0.03), or NaN where the samples are too few for one.
+type stat struct {
+	Center, Spread float64
 }
 
-// medianFloat returns the median of xs (the mean of the middle two for an
-// even count), or NaN for none.
-func medianFloat(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
+// stats are benchstat's summaries by benchmark name (without the
+// GOMAXPROCS suffix) and unit. benchstat writes ns/op as sec/op and
+// cpu-ns/op as cpu-sec/op, in seconds.
+type stats map[string]map[string]stat
+
+// benchstat runs golang.org/x/perf's benchstat, a tool dependency of the
+// module, over benchmark lines and reads its CSV.
+func benchstat(ctx context.Context, root, goCmd, dir, lines string) (stats, error) {
+	in := filepath.Join(dir, "bench.txt")
+	if err := os.WriteFile(in, []byte(lines), 0o644); err != nil {
+		return nil, err
 	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
+	if keep := os.Getenv("BENCH_KEEP_INPUT"); keep != "" {
+		os.WriteFile(keep, []byte(lines), 0o644)
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	// Its warnings go to stderr, apart: mixed in, they would cut lines.
+	cmd := exec.CommandContext(ctx, goCmd, "tool", "benchstat", "-format", "csv", in)
+	cmd.Dir = root
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("benchstat: %w\n%s", err, stderr.String())
+	}
+	return parseBenchstat(string(out))
 }
 
-// ms formats a duration in milliseconds with the precision a table
-// needs: three decimals below 10 ms, one above.
-func ms(d time.Duration) string {
-	v := float64(d) / float64(time.Millisecond)
-	if math.Abs(v) < 10 {
-		return fmt.Sprintf("%.3f", v)
+// procsSuffix is the -GOMAXPROCS suffix go test adds to names.
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+// parseBenchstat reads benchstat's CSV: per unit a table whose header is
+// ",<unit>,CI" and whose rows are "<name>,<median>,<x%|∞>". Warnings
+// and configuration lines in between are skipped.
+func parseBenchstat(out string) (stats, error) {
+	s := stats{}
+	unit := ""
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, ",") {
+			continue
+		}
+		rec, err := csv.NewReader(strings.NewReader(line)).Read()
+		if err != nil || len(rec) < 3 {
+			continue
+		}
+		if rec[0] == "" {
+			unit = rec[1]
+			continue
+		}
+		v, err := strconv.ParseFloat(rec[1], 64)
+		if err != nil || unit == "" || rec[0] == "geomean" {
+			continue
+		}
+		spread := math.NaN()
+		// The interval is "3%" in CSV ("± 3%" in text), "∞" when the
+		// samples are too few.
+		if p, ok := strings.CutSuffix(strings.TrimPrefix(strings.TrimSpace(rec[2]), "± "), "%"); ok {
+			if f, err := strconv.ParseFloat(p, 64); err == nil {
+				spread = f / 100
+			}
+		}
+		name := procsSuffix.ReplaceAllString(rec[0], "")
+		if s[name] == nil {
+			s[name] = map[string]stat{}
+		}
+		s[name][unit] = stat{v, spread}
 	}
-	return fmt.Sprintf("%.1f", v)
+	if len(s) == 0 {
+		return nil, fmt.Errorf("benchstat summarised nothing:\n%.2000s", out)
+	}
+	return s, nil
 }
 
-// signedMS is ms with an explicit sign, for differences.
-func signedMS(d time.Duration) string {
-	if d >= 0 {
-		return "+" + ms(d)
+// value is name's median in unit, or NaN.
+func (s stats) value(name, unit string) float64 {
+	if st, ok := s[name][unit]; ok {
+		return st.Center
 	}
-	return ms(d)
+	return math.NaN()
 }
 
-// ratio formats a/b as "1.23x", or "n/a" when b is zero.
+// with returns the names that have a stat in unit and start with prefix,
+// sorted.
+func (s stats) with(prefix, unit string) []string {
+	var out []string
+	for name, units := range s {
+		if _, ok := units[unit]; ok && strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// num formats a value with three significant digits, and thousands
+// separated past 9,999; NaN as "–".
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case math.Abs(v-math.Round(v)) < 1e-3 && math.Abs(v) < 10000:
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	case math.Abs(v) >= 10000:
+		s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+		for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	case math.Abs(v) >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case math.Abs(v) >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case math.Abs(v) >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+// withCI formats a stat as "1.23 ± 4%", or the value alone when there is
+// no interval.
+func withCI(v float64, st stat) string {
+	if math.IsNaN(st.Spread) {
+		return num(v)
+	}
+	return fmt.Sprintf("%s ± %.0f%%", num(v), st.Spread*100)
+}
+
+// ratio formats a/b as "1.23x", or "–".
 func ratio(a, b float64) string {
 	if b == 0 || math.IsNaN(a) || math.IsNaN(b) {
-		return "n/a"
+		return "–"
 	}
 	return fmt.Sprintf("%.2fx", a/b)
 }
 
-// bytesHuman formats a size in bytes as MiB or KiB.
-func bytesHuman(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%d B", n)
-	}
-}
+// bytesHuman formats a size in bytes as MiB.
+func bytesHuman(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }

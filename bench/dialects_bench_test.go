@@ -87,17 +87,6 @@ type TripNote struct {
 	Cut string
 }
 
-// dialectOf returns the first registered dialect that the function
-// serves, or nil: the one whose get a cold start of the function answers.
-func dialectOf(function string) *Dialect {
-	for i := range dialects {
-		if dialects[i].Function == function {
-			return &dialects[i]
-		}
-	}
-	return nil
-}
-
 // seedRequest returns the request that seeds t with a contract.
 func (d *Dialect) seedRequest(t Tenant) events.APIGatewayV2HTTPRequest {
 	if d.Seed != nil {
@@ -233,34 +222,6 @@ func apiEvent(t Tenant, routeKey string, params, query, headers map[string]strin
 		},
 	}
 	return ev
-}
-
-// authorizerEvent is the request API Gateway sends the Lambda authorizer
-// (payload format 2.0) for a request carrying t's token.
-func authorizerEvent(t Tenant, routeKey string) events.APIGatewayV2CustomAuthorizerV2Request {
-	method, path, _ := strings.Cut(routeKey, " ")
-	return events.APIGatewayV2CustomAuthorizerV2Request{
-		Version:  "2.0",
-		Type:     "REQUEST",
-		RouteArn: "arn:aws:execute-api:us-east-1:123456789012:bench/$default/" + method + path,
-		RouteKey: routeKey,
-		RawPath:  path,
-		Headers: map[string]string{
-			"authorization": "Bearer " + t.Token,
-			"tenant-id":     t.Alias,
-			"host":          "bench.execute-api.us-east-1.amazonaws.com",
-		},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			AccountID: "123456789012",
-			APIID:     "bench",
-			RequestID: "bench-authorizer",
-			RouteKey:  routeKey,
-			Stage:     "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "203.0.113.10",
-			},
-		},
-	}
 }
 
 // readBody decodes a create's JSON response into v, or says what came

@@ -23,46 +23,6 @@ type allocSite struct {
 	Share float64
 }
 
-// allocProfile is where one handler operation's allocations come from.
-type allocProfile struct {
-	Name  string
-	Sites []allocSite
-}
-
-// allocProfileRuns is how many requests a profile records: enough that
-// anything else the process allocates meanwhile is a rounding error.
-const allocProfileRuns = 2000
-
-// profileAllocs serves each dialect's operations over the in-memory
-// store, as the handler benchmarks do, with every allocation recorded
-// (runtime.MemProfileRate 1), and names the functions that allocate the
-// most objects per request: the report can then say which code
-// allocates, not only how much.
-func profileAllocs(ctx context.Context) ([]allocProfile, error) {
-	var out []allocProfile
-	for di := range dialects {
-		d := &dialects[di]
-		m, err := inMemory(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		for _, op := range warmOps {
-			evs := m.requests(op, allocProfileRuns)
-			next := 0
-			sites, err := profileRequests(func() error {
-				_, err := serve(ctx, m.router, evs[next%len(evs)])
-				next++
-				return err
-			}, allocProfileRuns)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, allocProfile{Name: strings.ToLower(d.Name) + "/" + op, Sites: sites})
-		}
-	}
-	return out, nil
-}
-
 // profileRequests runs do n times with every allocation profiled and
 // returns the ten functions that allocated most objects in that time.
 func profileRequests(do func() error, n int) ([]allocSite, error) {
@@ -84,8 +44,12 @@ func profileRequests(do func() error, n int) ([]allocSite, error) {
 		if objects <= 0 {
 			continue
 		}
+		fn := allocatingFunction(stack)
+		if strings.HasSuffix(fn, "/bench.allocsByStack") {
+			continue // the profile's own bookkeeping
+		}
 		total += objects
-		byFunc[allocatingFunction(stack)] += objects
+		byFunc[fn] += objects
 	}
 	sites := make([]allocSite, 0, len(byFunc))
 	for fn, objects := range byFunc {
