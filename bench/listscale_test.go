@@ -277,6 +277,7 @@ var scaleShapes = []scaleShape{
 	{"offset=20", map[string]string{"offset": "20"}, 0, false},
 	{"status=DRAFT,offset=20", map[string]string{"status": "DRAFT", "offset": "20"}, 0, false},
 	{"sortBy=contractId,asc", map[string]string{"sortBy": "contractId", "sortOrder": "asc"}, 0, false},
+	{"sortBy=contractId,desc", map[string]string{"sortBy": "contractId", "sortOrder": "desc"}, 0, false},
 	{"sortBy=endDate,status=INACTIVE,includeDeleted", map[string]string{"sortBy": "endDate", "status": "INACTIVE", "includeDeleted": "true"}, 0, false},
 	{"offset=1000", map[string]string{"offset": "1000"}, 1000, false},
 	{"offset=10000", map[string]string{"offset": "10000"}, 10000, true},

@@ -431,7 +431,7 @@ func (r *report) ScaleTables() []ScaleTable {
 // scaleRank keeps the shapes in BenchmarkListScale's order.
 func scaleRank(shape string) int {
 	order := []string{"default", "status=ACTIVE", "offset=20", "status=DRAFT,offset=20", "sortBy=contractId,asc",
-		"sortBy=endDate,status=INACTIVE,includeDeleted", "offset=1000", "offset=10000", "startDate-in-a-month", "search=acme", "whole-organization"}
+		"sortBy=contractId,desc", "sortBy=endDate,status=INACTIVE,includeDeleted", "offset=1000", "offset=10000", "startDate-in-a-month", "search=acme", "whole-organization"}
 	if i := slices.Index(order, shape); i >= 0 {
 		return i
 	}
