@@ -107,27 +107,6 @@ func airaDialect() Dialect {
 		ListWhat: "a customer's payment accounts (Aira has no list of contracts)",
 		Notes: "each create names a new customer externalId (unique within the tenant) of the sample's length; Aira has no list " +
 			"of contracts, so its list row is its one list route, the payment accounts of the first seeded customer (one account).",
-		ByDesign: map[string]TripNote{
-			"create": {
-				Why: "an Aira contract names plans by id: the create reads them from the tenant's catalog (BatchGetItem, strongly " +
-					"consistent), to refuse an unknown plan with a 422 and to show the plans in its answer, before the counter and the " +
-					"transaction.",
-				Cut: "keep the tenant's catalog in the function's memory for a short while (an operator changes it rarely, with the " +
-					"admin command): a warm create then skips the read, at the price of accepting, for that while, a plan just removed.",
-			},
-			"get": {
-				Why: "Aira answers a contract together with its customer, its payment account and its plans: after the contract " +
-					"(Query on GSI1) the get reads all three in one BatchGetItem, as they are keyed by the tenant and known once the " +
-					"contract is read.",
-				Cut: "keep in the contract item what the answer shows of its customer, payment account and plans (one round trip, at " +
-					"the price of rewriting a customer's contracts whenever the customer, an account or a plan changes).",
-			},
-			"list": {
-				Why: "the list is a customer's payment accounts, one Query on GSI2; only when it finds none does it read the customer " +
-					"(GetItem), to tell a customer without accounts from an unknown one (404).",
-				Cut: "none needed while customers have accounts; the second read is the price of a 404 for an unknown customer.",
-			},
-		},
 	}
 }
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
@@ -236,20 +233,7 @@ func BenchmarkThroughput(b *testing.B) {
 					})
 				})
 				b.Run(name+"/floor", func(b *testing.B) {
-					concurrently(b, clients, func(i int) error {
-						// A replay whose number claim another beat (a create
-						// that claims its number in its transaction) is
-						// replayed again after a moment; the store draws its
-						// number at once instead, which a replay cannot.
-						for attempt := 0; ; attempt++ {
-							err := floors[i%spread].run(ctx, client)
-							var canceled *types.TransactionCanceledException
-							if err == nil || attempt == 500 || !errors.As(err, &canceled) {
-								return err
-							}
-							time.Sleep(time.Duration(rand.N(1000)) * time.Microsecond)
-						}
-					})
+					concurrently(b, clients, func(i int) error { return floors[i%spread].run(ctx, client) })
 				})
 				b.Run(name+"/raw", func(b *testing.B) {
 					concurrently(b, clients, func(i int) error { return floors[i%spread].runTransaction(ctx, client, rawSeq.Add(1)) })

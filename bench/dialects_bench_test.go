@@ -53,10 +53,9 @@ type Dialect struct {
 	Create func(t Tenant) events.APIGatewayV2HTTPRequest
 	// Seed, if set, returns the creates that fill a tenant with the
 	// contracts a get reads and a list pages through; without it the
-	// seeds are Creates. A dialect whose list reads every contract of a
-	// party (fabric) seeds that party and creates under another, so its
-	// list reads the same contracts in every round instead of more and
-	// more as the measured creates pile up.
+	// seeds are Creates. A dialect whose list shows a party's most
+	// recent contracts first (fabric) seeds that party and creates under
+	// another, so its list shows the same contracts in every round.
 	Seed func(t Tenant) events.APIGatewayV2HTTPRequest
 	// Created reads what a create's response handed out.
 	Created func(resp events.APIGatewayV2HTTPResponse) (Created, error)
@@ -71,20 +70,6 @@ type Dialect struct {
 	// Notes tells the report's reader how the requests differ from the
 	// samples they are taken from, and why; empty when they do not.
 	Notes string
-	// ByDesign explains, per operation, the DynamoDB round trips the
-	// dialect's handler makes beyond the operation's target because of
-	// what the dialect's wire format asks for. The report shows it beside
-	// the operations measured, and only when the target is missed.
-	ByDesign map[string]TripNote
-}
-
-// TripNote explains the round trips of one operation beyond its target.
-type TripNote struct {
-	// Why names the reads or counter draws beyond the target and what
-	// in the dialect asks for them.
-	Why string
-	// Cut says what would remove them.
-	Cut string
 }
 
 // seedRequest returns the request that seeds t with a contract.

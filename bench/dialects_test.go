@@ -97,11 +97,6 @@ func TestDialectsNameTemplateFunctions(t *testing.T) {
 				t.Errorf("%s: route %s is not a route of %s", d.Name, ev, d.Function)
 			}
 		}
-		for op, note := range d.ByDesign {
-			if !slices.Contains(warmOps, op) || note.Why == "" || note.Cut == "" {
-				t.Errorf("%s: round trips explained for %q (%+v): not a measured operation, or half explained", d.Name, op, note)
-			}
-		}
 	}
 }
 

@@ -172,8 +172,9 @@ func (st *stack) send(ctx context.Context, event []byte) ([]byte, error) {
 // the gateway: the authorizer's cache and what the answer took.
 type endToEnd struct {
 	Dialect, Function, Route string
-	// AuthorizerTTL is how long the gateway keeps the authorizer's answer.
-	AuthorizerTTL time.Duration
+	// AuthorizerTTL: how long the gateway keeps the authorizer's answer; MaxInvocations: the most one read cost.
+	AuthorizerTTL  time.Duration
+	MaxInvocations int64
 }
 
 // measureEndToEnd creates each case's contract through the gateway, then
@@ -237,8 +238,9 @@ func (st *stack) measureEndToEnd(ctx context.Context, rounds int, lines io.Write
 				if _, err := st.send(ctx, get); err != nil {
 					return nil, err
 				}
-				took := time.Since(t0)
-				fmt.Fprintf(lines, "%sgateway 1 %d ns/op %d invocations/op %d roundtrips/op\n", name, took.Nanoseconds(), st.invocations()-before, st.proxy.between(t0, time.Now()))
+				took, n := time.Since(t0), st.invocations()-before
+				e.MaxInvocations = max(e.MaxInvocations, n)
+				fmt.Fprintf(lines, "%sgateway 1 %d ns/op %d invocations/op %d roundtrips/op\n", name, took.Nanoseconds(), n, st.proxy.between(t0, time.Now()))
 			} else {
 				if err := st.proxy.replay(ctx, floor); err != nil {
 					return nil, fmt.Errorf("%s floor: %w", c.Dialect, err)

@@ -83,18 +83,6 @@ func easyBillingDialect() Dialect {
 		},
 		Notes: "the create is the sample's create-contract-with-plan action, unchanged (the service makes up every id and " +
 			"number); the get names the contract by its number, as the sample does.",
-		ByDesign: map[string]TripNote{
-			"create": {
-				Why: "a contract-actions request reads the plans its actions name from the tenant's catalog (BatchGetItem, strongly " +
-					"consistent), to check that each plan bills in the currencies asked for and to take its billing cycle; and it is " +
-					"recorded as a contract action with a number of its own (CA-…), drawn from a second counter (UpdateItem) after " +
-					"the contract number.",
-				Cut: "keep the tenant's catalog in the function's memory for a short while, as for Aira (one round trip less), and " +
-					"draw both numbers with one UpdateItem by keeping the contract and action sequences as two attributes of one " +
-					"counter item (ADD on both; a create of another dialect adds to the contract attribute only), which leaves the " +
-					"target's two.",
-			},
-		},
 	}
 }
 

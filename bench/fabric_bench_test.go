@@ -79,23 +79,6 @@ func fabricDialect() Dialect {
 			"organization and the measured creates to another, so the list shows the same contracts in every round; the list " +
 			"leaves out the sample's status=ACTIVE, which the sample create's DRAFT contracts never match; the get names the " +
 			"contract by its contractId, as the sample does.",
-		ByDesign: map[string]TripNote{
-			"list": {
-				Why: "fabric lists an organization by offset, in six orders, with the number of contracts that match. The store keeps an " +
-					"index per order partitioned by status (shared/ddb/keys.go): a window without a status filter reads the first " +
-					"offset+limit keys of each of the three statuses (three Queries in parallel), then the window's contracts and the " +
-					"organization's count item (one BatchGetItem): four requests in two steps, whatever the organization's size.",
-				Cut: "a status filter reads one partition (two requests); an index per order over all statuses would make every window " +
-					"two requests, for five more index entries to write per contract.",
-			},
-			"get": {
-				Why: "fabric's clients name a contract by the contractId they chose, not by its _id. The store keeps a reference item " +
-					"per contractId that holds the contract's number: a get reads it (GetItem, strongly consistent), then the contract " +
-					"(GetItem). A get by _id is one Query on GSI1.",
-				Cut: "project the contract into an index keyed by organization and contractId and read it with one Query, falling back " +
-					"to the two consistent reads only on a miss, as a get by public id already does while GSI1 catches up.",
-			},
-		},
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -216,6 +217,43 @@ func lastRead(out any) int64 {
 	return 0
 }
 
+// lost reports whether err is the cancellation of the claim's
+// transaction for its claim: another create took the number first.
+func (c *numberClaim) lost(err error) bool {
+	var canceled *types.TransactionCanceledException
+	return errors.As(err, &canceled) && c.item < len(canceled.CancellationReasons) &&
+		aws.ToString(canceled.CancellationReasons[c.item].Code) == "ConditionalCheckFailed"
+}
+
+// drawAndWrite does what the store does once another create beat its
+// claim: it draws the number from the counter the claim named
+// (UpdateItem), then sends the transaction without the claim, the
+// replay's values rewritten as r says but for the number.
+func (f *floor) drawAndWrite(ctx context.Context, client *dynamodb.Client, r *rewriter) (any, error) {
+	tx := f.calls[f.claim.tx].Input.(*dynamodb.TransactWriteItemsInput)
+	counter := tx.TransactItems[f.claim.item].Update
+	out, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: counter.TableName, Key: counter.Key,
+		UpdateExpression: aws.String("ADD #last :one"), ExpressionAttributeNames: map[string]string{"#last": "last"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew})
+	if err != nil {
+		return nil, err
+	}
+	n, ok := numberAttr(out.Attributes["last"])
+	if !ok {
+		return nil, fmt.Errorf("the draw after a lost claim returned no number")
+	}
+	drawn := &rewriter{pairs: slices.Clone(r.pairs)}
+	for i := 0; i < len(drawn.pairs); i += 2 {
+		if drawn.pairs[i] == f.claim.captured {
+			drawn.pairs[i+1] = contract.FormatNumber(n)
+		}
+	}
+	in := copyInput(tx, drawn.rewrite()).(*dynamodb.TransactWriteItemsInput)
+	in.TransactItems = slices.Delete(slices.Clone(in.TransactItems), f.claim.item, f.claim.item+1)
+	return client.TransactWriteItems(ctx, in)
+}
+
 // claiming returns tx, a copy of the captured transaction, with its
 // claim moved to the number after last.
 func (c *numberClaim) claiming(tx *dynamodb.TransactWriteItemsInput, last int64) *dynamodb.TransactWriteItemsInput {
@@ -329,6 +367,9 @@ func (f *floor) run(ctx context.Context, client *dynamodb.Client) error {
 			in = f.claim.claiming(in.(*dynamodb.TransactWriteItemsInput), last)
 		}
 		out, err := issue(ctx, client, in)
+		if f.claim != nil && i == f.claim.tx && f.claim.lost(err) {
+			out, err = f.drawAndWrite(ctx, client, r)
+		}
 		if err != nil {
 			return err
 		}

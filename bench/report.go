@@ -428,6 +428,10 @@ func (r *report) ScaleTables() []ScaleTable {
 	return tables
 }
 
+// scaleTargets are fabric's list shapes held to 2x: windows of index keys alone.
+var scaleTargets = map[string]bool{"default": true, "status=ACTIVE": true, "offset=20": true, "status=DRAFT,offset=20": true,
+	"sortBy=contractId,asc": true, "sortBy=contractId,desc": true, "sortBy=endDate,status=INACTIVE,includeDeleted": true}
+
 // scaleRank keeps the shapes in BenchmarkListScale's order.
 func scaleRank(shape string) int {
 	order := []string{"default", "status=ACTIVE", "offset=20", "status=DRAFT,offset=20", "sortBy=contractId,asc",
@@ -456,9 +460,8 @@ func (r *report) Targets() []target {
 	out = append(out, target{"DynamoDB requests during init, all functions", "counted by a proxy in front of DynamoDB Local, every start (median per function, the largest shown)",
 		"0", num(initCalls), initCalls == 0, "(see section 1)"})
 	for _, e := range r.EndToEnd {
-		inv := r.Stats.value("EndToEnd/"+e.Dialect+"/get/gateway", "invocations/op")
-		out = append(out, target{e.Dialect + " get end to end: Lambda invocations per warm request", "the local gateway's invocation counts, route and authorizer, over " + fmt.Sprint(r.Settings.Rounds) + " requests (median)",
-			"1", num(inv), inv <= 1, "(see section 3)"})
+		out = append(out, target{e.Dialect + " get end to end: Lambda invocations per warm request", "the local gateway's invocation counts, route and authorizer, the most any of " + fmt.Sprint(r.Settings.Rounds) + " requests cost",
+			"1", num(float64(e.MaxInvocations)), e.MaxInvocations <= 1, "(see section 3)"})
 	}
 	for _, d := range reportDialects {
 		for _, op := range reportOps {
@@ -484,8 +487,8 @@ func (r *report) Targets() []target {
 	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
 	for _, n := range names {
 		m := scaleName.FindStringSubmatch(n)
-		if m == nil || m[3] != last || (m[1] == "fabric" && scaleRank(m[2]) > 5) {
-			continue // the target covers the default sort, a status filter and small offsets
+		if m == nil || m[3] != last || (m[1] == "fabric" && !scaleTargets[m[2]]) {
+			continue
 		}
 		small := "ListScale/" + m[1] + "/" + m[2] + "/contracts=" + first
 		v := r.Stats.value(n, "p50-ms") / r.Stats.value(small, "p50-ms")
