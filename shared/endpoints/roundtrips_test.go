@@ -94,3 +94,50 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		})
 	}
 }
+
+// Every write that succeeds under an Idempotency-Key keeps the key's
+// record in its own transaction, on every write route of every API: none
+// puts the record apart afterwards (PutItem), which would leave a moment
+// in which the change is made and its answer not kept, so a retry after
+// a lost answer would apply it again.
+func TestKeyedWritesKeepTheirKeyInTheirTransaction(t *testing.T) {
+	store, _, faults := ddbtest.NewFaultyStore(t)
+	creates, actions, organizations, all := contractsOfEveryAPI(t, store)
+	kukkingu, aira := all[0], all[1]
+	seed := strings.Replace(string(httpapitest.ReadFile(t, "../aira/testdata/seed-create.json")), `"externalId": "`, `"externalId": "keyed-`, 1)
+	fabric := "/v1/organizations/org-1/contracts/"
+	for _, tt := range []struct {
+		name         string
+		c            client
+		method, path string
+		body         string
+	}{
+		{"Kukkingu create", creates, "POST", "/api/v1/contracts", seedBody},
+		{"Kukkingu patch", creates, "PATCH", "/api/v1/contracts/" + kukkingu.id, `{"name":"Renamed"}`},
+		{"Kukkingu delete", creates, "DELETE", "/api/v1/contracts/" + kukkingu.id, ""},
+		{"Aira create", creates, "POST", "/v1/contracts/", seed},
+		{"Aira replace", creates, "PUT", "/v1/contracts/" + aira.id, `{"contract":{"startDate":"2023-12-25","endDate":"2025-12-24",
+			"planIds":["` + ownershipPlan + `"],"customFields":{}}}`},
+		{"Aira cancel", creates, "POST", "/v1/contracts/" + aira.id + "/cancel", ""},
+		{"Aira customer", creates, "POST", "/v1/customers/", `{"externalId":"keyed-customer","name":"Keyed"}`},
+		{"fabric create", organizations, "POST", "/v1/organizations/org-1/contracts",
+			`{"contractId":"K-1","startDate":"2024-01-01T00:00:00.000Z","endDate":"2024-12-31T00:00:00.000Z"}`},
+		{"fabric update", organizations, "PUT", fabric + "C-1", `{"status":"ACTIVE"}`},
+		{"fabric delete", organizations, "DELETE", fabric + "C-1", ""},
+		{"fabric resurrect", organizations, "POST", fabric + "C-1/resurrect", ""},
+		{"EasyBilling actions", actions, "POST", "/api/contract-actions", `{"accountNumber":"ACC-0000000001","actions":[{"type":"renew",
+			"renew":[{"contractNumber":"` + all[3].number + `","effectiveDate":"2091-01-01","expirationDate":"2092-01-01"}]}]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.t = t
+			faults.Reset()
+			r := tt.c.do(tt.method, tt.path, "keyed "+tt.name, tt.body)
+			if r.StatusCode >= 300 {
+				t.Fatalf("%d %s", r.StatusCode, r.Body)
+			}
+			if n := faults.Calls("PutItem"); n != 0 {
+				t.Errorf("kept its key's record apart from its write (%d PutItem)", n)
+			}
+		})
+	}
+}
