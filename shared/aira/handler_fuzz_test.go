@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -133,7 +132,7 @@ func fzBaseFor(t *testing.T) *fzBase {
 			if r.StatusCode != http.StatusCreated {
 				t.Fatalf("setup: %d %s", r.StatusCode, r.Body)
 			}
-			*c.id = fzDecode[fzAnswer](t, r.Body).Contract.ID
+			*c.id = httpapitest.Decode[fzAnswer](t, r.Body).Contract.ID
 		}
 		a.serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
 		// The creates that start from the seed must be able to succeed
@@ -200,29 +199,14 @@ type fzCustomerAnswer struct {
 	CustomFields json.RawMessage `json:"customFields"`
 }
 
-func fzDecode[T any](t *testing.T, body string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("%v\n%s", err, body)
-	}
-	return v
-}
-
-// sameJSON reports whether two bodies hold the same JSON value.
-func sameJSON(a, b string) bool {
-	var x, y any
-	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
-}
-
 // readBack checks that a contract answer reads back unchanged, and that
 // its own fields, sent back as a replace, are accepted and change nothing
 // but the version: what the service writes passes its own validation.
 func (a *fzAPI) readBack(t *testing.T, answer string) {
 	t.Helper()
-	got := fzDecode[fzAnswer](t, answer)
+	got := httpapitest.Decode[fzAnswer](t, answer)
 	path := "/v1/contracts/" + got.Contract.ID
-	if r := a.serve(t, "GET", path, "", http.StatusOK, http.StatusNotFound); r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+	if r := a.serve(t, "GET", path, "", http.StatusOK, http.StatusNotFound); r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("read back %d %s, want %s", r.StatusCode, r.Body, answer)
 	}
 	if got.Contract.Status == string(contract.StatusCanceled) {
@@ -251,7 +235,7 @@ func (a *fzAPI) readBack(t *testing.T, answer string) {
 	before := stored(a.store, fzTenant, got.Contract.ID)
 	r := a.serve(t, "PUT", path, string(again), http.StatusOK, http.StatusBadRequest, http.StatusNotFound,
 		http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
-	if r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+	if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("the answer's own fields, sent back as a replace %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
 	}
 	if after := stored(a.store, fzTenant, got.Contract.ID); after.Version != before.Version+1 {
@@ -419,7 +403,7 @@ func FuzzAiraCreate(f *testing.F) {
 		if after != want {
 			t.Fatalf("a create stored %+v over %+v, want %+v", after, before, want)
 		}
-		got := fzDecode[fzAnswer](t, resp.Body)
+		got := httpapitest.Decode[fzAnswer](t, resp.Body)
 		for _, id := range []string{got.Contract.ID, got.Customer.ID, got.PaymentAccount.ID} {
 			if !fzUUID.MatchString(id) {
 				t.Fatalf("id %q is not a UUID: %s", id, resp.Body)
@@ -478,7 +462,7 @@ func FuzzAiraReplace(f *testing.F) {
 			if after != before {
 				t.Fatalf("a refused replace (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
 			}
-			if r := a.serve(t, "GET", path, "", http.StatusOK); !sameJSON(r.Body, current) {
+			if r := a.serve(t, "GET", path, "", http.StatusOK); !httpapitest.SameJSON(r.Body, current) {
 				t.Fatalf("a refused replace changed the contract: %s -> %s", current, r.Body)
 			}
 			return
@@ -494,7 +478,7 @@ func FuzzAiraReplace(f *testing.F) {
 		if after != want {
 			t.Fatalf("a replace stored %+v over %+v, want %+v", after, before, want)
 		}
-		was, got := fzDecode[fzAnswer](t, current), fzDecode[fzAnswer](t, resp.Body)
+		was, got := httpapitest.Decode[fzAnswer](t, current), httpapitest.Decode[fzAnswer](t, resp.Body)
 		if got.Contract.ID != id || got.Customer != was.Customer || got.Contract.Status != was.Contract.Status {
 			t.Fatalf("a replace changed id, customer or status: %s -> %s", current, resp.Body)
 		}
@@ -546,17 +530,17 @@ func FuzzAiraCustomer(f *testing.F) {
 		if want := (contracttest.Counts{Contracts: before.Contracts, Customers: before.Customers + 1, PaymentAccounts: before.PaymentAccounts, Versions: before.Versions}); after != want {
 			t.Fatalf("a customer create stored %+v over %+v", after, before)
 		}
-		got := fzDecode[fzCustomerAnswer](t, resp.Body)
+		got := httpapitest.Decode[fzCustomerAnswer](t, resp.Body)
 		stored, err := a.store.GetCustomer(context.Background(), fzTenant, got.ID)
 		if err != nil || !fzUUID.MatchString(got.ID) || stored.ExternalID != got.ExternalID || stored.Name != got.Name {
 			t.Fatalf("stored %+v (%v) for the answer %s", stored, err, resp.Body)
 		}
-		if want := stored.CustomFields; want != nil && !sameJSON(string(want), string(got.CustomFields)) ||
+		if want := stored.CustomFields; want != nil && !httpapitest.SameJSON(string(want), string(got.CustomFields)) ||
 			want == nil && string(got.CustomFields) != "{}" {
 			t.Fatalf("stored customFields %s, answered %s", want, got.CustomFields)
 		}
 		again := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
-		p := fzDecode[httpapi.Problem](t, again.Body)
+		p := httpapitest.Decode[httpapi.Problem](t, again.Body)
 		if again.StatusCode != http.StatusConflict || len(p.Errors) != 1 || p.Errors[0].Field != "externalId" {
 			t.Fatalf("a second customer with externalId %q: %d %s", got.ExternalID, again.StatusCode, again.Body)
 		}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -145,21 +144,6 @@ type fzAnswer struct {
 	AccountID                 string          `json:"accountId"`
 }
 
-func fzDecode[T any](t *testing.T, body []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("%v\n%s", err, body)
-	}
-	return v
-}
-
-// sameJSON reports whether two bodies hold the same JSON value.
-func sameJSON(a, b []byte) bool {
-	var x, y any
-	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
-}
-
 // checkApplied holds an applied request to its record: one action, the
 // first the tenant has, recording the request as sent and only segments
 // that exist, and answering the contract as it reads back. answer is the
@@ -170,8 +154,8 @@ func (a *fzAPI) checkApplied(t *testing.T, before fzState, request, answer []byt
 	if after.Actions != before.Actions+1 || after.actionNos != before.actionNos+1 || int64(after.Contracts-before.Contracts) != after.numbers-before.numbers {
 		t.Fatalf("an applied request stored %+v over %+v", after, before)
 	}
-	got := fzDecode[fzAnswer](t, answer)
-	if got.ContractActionNumber != contract.FormatActionNumber(after.actionNos) || !sameJSON(got.ContractActionItemRequest, request) {
+	got := httpapitest.Decode[fzAnswer](t, string(answer))
+	if got.ContractActionNumber != contract.FormatActionNumber(after.actionNos) || !httpapitest.SameJSON(string(got.ContractActionItemRequest), string(request)) {
 		t.Fatalf("the record of %s: %s", request, answer)
 	}
 	for _, id := range got.ContractSegmentIDs {
@@ -179,10 +163,10 @@ func (a *fzAPI) checkApplied(t *testing.T, before fzState, request, answer []byt
 			t.Fatalf("the record names segment %s, which no contract has: %s", id, answer)
 		}
 	}
-	info := fzDecode[struct {
+	info := httpapitest.Decode[struct {
 		ContractNumber string `json:"contractNumber"`
-	}](t, got.ContractInfo)
-	if r := a.serve(t, "GET", "/api/contracts/"+info.ContractNumber, "", http.StatusOK); !sameJSON([]byte(r.Body), got.ContractInfo) {
+	}](t, string(got.ContractInfo))
+	if r := a.serve(t, "GET", "/api/contracts/"+info.ContractNumber, "", http.StatusOK); !httpapitest.SameJSON(r.Body, string(got.ContractInfo)) {
 		t.Fatalf("contract %s reads back as %s, answered as %s", info.ContractNumber, r.Body, got.ContractInfo)
 	}
 	a.serve(t, "GET", "/api/contract-actions/"+got.ContractActionNumber, "", http.StatusOK)

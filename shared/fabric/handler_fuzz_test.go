@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -136,21 +135,6 @@ type fzBody struct {
 	ContractType string `json:"contractType,omitempty"`
 }
 
-func fzDecode[T any](t *testing.T, body string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("%v\n%s", err, body)
-	}
-	return v
-}
-
-// sameJSON reports whether two bodies hold the same JSON value.
-func sameJSON(a, b string) bool {
-	var x, y any
-	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
-}
-
 // writableOf is what a client that read c would send back as an update.
 func writableOf(c fzBody) map[string]any {
 	w := map[string]any{"startDate": c.StartDate, "endDate": c.EndDate, "status": c.Status}
@@ -179,7 +163,7 @@ var (
 // validation.
 func (a *fzAPI) readBack(t *testing.T, org, answer string) {
 	t.Helper()
-	got := fzDecode[fzBody](t, answer)
+	got := httpapitest.Decode[fzBody](t, answer)
 	ids := []string{got.ID}
 	// API Gateway hands the function a path already decoded, so only a
 	// contractId that needs no escaping is read back through one.
@@ -188,7 +172,7 @@ func (a *fzAPI) readBack(t *testing.T, org, answer string) {
 	}
 	for _, id := range ids {
 		r := a.serve(t, fzRequest{method: "GET", path: fzContract(org, id)}, http.StatusOK, http.StatusNotFound)
-		if r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+		if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 			t.Fatalf("read back by %q: %d %s, want %s", id, r.StatusCode, r.Body, answer)
 		}
 	}
@@ -197,7 +181,7 @@ func (a *fzAPI) readBack(t *testing.T, org, answer string) {
 		t.Fatal(err)
 	}
 	r := a.serve(t, fzRequest{method: "PUT", path: fzContract(org, got.ID), body: string(again)}, fzUpdateStatuses...)
-	if r.StatusCode != http.StatusOK || !sameJSON(r.Body, answer) {
+	if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("the answer's own fields, sent back as an update %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
 	}
 }
@@ -342,7 +326,7 @@ func FuzzFabricCreate(f *testing.F) {
 		if after != (contracttest.Counts{Contracts: before.Contracts + 1, Versions: before.Versions + 1}) {
 			t.Fatalf("a create stored %v over %v", after, before)
 		}
-		got := fzDecode[fzBody](t, resp.Body)
+		got := httpapitest.Decode[fzBody](t, resp.Body)
 		var sent struct {
 			ContractID *string `json:"contractId"`
 		}
@@ -412,7 +396,7 @@ func FuzzFabricUpdate(f *testing.F) {
 			if after != before {
 				t.Fatalf("a refused update (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
 			}
-			if r := a.serve(t, fzRequest{method: "GET", path: path}, http.StatusOK); !sameJSON(r.Body, created.Body) {
+			if r := a.serve(t, fzRequest{method: "GET", path: path}, http.StatusOK); !httpapitest.SameJSON(r.Body, created.Body) {
 				t.Fatalf("a refused update changed the contract: %s -> %s", created.Body, r.Body)
 			}
 			return
@@ -420,7 +404,7 @@ func FuzzFabricUpdate(f *testing.F) {
 		if after != (contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}) {
 			t.Fatalf("an update stored %v over %v", after, before)
 		}
-		was, got := fzDecode[fzBody](t, created.Body), fzDecode[fzBody](t, resp.Body)
+		was, got := httpapitest.Decode[fzBody](t, created.Body), httpapitest.Decode[fzBody](t, resp.Body)
 		if got.ID != was.ID || got.ContractID != was.ContractID || got.CreatedAt != was.CreatedAt || got.PartyID != was.PartyID {
 			t.Fatalf("an update changed the contract's identity: %s -> %s", created.Body, resp.Body)
 		}
@@ -450,7 +434,7 @@ func FuzzFabricUpdate(f *testing.F) {
 		}
 		wantJSON, _ := json.Marshal(want)
 		haveJSON, _ := json.Marshal(have)
-		if !sameJSON(string(wantJSON), string(haveJSON)) {
+		if !httpapitest.SameJSON(string(wantJSON), string(haveJSON)) {
 			t.Fatalf("update %s of %s answered %s, want the fields %s", patch, created.Body, resp.Body, wantJSON)
 		}
 		a.readBack(t, fzOrg, resp.Body)
@@ -571,7 +555,7 @@ func FuzzFabricListQuery(f *testing.F) {
 		query := httpapitest.Query(raw)
 		resp := a.serve(t, fzRequest{method: "GET", path: fzContracts(fzOrg), rawQuery: raw}, fzListStatuses...)
 		if resp.StatusCode != http.StatusOK {
-			p := fzDecode[httpapi.Problem](t, resp.Body)
+			p := httpapitest.Decode[httpapi.Problem](t, resp.Body)
 			for _, e := range p.Errors {
 				if !slices.Contains(fzListParams, e.Field) {
 					t.Fatalf("query %q: a refusal names %q, not a list parameter: %s", raw, e.Field, resp.Body)
@@ -579,7 +563,7 @@ func FuzzFabricListQuery(f *testing.F) {
 			}
 			return
 		}
-		page := fzDecode[fzPage](t, resp.Body)
+		page := httpapitest.Decode[fzPage](t, resp.Body)
 		includeDeleted, _ := strconv.ParseBool(query["includeDeleted"])
 		total := fzListTotal[0]
 		if includeDeleted {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -305,4 +306,22 @@ func MustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// Decode decodes the JSON text body into a T, failing t when it is not
+// one.
+func Decode[T any](t testing.TB, body string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	return v
+}
+
+// SameJSON reports whether a and b hold the same JSON value, whatever
+// their spacing and the order of their members.
+func SameJSON(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
 }
