@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	smithytime "github.com/aws/smithy-go/time"
 
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/logs"
@@ -278,14 +279,7 @@ func (h *Handler) wait(ctx context.Context, attempt int) error {
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d+time.Second {
 		return errors.New("contractevents: no time left for another attempt")
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return smithytime.SleepWithContext(ctx, d)
 }
 
 // logItem writes the one line of a contract record, which is also its

@@ -1,17 +1,16 @@
 package contractevents
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/contracts-service/contracts/shared/awsenv"
 )
 
 // Environment variables of the function (template.yaml sets them).
@@ -30,29 +29,15 @@ type Bus interface {
 }
 
 // NewEventBridgeClient returns an EventBridge client configured from the
-// environment as Lambda provides it (AWS_REGION and the function's
-// credentials), and the SDKs' standard endpoint override,
-// AWS_ENDPOINT_URL_EVENTBRIDGE (or AWS_ENDPOINT_URL), which points it at
-// a local EventBridge with no code branch here. Like ddb.NewClient, it
-// leaves the SDK's config package out: its default chain is never needed
-// inside Lambda and costs every cold start.
+// environment as Lambda provides it (see awsenv), its endpoint overridden
+// by AWS_ENDPOINT_URL_EVENTBRIDGE (or AWS_ENDPOINT_URL), which points it
+// at a local EventBridge.
 func NewEventBridgeClient() (*eventbridge.Client, error) {
-	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
-	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if region == "" || key == "" || secret == "" {
-		return nil, errors.New("contractevents: AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set, as Lambda sets them")
+	cfg, err := awsenv.Config("AWS_ENDPOINT_URL_EVENTBRIDGE")
+	if err != nil {
+		return nil, fmt.Errorf("contractevents: %w", err)
 	}
-	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "EnvironmentVariables"}
-	o := eventbridge.Options{
-		Region: region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-	}
-	if endpoint := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_EVENTBRIDGE"), os.Getenv("AWS_ENDPOINT_URL")); endpoint != "" {
-		o.BaseEndpoint = &endpoint
-	}
-	return eventbridge.New(o), nil
+	return eventbridge.NewFromConfig(cfg), nil
 }
 
 // EventBridge's bounds on one PutEvents call.

@@ -57,9 +57,8 @@ func toSegments(items []segmentItem) ([]contract.Segment, error) {
 	}
 	out := make([]contract.Segment, len(items))
 	for i, it := range items {
-		created, err1 := time.Parse(timeLayout, it.CreatedAt)
-		updated, err2 := time.Parse(timeLayout, it.UpdatedAt)
-		if err := errors.Join(err1, err2); err != nil {
+		created, updated, err := parseStamps(it.CreatedAt, it.UpdatedAt)
+		if err != nil {
 			return nil, fmt.Errorf("ddb: decode segment %s: %w", it.ID, err)
 		}
 		out[i] = contract.Segment{
@@ -204,13 +203,15 @@ func (s *Store) migrateActionCounter(ctx context.Context, tenantID string) error
 // actionWrites are the writes of contract actions: the action record,
 // each new contract with its id item, the delivery's record when dedupe
 // is set (at deliveryAt, or -1), and each changed contract conditioned on
-// the version that was read (from firstChanged on).
+// the version that was read (from firstChanged on). They are refused when
+// more than one transaction holds (checkActionCount); claimed is whether
+// an Idempotency-Key's record goes with them.
 type actionWrites struct {
 	items                    []types.TransactWriteItem
 	deliveryAt, firstChanged int
 }
 
-func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Contract, dedupe string) (actionWrites, error) {
+func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Contract, dedupe string, claimed bool) (actionWrites, error) {
 	news := []any{actionItem{
 		PK: tenantPK(a.TenantID), SK: actionSK(a.Number), Type: typeAction, TenantID: a.TenantID,
 		ActionID: a.ID, Number: a.Number, AccountNumber: a.AccountNumber, ContractID: a.ContractID,
@@ -263,6 +264,9 @@ func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Co
 		moves = append(moves, refs...)
 	}
 	w.items = append(items, moves...)
+	if err := checkActionCount(w, claimed); err != nil {
+		return actionWrites{}, err
+	}
 	return w, nil
 }
 
@@ -286,11 +290,8 @@ func checkActionCount(w actionWrites, claimed bool) error {
 // nothing sent. Numbers have one width (FormatNumber), so the check holds
 // for placeholders in place of numbers not yet drawn.
 func (s *Store) CheckActions(_ context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
-	w, err := s.actionWrites(a, created, changed, dedupe)
+	w, err := s.actionWrites(a, created, changed, dedupe, claim != nil)
 	if err != nil {
-		return err
-	}
-	if err := checkActionCount(w, claim != nil); err != nil {
 		return err
 	}
 	items, err := s.withClaim(claim, w.items)
@@ -304,11 +305,8 @@ func (s *Store) CheckActions(_ context.Context, a *contract.Action, created, cha
 // the action record, each new contract with its id item, and each changed
 // contract conditioned on the version that was read.
 func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
-	w, err := s.actionWrites(a, created, changed, dedupe)
+	w, err := s.actionWrites(a, created, changed, dedupe, claim != nil)
 	if err != nil {
-		return err
-	}
-	if err := checkActionCount(w, claim != nil); err != nil {
 		return err
 	}
 	items, deliveryAt, firstChanged := w.items, w.deliveryAt, w.firstChanged
@@ -343,9 +341,8 @@ func (s *Store) GetAction(ctx context.Context, tenantID, number string) (*contra
 	if err := s.getItem(ctx, tenantPK(tenantID), actionSK(number), &it, missing); err != nil {
 		return nil, fmt.Errorf("ddb: get action %s: %w", number, err)
 	}
-	created, err1 := time.Parse(timeLayout, it.CreatedAt)
-	updated, err2 := time.Parse(timeLayout, it.UpdatedAt)
-	if err := errors.Join(err1, err2); err != nil {
+	created, updated, err := parseStamps(it.CreatedAt, it.UpdatedAt)
+	if err != nil {
 		return nil, fmt.Errorf("ddb: decode action %s: %w", number, err)
 	}
 	return &contract.Action{

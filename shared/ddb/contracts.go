@@ -119,6 +119,14 @@ func formatTimePtr(t *time.Time) string {
 	return formatTime(*t)
 }
 
+// parseStamps reads a record's creation and last change, as formatTime
+// wrote them.
+func parseStamps(created, updated string) (time.Time, time.Time, error) {
+	c, err1 := time.Parse(timeLayout, created)
+	u, err2 := time.Parse(timeLayout, updated)
+	return c, u, errors.Join(err1, err2)
+}
+
 func parseTimePtr(s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
@@ -201,9 +209,7 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 	times = append(times, err)
 	c.ValidTo, err = parseTimePtr(it.ValidTo)
 	times = append(times, err)
-	c.CreatedAt, err = time.Parse(timeLayout, it.CreatedAt)
-	times = append(times, err)
-	c.UpdatedAt, err = time.Parse(timeLayout, it.UpdatedAt)
+	c.CreatedAt, c.UpdatedAt, err = parseStamps(it.CreatedAt, it.UpdatedAt)
 	times = append(times, err)
 	if it.DeletedAt != nil {
 		c.DeletedAt, err = parseTimePtr(*it.DeletedAt)
@@ -227,9 +233,7 @@ func (it *contractItem) toContract() (*contract.Contract, error) {
 	}
 	if pl := it.PriceList; pl != nil {
 		link := &contract.PriceListLink{ID: pl.ID, PriceListID: pl.PriceListID}
-		link.CreatedAt, err = time.Parse(timeLayout, pl.CreatedAt)
-		times = append(times, err)
-		link.UpdatedAt, err = time.Parse(timeLayout, pl.UpdatedAt)
+		link.CreatedAt, link.UpdatedAt, err = parseStamps(pl.CreatedAt, pl.UpdatedAt)
 		times = append(times, err)
 		c.PriceList = link
 	}
@@ -609,18 +613,9 @@ func (s *Store) GetContract(ctx context.Context, tenantID, id string) (*contract
 	// The index is eventually consistent: a contract created a moment ago
 	// may not be in it yet. The id item is read consistently, so a miss
 	// here means the id really is unknown.
-	idOut, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenantID), contractIDSK(id)), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ddb: get contract id %s: %w", id, err)
-	}
-	if idOut.Item == nil {
-		return nil, contract.NotFound(id)
-	}
 	var ref contractIDItem
-	if err := attributevalue.UnmarshalMap(idOut.Item, &ref); err != nil {
-		return nil, fmt.Errorf("ddb: decode contract id %s: %w", id, err)
+	if err := s.getItem(ctx, tenantPK(tenantID), contractIDSK(id), &ref, contract.NotFound(id)); err != nil {
+		return nil, fmt.Errorf("ddb: get contract id %s: %w", id, err)
 	}
 	return s.getContractByNumber(ctx, tenantID, ref.Number, id)
 }

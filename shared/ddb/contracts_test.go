@@ -245,16 +245,14 @@ func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
 	numbers := make(chan string, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c := newContract("t1", fmt.Sprintf("ctr_%d", i), "clnt_1")
 			if err := create(s, c); err != nil {
 				t.Error(err)
 				return
 			}
 			numbers <- c.Number
-		}()
+		})
 	}
 	wg.Wait()
 	close(numbers)
@@ -298,9 +296,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	const n = 6
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := svc.Update(ctx, actor, nil, "ctr_hot", func(c *contract.Contract) error {
 				next := *c.Order + 1
 				c.Order = &next
@@ -309,7 +305,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	got, err := svc.Get(ctx, actor, "ctr_hot")

@@ -1,9 +1,9 @@
 package ddb
 
 import (
-	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -11,59 +11,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/contracts-service/contracts/shared/awsenv"
 )
 
 // TableNameEnv names the environment variable that holds the table name.
 const TableNameEnv = "TABLE_NAME"
 
-// Environment variables the client is configured from: those Lambda sets
-// for every function, and the SDKs' standard endpoint overrides.
-const (
-	regionEnv          = "AWS_REGION"
-	accessKeyEnv       = "AWS_ACCESS_KEY_ID"
-	secretKeyEnv       = "AWS_SECRET_ACCESS_KEY"
-	sessionTokenEnv    = "AWS_SESSION_TOKEN"
-	endpointEnv        = "AWS_ENDPOINT_URL"
-	dynamoEndpointEnv  = "AWS_ENDPOINT_URL_DYNAMODB"
-	credentialSourceID = "EnvironmentVariables"
-)
-
-// NewClient returns a DynamoDB client configured from the environment as
-// Lambda provides it: AWS_REGION, the function's credentials in
-// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and the
-// SDKs' standard endpoint override, AWS_ENDPOINT_URL_DYNAMODB (or
-// AWS_ENDPOINT_URL), which points it at DynamoDB Local with no code branch
-// here.
-//
-// It does not use the SDK's config package on purpose: its default
-// chain (shared config files, SSO, web identity, the instance metadata
-// service) is never needed inside Lambda, and linking and running it
-// costs every cold start about a millisecond. Programs run by people,
-// whose credentials come from profiles, build their client with
-// NewClientFromConfig instead.
+// NewClient returns a DynamoDB client configured from the environment
+// as Lambda provides it (see awsenv), its endpoint overridden by
+// AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL), which points it at
+// DynamoDB Local. Programs run by people, whose credentials come from
+// profiles, build their client with NewClientFromConfig instead.
 //
 // opts adjust the client's options after the service's own (tests put a
 // fault-injecting HTTP client there).
 func NewClient(_ context.Context, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	region := os.Getenv(regionEnv)
-	if region == "" {
-		region = os.Getenv("AWS_DEFAULT_REGION")
+	cfg, err := awsenv.Config("AWS_ENDPOINT_URL_DYNAMODB")
+	if err != nil {
+		return nil, fmt.Errorf("ddb: %w", err)
 	}
-	key, secret := os.Getenv(accessKeyEnv), os.Getenv(secretKeyEnv)
-	if region == "" || key == "" || secret == "" {
-		return nil, errors.New("ddb: " + regionEnv + ", " + accessKeyEnv + " and " + secretKeyEnv + " must be set, as Lambda sets them")
-	}
-	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv(sessionTokenEnv), Source: credentialSourceID}
-	o := dynamodb.Options{
-		Region: region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-	}
-	if endpoint := cmp.Or(os.Getenv(dynamoEndpointEnv), os.Getenv(endpointEnv)); endpoint != "" {
-		o.BaseEndpoint = &endpoint
-	}
-	return dynamodb.New(o, withService(nil, opts)), nil
+	return NewClientFromConfig(cfg, opts...), nil
 }
 
 // NewClientFromConfig returns a DynamoDB client over cfg (typically from

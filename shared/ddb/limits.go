@@ -63,11 +63,7 @@ func valueSize(v types.AttributeValue) int {
 	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
 		return 1
 	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
+		return collectionSize(v.Value, valueSize)
 	case *types.AttributeValueMemberM:
 		n := 3
 		for name, e := range v.Value {
@@ -75,25 +71,23 @@ func valueSize(v types.AttributeValue) int {
 		}
 		return n
 	case *types.AttributeValueMemberSS:
-		n := 3
-		for _, s := range v.Value {
-			n += 1 + len(s)
-		}
-		return n
+		return collectionSize(v.Value, func(s string) int { return len(s) })
 	case *types.AttributeValueMemberNS:
-		n := 3
-		for _, s := range v.Value {
-			n += 1 + numberSize(s)
-		}
-		return n
+		return collectionSize(v.Value, numberSize)
 	case *types.AttributeValueMemberBS:
-		n := 3
-		for _, b := range v.Value {
-			n += 1 + len(b)
-		}
-		return n
+		return collectionSize(v.Value, func(b []byte) int { return len(b) })
 	}
 	return 0
+}
+
+// collectionSize is a list's or a set's size: 3 bytes, and 1 byte more
+// than each element's own size.
+func collectionSize[E any](elems []E, size func(E) int) int {
+	n := 3
+	for _, e := range elems {
+		n += 1 + size(e)
+	}
+	return n
 }
 
 // numberSize is a number's size as DynamoDB counts it, which its guide

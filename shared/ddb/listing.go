@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -123,9 +121,7 @@ func (s *Store) ListOrdered(ctx context.Context, tenantID string, q contract.Ord
 	defer cancel()
 	var wg sync.WaitGroup
 	for i, p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if indexed {
 				entries[i], errs[i] = s.readListing(ctx, order.index, order.sortKey, p, !q.Descending, need)
 			} else {
@@ -134,7 +130,7 @@ func (s *Store) ListOrdered(ctx context.Context, tenantID string, q contract.Ord
 			if errs[i] != nil {
 				cancel()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -317,30 +313,11 @@ func listingCounts(item map[string]types.AttributeValue) (map[string]int, error)
 	return counts, nil
 }
 
-// maxBatchAttempts bounds the calls a batch write makes while DynamoDB
-// hands back part of it unprocessed (for load), backing off between them.
-const maxBatchAttempts = 8
-
 // itemKey names an item by its table key.
 func itemKey(k map[string]types.AttributeValue) string {
 	pk, _ := avString(k[attrPK])
 	sk, _ := avString(k[attrSK])
 	return pk + "\x00" + sk
-}
-
-// backOff waits before the attempt-th try of a call (attempt 2 on), with
-// full jitter over an exponential bound: 10 ms, 20 ms, and so on up to
-// 320 ms.
-func backOff(ctx context.Context, attempt int) error {
-	bound := 10 * time.Millisecond << min(attempt-2, 5)
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(bound)) + 1))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // countWrite moves one contract of party p in p's count item from the
@@ -444,17 +421,15 @@ func (s *Store) LoadContracts(ctx context.Context, cs []contract.Contract) error
 	errs := make([]error, loadWorkers)
 	var wg sync.WaitGroup
 	for w := range loadWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for batch := range batches {
 				if errs[w] == nil {
-					errs[w] = s.writeBatch(ctx, batch)
+					errs[w] = s.batchWrite(ctx, batch)
 				}
 			}
-		}()
+		})
 	}
-	for batch := range slices.Chunk(requests, 25) {
+	for batch := range slices.Chunk(requests, maxBatchWrite) {
 		batches <- batch
 	}
 	close(batches)
@@ -482,28 +457,6 @@ func (s *Store) LoadContracts(ctx context.Context, cs []contract.Contract) error
 	}
 	for i := range cs {
 		stored(&cs[i])
-	}
-	return nil
-}
-
-// writeBatch writes one BatchWriteItem's requests, sending again what
-// DynamoDB hands back unprocessed.
-func (s *Store) writeBatch(ctx context.Context, batch []types.WriteRequest) error {
-	request := map[string][]types.WriteRequest{s.table: batch}
-	for attempt := 1; len(request) > 0; attempt++ {
-		if attempt > maxBatchAttempts {
-			return contract.Unavailable(fmt.Errorf("items left unprocessed after %d attempts", maxBatchAttempts))
-		}
-		if attempt > 1 {
-			if err := backOff(ctx, attempt); err != nil {
-				return err
-			}
-		}
-		out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: request})
-		if err != nil {
-			return err
-		}
-		request = out.UnprocessedItems
 	}
 	return nil
 }

@@ -292,13 +292,11 @@ func TestListingCountsStayExactUnderConcurrency(t *testing.T) {
 		errs := make([]error, n)
 		next := make(chan int)
 		for range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := range next {
 					errs[i] = do(i)
 				}
-			}()
+			})
 		}
 		for i := range n {
 			next <- i

@@ -3,11 +3,9 @@ package ddb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -82,10 +80,8 @@ func (it *customerItem) toCustomer() (*contract.Customer, error) {
 	if it.CustomFields != "" {
 		cu.CustomFields = json.RawMessage(it.CustomFields)
 	}
-	var err1, err2 error
-	cu.CreatedAt, err1 = time.Parse(timeLayout, it.CreatedAt)
-	cu.UpdatedAt, err2 = time.Parse(timeLayout, it.UpdatedAt)
-	if err := errors.Join(err1, err2); err != nil {
+	var err error
+	if cu.CreatedAt, cu.UpdatedAt, err = parseStamps(it.CreatedAt, it.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("ddb: decode customer %s: %w", it.CustomerID, err)
 	}
 	return cu, nil
@@ -108,10 +104,8 @@ func (it *paymentAccountItem) toPaymentAccount() (*contract.PaymentAccount, erro
 		BusinessName: it.BusinessName, TradeName: it.TradeName, TaxID: it.TaxID, Email: it.Email, Address: it.Address,
 		CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 	}
-	var err1, err2 error
-	pa.CreatedAt, err1 = time.Parse(timeLayout, it.CreatedAt)
-	pa.UpdatedAt, err2 = time.Parse(timeLayout, it.UpdatedAt)
-	if err := errors.Join(err1, err2); err != nil {
+	var err error
+	if pa.CreatedAt, pa.UpdatedAt, err = parseStamps(it.CreatedAt, it.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("ddb: decode payment account %s: %w", it.PaymentAccountID, err)
 	}
 	return pa, nil

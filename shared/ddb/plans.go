@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -70,9 +69,6 @@ func (s *Store) GetPlan(ctx context.Context, tenantID, planID string) (*contract
 	return &contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}, nil
 }
 
-// maxBatchGet is DynamoDB's limit on the keys of one BatchGetItem.
-const maxBatchGet = 100
-
 // GetPlans implements contract.Catalog from the warm function's cache
 // of the catalog (planCache), reading only the plans it does not hold:
 // one BatchGetItem per 100 of them, none when it holds them all.
@@ -117,31 +113,6 @@ func addPlan(plans map[string]contract.Plan, av map[string]types.AttributeValue)
 	}
 	plans[it.PlanID] = contract.Plan{ID: it.PlanID, Name: it.Name, Description: it.Description, BillingCycleType: it.BillingCycleType, Currencies: it.Currencies}
 	return nil
-}
-
-// batchGet reads the items of keys, strongly consistent, with one
-// BatchGetItem per 100 keys, retrying the keys DynamoDB leaves
-// unprocessed under load a bounded number of times. Missing items are
-// simply absent from what it returns, in no particular order.
-func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
-	var items []map[string]types.AttributeValue
-	for len(keys) > 0 {
-		n := min(len(keys), maxBatchGet)
-		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
-		keys = keys[n:]
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt == 5 {
-				return nil, fmt.Errorf("keys still unprocessed after %d attempts", attempt)
-			}
-			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, out.Responses[s.table]...)
-			pending = out.UnprocessedKeys
-		}
-	}
-	return items, nil
 }
 
 var _ contract.Catalog = (*Store)(nil)

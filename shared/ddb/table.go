@@ -16,7 +16,6 @@ import (
 // it, and a test checks that it matches the template, so the table used
 // locally is the one that is deployed.
 func TableDefinition(name string) *dynamodb.CreateTableInput {
-	str := types.ScalarAttributeTypeS
 	keys := func(pk, sk string) []types.KeySchemaElement {
 		return []types.KeySchemaElement{
 			{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
@@ -37,24 +36,10 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 		}
 		return &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: attrs}
 	}
-	return &dynamodb.CreateTableInput{
+	table := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(attrPK), AttributeType: str},
-			{AttributeName: aws.String(attrSK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI1PK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI1SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI2PK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI2SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI3PK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI3SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI4SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI5SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI6SK), AttributeType: str},
-			{AttributeName: aws.String(attrGSI7SK), AttributeType: str},
-		},
-		KeySchema: keys(attrPK, attrSK),
+		KeySchema:   keys(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			{IndexName: aws.String(indexByID), KeySchema: keys(attrGSI1PK, attrGSI1SK), Projection: all},
 			{IndexName: aws.String(indexByParty), KeySchema: keys(attrGSI2PK, attrGSI2SK), Projection: all},
@@ -65,6 +50,22 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 			{IndexName: aws.String(indexByPriceList), KeySchema: keys(attrGSI3PK, attrGSI7SK), Projection: keysOnly},
 		},
 	}
+	// Every key attribute, of the table and of its indexes, is a string,
+	// defined once, in the order the keys name it.
+	defined := map[string]bool{}
+	define := func(schema []types.KeySchemaElement) {
+		for _, k := range schema {
+			if !defined[*k.AttributeName] {
+				defined[*k.AttributeName] = true
+				table.AttributeDefinitions = append(table.AttributeDefinitions, types.AttributeDefinition{AttributeName: k.AttributeName, AttributeType: types.ScalarAttributeTypeS})
+			}
+		}
+	}
+	define(table.KeySchema)
+	for _, gsi := range table.GlobalSecondaryIndexes {
+		define(gsi.KeySchema)
+	}
+	return table
 }
 
 // TTLAttribute is the attribute the table's time to live reads.

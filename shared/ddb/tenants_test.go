@@ -129,11 +129,9 @@ func TestTenantNamesUnderConcurrency(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			errs[i] = s.CreateTenant(ctx, auth.Tenant{ID: fmt.Sprintf("racer-%d", i), Aliases: []string{"contested"}, CreatedAt: time.Now()})
-		}()
+		})
 	}
 	wg.Wait()
 	winners, conflicts := 0, 0

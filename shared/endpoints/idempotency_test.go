@@ -148,11 +148,9 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 	answers := make(chan events.APIGatewayV2HTTPResponse, n)
 	var wg sync.WaitGroup
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			answers <- a.do("POST", "/api/v1/contracts", "burst", seedBody)
-		}()
+		})
 	}
 	wg.Wait()
 	close(answers)

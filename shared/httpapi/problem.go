@@ -54,27 +54,23 @@ func newProblem(status int, detail, code string, fields []contract.FieldError) P
 	return p
 }
 
-// statusOf maps each domain error kind to its HTTP status. It is the only
-// place that does.
+// kindStatus maps each domain error kind to its HTTP status. It is the
+// only place that does; a kind it does not name is a 500.
+var kindStatus = map[contract.Kind]int{
+	contract.KindInvalid:       http.StatusBadRequest,
+	contract.KindUnauthorized:  http.StatusUnauthorized,
+	contract.KindForbidden:     http.StatusForbidden,
+	contract.KindNotFound:      http.StatusNotFound,
+	contract.KindConflict:      http.StatusConflict,
+	contract.KindUnprocessable: http.StatusUnprocessableEntity,
+	contract.KindUnavailable:   http.StatusServiceUnavailable,
+}
+
 func statusOf(k contract.Kind) int {
-	switch k {
-	case contract.KindInvalid:
-		return http.StatusBadRequest
-	case contract.KindUnauthorized:
-		return http.StatusUnauthorized
-	case contract.KindForbidden:
-		return http.StatusForbidden
-	case contract.KindNotFound:
-		return http.StatusNotFound
-	case contract.KindConflict:
-		return http.StatusConflict
-	case contract.KindUnprocessable:
-		return http.StatusUnprocessableEntity
-	case contract.KindUnavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
+	if status, ok := kindStatus[k]; ok {
+		return status
 	}
+	return http.StatusInternalServerError
 }
 
 // problemKinds name each status a problem can have: the last segment of

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -42,30 +43,22 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	smithytime "github.com/aws/smithy-go/time"
+
+	"github.com/contracts-service/contracts/shared/awsenv"
 )
 
 // NewClient returns a DynamoDB Streams client configured from the
-// environment: AWS_REGION, the credentials, and the endpoint of
-// AWS_ENDPOINT_URL_DYNAMODB_STREAMS, else AWS_ENDPOINT_URL_DYNAMODB
-// (DynamoDB Local serves both APIs on one port).
+// environment as Lambda provides it (see awsenv), its endpoint overridden
+// by AWS_ENDPOINT_URL_DYNAMODB_STREAMS, else AWS_ENDPOINT_URL_DYNAMODB
+// (DynamoDB Local serves both APIs on one port), else AWS_ENDPOINT_URL.
 func NewClient() (*dynamodbstreams.Client, error) {
-	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
-	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if region == "" || key == "" || secret == "" {
-		return nil, errors.New("ddbstream: AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set")
+	cfg, err := awsenv.Config("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "AWS_ENDPOINT_URL_DYNAMODB")
+	if err != nil {
+		return nil, fmt.Errorf("ddbstream: %w", err)
 	}
-	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	o := dynamodbstreams.Options{
-		Region: region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-	}
-	if endpoint := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"), os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")); endpoint != "" {
-		o.BaseEndpoint = &endpoint
-	}
-	o.HTTPClient = localQuirks{next: awshttp.NewBuildableClient()}
-	return dynamodbstreams.New(o), nil
+	cfg.HTTPClient = localQuirks{next: awshttp.NewBuildableClient()}
+	return dynamodbstreams.NewFromConfig(cfg), nil
 }
 
 // localQuirks reads GetRecords answers as DynamoDB writes them where
@@ -319,21 +312,22 @@ type memory struct {
 func (c *memory) Load() (map[string]Position, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := map[string]Position{}
-	for k, v := range c.m {
-		out[k] = v
-	}
-	return out, nil
+	return maps.Clone(c.m), nil
 }
 
 func (c *memory) Save(shard string, p Position) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.set(shard, p)
+	return nil
+}
+
+// set records p as shard's position; c.mu is held.
+func (c *memory) set(shard string, p Position) {
 	if c.m == nil {
 		c.m = map[string]Position{}
 	}
 	c.m[shard] = p
-	return nil
 }
 
 // FileCheckpoints keeps the checkpoints of one stream in a JSON file,
@@ -342,8 +336,7 @@ func (c *memory) Save(shard string, p Position) error {
 type FileCheckpoints struct {
 	Path   string
 	Stream string
-	mu     sync.Mutex
-	m      map[string]Position
+	memory
 }
 
 type checkpointFile struct {
@@ -366,23 +359,16 @@ func (f *FileCheckpoints) Load() (map[string]Position, error) {
 	if err := json.Unmarshal(data, &cf); err != nil {
 		return nil, fmt.Errorf("ddbstream: %s: %w", f.Path, err)
 	}
-	out := map[string]Position{}
-	if cf.Stream != f.Stream {
-		return out, nil
+	if cf.Stream == f.Stream {
+		maps.Copy(f.m, cf.Shards)
 	}
-	for k, v := range cf.Shards {
-		f.m[k], out[k] = v, v
-	}
-	return out, nil
+	return maps.Clone(f.m), nil
 }
 
 func (f *FileCheckpoints) Save(shard string, p Position) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]Position{}
-	}
-	f.m[shard] = p
+	f.set(shard, p)
 	data, err := json.Marshal(checkpointFile{Stream: f.Stream, Shards: f.m})
 	if err != nil {
 		return err
@@ -435,9 +421,7 @@ func (m *Mapping) Run(ctx context.Context) error {
 				continue
 			}
 			started[id] = true
-			wg.Add(1)
-			go func(id string) {
-				defer wg.Done()
+			wg.Go(func() {
 				err := m.readShard(ctx, id)
 				mu.Lock()
 				defer mu.Unlock()
@@ -449,13 +433,11 @@ func (m *Mapping) Run(ctx context.Context) error {
 				if ctx.Err() == nil {
 					m.logf("ddbstream: shard %s: %v", id, err)
 				}
-			}(id)
+			})
 		}
 		mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(m.pollInterval() * 4):
+		if err := smithytime.SleepWithContext(ctx, m.pollInterval()*4); err != nil {
+			return err
 		}
 	}
 }
@@ -554,10 +536,8 @@ func (m *Mapping) readShard(ctx context.Context, shard string) error {
 		}
 		it = out.NextShardIterator
 		if len(out.Records) == 0 && it != nil {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(m.pollInterval()):
+			if err := smithytime.SleepWithContext(ctx, m.pollInterval()); err != nil {
+				return err
 			}
 		}
 	}
@@ -624,10 +604,8 @@ func (m *Mapping) deliver(ctx context.Context, shard string, batch []events.Dyna
 			return m.discard(ctx, shard, batch, condition, retries+1, fnErr)
 		}
 		retries++
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(cmp.Or(m.RetryWait, time.Second)):
+		if err := smithytime.SleepWithContext(ctx, cmp.Or(m.RetryWait, time.Second)); err != nil {
+			return err
 		}
 		if fnErr != nil && m.Bisect && len(batch) > 1 {
 			half := len(batch) / 2
