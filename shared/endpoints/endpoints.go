@@ -40,10 +40,31 @@ type Store interface {
 
 // StartHTTP is the main of a function whose only event source is its
 // stack's HTTP API (CreateContractFunction, OrganizationContractsFunction):
-// it reads the API stage it serves and the DynamoDB store from the
-// environment, once, outside the handler, and hands router(store, log),
-// which serves only that stage's events, to the Lambda runtime.
+// it hands router(store, log), which serves only its API stage's events,
+// to the Lambda runtime.
 func StartHTTP(router func(Store, *slog.Logger) *httpapi.Router) {
+	log, store, origin := fromEnv()
+	rt := router(store, log)
+	rt.RequireOrigin(origin)
+	lambda.Start(rt.Serve)
+}
+
+// StartContractActions is ContractActionsFunction's main: it reads, with
+// what every function reads, whom the queue and bus paths take requests
+// from, and hands ContractActionsHandler to the Lambda runtime.
+func StartContractActions() {
+	log, store, origin := fromEnv()
+	trust, err := easybilling.TrustFromEnv()
+	if err != nil {
+		logs.InitFailed(log, err)
+	}
+	lambda.Start(ContractActionsHandler(store, log, origin, trust))
+}
+
+// fromEnv reads what every function serving the HTTP API needs, once,
+// outside the handler: its log, the DynamoDB store, and the API stage it
+// serves. What is missing ends the function's init.
+func fromEnv() (*slog.Logger, Store, httpapi.Origin) {
 	log := logs.New()
 	origin, err := httpapi.OriginFromEnv()
 	if err != nil {
@@ -53,9 +74,7 @@ func StartHTTP(router func(Store, *slog.Logger) *httpapi.Router) {
 	if err != nil {
 		logs.InitFailed(log, err)
 	}
-	rt := router(store, log)
-	rt.RequireOrigin(origin)
-	lambda.Start(rt.Serve)
+	return log, store, origin
 }
 
 // newRouter is a router whose writes honour Idempotency-Key.

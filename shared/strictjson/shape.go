@@ -126,17 +126,9 @@ func compile(t reflect.Type, seen map[reflect.Type]*shape) (*shape, error) {
 			!implements(t.Elem(), unmarshalerFromType) && !implements(t.Elem(), textUnmarshalerType) {
 			return &shape{kind: kindString}, nil // bytes, as base64
 		}
-		s := &shape{kind: kindArray}
-		seen[t] = s
-		var err error
-		s.elem, err = compile(t.Elem(), seen)
-		return s, err
+		return compileElems(kindArray, t, seen)
 	case reflect.Map:
-		s := &shape{kind: kindMap}
-		seen[t] = s
-		var err error
-		s.elem, err = compile(t.Elem(), seen)
-		return s, err
+		return compileElems(kindMap, t, seen)
 	case reflect.Struct:
 		s := &shape{kind: kindStruct, fields: map[string]*shape{}}
 		seen[t] = s
@@ -162,6 +154,17 @@ func compile(t reflect.Type, seen map[reflect.Type]*shape) (*shape, error) {
 	default:
 		return nil, fmt.Errorf("strictjson: json/v2 cannot decode into %v", t)
 	}
+}
+
+// compileElems compiles the shape of a slice, an array or a map: of kind
+// k, holding elements of t.Elem()'s shape. It is in seen before its
+// elements are compiled, so a type that holds itself ends.
+func compileElems(k kind, t reflect.Type, seen map[reflect.Type]*shape) (*shape, error) {
+	s := &shape{kind: k}
+	seen[t] = s
+	var err error
+	s.elem, err = compile(t.Elem(), seen)
+	return s, err
 }
 
 // integerRange is what an integer field of type t accepts: its type's
