@@ -22,6 +22,7 @@ import (
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/infra/local/localevents"
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/contractevents/eventschema"
@@ -208,18 +209,15 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	region := os.Getenv("AWS_REGION")
 
-	var motoLog bytes.Buffer
-	var motoMu sync.Mutex
-	moto, err := localevents.StartMoto(ctx, motoCommand, lockedBuffer{&motoMu, &motoLog})
+	motoLog := &runtimeapi.SharedOutput{W: new(bytes.Buffer)}
+	moto, err := localevents.StartMoto(ctx, motoCommand, motoLog)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		moto.Close()
 		if t.Failed() {
-			motoMu.Lock()
 			t.Logf("moto_server:\n%s", motoLog.String())
-			motoMu.Unlock()
 		}
 	})
 	bus, err := localevents.CreateBus(ctx, moto.Endpoint, region, table+"-contract-events")
@@ -441,18 +439,6 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	if failures, err := bus.Failures(ctx); err != nil || len(failures) != 0 {
 		t.Errorf("the mapping gave up on batches: %v %v", failures, err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer several goroutines write.
-type lockedBuffer struct {
-	mu  *sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (b lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
 }
 
 // testLogWriter sends lines to the test's log.

@@ -35,12 +35,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/infra/local/localevents"
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contractevents"
@@ -165,7 +165,9 @@ func run() error {
 			fnEnv[k] = v
 		}
 	}
-	logs := &lockedWriter{w: os.Stderr}
+	// Whole lines from every function, feed and the gateway onto one
+	// stream.
+	logs := &runtimeapi.SharedOutput{W: os.Stderr}
 	fmt.Fprintln(os.Stderr, "local: building the functions")
 	stack, err := gateway.StartStack(ctx, gateway.StackConfig{
 		Root:        root,
@@ -403,19 +405,6 @@ func envOr(key, fallback string) string {
 		return v
 	}
 	return fallback
-}
-
-// lockedWriter serialises whole lines from every function and the gateway
-// onto one stream.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // prefixWriter tags each line with where it came from. Its writers hand it
