@@ -245,13 +245,20 @@ func TestLoadTemplate(t *testing.T) {
 	}
 }
 
-func TestParseTemplateVariants(t *testing.T) {
-	const tpl = `
+// keysTemplate is a small template with one of each thing ParseTemplate
+// reads: globals, parameters, a resource other than a function, stage
+// variables, an authorizer (Keys, keyed by X-Key, keeping its answers for
+// IDENTITY_TTL, which keysTemplateWithTTL replaces), and routes with and
+// without it.
+const keysTemplate = `
 Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Timeout: 3
 Parameters:
+  Cache:
+    Type: Number
+    Default: 42
   Sources:
     Type: CommaDelimitedList
     Default: "a.b, c.d"
@@ -271,6 +278,7 @@ Resources:
             AuthorizerPayloadFormatVersion: "2.0"
             Identity:
               Headers: [X-Key]
+              ReauthorizeEvery: IDENTITY_TTL
   AuthFn:
     Type: AWS::Serverless::Function
     Properties:
@@ -302,7 +310,18 @@ Resources:
             Method: ANY
             Path: /{proxy+}
 `
-	api, err := gateway.ParseTemplate([]byte(tpl), nil)
+
+// keysTemplateWithTTL is keysTemplate with Keys keeping its answers for
+// ttl, as ReauthorizeEvery is written; "" leaves ReauthorizeEvery out.
+func keysTemplateWithTTL(ttl string) string {
+	if ttl == "" {
+		return strings.Replace(keysTemplate, "              ReauthorizeEvery: IDENTITY_TTL\n", "", 1)
+	}
+	return strings.Replace(keysTemplate, "IDENTITY_TTL", ttl, 1)
+}
+
+func TestParseTemplateVariants(t *testing.T) {
+	api, err := gateway.ParseTemplate([]byte(keysTemplateWithTTL("")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
