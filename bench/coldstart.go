@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/contracts-service/contracts/infra/local/gateway"
@@ -129,7 +128,7 @@ type start struct {
 
 // startOnce starts a fresh process of t (a new execution environment, as
 // Lambda makes for a cold start), hands it its first request, and ends it.
-func startOnce(ctx context.Context, t coldTarget, env map[string]string, proxy *countingProxy, output *lockedBuffer) (start, error) {
+func startOnce(ctx context.Context, t coldTarget, env map[string]string, proxy *countingProxy, output *runtimeapi.SharedOutput) (start, error) {
 	all := map[string]string{}
 	for k, v := range t.Function.Environment {
 		all[k] = v
@@ -146,7 +145,7 @@ func startOnce(ctx context.Context, t coldTarget, env map[string]string, proxy *
 		MaxConcurrency: 1,
 	}
 	if output != nil {
-		// Only when set: a nil *lockedBuffer would be a non-nil Writer.
+		// Only when set: a nil *runtimeapi.SharedOutput would be a non-nil Writer.
 		cfg.Output = output
 	}
 	f, err := runtimeapi.NewFunction(cfg)
@@ -180,24 +179,6 @@ func startOnce(ctx context.Context, t coldTarget, env map[string]string, proxy *
 		requestCalls: proxy.between(initDone, answeredAt),
 		answered:     answered,
 	}, nil
-}
-
-// lockedBuffer collects a process's output lines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // initTrace is what the Go runtime's inittrace says of a bootstrap's
@@ -234,8 +215,8 @@ func traceInit(ctx context.Context, t coldTarget, env map[string]string, proxy *
 	}
 	var runs [][]packageInit
 	for i := 0; i < traceStarts; i++ {
-		var out lockedBuffer
-		if _, err := startOnce(ctx, t, traced, proxy, &out); err != nil {
+		out := &runtimeapi.SharedOutput{W: new(bytes.Buffer)}
+		if _, err := startOnce(ctx, t, traced, proxy, out); err != nil {
 			return initTrace{}, err
 		}
 		runs = append(runs, parseInitTrace(out.String()))

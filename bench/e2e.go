@@ -19,30 +19,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/auth"
-	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/ddb"
 )
 
-// The demo tenant the samples of infra/events are written for (make run
-// creates it): their headers name its aliases, their authorizer context
-// its id and credential. The bench creates it in a table of its own with
-// a credential of its own, which takes the samples' token's place.
+// The token and credential of the samples of infra/events, written for
+// the demo tenant (package demo). The bench creates that tenant in a table
+// of its own with a credential of its own, which takes their place.
 const (
-	demoTenant       = "demo"
-	demoAlias        = "tnt_pfh0haxfpzowht3oi213cqos"
-	demoSiteAccount  = "1234567890abcdef12345678"
 	sampleToken      = "ctk_9f86d081884c7d659a2feaa0c55ad015_Qm9vdHN0cmFwLWxvY2FsLWRlbW8tdG9rZW4tZXhhbXB"
 	sampleCredential = "9f86d081884c7d659a2feaa0c55ad015"
 )
-
-// demoPlans are the plans the samples' creates name.
-var demoPlans = []contract.Plan{
-	{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", BillingCycleType: "monthly", Currencies: []string{"USD", "EUR", "BRL", "CNY"}},
-	{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo Aira plan", BillingCycleType: "monthly", Currencies: []string{"USD", "EUR", "BRL", "CNY"}},
-}
 
 // sampleCase is one dialect's sample create and the sample get of what it
 // creates. SampleID is the id the get sample names and IDPath where the
@@ -90,9 +80,8 @@ func startStack(ctx context.Context, api *gateway.API, paths map[string]string, 
 	}
 	store := ddb.New(st.client, st.table)
 	now := time.Now()
-	cred, token := auth.NewToken(demoTenant, now)
-	if err := cmp.Or(store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias, demoSiteAccount}, CreatedAt: now}),
-		store.CreateCredential(ctx, cred), store.PutPlans(ctx, demoTenant, demoPlans)); err != nil {
+	cred, token := auth.NewToken(demo.TenantID, now)
+	if err := cmp.Or(demo.Ensure(ctx, store, now), store.CreateCredential(ctx, cred)); err != nil {
 		return nil, err
 	}
 	st.token, st.credential = token, cred.ID

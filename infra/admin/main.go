@@ -246,27 +246,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, open func
 	}
 }
 
+// commands are the subcommands by their two words, each run with the
+// arguments after them.
+var commands = map[string]func(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error{
+	"tenant create":  tenantCreate,
+	"tenant reserve": tenantReserve,
+	"token create":   tokenCreate,
+	"token revoke":   tokenRevoke,
+	"plan put":       planPut,
+	"listings file":  listingsFile,
+}
+
 func dispatch(ctx context.Context, args []string, stdout io.Writer, open func() (Store, error)) error {
 	if len(args) < 2 {
 		return badUsage("a command is required")
 	}
 	cmd, rest := args[0]+" "+args[1], args[2:]
-	switch cmd {
-	case "tenant create":
-		return tenantCreate(ctx, rest, stdout, open)
-	case "tenant reserve":
-		return tenantReserve(ctx, rest, stdout, open)
-	case "token create":
-		return tokenCreate(ctx, rest, stdout, open)
-	case "token revoke":
-		return tokenRevoke(ctx, rest, stdout, open)
-	case "plan put":
-		return planPut(ctx, rest, stdout, open)
-	case "listings file":
-		return listingsFile(ctx, rest, stdout, open)
-	default:
+	run, ok := commands[cmd]
+	if !ok {
 		return badUsage("unknown command %q", cmd)
 	}
+	return run(ctx, rest, stdout, open)
 }
 
 // multiFlag collects a repeated flag.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
@@ -135,7 +136,7 @@ func TestAuthorizerCacheEndToEnd(t *testing.T) {
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
 	c := newHTTPClient(t, srv)
-	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
+	a := party{tenant: newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount), site: demo.SiteAccount}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 
 	var functions []string
@@ -204,7 +205,7 @@ func TestAuthorizerCacheEndToEnd(t *testing.T) {
 	gatewayRefusal("Aira's route without X-API-KEY",
 		send("Aira's route without X-API-KEY", "GET", aira, ka, "", 401, refusedAtTheGateway))
 	gatewayRefusal("Kukkingu's route without Authorization",
-		send("Kukkingu's route without Authorization", "GET", path, map[string]string{"tenant-id": seedAlias}, "", 401, refusedAtTheGateway))
+		send("Kukkingu's route without Authorization", "GET", path, map[string]string{"tenant-id": demo.Alias}, "", 401, refusedAtTheGateway))
 
 	// Revoked: a's token works until the answers kept for it expire,
 	// and nowhere after.

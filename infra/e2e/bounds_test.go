@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
@@ -21,12 +22,12 @@ func TestLargeListThroughLambda(t *testing.T) {
 	ddbClient, table := ddbtest.NewTable(t)
 	store := ddb.New(ddbClient, table)
 	stack := startStack(t, table, "AuthorizerFunction", "OrganizationContractsFunction")
-	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
+	a := newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount)
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
 	c := client{t: t, base: srv.URL, http: srv.Client()}
 	headers := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + a.token,
-		"x-site-context": `{"account":"` + siteAccount + `"}`}
+		"x-site-context": `{"account":"` + demo.SiteAccount + `"}`}
 
 	const contracts = 101
 	attributes := strings.Repeat("x", 64_000)

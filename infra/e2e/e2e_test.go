@@ -21,9 +21,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/auth"
-	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
@@ -216,12 +216,6 @@ func newTenant(t *testing.T, store *ddb.Store, id, alias string, more ...string)
 	return tenant{id: id, alias: alias, token: token, credentialID: cred.ID, aliases: strings.Join(append([]string{alias}, more...), ",")}
 }
 
-const seedAlias = "tnt_pfh0haxfpzowht3oi213cqos"
-
-// siteAccount is the fabric x-site-context account of the sample events;
-// tenant A answers to it.
-const siteAccount = "1234567890abcdef12345678"
-
 // TestBootstrapsEndToEnd runs the functions as built for Lambda, against
 // DynamoDB Local: first each with its sample event, as `sam local invoke`
 // would, then all of them behind the HTTP API emulation.
@@ -229,12 +223,9 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 	client, table := ddbtest.NewTable(t)
 	store := ddb.New(client, table)
 	stack := startStack(t, table)
-	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
-	// The plan the Aira samples bill on, as make run's demo catalog has it.
-	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
-		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
-		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD", "CNY"}},
-	})
+	a := newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount)
+	// The plans the samples bill on, as make run's demo catalog has them.
+	ddbtest.PutPlans(t, store, a.id, demo.Plans)
 	b := newTenant(t, store, "tenant-b", "tnt_bq3kx9m2v7w5p1r8t6y4z0na")
 
 	t.Run("sample events", func(t *testing.T) { testSampleEvents(t, stack, a) })
@@ -792,7 +783,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 	}
 
 	seedRequest := httpapitest.Seed(t, "kukkingu")
-	created := c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), seedRequest)
+	created := c.do("POST", "/api/v1/contracts", kukkingu(a.token, demo.Alias), seedRequest)
 	if created.status != 201 {
 		t.Fatalf("create: %d %s", created.status, created.body)
 	}
@@ -842,23 +833,23 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 	path := "/api/v1/contracts/" + id
 
 	t.Run("get returns it unchanged", func(t *testing.T) {
-		got := c.do("GET", path, kukkingu(a.token, seedAlias), "")
+		got := c.do("GET", path, kukkingu(a.token, demo.Alias), "")
 		if got.status != 200 || !reflect.DeepEqual(got.json(t)["data"], data) {
 			t.Errorf("get: %d %s, want %v", got.status, got.body, data)
 		}
 	})
 	t.Run("list contains it", func(t *testing.T) {
-		got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, seedAlias), "")
+		got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, demo.Alias), "")
 		if got.status != 200 || !contains(listIDs(t, got), id) {
 			t.Errorf("list: %d %s", got.status, got.body)
 		}
 	})
 	t.Run("patch renames it", func(t *testing.T) {
-		got := c.do("PATCH", path, kukkingu(a.token, seedAlias), `{"name":"Renamed Service Contract"}`)
+		got := c.do("PATCH", path, kukkingu(a.token, demo.Alias), `{"name":"Renamed Service Contract"}`)
 		if got.status != 200 || got.json(t)["data"].(map[string]any)["name"] != "Renamed Service Contract" {
 			t.Fatalf("patch: %d %s", got.status, got.body)
 		}
-		again := c.do("GET", path, kukkingu(a.token, seedAlias), "")
+		again := c.do("GET", path, kukkingu(a.token, demo.Alias), "")
 		if again.json(t)["data"].(map[string]any)["name"] != "Renamed Service Contract" {
 			t.Errorf("after patch, get: %s", again.body)
 		}
@@ -866,7 +857,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 	t.Run("x-api-key alone is refused on Kukkingu's routes", func(t *testing.T) {
 		// Their authorizer's identity source is Authorization: API
 		// Gateway refuses a request without it, invoking nothing.
-		got := c.do("GET", path, map[string]string{"X-API-KEY": a.token, "tenant-id": seedAlias}, "")
+		got := c.do("GET", path, map[string]string{"X-API-KEY": a.token, "tenant-id": demo.Alias}, "")
 		if got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
 			t.Errorf("get with X-API-KEY: %d %s", got.status, got.body)
 		}
@@ -880,7 +871,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 			go func() {
 				defer wg.Done()
 				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/contracts", strings.NewReader(seedRequest))
-				for k, v := range kukkingu(a.token, seedAlias) {
+				for k, v := range kukkingu(a.token, demo.Alias) {
 					req.Header.Set(k, v)
 				}
 				resp, err := srv.Client().Do(req)
@@ -925,19 +916,19 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		{"another tenant cannot read it", "GET", path, kukkingu(b.token, b.alias), "", 404, ""},
 		{"another tenant cannot patch it", "PATCH", path, kukkingu(b.token, b.alias), `{"name":"x"}`, 404, ""},
 		{"another tenant cannot delete it", "DELETE", path, kukkingu(b.token, b.alias), "", 404, ""},
-		{"tenant-id naming another tenant", "GET", path, kukkingu(b.token, seedAlias), "", 403, ""},
-		{"no token", "GET", path, kukkingu("", seedAlias), "", 401, `{"message":"Unauthorized"}`},
-		{"unknown token", "GET", path, kukkingu("ctk_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", seedAlias), "", 401, `{"message":"Unauthorized"}`},
-		{"malformed token", "GET", path, kukkingu("nope", seedAlias), "", 401, `{"message":"Unauthorized"}`},
+		{"tenant-id naming another tenant", "GET", path, kukkingu(b.token, demo.Alias), "", 403, ""},
+		{"no token", "GET", path, kukkingu("", demo.Alias), "", 401, `{"message":"Unauthorized"}`},
+		{"unknown token", "GET", path, kukkingu("ctk_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", demo.Alias), "", 401, `{"message":"Unauthorized"}`},
+		{"malformed token", "GET", path, kukkingu("nope", demo.Alias), "", 401, `{"message":"Unauthorized"}`},
 		// Requests no route matches reach the $default route's function,
 		// which answers them as problems from the routes of the whole API.
-		{"unknown route", "GET", "/api/v2/contracts", kukkingu(a.token, seedAlias), "", 404, ""},
-		{"method without a route", "PUT", "/api/v1/contracts", kukkingu(a.token, seedAlias), "", 405, ""},
-		{"another function's route with another method", "PUT", "/api/contract-actions", kukkingu(a.token, seedAlias), "", 405, ""},
-		{"a trailing slash", "GET", "/api/v1/contracts/", kukkingu(a.token, seedAlias), "", 308, ""},
+		{"unknown route", "GET", "/api/v2/contracts", kukkingu(a.token, demo.Alias), "", 404, ""},
+		{"method without a route", "PUT", "/api/v1/contracts", kukkingu(a.token, demo.Alias), "", 405, ""},
+		{"another function's route with another method", "PUT", "/api/contract-actions", kukkingu(a.token, demo.Alias), "", 405, ""},
+		{"a trailing slash", "GET", "/api/v1/contracts/", kukkingu(a.token, demo.Alias), "", 308, ""},
 		{"EasyBilling refuses an empty request", "POST", "/api/contract-actions", map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}, `{}`, 400, ""},
-		{"fabric lists an organization", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 200, ""},
-		{"fabric refuses another tenant's account", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + b.token, "x-site-context": `{"account":"` + siteAccount + `"}`}, "", 403, ""},
+		{"fabric lists an organization", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + a.token, "x-site-context": `{"account":"` + demo.SiteAccount + `"}`}, "", 200, ""},
+		{"fabric refuses another tenant's account", "GET", "/v1/organizations/org1/contracts", map[string]string{"Authorization": "Bearer " + b.token, "x-site-context": `{"account":"` + demo.SiteAccount + `"}`}, "", 403, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -958,7 +949,7 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		if err := store.CreateCredential(context.Background(), cred); err != nil {
 			t.Fatal(err)
 		}
-		if got := c.do("GET", path, kukkingu(token, seedAlias), ""); got.status != 200 {
+		if got := c.do("GET", path, kukkingu(token, demo.Alias), ""); got.status != 200 {
 			t.Fatalf("before revocation: %d %s", got.status, got.body)
 		}
 		if err := store.RevokeCredential(context.Background(), cred.ID, time.Now()); err != nil {
@@ -968,18 +959,18 @@ func testGateway(t *testing.T, stack *gateway.Stack, store *ddb.Store, a, b tena
 		// (AuthorizerCacheSeconds; see TestAuthorizerCacheEndToEnd), and
 		// no longer.
 		gatewayClock.advance(authorizerTTL(t, stack))
-		if got := c.do("GET", path, kukkingu(token, seedAlias), ""); got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
+		if got := c.do("GET", path, kukkingu(token, demo.Alias), ""); got.status != 401 || string(got.body) != `{"message":"Unauthorized"}` {
 			t.Errorf("after revocation: %d %s", got.status, got.body)
 		}
 	})
 	t.Run("delete", func(t *testing.T) {
-		if got := c.do("DELETE", path, kukkingu(a.token, seedAlias), ""); got.status != 204 || len(got.body) != 0 {
+		if got := c.do("DELETE", path, kukkingu(a.token, demo.Alias), ""); got.status != 204 || len(got.body) != 0 {
 			t.Fatalf("delete: %d %s", got.status, got.body)
 		}
-		if got := c.do("GET", path, kukkingu(a.token, seedAlias), ""); got.status != 404 {
+		if got := c.do("GET", path, kukkingu(a.token, demo.Alias), ""); got.status != 404 {
 			t.Errorf("get after delete: %d %s", got.status, got.body)
 		}
-		if got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, seedAlias), ""); contains(listIDs(t, got), id) {
+		if got := c.do("GET", "/api/v1/contracts", kukkingu(a.token, demo.Alias), ""); contains(listIDs(t, got), id) {
 			t.Errorf("list after delete still has %s", id)
 		}
 	})

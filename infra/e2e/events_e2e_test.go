@@ -20,8 +20,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/infra/local/localevents"
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/contractevents/eventschema"
@@ -208,18 +210,15 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	region := os.Getenv("AWS_REGION")
 
-	var motoLog bytes.Buffer
-	var motoMu sync.Mutex
-	moto, err := localevents.StartMoto(ctx, motoCommand, lockedBuffer{&motoMu, &motoLog})
+	motoLog := &runtimeapi.SharedOutput{W: new(bytes.Buffer)}
+	moto, err := localevents.StartMoto(ctx, motoCommand, motoLog)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		moto.Close()
 		if t.Failed() {
-			motoMu.Lock()
 			t.Logf("moto_server:\n%s", motoLog.String())
-			motoMu.Unlock()
 		}
 	})
 	bus, err := localevents.CreateBus(ctx, moto.Endpoint, region, table+"-contract-events")
@@ -255,16 +254,13 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { feed.Close() })
 
-	a := newTenant(t, store, "tenant-a", seedAlias, siteAccount)
-	ddbtest.PutPlans(t, store, a.id, []contract.Plan{
-		{ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Demo plan", Description: "The plan of the Aira samples", Currencies: []string{"BRL"}},
-		{ID: "16ad814a-dd1b-41c8-9b4b-4e8551170fee", Name: "Demo monthly plan", Description: "The plan of the EasyBilling samples", Currencies: []string{"USD"}},
-	})
+	a := newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount)
+	ddbtest.PutPlans(t, store, a.id, demo.Plans)
 	srv := httptest.NewServer(stack.Gateway)
 	t.Cleanup(srv.Close)
 	c := client{t: t, base: srv.URL, http: srv.Client()}
 	bearer := map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json"}
-	site := map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json", "x-site-context": `{"account":"` + siteAccount + `"}`}
+	site := map[string]string{"Authorization": "Bearer " + a.token, "Content-Type": "application/json", "x-site-context": `{"account":"` + demo.SiteAccount + `"}`}
 	airaKey := map[string]string{"X-API-KEY": a.token, "Content-Type": "application/json"}
 	ok := func(r reply, status int, what string) map[string]any {
 		t.Helper()
@@ -278,11 +274,11 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	}
 
 	// Kukkingu: create, update, delete.
-	k := ok(c.do("POST", "/api/v1/contracts", kukkingu(a.token, seedAlias), httpapitest.Seed(t, "kukkingu")), 201, "Kukkingu create")["data"].(map[string]any)["id"].(string)
-	ok(c.do("PATCH", "/api/v1/contracts/"+k, kukkingu(a.token, seedAlias), `{"name": "Premium Service Contract"}`), 200, "Kukkingu patch")
+	k := ok(c.do("POST", "/api/v1/contracts", kukkingu(a.token, demo.Alias), httpapitest.Seed(t, "kukkingu")), 201, "Kukkingu create")["data"].(map[string]any)["id"].(string)
+	ok(c.do("PATCH", "/api/v1/contracts/"+k, kukkingu(a.token, demo.Alias), `{"name": "Premium Service Contract"}`), 200, "Kukkingu patch")
 	// Aira: create, update, cancel (Aira deletes nothing).
 	airaID := ok(c.do("POST", "/v1/contracts/", airaKey, httpapitest.Seed(t, "aira")), 201, "Aira create")["contract"].(map[string]any)["id"].(string)
-	ok(c.do("DELETE", "/api/v1/contracts/"+k, kukkingu(a.token, seedAlias), ""), 204, "Kukkingu delete")
+	ok(c.do("DELETE", "/api/v1/contracts/"+k, kukkingu(a.token, demo.Alias), ""), 204, "Kukkingu delete")
 	ok(c.do("PUT", "/v1/contracts/"+airaID, airaKey, `{"contract": {"startDate": "2023-12-25", "endDate": "2025-12-24", "billingEndDay": 20,
 		"planIds": ["3c90c3cc-0d44-4b50-8888-8dd25736052a"], "customFields": {}}}`), 200, "Aira replace")
 	ok(c.do("POST", "/v1/contracts/"+airaID+"/cancel", airaKey, ""), 200, "Aira cancel")
@@ -294,7 +290,7 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	ok(c.do("POST", base+"/C-1/resurrect", site, ""), 200, "fabric resurrect")
 	// EasyBilling: create, update (renew), cancel (EasyBilling deletes nothing).
 	e := ok(c.do("POST", "/api/contract-actions", bearer, `{"accountNumber": "ACC-0000000001", "actions": [{"type": "create-contract-with-plan",
-		"createContractWithPlan": [{"planId": "16ad814a-dd1b-41c8-9b4b-4e8551170fee", "effectiveDate": "2026-02-01", "expirationDate": "2027-02-01", "currency": ["USD"]}]}]}`), 200, "EasyBilling create")
+		"createContractWithPlan": [{"planId": "`+demo.MonthlyPlanID+`", "effectiveDate": "2026-02-01", "expirationDate": "2027-02-01", "currency": ["USD"]}]}]}`), 200, "EasyBilling create")
 	ct := e["contractInfo"].(map[string]any)["contractNumber"].(string)
 	ok(c.do("POST", "/api/contract-actions", bearer, `{"accountNumber": "ACC-0000000001", "actions": [{"type": "renew",
 		"renew": [{"contractNumber": "`+ct+`", "effectiveDate": "2027-02-01", "expirationDate": "2028-02-01"}]}]}`), 200, "EasyBilling renew")
@@ -441,18 +437,6 @@ func TestContractEventsEndToEnd(t *testing.T) {
 	if failures, err := bus.Failures(ctx); err != nil || len(failures) != 0 {
 		t.Errorf("the mapping gave up on batches: %v %v", failures, err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer several goroutines write.
-type lockedBuffer struct {
-	mu  *sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (b lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
 }
 
 // testLogWriter sends lines to the test's log.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
@@ -26,9 +27,6 @@ import (
 )
 
 const (
-	airaSeedPlan = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
-	billingPlan  = "16ad814a-dd1b-41c8-9b4b-4e8551170fee"
-
 	// The second tenant's names: a Kukkingu tenant-id and a 24-character
 	// fabric account, neither of them the first tenant's.
 	otherAlias = "tnt_bq3kx9m2v7w5p1r8t6y4z0na"
@@ -43,13 +41,11 @@ const (
 	invalidTaxID = "11.222.333/0001-82"
 )
 
-// catalog is what both tenants' plan catalogs hold. The second tenant has
-// the same plans as the first, so a refusal of its request can only come
-// from whose records the request names, never from a plan it lacks.
-var catalog = []contract.Plan{
-	{ID: airaSeedPlan, Name: "Aira seed plan", Description: "The plan of the Aira seed", Currencies: []string{"BRL"}},
-	{ID: billingPlan, Name: "EasyBilling seed plan", Description: "The plan of the EasyBilling seed", Currencies: []string{"USD", "CNY"}},
-}
+// catalog is what both tenants' plan catalogs hold: the plans the seeds
+// name. The second tenant has the same plans as the first, so a refusal
+// of its request can only come from whose records the request names,
+// never from a plan it lacks.
+var catalog = demo.Plans
 
 // dialect is how a request carries its token and names its tenant.
 type dialect int
@@ -262,7 +258,7 @@ func mustStatus(t *testing.T, r reply, status int, what string) map[string]any {
 const billingAccount = "ACC-0000000001"
 
 const billingCreate = `{"accountNumber": "` + billingAccount + `", "actions": [{"type": "create-contract-with-plan",
-  "createContractWithPlan": [{"planId": "` + billingPlan + `", "effectiveDate": "2026-02-01",
+  "createContractWithPlan": [{"planId": "` + demo.MonthlyPlanID + `", "effectiveDate": "2026-02-01",
   "expirationDate": "2027-02-01", "currency": ["USD"]}]}]}`
 
 const fabricCreate = `{"contractId": "CONTRACT-A-001", "startDate": "2024-01-01T00:00:00.000Z",
@@ -356,7 +352,7 @@ func walkCases(h holdings) []routeCase {
 	var cases []routeCase
 	add := func(c routeCase) { cases = append(cases, c) }
 
-	airaContract := `{"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["` + airaSeedPlan + `"]}`
+	airaContract := `{"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["` + demo.AiraPlanID + `"]}`
 	add(routeCase{route: "GET /api/v1/contracts", about: "the first tenant's client", d: dialectKukkingu, query: "clientId=" + h.clientID, items: "data"})
 	add(routeCase{route: "GET /api/v1/contracts", about: "every contract", d: dialectKukkingu, query: "limit=100", items: "data"})
 	add(routeCase{route: "POST /v1/contracts", about: "the first tenant's customer and payment account", d: dialectAira,
@@ -402,9 +398,9 @@ func walkCases(h holdings) []routeCase {
 
 	changes := func(ref string) map[string]string {
 		return map[string]string{
-			"switch-plan":  `"switchPlan": [{` + ref + `, "planId": "` + billingPlan + `", "effectiveDate": "2026-06-01", "currency": ["USD"]}]`,
+			"switch-plan":  `"switchPlan": [{` + ref + `, "planId": "` + demo.MonthlyPlanID + `", "effectiveDate": "2026-06-01", "currency": ["USD"]}]`,
 			"renew":        `"renew": [{` + ref + `, "effectiveDate": "2027-02-02", "expirationDate": "2028-02-01"}]`,
-			"early-renew":  `"earlyRenew": [{` + ref + `, "planId": "` + billingPlan + `", "effectiveDate": "2026-06-01", "expirationDate": "2027-06-01"}]`,
+			"early-renew":  `"earlyRenew": [{` + ref + `, "planId": "` + demo.MonthlyPlanID + `", "effectiveDate": "2026-06-01", "expirationDate": "2027-06-01"}]`,
 			"update-price": `"updatePrice": [{` + ref + `, "contractSegmentId": "` + h.segment + `", "contractPrice": 10, "effectiveDate": "2026-06-01"}]`,
 			"cancel":       `"cancel": [{` + ref + `, "effectiveDate": "2026-06-30"}]`,
 		}
@@ -496,12 +492,12 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := newHTTPClient(t, srv)
 
-	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
+	a := party{tenant: newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount), site: demo.SiteAccount}
 	for _, grab := range []auth.Tenant{
-		{ID: "tenant-b", Aliases: []string{otherAlias, seedAlias}},
-		{ID: "tenant-b", Aliases: []string{otherAlias, otherSite, siteAccount}},
+		{ID: "tenant-b", Aliases: []string{otherAlias, demo.Alias}},
+		{ID: "tenant-b", Aliases: []string{otherAlias, otherSite, demo.SiteAccount}},
 		{ID: "tenant-b", Aliases: []string{a.id}},
-		{ID: seedAlias},
+		{ID: demo.Alias},
 	} {
 		grab.CreatedAt = time.Now()
 		var taken *auth.TakenError
@@ -785,7 +781,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	c := newHTTPClient(t, srv)
 	ctx := context.Background()
 
-	a := party{tenant: newTenant(t, store, "tenant-a", seedAlias, siteAccount), site: siteAccount}
+	a := party{tenant: newTenant(t, store, "tenant-a", demo.Alias, demo.SiteAccount), site: demo.SiteAccount}
 	b := party{tenant: newTenant(t, store, "tenant-b", otherAlias, otherSite), site: otherSite}
 	ddbtest.PutPlans(t, store, a.id, catalog)
 	revokedCred, revokedToken := auth.NewToken(a.id, time.Now())
@@ -856,10 +852,10 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	aid := field(t, ai, "contract", "id")
 	customer := field(t, ai, "customer", "id")
 	draft := expect(c.do("POST", "/v1/contracts", ah, `{"customerId": "`+customer+`", "paymentAccount": `+string(account)+
-		`, "contract": {"startDate": "2024-01-01", "endDate": null, "planIds": ["`+airaSeedPlan+`"], "status": "draft"}}`), 201, "Aira draft for the customer").json(t)
+		`, "contract": {"startDate": "2024-01-01", "endDate": null, "planIds": ["`+demo.AiraPlanID+`"], "status": "draft"}}`), 201, "Aira draft for the customer").json(t)
 	draftID := field(t, draft, "contract", "id")
 	expect(c.do("GET", "/v1/contracts/"+aid, ah, ""), 200, "Aira get")
-	expect(c.do("PUT", "/v1/contracts/"+aid, ah, `{"paymentAccount": `+string(account)+`, "contract": {"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["`+airaSeedPlan+`"]}}`), 200, "Aira replace with a new payment account")
+	expect(c.do("PUT", "/v1/contracts/"+aid, ah, `{"paymentAccount": `+string(account)+`, "contract": {"startDate": "2024-01-01", "endDate": "2024-12-31", "planIds": ["`+demo.AiraPlanID+`"]}}`), 200, "Aira replace with a new payment account")
 	expect(c.do("POST", "/v1/contracts/"+draftID+"/activate", ah, ""), 200, "Aira activate")
 	expect(c.do("POST", "/v1/contracts/"+aid+"/cancel", ah, ""), 200, "Aira cancel")
 	expect(c.do("POST", "/v1/contracts/"+aid+"/activate", ah, ""), 409, "Aira activate a canceled contract")
@@ -869,7 +865,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	expect(c.do("GET", "/v1/payment-accounts/by-customer?customerId=7b1e0c52-8d7f-4b8e-9a51-2f1d6c0e4a10", ah, ""), 404, "Aira payment accounts of no customer")
 	badZip := strings.Replace(seed, "69900-062", "not-a-cep", 1)
 	expect(c.do("POST", "/v1/contracts/", ah, badZip), 400, "Aira create with a bad CEP")
-	unknownPlan := strings.Replace(seed, airaSeedPlan, "00000000-0000-4000-8000-000000000000", 1)
+	unknownPlan := strings.Replace(seed, demo.AiraPlanID, "00000000-0000-4000-8000-000000000000", 1)
 	expect(c.do("POST", "/v1/contracts/", ah, unknownPlan), 422, "Aira create with an unknown plan")
 	badTaxID := strings.Replace(seed, seedTaxID, invalidTaxID, 1)
 	expect(c.do("POST", "/v1/contracts/", ah, badTaxID), 400, "Aira create with a bad taxId")
@@ -906,8 +902,8 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	// The other tenant, and the authorizer's refusals.
 	expect(c.do("GET", "/api/v1/contracts", b.headers(dialectKukkingu), ""), 200, "second tenant's list")
 	expect(c.do("GET", "/v1/contracts/"+aid, b.headers(dialectAira), ""), 404, "second tenant reads the first's contract")
-	expect(c.do("GET", "/api/v1/contracts", dialectKukkingu.headers(b.token, seedAlias), ""), 403, "second tenant naming the first")
-	expect(c.do("GET", "/api/v1/contracts", dialectKukkingu.headers(revokedToken, seedAlias), ""), 200, "a token before revocation")
+	expect(c.do("GET", "/api/v1/contracts", dialectKukkingu.headers(b.token, demo.Alias), ""), 403, "second tenant naming the first")
+	expect(c.do("GET", "/api/v1/contracts", dialectKukkingu.headers(revokedToken, demo.Alias), ""), 200, "a token before revocation")
 	if err := store.RevokeCredential(ctx, revokedCred.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -35,14 +35,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/infra/local/gateway"
 	"github.com/contracts-service/contracts/infra/local/localevents"
+	"github.com/contracts-service/contracts/infra/local/runtimeapi"
 	"github.com/contracts-service/contracts/shared/auth"
-	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contractevents"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbstream"
@@ -51,32 +51,7 @@ import (
 const (
 	defaultTable = "contracts-local"
 	defaultPort  = "3000"
-
-	// demoTenant answers to the tenant id in the Kukkingu seed's example
-	// and to the x-site-context account of the fabric sample events.
-	demoTenant      = "demo"
-	demoAlias       = "tnt_pfh0haxfpzowht3oi213cqos"
-	demoSiteAccount = "1234567890abcdef12345678"
 )
-
-// demoPlans are the plans the seed documents' example requests name
-// (EasyBilling's planId; Aira's plan), so those requests find them.
-var demoPlans = []contract.Plan{
-	{
-		ID:               "16ad814a-dd1b-41c8-9b4b-4e8551170fee",
-		Name:             "Demo monthly plan",
-		Description:      "The plan of the EasyBilling create-contract-with-plan example.",
-		BillingCycleType: "monthly",
-		Currencies:       []string{"USD", "EUR", "BRL", "CNY"},
-	},
-	{
-		ID:               "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-		Name:             "Demo Aira plan",
-		Description:      "The plan of the Aira create-contract example.",
-		BillingCycleType: "monthly",
-		Currencies:       []string{"USD", "EUR", "BRL", "CNY"},
-	},
-}
 
 // seedRequestFile is the create-contract example of Kukkingu's
 // documentation, below the repository root, the one the kukkingu
@@ -165,7 +140,9 @@ func run() error {
 			fnEnv[k] = v
 		}
 	}
-	logs := &lockedWriter{w: os.Stderr}
+	// Whole lines from every function, feed and the gateway onto one
+	// stream.
+	logs := &runtimeapi.SharedOutput{W: os.Stderr}
 	fmt.Fprintln(os.Stderr, "local: building the functions")
 	stack, err := gateway.StartStack(ctx, gateway.StackConfig{
 		Root:        root,
@@ -252,26 +229,17 @@ func run() error {
 	return stack.Close()
 }
 
-// ensureDemo makes sure the demo tenant, a working token of it (kept in
-// tokenFile, so every start prints the same one) and its plan catalog
+// ensureDemo makes sure the demo tenant, its plan catalog and a working
+// token of it (kept in tokenFile, so every start prints the same one)
 // exist, and returns the token.
 func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now time.Time) (string, error) {
-	if err := ensureDemoTenant(ctx, store, now); err != nil {
+	if err := demo.Ensure(ctx, store, now); err != nil {
 		return "", err
 	}
-	for _, p := range demoPlans {
-		if err := p.Validate(); err != nil {
-			return "", fmt.Errorf("demo plan %s: %w", p.ID, err)
-		}
-	}
-	if err := store.PutPlans(ctx, demoTenant, demoPlans); err != nil {
-		return "", err
-	}
-
 	if raw, err := os.ReadFile(tokenFile); err == nil {
 		token := strings.TrimSpace(string(raw))
 		p, err := auth.Authenticate(ctx, store, token)
-		if err == nil && p.Tenant.ID == demoTenant {
+		if err == nil && p.Tenant.ID == demo.TenantID {
 			return token, nil
 		}
 		if err != nil && !errors.Is(err, auth.ErrUnknownCredential) {
@@ -282,7 +250,7 @@ func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now tim
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	cred, token := auth.NewToken(demoTenant, now)
+	cred, token := auth.NewToken(demo.TenantID, now)
 	if err := store.CreateCredential(ctx, cred); err != nil {
 		return "", err
 	}
@@ -290,34 +258,6 @@ func ensureDemo(ctx context.Context, store *ddb.Store, tokenFile string, now tim
 		return "", err
 	}
 	return token, nil
-}
-
-// ensureDemoTenant creates the demo tenant as the admin command creates
-// any tenant, its names reserved with it. When it exists already (an
-// earlier start, which may predate the reservation of names, or one at
-// the same moment), its names are reserved now. Both refuse to go on when
-// another tenant holds one of the demo's documented names: a header
-// naming it would name two tenants.
-func ensureDemoTenant(ctx context.Context, store *ddb.Store, now time.Time) error {
-	err := store.CreateTenant(ctx, auth.Tenant{ID: demoTenant, Aliases: []string{demoAlias, demoSiteAccount}, CreatedAt: now})
-	var taken *auth.TakenError
-	if errors.As(err, &taken) {
-		existing, getErr := store.GetTenant(ctx, demoTenant)
-		switch {
-		case errors.Is(getErr, auth.ErrNotFound):
-			// The demo's id is another tenant's alias: err says so.
-		case getErr != nil:
-			return getErr
-		case !existing.Names(demoAlias) || !existing.Names(demoSiteAccount):
-			return fmt.Errorf("tenant %q exists but does not answer to %s and %s, as the demo tenant does", demoTenant, demoAlias, demoSiteAccount)
-		default:
-			err = store.ReserveTenantNames(ctx, *existing)
-		}
-	}
-	if errors.As(err, &taken) {
-		return fmt.Errorf("another tenant of this table already answers to %s, a name of the demo tenant; use an empty table (TABLE_NAME, or remove .local/data)", strings.Join(taken.Names, ", "))
-	}
-	return err
 }
 
 // writeRunFile writes what the admin command reads of a running make run
@@ -363,13 +303,13 @@ func banner(url, token string, routes []string, example string) string {
 	for _, r := range routes {
 		fmt.Fprintf(&b, "  %s\n", r)
 	}
-	fmt.Fprintf(&b, "\nDemo tenant %q (tenant-id %s), token (also in .local/demo-token):\n  %s\n", demoTenant, demoAlias, token)
+	fmt.Fprintf(&b, "\nDemo tenant %q (tenant-id %s), token (also in .local/demo-token):\n  %s\n", demo.TenantID, demo.Alias, token)
 	fmt.Fprintf(&b, "\nTry:\n  curl -sS -X POST %s/api/v1/contracts \\\n"+
 		"    -H 'Authorization: Bearer %s' \\\n"+
 		"    -H 'Content-Type: application/json' \\\n"+
 		"    -H 'tenant-id: %s' \\\n"+
 		"    --data '%s'\n\nCtrl-C stops everything.\n\n",
-		url, token, demoAlias, strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n    "))
+		url, token, demo.Alias, strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n    "))
 	return b.String()
 }
 
@@ -403,19 +343,6 @@ func envOr(key, fallback string) string {
 		return v
 	}
 	return fallback
-}
-
-// lockedWriter serialises whole lines from every function and the gateway
-// onto one stream.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // prefixWriter tags each line with where it came from. Its writers hand it

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/contracts-service/contracts/infra/local/demo"
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
@@ -39,7 +40,7 @@ func readToken(t *testing.T, path string) string {
 func checkToken(t *testing.T, store *ddb.Store, token string) {
 	t.Helper()
 	p, err := auth.Authenticate(context.Background(), store, token)
-	if err != nil || p.Tenant.ID != demoTenant || !reflect.DeepEqual(p.Tenant.Aliases, []string{demoAlias, demoSiteAccount}) {
+	if err != nil || p.Tenant.ID != demo.TenantID || !reflect.DeepEqual(p.Tenant.Aliases, []string{demo.Alias, demo.SiteAccount}) {
 		t.Errorf("token authenticates as %+v (%v), want the demo tenant", p, err)
 	}
 }
@@ -57,8 +58,8 @@ func TestEnsureDemo(t *testing.T) {
 		t.Fatalf("kept token %q, returned %q", got, first)
 	}
 	checkToken(t, store, first)
-	for _, p := range demoPlans {
-		got, err := store.GetPlan(ctx, demoTenant, p.ID)
+	for _, p := range demo.Plans {
+		got, err := store.GetPlan(ctx, demo.TenantID, p.ID)
 		if err != nil || !reflect.DeepEqual(got.Currencies, []string{"USD", "EUR", "BRL", "CNY"}) {
 			t.Errorf("plan %s: %+v, %v", p.ID, got, err)
 		}
@@ -119,9 +120,9 @@ func TestDemoNamesAreReserved(t *testing.T) {
 		if _, err := ensureDemo(ctx, store, filepath.Join(t.TempDir(), "demo-token"), time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		taken(t, store, "squatter", demoAlias)
-		taken(t, store, "squatter", demoSiteAccount)
-		taken(t, store, demoAlias)
+		taken(t, store, "squatter", demo.Alias)
+		taken(t, store, "squatter", demo.SiteAccount)
+		taken(t, store, demo.Alias)
 	})
 
 	t.Run("an earlier start's tenant gets its names", func(t *testing.T) {
@@ -132,7 +133,7 @@ func TestDemoNamesAreReserved(t *testing.T) {
 			t.Fatal(err)
 		}
 		// As a start before names were reserved left it.
-		for _, name := range []string{demoTenant, demoAlias, demoSiteAccount} {
+		for _, name := range []string{demo.TenantID, demo.Alias, demo.SiteAccount} {
 			if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 				"PK": &types.AttributeValueMemberS{Value: "TENANT-NAME#" + name},
 				"SK": &types.AttributeValueMemberS{Value: "TENANT-NAME"},
@@ -145,17 +146,17 @@ func TestDemoNamesAreReserved(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkToken(t, store, token)
-		taken(t, store, "squatter", demoAlias)
-		taken(t, store, demoSiteAccount)
+		taken(t, store, "squatter", demo.Alias)
+		taken(t, store, demo.SiteAccount)
 	})
 
 	for _, tt := range []struct {
 		name     string
 		squatter auth.Tenant
 	}{
-		{"refused when its alias is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demoAlias}}},
-		{"refused when its account is another's id", auth.Tenant{ID: demoSiteAccount}},
-		{"refused when its id is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demoTenant}}},
+		{"refused when its alias is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demo.Alias}}},
+		{"refused when its account is another's id", auth.Tenant{ID: demo.SiteAccount}},
+		{"refused when its id is another's alias", auth.Tenant{ID: "squatter", Aliases: []string{demo.TenantID}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			store := ddbtest.NewStore(t)
@@ -167,7 +168,7 @@ func TestDemoNamesAreReserved(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "already answers to") || strings.Contains(err.Error(), "squatter") {
 				t.Fatalf("got %v, want a refusal naming the taken name", err)
 			}
-			if _, err := store.GetTenant(ctx, demoTenant); !errors.Is(err, auth.ErrNotFound) {
+			if _, err := store.GetTenant(ctx, demo.TenantID); !errors.Is(err, auth.ErrNotFound) {
 				t.Errorf("the demo tenant was created: %v", err)
 			}
 			if _, err := os.Stat(tokenFile); !errors.Is(err, os.ErrNotExist) {

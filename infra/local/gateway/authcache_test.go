@@ -116,75 +116,56 @@ func TestAuthorizerCache(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	auth := &tokenAuthorizer{revoked: map[string]bool{}}
 	fx := newFixtureWith(t, cachingAPI(cacheTTL), auth.answer, gateway.Options{Now: clk.Now})
-	invocations := func() (authorizer, items int64) {
-		return fx.gw.Invocations("Authorizer"), fx.gw.Invocations("Items")
-	}
-	expect := func(what string, gotStatus int, gotTenant string, wantStatus int, wantTenant string, wantAuthorizer, wantItems int64) {
+	// send sends one request and checks its status, the tenant the
+	// function was handed, and the invocations of each function so far.
+	send := func(what, method, path string, headers map[string]string, wantStatus int, wantTenant string, wantAuthorizer, wantItems int64) {
 		t.Helper()
-		a, i := invocations()
+		gotStatus, gotTenant := fx.call(t, method, path, headers)
+		a, i := fx.gw.Invocations("Authorizer"), fx.gw.Invocations("Items")
 		if gotStatus != wantStatus || gotTenant != wantTenant || a != wantAuthorizer || i != wantItems {
 			t.Errorf("%s: %d as %q after %d authorizer and %d function invocations, want %d as %q after %d and %d",
 				what, gotStatus, gotTenant, a, i, wantStatus, wantTenant, wantAuthorizer, wantItems)
 		}
 	}
 
-	s, tn := fx.call(t, "GET", "/items", bearer("a"))
-	expect("first request", s, tn, 200, "tenant-a", 1, 1)
-	s, tn = fx.call(t, "GET", "/items/1", bearer("a"))
-	expect("warm, another route of the authorizer", s, tn, 200, "tenant-a", 1, 2)
-	s, tn = fx.call(t, "POST", "/items", bearer("a"))
-	expect("warm, another method", s, tn, 200, "tenant-a", 1, 3)
+	send("first request", "GET", "/items", bearer("a"), 200, "tenant-a", 1, 1)
+	send("warm, another route of the authorizer", "GET", "/items/1", bearer("a"), 200, "tenant-a", 1, 2)
+	send("warm, another method", "POST", "/items", bearer("a"), 200, "tenant-a", 1, 3)
 
-	s, tn = fx.call(t, "GET", "/items", bearer("b"))
-	expect("another token", s, tn, 200, "tenant-b", 2, 4)
+	send("another token", "GET", "/items", bearer("b"), 200, "tenant-b", 2, 4)
 	for i := range 3 {
-		s, tn = fx.call(t, "GET", "/items/1", bearer("a"))
-		expect("a, between b's", s, tn, 200, "tenant-a", 2, int64(5+2*i))
-		s, tn = fx.call(t, "GET", "/items/1", bearer("b"))
-		expect("b, between a's", s, tn, 200, "tenant-b", 2, int64(6+2*i))
+		send("a, between b's", "GET", "/items/1", bearer("a"), 200, "tenant-a", 2, int64(5+2*i))
+		send("b, between a's", "GET", "/items/1", bearer("b"), 200, "tenant-b", 2, int64(6+2*i))
 	}
 	// A value differing in case or spacing is another key: it is asked
 	// about, never answered with a's grant.
-	s, tn = fx.call(t, "GET", "/items", map[string]string{"Authorization": "bearer a"})
-	expect("a's token in another spelling", s, tn, 200, "tenant-bearer a", 3, 11)
+	send("a's token in another spelling", "GET", "/items", map[string]string{"Authorization": "bearer a"}, 200, "tenant-bearer a", 3, 11)
 
 	// The other authorizer keeps its own answers: a's grant under
 	// Authorization is not an answer for X-Key.
-	s, tn = fx.call(t, "GET", "/keys", map[string]string{"X-Key": "a", "Authorization": "Bearer b"})
-	expect("the other authorizer", s, tn, 200, "tenant-a", 4, 12)
-	s, tn = fx.call(t, "GET", "/keys", map[string]string{"X-Key": "a"})
-	expect("the other authorizer, warm", s, tn, 200, "tenant-a", 4, 13)
+	send("the other authorizer", "GET", "/keys", map[string]string{"X-Key": "a", "Authorization": "Bearer b"}, 200, "tenant-a", 4, 12)
+	send("the other authorizer, warm", "GET", "/keys", map[string]string{"X-Key": "a"}, 200, "tenant-a", 4, 13)
 
-	s, tn = fx.call(t, "GET", "/keys", map[string]string{"Authorization": "Bearer a"})
-	expect("missing identity source", s, tn, 401, "", 4, 13)
-	s, tn = fx.call(t, "GET", "/items", map[string]string{"Authorization": ""})
-	expect("empty identity source", s, tn, 401, "", 4, 13)
+	send("missing identity source", "GET", "/keys", map[string]string{"Authorization": "Bearer a"}, 401, "", 4, 13)
+	send("empty identity source", "GET", "/items", map[string]string{"Authorization": ""}, 401, "", 4, 13)
 
 	// A denial is an answer too: kept like a grant.
-	s, tn = fx.call(t, "GET", "/items", bearer("denied"))
-	expect("denied", s, tn, 403, "", 5, 13)
-	s, tn = fx.call(t, "GET", "/items/1", bearer("denied"))
-	expect("denied, warm", s, tn, 403, "", 5, 13)
+	send("denied", "GET", "/items", bearer("denied"), 403, "", 5, 13)
+	send("denied, warm", "GET", "/items/1", bearer("denied"), 403, "", 5, 13)
 
 	// Revoked at the TTL's last moment: the answers kept for a still
 	// hold until they expire, and no longer.
 	clk.advance(cacheTTL - time.Nanosecond)
 	auth.revoke("a")
-	s, tn = fx.call(t, "GET", "/items/1", bearer("a"))
-	expect("revoked, within the TTL", s, tn, 200, "tenant-a", 5, 14)
-	s, tn = fx.call(t, "GET", "/keys", map[string]string{"X-Key": "a"})
-	expect("revoked, within the TTL, the other authorizer", s, tn, 200, "tenant-a", 5, 15)
+	send("revoked, within the TTL", "GET", "/items/1", bearer("a"), 200, "tenant-a", 5, 14)
+	send("revoked, within the TTL, the other authorizer", "GET", "/keys", map[string]string{"X-Key": "a"}, 200, "tenant-a", 5, 15)
 	clk.advance(time.Nanosecond)
-	s, tn = fx.call(t, "GET", "/items/1", bearer("a"))
-	expect("revoked, the TTL over", s, tn, 401, "", 6, 15)
-	s, tn = fx.call(t, "GET", "/keys", map[string]string{"X-Key": "a"})
-	expect("revoked, the TTL over, the other authorizer", s, tn, 401, "", 7, 15)
+	send("revoked, the TTL over", "GET", "/items/1", bearer("a"), 401, "", 6, 15)
+	send("revoked, the TTL over, the other authorizer", "GET", "/keys", map[string]string{"X-Key": "a"}, 401, "", 7, 15)
 	// A refusal ("Unauthorized") is no answer to keep: asked again.
-	s, tn = fx.call(t, "GET", "/items/1", bearer("a"))
-	expect("revoked, again", s, tn, 401, "", 8, 15)
+	send("revoked, again", "GET", "/items/1", bearer("a"), 401, "", 8, 15)
 	// b's answer expired too: asked again, granted again.
-	s, tn = fx.call(t, "GET", "/items", bearer("b"))
-	expect("b after the TTL", s, tn, 200, "tenant-b", 9, 16)
+	send("b after the TTL", "GET", "/items", bearer("b"), 200, "tenant-b", 9, 16)
 }
 
 // TestAuthorizerCacheOff: with a TTL of 0 every request asks the
@@ -229,38 +210,6 @@ func TestAuthorizerCacheEvaluatesPoliciesPerRoute(t *testing.T) {
 }
 
 func TestAuthorizerTTLFromTemplate(t *testing.T) {
-	const tpl = `
-Transform: AWS::Serverless-2016-10-31
-Parameters:
-  Cache:
-    Type: Number
-    Default: 42
-Resources:
-  Api:
-    Type: AWS::Serverless::HttpApi
-    Properties:
-      Auth:
-        DefaultAuthorizer: Keys
-        Authorizers:
-          Keys:
-            FunctionArn: !GetAtt AuthFn.Arn
-            AuthorizerPayloadFormatVersion: "2.0"
-            Identity:
-              Headers: [X-Key]
-              ReauthorizeEvery: IDENTITY_TTL
-  AuthFn:
-    Type: AWS::Serverless::Function
-  AppFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Events:
-        Get:
-          Type: HttpApi
-          Properties:
-            ApiId: !Ref Api
-            Method: GET
-            Path: /x
-`
 	tests := []struct {
 		name, ttl  string
 		parameters map[string]string
@@ -278,7 +227,7 @@ Resources:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, err := gateway.ParseTemplate([]byte(strings.Replace(tpl, "IDENTITY_TTL", tt.ttl, 1)), tt.parameters)
+			api, err := gateway.ParseTemplate([]byte(keysTemplateWithTTL(tt.ttl)), tt.parameters)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("ReauthorizeEvery %s: accepted as %v", tt.ttl, api.Authorizers["Keys"].ResultTTL)
@@ -295,15 +244,15 @@ Resources:
 	}
 	// Caching needs a key: an authorizer without identity sources keeps
 	// nothing, and one told to cache is refused.
-	noIdentity := strings.Replace(strings.Replace(tpl, "              Headers: [X-Key]\n", "", 1), "ReauthorizeEvery: IDENTITY_TTL", "ReauthorizeEvery: 0", 1)
+	noIdentity := strings.Replace(keysTemplateWithTTL("0"), "              Headers: [X-Key]\n", "", 1)
 	if api, err := gateway.ParseTemplate([]byte(noIdentity), nil); err != nil || api.Authorizers["Keys"].ResultTTL != 0 {
 		t.Errorf("no identity source, TTL 0: %v, %v", err, api)
 	}
 	if _, err := gateway.ParseTemplate([]byte(strings.Replace(noIdentity, "ReauthorizeEvery: 0", "ReauthorizeEvery: 60", 1)), nil); err == nil {
 		t.Error("an authorizer caching without identity sources was accepted")
 	}
-	withContext := strings.Replace(tpl, "Headers: [X-Key]", "Headers: [X-Key]\n              Context: [routeKey]", 1)
-	if _, err := gateway.ParseTemplate([]byte(strings.Replace(withContext, "IDENTITY_TTL", "60", 1)), nil); err == nil {
+	withContext := strings.Replace(keysTemplateWithTTL("60"), "Headers: [X-Key]", "Headers: [X-Key]\n              Context: [routeKey]", 1)
+	if _, err := gateway.ParseTemplate([]byte(withContext), nil); err == nil {
 		t.Error("a context identity source, which the cache key would leave out, was accepted")
 	}
 }

@@ -245,13 +245,20 @@ func TestLoadTemplate(t *testing.T) {
 	}
 }
 
-func TestParseTemplateVariants(t *testing.T) {
-	const tpl = `
+// keysTemplate is a small template with one of each thing ParseTemplate
+// reads: globals, parameters, a resource other than a function, stage
+// variables, an authorizer (Keys, keyed by X-Key, keeping its answers for
+// IDENTITY_TTL, which keysTemplateWithTTL replaces), and routes with and
+// without it.
+const keysTemplate = `
 Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Timeout: 3
 Parameters:
+  Cache:
+    Type: Number
+    Default: 42
   Sources:
     Type: CommaDelimitedList
     Default: "a.b, c.d"
@@ -271,6 +278,7 @@ Resources:
             AuthorizerPayloadFormatVersion: "2.0"
             Identity:
               Headers: [X-Key]
+              ReauthorizeEvery: IDENTITY_TTL
   AuthFn:
     Type: AWS::Serverless::Function
     Properties:
@@ -302,7 +310,18 @@ Resources:
             Method: ANY
             Path: /{proxy+}
 `
-	api, err := gateway.ParseTemplate([]byte(tpl), nil)
+
+// keysTemplateWithTTL is keysTemplate with Keys keeping its answers for
+// ttl, as ReauthorizeEvery is written; "" leaves ReauthorizeEvery out.
+func keysTemplateWithTTL(ttl string) string {
+	if ttl == "" {
+		return strings.Replace(keysTemplate, "              ReauthorizeEvery: IDENTITY_TTL\n", "", 1)
+	}
+	return strings.Replace(keysTemplate, "IDENTITY_TTL", ttl, 1)
+}
+
+func TestParseTemplateVariants(t *testing.T) {
+	api, err := gateway.ParseTemplate([]byte(keysTemplateWithTTL("")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,24 +565,6 @@ func TestRequestEvent(t *testing.T) {
 	}
 }
 
-// syncBuffer is an access log the test can read while the gateway writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestAccessLogOmitsTheQuery: the access log records a request's path and
 // never its query string, whose names and values can carry tokens; a path
 // cannot break its line.
@@ -574,7 +575,8 @@ func TestAccessLogOmitsTheQuery(t *testing.T) {
 		invokers[id] = &fakeInvoker{answer: answer(`{"statusCode":200,"body":"ok"}`)}
 	}
 	invokers["Authorizer"] = &fakeInvoker{answer: answer(allowed)}
-	log := &syncBuffer{}
+	// An access log the test reads while the gateway writes.
+	log := &runtimeapi.SharedOutput{W: new(strings.Builder)}
 	gw, err := gateway.New(api, invokers, gateway.Options{AccessLog: log})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/global"
+	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 	"github.com/awslabs/goformation/v7/intrinsics"
 
 	"github.com/contracts-service/contracts/infra/local/runtimeapi"
@@ -145,40 +146,12 @@ func ParseTemplate(data []byte, parameters map[string]string) (*API, error) {
 	}
 	for id, fn := range tpl.GetAllServerlessFunctionResources() {
 		f := Function{LogicalID: id, Environment: map[string]string{}}
+		// The Globals section first, then the function's own properties,
+		// which win, as SAM merges them.
 		if globals != nil {
-			f.Handler = deref(globals.Handler)
-			f.Runtime = deref(globals.Runtime)
-			if globals.Architectures != nil {
-				f.Architectures = *globals.Architectures
-			}
-			if globals.Timeout != nil {
-				f.Timeout = time.Duration(*globals.Timeout) * time.Second
-			}
-			if globals.MemorySize != nil {
-				f.MemorySize = *globals.MemorySize
-			}
-			if globals.Environment != nil {
-				mergeEnv(f.Environment, globals.Environment.Variables)
-			}
+			f.override(globals.Handler, globals.Runtime, deref(globals.Architectures), globals.Timeout, globals.MemorySize, globals.Environment)
 		}
-		if fn.Handler != nil {
-			f.Handler = *fn.Handler
-		}
-		if fn.Runtime != nil {
-			f.Runtime = *fn.Runtime
-		}
-		if fn.Architectures != nil {
-			f.Architectures = fn.Architectures
-		}
-		if fn.Timeout != nil {
-			f.Timeout = time.Duration(*fn.Timeout) * time.Second
-		}
-		if fn.MemorySize != nil {
-			f.MemorySize = *fn.MemorySize
-		}
-		if fn.Environment != nil {
-			mergeEnv(f.Environment, fn.Environment.Variables)
-		}
+		f.override(fn.Handler, fn.Runtime, fn.Architectures, fn.Timeout, fn.MemorySize, fn.Environment)
 		if bm, ok := fn.AWSCloudFormationMetadata["BuildMethod"].(string); ok {
 			f.BuildMethod = bm
 		}
@@ -442,11 +415,37 @@ func mergeEnv(dst, src map[string]string) {
 	}
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// override sets what one level of the template (Globals, or a function's
+// own properties) sets of f: the properties it has, the environment
+// variables it names.
+func (f *Function) override(handler, runtime *string, architectures []string, timeout, memorySize *int, env *serverless.Function_FunctionEnvironment) {
+	if handler != nil {
+		f.Handler = *handler
 	}
-	return *s
+	if runtime != nil {
+		f.Runtime = *runtime
+	}
+	if architectures != nil {
+		f.Architectures = architectures
+	}
+	if timeout != nil {
+		f.Timeout = time.Duration(*timeout) * time.Second
+	}
+	if memorySize != nil {
+		f.MemorySize = *memorySize
+	}
+	if env != nil {
+		mergeEnv(f.Environment, env.Variables)
+	}
+}
+
+// deref is what p points to, or T's zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // resultTTL reads an authorizer's ReauthorizeEvery, a number of seconds

@@ -65,9 +65,12 @@ func (inv *invocation) complete(response []byte, fnErr *FunctionError) bool {
 	return first
 }
 
-func (inv *invocation) finished() bool {
+func (inv *invocation) finished() bool { return isClosed(inv.done) }
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch <-chan struct{}) bool {
 	select {
-	case <-inv.done:
+	case <-ch:
 		return true
 	default:
 		return false
@@ -177,14 +180,7 @@ func (in *instance) kill() {
 	<-in.exited
 }
 
-func (in *instance) alive() bool {
-	select {
-	case <-in.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (in *instance) alive() bool { return !isClosed(in.exited) }
 
 func (in *instance) exitError(requestID string) *ExitError {
 	in.mu.Lock()

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -191,27 +190,9 @@ func buildProgram(dir, name, src string) (string, error) {
 	return out, nil
 }
 
-// syncBuffer collects a Function's output for assertions.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newFunction(t *testing.T, program string, mutate func(*runtimeapi.Config)) (*runtimeapi.Function, *syncBuffer) {
+func newFunction(t *testing.T, program string, mutate func(*runtimeapi.Config)) (*runtimeapi.Function, *runtimeapi.SharedOutput) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &runtimeapi.SharedOutput{W: new(bytes.Buffer)}
 	cfg := runtimeapi.Config{
 		Name:   "TestFunction",
 		Path:   bootstraps[program],
