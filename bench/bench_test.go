@@ -36,14 +36,8 @@ import (
 func BenchmarkWarm(b *testing.B) {
 	ctx := context.Background()
 	_, table := ddbtest.NewTable(b)
-	client, err := newClient(ctx, &tripCounter{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	counted, err := newClient(ctx, &tripCounter{}, withConsumedCapacity)
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newClient(b, &tripCounter{})
+	counted := newClient(b, &tripCounter{}, withConsumedCapacity)
 	store, countedStore := ddb.New(client, table), ddb.New(counted, table)
 	for i := range dialects {
 		d := &dialects[i]
@@ -105,10 +99,7 @@ func BenchmarkWarm(b *testing.B) {
 				})
 				reportCalls(b, "floor-", func(ctx context.Context) error { return f.run(ctx, counted) })
 			})
-			replayClient, err := newClient(ctx, &tripCounter{next: &replayed{prime: w.coldAnswers[op], answers: w.answers[op]}})
-			if err != nil {
-				b.Fatal(err)
-			}
+			replayClient := newClient(b, &tripCounter{next: &replayed{prime: w.coldAnswers[op], answers: w.answers[op]}})
 			replayRouter := d.Router(ddb.New(replayClient, table), discardLogger(d.Function))
 			// The replaying router's first call is cold (it fills the
 			// plan cache); it is made before any is timed.
@@ -194,12 +185,10 @@ const throughputTenants = 32
 func BenchmarkThroughput(b *testing.B) {
 	ctx := context.Background()
 	_, table := ddbtest.NewTable(b)
-	client, err := newClient(ctx, &tripCounter{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newClient(b, &tripCounter{})
 	store := ddb.New(client, table)
 	var rawSeq atomic.Int64
+	var err error
 	for di := range dialects {
 		d := &dialects[di]
 		// Tenants of the dialect's own, as a floor replays one dialect's
