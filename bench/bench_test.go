@@ -275,31 +275,21 @@ func concurrently(b *testing.B, clients int, do func(i int) error) {
 // allocation, so its ns/op means nothing.
 func BenchmarkAllocSites(b *testing.B) {
 	ctx := context.Background()
-	for di := range dialects {
-		d := &dialects[di]
-		m, err := inMemory(ctx, d)
+	eachInMemory(b, func(b *testing.B, rt *httpapi.Router, evs []events.APIGatewayV2HTTPRequest) {
+		next := 0
+		sites, err := profileRequests(func() error {
+			_, err := serve(ctx, rt, evs[next%len(evs)])
+			next++
+			return err
+		}, b.N)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, op := range warmOps {
-			b.Run(strings.ToLower(d.Name)+"/"+op, func(b *testing.B) {
-				evs := m.requests(op, b.N)
-				next := 0
-				sites, err := profileRequests(func() error {
-					_, err := serve(ctx, m.router, evs[next%len(evs)])
-					next++
-					return err
-				}, b.N)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sort.Slice(sites, func(i, j int) bool { return sites[i].PerRequest > sites[j].PerRequest })
-				for _, s := range sites {
-					b.ReportMetric(s.PerRequest, "objects:"+strings.ReplaceAll(s.Function, " ", "_"))
-				}
-			})
+		sort.Slice(sites, func(i, j int) bool { return sites[i].PerRequest > sites[j].PerRequest })
+		for _, s := range sites {
+			b.ReportMetric(s.PerRequest, "objects:"+strings.ReplaceAll(s.Function, " ", "_"))
 		}
-	}
+	})
 }
 
 // captureCreate creates one contract for t through rt, a router over a
