@@ -53,6 +53,15 @@ func (s *racingStore) put(t *testing.T, c *contract.Contract) {
 	}
 }
 
+// hold stores, as another writer would, a contract ("ctr_holder") that
+// holds reference.
+func (s *racingStore) hold(t *testing.T, reference string) {
+	t.Helper()
+	holder := validContract()
+	holder.ID, holder.Reference = "ctr_holder", reference
+	s.put(t, holder)
+}
+
 // bump writes the stored contract id again, as another writer would.
 func (s *racingStore) bump(t *testing.T, id string) {
 	t.Helper()
@@ -263,9 +272,7 @@ func TestPlanValidate(t *testing.T) {
 
 func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 	store := newStore()
-	holder := validContract()
-	holder.ID, holder.Reference = "ctr_holder", "ref-"+contract.FormatNumber(1)
-	store.put(t, holder)
+	store.hold(t, "ref-"+contract.FormatNumber(1))
 	c := validContract()
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
 	if err != nil {
@@ -281,9 +288,7 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 // refusal leaves no gap.
 func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	store := newStore()
-	holder := validContract()
-	holder.ID, holder.Reference = "ctr_holder", "taken"
-	store.put(t, holder)
+	store.hold(t, "taken")
 	c := validContract()
 	c.Reference = "taken"
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})
@@ -298,11 +303,7 @@ func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
 	store := newStore()
 	// Another writer takes the reference between the service's check and
 	// its write.
-	store.race = func(int) {
-		holder := validContract()
-		holder.ID, holder.Reference = "ctr_holder", "mine"
-		store.put(t, holder)
-	}
+	store.race = func(int) { store.hold(t, "mine") }
 	c := validContract()
 	c.Reference = "mine"
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})
