@@ -333,10 +333,7 @@ func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rt, buf := newRouter()
 			called := false
-			rt.Handle("POST /api/v1/contracts", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-				called = true
-				return httpapi.NoContent(), nil
-			})
+			rt.Handle("POST /api/v1/contracts", noContent(&called))
 			ev := event("POST", "/api/v1/contracts")
 			ev.RequestContext.Authorizer = tt.authorizer
 			p := problemOf(t, serve(t, rt, ev), http.StatusUnauthorized)
@@ -348,6 +345,14 @@ func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
 			}
 			requestLine(t, buf, http.StatusUnauthorized)
 		})
+	}
+}
+
+// noContent returns a handler that answers 204 and sets *ran.
+func noContent(ran *bool) httpapi.HandlerFunc {
+	return func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		*ran = true
+		return httpapi.NoContent(), nil
 	}
 }
 
@@ -684,10 +689,7 @@ func TestTraceIDIsBounded(t *testing.T) {
 func TestPathParametersMustBeCleanUTF8(t *testing.T) {
 	rt, _ := newRouter()
 	ran := false
-	rt.Handle("GET /orgs/{organizationId}/contracts/{contractId}", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		ran = true
-		return httpapi.NoContent(), nil
-	})
+	rt.Handle("GET /orgs/{organizationId}/contracts/{contractId}", noContent(&ran))
 	for _, tt := range []struct {
 		org, id string
 		bad     []string
@@ -801,10 +803,7 @@ func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
 func TestUnmatchedRequests(t *testing.T) {
 	rt, _ := newRouter()
 	ran := false
-	rt.Handle("GET /own", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		ran = true
-		return httpapi.NoContent(), nil
-	})
+	rt.Handle("GET /own", noContent(&ran))
 	rt.AnswerUnmatched([]string{"GET /own", "PUT /own", "POST /api/contract-actions", "GET /api/contracts/{contractNumber}", "POST /v1/customers/"})
 	for _, tt := range []struct {
 		method, path, stage, query string
