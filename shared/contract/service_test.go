@@ -29,19 +29,22 @@ func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*co
 }
 
 func (s *racingStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
-	s.writes++
-	if s.race != nil {
-		s.race(s.writes)
-	}
+	s.write()
 	return s.Store.CreateContract(ctx, c, with, claim)
 }
 
 func (s *racingStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
+	s.write()
+	return s.Store.ReplaceContract(ctx, c, with, claim)
+}
+
+// write counts a write the service sends and lets race, the other
+// writer, go first.
+func (s *racingStore) write() {
 	s.writes++
 	if s.race != nil {
 		s.race(s.writes)
 	}
-	return s.Store.ReplaceContract(ctx, c, with, claim)
 }
 
 // put stores c as another writer would, under a number no draw gives.
