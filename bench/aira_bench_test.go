@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -88,9 +87,7 @@ func airaDialect() Dialect {
 		Name:     "Aira",
 		Function: "CreateContractFunction",
 		Router:   endpoints.CreateContract,
-		Setup: func(ctx context.Context, store PlanStore, t Tenant) error {
-			return store.PutPlans(ctx, t.ID, []contract.Plan{airaPlan})
-		},
+		Plans:    []contract.Plan{airaPlan},
 		// The documented create path, with its trailing slash, as the
 		// sample sends it.
 		Create: func(t Tenant) events.APIGatewayV2HTTPRequest {

@@ -36,14 +36,8 @@ import (
 func BenchmarkWarm(b *testing.B) {
 	ctx := context.Background()
 	_, table := ddbtest.NewTable(b)
-	client, err := newClient(ctx, &tripCounter{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	counted, err := newClient(ctx, &tripCounter{}, withConsumedCapacity)
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newClient(b, &tripCounter{})
+	counted := newClient(b, &tripCounter{}, withConsumedCapacity)
 	store, countedStore := ddb.New(client, table), ddb.New(counted, table)
 	for i := range dialects {
 		d := &dialects[i]
@@ -105,10 +99,7 @@ func BenchmarkWarm(b *testing.B) {
 				})
 				reportCalls(b, "floor-", func(ctx context.Context) error { return f.run(ctx, counted) })
 			})
-			replayClient, err := newClient(ctx, &tripCounter{next: &replayed{prime: w.coldAnswers[op], answers: w.answers[op]}})
-			if err != nil {
-				b.Fatal(err)
-			}
+			replayClient := newClient(b, &tripCounter{next: &replayed{prime: w.coldAnswers[op], answers: w.answers[op]}})
 			replayRouter := d.Router(ddb.New(replayClient, table), discardLogger(d.Function))
 			// The replaying router's first call is cold (it fills the
 			// plan cache); it is made before any is timed.
@@ -194,12 +185,10 @@ const throughputTenants = 32
 func BenchmarkThroughput(b *testing.B) {
 	ctx := context.Background()
 	_, table := ddbtest.NewTable(b)
-	client, err := newClient(ctx, &tripCounter{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newClient(b, &tripCounter{})
 	store := ddb.New(client, table)
 	var rawSeq atomic.Int64
+	var err error
 	for di := range dialects {
 		d := &dialects[di]
 		// Tenants of the dialect's own, as a floor replays one dialect's
@@ -286,31 +275,21 @@ func concurrently(b *testing.B, clients int, do func(i int) error) {
 // allocation, so its ns/op means nothing.
 func BenchmarkAllocSites(b *testing.B) {
 	ctx := context.Background()
-	for di := range dialects {
-		d := &dialects[di]
-		m, err := inMemory(ctx, d)
+	eachInMemory(b, func(b *testing.B, rt *httpapi.Router, evs []events.APIGatewayV2HTTPRequest) {
+		next := 0
+		sites, err := profileRequests(func() error {
+			_, err := serve(ctx, rt, evs[next%len(evs)])
+			next++
+			return err
+		}, b.N)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, op := range warmOps {
-			b.Run(strings.ToLower(d.Name)+"/"+op, func(b *testing.B) {
-				evs := m.requests(op, b.N)
-				next := 0
-				sites, err := profileRequests(func() error {
-					_, err := serve(ctx, m.router, evs[next%len(evs)])
-					next++
-					return err
-				}, b.N)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sort.Slice(sites, func(i, j int) bool { return sites[i].PerRequest > sites[j].PerRequest })
-				for _, s := range sites {
-					b.ReportMetric(s.PerRequest, "objects:"+strings.ReplaceAll(s.Function, " ", "_"))
-				}
-			})
+		sort.Slice(sites, func(i, j int) bool { return sites[i].PerRequest > sites[j].PerRequest })
+		for _, s := range sites {
+			b.ReportMetric(s.PerRequest, "objects:"+strings.ReplaceAll(s.Function, " ", "_"))
 		}
-	}
+	})
 }
 
 // captureCreate creates one contract for t through rt, a router over a

@@ -42,10 +42,10 @@ type Dialect struct {
 	// function's main does (shared/endpoints). A function whose router
 	// needs less than an endpoints.Store is wrapped in a func literal.
 	Router func(store endpoints.Store, log *slog.Logger) *httpapi.Router
-	// Setup, if set, prepares a tenant before its first request: what an
-	// operator loads for a real tenant, such as the plan catalog the
-	// dialect's creates name.
-	Setup func(ctx context.Context, store PlanStore, t Tenant) error
+	// Plans, if set, is the plan catalog the dialect's creates name,
+	// loaded into a tenant before its first request as an operator loads
+	// a real tenant's.
+	Plans []contract.Plan
 	// Create returns a request that creates a contract for t. Every call
 	// must create a new contract: a value the client chooses and the
 	// service keeps unique (Aira's customer externalId, fabric's
@@ -80,19 +80,19 @@ func (d *Dialect) seedRequest(t Tenant) events.APIGatewayV2HTTPRequest {
 	return d.Create(t)
 }
 
-// setUp runs d's Setup for t, if it has one.
+// setUp loads d's Plans into t's catalog, if it has any.
 func (d *Dialect) setUp(ctx context.Context, store PlanStore, t Tenant) error {
-	if d.Setup == nil {
+	if len(d.Plans) == 0 {
 		return nil
 	}
-	if err := d.Setup(ctx, store, t); err != nil {
+	if err := store.PutPlans(ctx, t.ID, d.Plans); err != nil {
 		return fmt.Errorf("%s: set up tenant %s: %w", d.Name, t.ID, err)
 	}
 	return nil
 }
 
-// PlanStore is what a dialect's Setup may write: the tenant's plan
-// catalog. The DynamoDB store and the in-memory store both have it.
+// PlanStore is what setUp writes: the tenant's plan catalog. The
+// DynamoDB store and the in-memory store both have it.
 type PlanStore interface {
 	PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error
 }

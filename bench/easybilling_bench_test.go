@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -63,9 +61,7 @@ func easyBillingDialect() Dialect {
 		Name:     "EasyBilling",
 		Function: "ContractActionsFunction",
 		Router:   endpoints.ContractActions,
-		Setup: func(ctx context.Context, store PlanStore, t Tenant) error {
-			return store.PutPlans(ctx, t.ID, []contract.Plan{easyBillingPlan})
-		},
+		Plans:    []contract.Plan{easyBillingPlan},
 		Create: func(t Tenant) events.APIGatewayV2HTTPRequest {
 			h := headers()
 			h["content-type"] = "application/json"

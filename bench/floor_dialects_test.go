@@ -46,10 +46,7 @@ func TestFloorsReplayEveryDialect(t *testing.T) {
 	ddbtest.Client(t) // skips, or fails under CI, without DynamoDB Local
 	_, table := ddbtest.NewTable(t)
 	ctx := context.Background()
-	client, err := newClient(ctx, &tripCounter{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := newClient(t, &tripCounter{})
 	store := ddb.New(client, table)
 	for i := range dialects {
 		d := &dialects[i]

@@ -208,6 +208,18 @@ func TestCapacityIsAskedForAndSummed(t *testing.T) {
 	if u.units != 8 || u.reported != 1 || u.perCall[1] != 8 {
 		t.Fatalf("units %g, reported %d, per call %v", u.units, u.reported, u.perCall)
 	}
+	u.add(&dynamodb.GetItemOutput{ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: aws.Float64(0.5)}})
+	if u.units != 8.5 || u.read != 0.5 || u.write != 8 || u.reported != 2 {
+		t.Fatalf("units %g (read %g, write %g), reported %d", u.units, u.read, u.write, u.reported)
+	}
+	for _, in := range []any{&dynamodb.QueryInput{}, &dynamodb.GetItemInput{}, &dynamodb.PutItemInput{}, &dynamodb.UpdateItemInput{},
+		&dynamodb.DeleteItemInput{}, &dynamodb.TransactWriteItemsInput{}, &dynamodb.TransactGetItemsInput{}, &dynamodb.BatchGetItemInput{},
+		&dynamodb.BatchWriteItemInput{}} {
+		askTotal(in)
+		if got := structField(in, "ReturnConsumedCapacity").Interface(); got != types.ReturnConsumedCapacityTotal {
+			t.Errorf("a %T asks for %q", in, got)
+		}
+	}
 }
 
 func TestCounterValueNeedsExactlyOneNumber(t *testing.T) {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/httpapi"
 )
 
 // BenchmarkHandler measures each dialect's handlers from the API Gateway
@@ -17,30 +21,38 @@ import (
 // contract, and building them is not the handler's work.
 func BenchmarkHandler(b *testing.B) {
 	ctx := context.Background()
+	eachInMemory(b, func(b *testing.B, rt *httpapi.Router, evs []events.APIGatewayV2HTTPRequest) {
+		b.ReportAllocs()
+		user0, sys0, cpuOK := processCPU()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			ev := &evs[i%len(evs)]
+			resp, _ := rt.Serve(ctx, *ev)
+			if resp.StatusCode/100 != 2 {
+				b.Fatalf("%s answered %d: %s", ev.RouteKey, resp.StatusCode, resp.Body)
+			}
+		}
+		b.StopTimer()
+		if user1, sys1, ok := processCPU(); ok && cpuOK {
+			b.ReportMetric(float64(user1-user0+sys1-sys0)/float64(b.N), "cpu-ns/op")
+		}
+	})
+}
+
+// eachInMemory runs measure as a sub-benchmark of b,
+// "<dialect>/<operation>", for each dialect's create, get and list over
+// the in-memory store (inMemory): measure gets the dialect's router and
+// the requests of b.N calls (inMemoryDialect.requests), built before it
+// runs.
+func eachInMemory(b *testing.B, measure func(b *testing.B, rt *httpapi.Router, evs []events.APIGatewayV2HTTPRequest)) {
 	for di := range dialects {
 		d := &dialects[di]
-		m, err := inMemory(ctx, d)
+		m, err := inMemory(context.Background(), d)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, op := range warmOps {
-			b.Run(strings.ToLower(d.Name)+"/"+op, func(b *testing.B) {
-				evs := m.requests(op, b.N)
-				b.ReportAllocs()
-				user0, sys0, cpuOK := processCPU()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					ev := &evs[i%len(evs)]
-					resp, _ := m.router.Serve(ctx, *ev)
-					if resp.StatusCode/100 != 2 {
-						b.Fatalf("%s answered %d: %s", ev.RouteKey, resp.StatusCode, resp.Body)
-					}
-				}
-				b.StopTimer()
-				if user1, sys1, ok := processCPU(); ok && cpuOK {
-					b.ReportMetric(float64(user1-user0+sys1-sys0)/float64(b.N), "cpu-ns/op")
-				}
-			})
+			b.Run(strings.ToLower(d.Name)+"/"+op, func(b *testing.B) { measure(b, m.router, m.requests(op, b.N)) })
 		}
 	}
 }

@@ -86,10 +86,7 @@ func BenchmarkListScale(b *testing.B) {
 	}
 
 	trips := &tripCounter{}
-	measured, err := newClient(ctx, trips, withConsumedCapacity)
-	if err != nil {
-		b.Fatal(err)
-	}
+	measured := newClient(b, trips, withConsumedCapacity)
 	measuredStore := ddb.New(measured, table)
 	type scaleDialect struct {
 		name   string

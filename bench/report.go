@@ -220,18 +220,28 @@ func (r *report) WarmRows() []row {
 	var out []row
 	for _, d := range reportDialects {
 		for _, op := range reportOps {
-			name := "Warm/" + d + "/" + op
-			rat := r.Stats.value(name, "handler-to-floor")
-			_, wl := limits(op)
-			verdict := "met"
-			if !(rat <= wl) {
-				verdict = fmt.Sprintf("**missed** by %.3fx", rat-wl)
-			}
+			name, t := "Warm/"+d+"/"+op, r.warmTarget(d, op)
 			out = append(out, row{d, op, r.cell(name, "handler-sec/op", 1e3) + " ms", r.cell(name, "floor-sec/op", 1e3) + " ms",
-				ratioCell(r.Stats[name]["handler-to-floor"]), fmt.Sprintf("≤ %.2fx", wl), verdict, r.operations(name), r.On()})
+				ratioCell(r.Stats[name]["handler-to-floor"]), t.Limit, t.Verdict(), r.operations(name), r.On()})
 		}
 	}
 	return out
+}
+
+// warmTarget judges d's op by BenchmarkWarm's handler / floor ratio.
+func (r *report) warmTarget(d, op string) target {
+	v := r.Stats.value("Warm/"+d+"/"+op, "handler-to-floor")
+	_, wl := limits(op)
+	return target{d + " " + op + ": handler / floor (p50)", "BenchmarkWarm, in-process router on DynamoDB Local in turns with the same SDK calls replayed, median of " + fmt.Sprint(r.Settings.Count) + " runs' ratios",
+		fmt.Sprintf("≤ %.2fx", wl), fmt.Sprintf("%.3fx", v), v <= wl, fmt.Sprintf("by %.3fx", v-wl)}
+}
+
+// tripTarget judges d's op by its DynamoDB round trips.
+func (r *report) tripTarget(d, op string) target {
+	trips := r.Stats.value("Warm/"+d+"/"+op, "roundtrips/op")
+	tl, _ := limits(op)
+	return target{d + " " + op + ": DynamoDB round trips", "HTTP requests counted at the SDK client's HTTPClient (BenchmarkWarm's roundtrips/op)",
+		"≤ " + num(tl), num(trips), trips <= tl, "by " + num(trips-tl) + " (see Misses)"}
 }
 
 // ReplayRows are the in-process table: DynamoDB's answers from memory.
@@ -255,19 +265,15 @@ func (r *report) TripRows() []row {
 	var out []row
 	for _, d := range reportDialects {
 		for _, op := range reportOps {
-			h := "Warm/" + d + "/" + op
-			trips := r.Stats.value(h, "roundtrips/op")
-			tl, _ := limits(op)
-			limit, verdict := fmt.Sprintf("≤ %s", num(tl)), "met"
+			h, t := "Warm/"+d+"/"+op, r.tripTarget(d, op)
+			limit, verdict := t.Limit, t.Verdict()
 			if op == "list" {
 				limit, verdict = "none (section 7)", ""
-			} else if !(trips <= tl) {
-				verdict = fmt.Sprintf("**missed** by %s", num(trips-tl))
 			}
 			capacity := func(prefix string) string {
 				return fmt.Sprintf("%s R + %s W", num(r.Stats.value(h, prefix+"RCU/op")), num(r.Stats.value(h, prefix+"WCU/op")))
 			}
-			out = append(out, row{d, op, num(trips), limit, verdict, r.operations(h),
+			out = append(out, row{d, op, t.Measured, limit, verdict, r.operations(h),
 				num(r.Stats.value(h, "req-B/op")) + " / " + num(r.Stats.value(h, "floor-req-B/op")), capacity(""), capacity("floor-"), r.On()})
 		}
 	}
@@ -465,15 +471,9 @@ func (r *report) Targets() []target {
 	}
 	for _, d := range reportDialects {
 		for _, op := range reportOps {
-			name := "Warm/" + d + "/" + op
-			ratioV := r.Stats.value(name, "handler-to-floor")
-			trips := r.Stats.value(name, "roundtrips/op")
-			tl, wl := limits(op)
-			out = append(out, target{d + " " + op + ": handler / floor (p50)", "BenchmarkWarm, in-process router on DynamoDB Local in turns with the same SDK calls replayed, median of " + fmt.Sprint(r.Settings.Count) + " runs' ratios",
-				fmt.Sprintf("≤ %.2fx", wl), fmt.Sprintf("%.3fx", ratioV), ratioV <= wl, fmt.Sprintf("by %.3fx", ratioV-wl)})
+			out = append(out, r.warmTarget(d, op))
 			if op != "list" { // a list page's cost is section 7's target
-				out = append(out, target{d + " " + op + ": DynamoDB round trips", "HTTP requests counted at the SDK client's HTTPClient (BenchmarkWarm's roundtrips/op)",
-					"≤ " + num(tl), num(trips), trips <= tl, "by " + num(trips-tl) + " (see Misses)"})
+				out = append(out, r.tripTarget(d, op))
 			}
 		}
 	}

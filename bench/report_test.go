@@ -90,6 +90,7 @@ func TestReportJudgesTheTargets(t *testing.T) {
 		"| Kukkingu list `clientId`: p50 at 50,000 over 100 |", "| ≤ 2x | 2.50x (read units – → –) | **missed**",
 		"| Wire/aira/create: allocations per request, no I/O |", "| < 50 | 125 | **missed** by 76 |",
 		"| Kukkingu | get | 2 ± 2% ms | 1 ± 2% ms | 2.00x ± 3% | ≤ 1.10x | **missed** by 0.900x | Query |",
+		"| Kukkingu | create | 3 | ≤ 2 | **missed** by 1 (see Misses) | none |", "| Kukkingu | get | 1 | ≤ 1 | met | Query |",
 		"| aira/create | `reflect.unsafe_New` | 30 | 50% |", "| aira/create | `shared/aira.decode` | 12 | 20% |",
 		"about 1,000 per second", "test CPU, 2 logical CPUs", "## Misses",
 	} {

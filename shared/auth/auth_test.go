@@ -32,35 +32,39 @@ type fakeStore struct {
 
 var errUnexpectedCall = errors.New("unexpected store call")
 
-func (f *fakeStore) CreateTenant(_ context.Context, tn auth.Tenant) error {
-	f.t.Errorf("unexpected CreateTenant(%q)", tn.ID)
+// unexpected fails the test for a call it did not expect.
+func (f *fakeStore) unexpected(call, arg string) error {
+	f.t.Errorf("unexpected %s(%q)", call, arg)
 	return errUnexpectedCall
+}
+
+// lookup answers a get through fn, or as an unexpected call when the test
+// gave no fn.
+func lookup[T any](ctx context.Context, f *fakeStore, call, id string, fn func(ctx context.Context, id string) (*T, error)) (*T, error) {
+	if fn == nil {
+		return nil, f.unexpected(call, id)
+	}
+	return fn(ctx, id)
+}
+
+func (f *fakeStore) CreateTenant(_ context.Context, tn auth.Tenant) error {
+	return f.unexpected("CreateTenant", tn.ID)
 }
 
 func (f *fakeStore) GetTenant(ctx context.Context, id string) (*auth.Tenant, error) {
-	if f.getTenant == nil {
-		f.t.Errorf("unexpected GetTenant(%q)", id)
-		return nil, errUnexpectedCall
-	}
-	return f.getTenant(ctx, id)
+	return lookup(ctx, f, "GetTenant", id, f.getTenant)
 }
 
 func (f *fakeStore) CreateCredential(_ context.Context, c auth.Credential) error {
-	f.t.Errorf("unexpected CreateCredential(%q)", c.ID)
-	return errUnexpectedCall
+	return f.unexpected("CreateCredential", c.ID)
 }
 
 func (f *fakeStore) GetCredential(ctx context.Context, id string) (*auth.Credential, error) {
-	if f.getCredential == nil {
-		f.t.Errorf("unexpected GetCredential(%q)", id)
-		return nil, errUnexpectedCall
-	}
-	return f.getCredential(ctx, id)
+	return lookup(ctx, f, "GetCredential", id, f.getCredential)
 }
 
 func (f *fakeStore) RevokeCredential(_ context.Context, id string, _ time.Time) error {
-	f.t.Errorf("unexpected RevokeCredential(%q)", id)
-	return errUnexpectedCall
+	return f.unexpected("RevokeCredential", id)
 }
 
 // fixture is a small, fixed world of tenants and credentials, with the
@@ -265,13 +269,7 @@ func TestAuthenticateRefusesMalformedTokensWithoutLookup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A nil-function fake: any lookup fails the test.
-			p, err := auth.Authenticate(context.Background(), &fakeStore{t: t}, tt.token)
-			if !errors.Is(err, auth.ErrUnknownCredential) {
-				t.Fatalf("err = %v, want ErrUnknownCredential", err)
-			}
-			if p != nil {
-				t.Fatalf("principal %+v returned with an error", p)
-			}
+			unknownCredential(t, &fakeStore{t: t}, tt.token)
 		})
 	}
 }
@@ -313,14 +311,21 @@ func TestAuthenticateRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := auth.Authenticate(context.Background(), tt.store(t), tt.token())
-			if !errors.Is(err, auth.ErrUnknownCredential) {
-				t.Fatalf("err = %v, want ErrUnknownCredential", err)
-			}
-			if p != nil {
-				t.Fatalf("principal %+v returned with an error", p)
-			}
+			unknownCredential(t, tt.store(t), tt.token())
 		})
+	}
+}
+
+// unknownCredential authenticates token against store and fails t unless
+// it is refused as an unknown credential, with no principal.
+func unknownCredential(t *testing.T, store auth.Store, token string) {
+	t.Helper()
+	p, err := auth.Authenticate(context.Background(), store, token)
+	if !errors.Is(err, auth.ErrUnknownCredential) {
+		t.Fatalf("err = %v, want ErrUnknownCredential", err)
+	}
+	if p != nil {
+		t.Fatalf("principal %+v returned with an error", p)
 	}
 }
 

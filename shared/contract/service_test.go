@@ -29,19 +29,22 @@ func (s *racingStore) GetContract(ctx context.Context, tenantID, id string) (*co
 }
 
 func (s *racingStore) CreateContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
-	s.writes++
-	if s.race != nil {
-		s.race(s.writes)
-	}
+	s.write()
 	return s.Store.CreateContract(ctx, c, with, claim)
 }
 
 func (s *racingStore) ReplaceContract(ctx context.Context, c *contract.Contract, with contract.Companions, claim *idempotency.Claim) error {
+	s.write()
+	return s.Store.ReplaceContract(ctx, c, with, claim)
+}
+
+// write counts a write the service sends and lets race, the other
+// writer, go first.
+func (s *racingStore) write() {
 	s.writes++
 	if s.race != nil {
 		s.race(s.writes)
 	}
-	return s.Store.ReplaceContract(ctx, c, with, claim)
 }
 
 // put stores c as another writer would, under a number no draw gives.
@@ -51,6 +54,15 @@ func (s *racingStore) put(t *testing.T, c *contract.Contract) {
 	if err := s.Store.CreateContract(context.Background(), c, contract.Companions{}, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// hold stores, as another writer would, a contract ("ctr_holder") that
+// holds reference.
+func (s *racingStore) hold(t *testing.T, reference string) {
+	t.Helper()
+	holder := validContract()
+	holder.ID, holder.Reference = "ctr_holder", reference
+	s.put(t, holder)
 }
 
 // bump writes the stored contract id again, as another writer would.
@@ -263,9 +275,7 @@ func TestPlanValidate(t *testing.T) {
 
 func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 	store := newStore()
-	holder := validContract()
-	holder.ID, holder.Reference = "ctr_holder", "ref-"+contract.FormatNumber(1)
-	store.put(t, holder)
+	store.hold(t, "ref-"+contract.FormatNumber(1))
 	c := validContract()
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{Numbered: func(c *contract.Contract) { c.Reference = "ref-" + c.Number }})
 	if err != nil {
@@ -281,9 +291,7 @@ func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {
 // refusal leaves no gap.
 func TestCreateRefusesATakenReferenceBeforeDrawing(t *testing.T) {
 	store := newStore()
-	holder := validContract()
-	holder.ID, holder.Reference = "ctr_holder", "taken"
-	store.put(t, holder)
+	store.hold(t, "taken")
 	c := validContract()
 	c.Reference = "taken"
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})
@@ -298,11 +306,7 @@ func TestCreateDoesNotRetryAGivenReferenceThatIsTaken(t *testing.T) {
 	store := newStore()
 	// Another writer takes the reference between the service's check and
 	// its write.
-	store.race = func(int) {
-		holder := validContract()
-		holder.ID, holder.Reference = "ctr_holder", "mine"
-		store.put(t, holder)
-	}
+	store.race = func(int) { store.hold(t, "mine") }
 	c := validContract()
 	c.Reference = "mine"
 	err := newService(store).Create(context.Background(), actor, nil, c, contract.CreateOptions{})

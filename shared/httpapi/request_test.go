@@ -62,6 +62,14 @@ func jsonEvent(contentType, body string) events.APIGatewayV2HTTPRequest {
 	return ev
 }
 
+// b64 returns ev with its body base64-encoded, as API Gateway sends a
+// body it does not take for text.
+func b64(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	ev.Body = base64.StdEncoding.EncodeToString([]byte(ev.Body))
+	ev.IsBase64Encoded = true
+	return ev
+}
+
 func TestDecodeJSONAccepts(t *testing.T) {
 	const body = `{"name":"Support","order":3,"ratio":0.5,"active":true,"tags":["a","b"],"inner":{"count":2},"attrs":{"k":"v"}}`
 	want := payload{Name: "Support", Order: 3, Ratio: 0.5, Active: true, Tags: []string{"a", "b"}, Inner: &inner{Count: 2}, Attrs: map[string]string{"k": "v"}}
@@ -83,18 +91,10 @@ func TestDecodeJSONAccepts(t *testing.T) {
 		{"unicode", jsonEvent("application/json", `{"name":"Vertrag für Zoë \u2603"}`), payload{Name: "Vertrag für Zoë ☃"}},
 		{"largest safe integer", jsonEvent("application/json", `{"order":9007199254740991}`), payload{Order: 9007199254740991}},
 		{"exactly the size limit", jsonEvent("application/json", `{"name":"`+filler+`"}`), payload{Name: filler}},
-		{"base64", func() events.APIGatewayV2HTTPRequest {
-			ev := jsonEvent("application/json", base64.StdEncoding.EncodeToString([]byte(body)))
-			ev.IsBase64Encoded = true
-			return ev
-		}(), want},
+		{"base64", b64(jsonEvent("application/json", body)), want},
 		// The limit applies to the decoded body, not its larger
 		// base64 form.
-		{"base64 at the size limit", func() events.APIGatewayV2HTTPRequest {
-			ev := jsonEvent("application/json", base64.StdEncoding.EncodeToString([]byte(`{"name":"`+filler+`"}`)))
-			ev.IsBase64Encoded = true
-			return ev
-		}(), payload{Name: filler}},
+		{"base64 at the size limit", b64(jsonEvent("application/json", `{"name":"`+filler+`"}`)), payload{Name: filler}},
 		{"content type header not lower case", func() events.APIGatewayV2HTTPRequest {
 			ev := jsonEvent("", body)
 			ev.Headers["Content-Type"] = "application/json"
@@ -118,11 +118,6 @@ func TestDecodeJSONAccepts(t *testing.T) {
 
 func TestDecodeJSONRefuses(t *testing.T) {
 	over := `{"name":"` + strings.Repeat("x", httpapi.MaxBodyBytes-len(`{"name":""}`)+1) + `"}`
-	b64 := func(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
-		ev.Body = base64.StdEncoding.EncodeToString([]byte(ev.Body))
-		ev.IsBase64Encoded = true
-		return ev
-	}
 	tests := []struct {
 		name   string
 		ev     events.APIGatewayV2HTTPRequest

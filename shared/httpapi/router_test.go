@@ -91,18 +91,26 @@ func linesWithMsg(t *testing.T, buf *bytes.Buffer, msg string) []map[string]any 
 	return out
 }
 
+// lineWithMsg returns the one log record whose message is msg, and fails
+// unless there is exactly one.
+func lineWithMsg(t *testing.T, buf *bytes.Buffer, msg string) map[string]any {
+	t.Helper()
+	lines := linesWithMsg(t, buf, msg)
+	if len(lines) != 1 {
+		t.Fatalf("%d %q log lines, want 1:\n%s", len(lines), msg, buf)
+	}
+	return lines[0]
+}
+
 // requestLine returns the one "request" record and fails unless there is
 // exactly one with the given status.
 func requestLine(t *testing.T, buf *bytes.Buffer, status int) map[string]any {
 	t.Helper()
-	lines := linesWithMsg(t, buf, "request")
-	if len(lines) != 1 {
-		t.Fatalf("%d \"request\" log lines, want 1:\n%s", len(lines), buf)
+	l := lineWithMsg(t, buf, "request")
+	if got, _ := l["status"].(float64); int(got) != status {
+		t.Fatalf("request line status = %v, want %d", l["status"], status)
 	}
-	if got, _ := lines[0]["status"].(float64); int(got) != status {
-		t.Fatalf("request line status = %v, want %d", lines[0]["status"], status)
-	}
-	return lines[0]
+	return l
 }
 
 // problemTypes are the stable problem type URIs clients switch on.
@@ -333,10 +341,7 @@ func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rt, buf := newRouter()
 			called := false
-			rt.Handle("POST /api/v1/contracts", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-				called = true
-				return httpapi.NoContent(), nil
-			})
+			rt.Handle("POST /api/v1/contracts", noContent(&called))
 			ev := event("POST", "/api/v1/contracts")
 			ev.RequestContext.Authorizer = tt.authorizer
 			p := problemOf(t, serve(t, rt, ev), http.StatusUnauthorized)
@@ -348,6 +353,14 @@ func TestUnauthenticatedRequestsAreRefused(t *testing.T) {
 			}
 			requestLine(t, buf, http.StatusUnauthorized)
 		})
+	}
+}
+
+// noContent returns a handler that answers 204 and sets *ran.
+func noContent(ran *bool) httpapi.HandlerFunc {
+	return func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+		*ran = true
+		return httpapi.NoContent(), nil
 	}
 }
 
@@ -513,11 +526,7 @@ func TestInternalErrorsAreHidden(t *testing.T) {
 					t.Errorf("500 body leaks %q: %s", leak, resp.Body)
 				}
 			}
-			failed := linesWithMsg(t, buf, "request failed")
-			if len(failed) != 1 {
-				t.Fatalf("%d \"request failed\" lines, want 1:\n%s", len(failed), buf)
-			}
-			l := failed[0]
+			l := lineWithMsg(t, buf, "request failed")
 			if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l["error"]), tt.logged) {
 				t.Errorf("failure line = %v, want level ERROR and error containing %q", l, tt.logged)
 			}
@@ -555,11 +564,7 @@ func TestPanicsAreRecovered(t *testing.T) {
 			if strings.Contains(resp.Body, tt.text) || strings.Contains(resp.Body, "panic") {
 				t.Errorf("500 body leaks the panic: %s", resp.Body)
 			}
-			panicked := linesWithMsg(t, buf, "handler panicked")
-			if len(panicked) != 1 {
-				t.Fatalf("%d \"handler panicked\" lines, want 1:\n%s", len(panicked), buf)
-			}
-			l := panicked[0]
+			l := lineWithMsg(t, buf, "handler panicked")
 			if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l["panic"]), tt.text) {
 				t.Errorf("panic line = %v", l)
 			}
@@ -684,10 +689,7 @@ func TestTraceIDIsBounded(t *testing.T) {
 func TestPathParametersMustBeCleanUTF8(t *testing.T) {
 	rt, _ := newRouter()
 	ran := false
-	rt.Handle("GET /orgs/{organizationId}/contracts/{contractId}", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		ran = true
-		return httpapi.NoContent(), nil
-	})
+	rt.Handle("GET /orgs/{organizationId}/contracts/{contractId}", noContent(&ran))
 	for _, tt := range []struct {
 		org, id string
 		bad     []string
@@ -756,9 +758,7 @@ func TestUnknownKindIsAnInternalError(t *testing.T) {
 	if strings.Contains(resp.Body, "secret internal detail") {
 		t.Errorf("500 body leaks the message: %s", resp.Body)
 	}
-	if l := linesWithMsg(t, buf, "request failed"); len(l) != 1 {
-		t.Errorf("%d \"request failed\" lines, want 1:\n%s", len(l), buf)
-	}
+	lineWithMsg(t, buf, "request failed")
 }
 
 func TestWrappedTransportRefusalIsNotAFailure(t *testing.T) {
@@ -788,8 +788,8 @@ func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
 	if resp.Headers["Retry-After"] == "" || strings.Contains(resp.Body, "Throttling") {
 		t.Fatalf("headers %v body %s", resp.Headers, resp.Body)
 	}
-	if l := linesWithMsg(t, buf, "request failed"); len(l) != 1 || !strings.Contains(fmt.Sprint(l[0]["error"]), "ThrottlingException") {
-		t.Fatalf("the cause is not logged once: %v", l)
+	if l := lineWithMsg(t, buf, "request failed"); !strings.Contains(fmt.Sprint(l["error"]), "ThrottlingException") {
+		t.Fatalf("the cause is not logged: %v", l)
 	}
 }
 
@@ -801,10 +801,7 @@ func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
 func TestUnmatchedRequests(t *testing.T) {
 	rt, _ := newRouter()
 	ran := false
-	rt.Handle("GET /own", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-		ran = true
-		return httpapi.NoContent(), nil
-	})
+	rt.Handle("GET /own", noContent(&ran))
 	rt.AnswerUnmatched([]string{"GET /own", "PUT /own", "POST /api/contract-actions", "GET /api/contracts/{contractNumber}", "POST /v1/customers/"})
 	for _, tt := range []struct {
 		method, path, stage, query string
