@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/ddb"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/idempotency"
@@ -130,16 +131,6 @@ func big(t *testing.T, id string, size int) *contract.Contract {
 	return c
 }
 
-// fieldOf is the one field a refusal names.
-func fieldOf(t *testing.T, err error) string {
-	t.Helper()
-	var e *contract.Error
-	if !errors.As(err, &e) || e.Kind != contract.KindUnprocessable || len(e.Fields) != 1 {
-		t.Fatalf("want a KindUnprocessable error naming one field, got %v", err)
-	}
-	return e.Fields[0].Field
-}
-
 // A contract that would not fit in one item is refused as the caller's
 // problem, naming the contract, and nothing is written: by a create, a
 // replace, and contract actions.
@@ -151,9 +142,7 @@ func TestTooLargeContractIsRefused(t *testing.T) {
 	}
 
 	past := big(t, "ctr_past", ddb.MaxItemBytes+1)
-	if got := fieldOf(t, create(s, past)); got != ddb.TooLargeContract {
-		t.Fatalf("create names %q", got)
-	}
+	contracttest.Refused(t, create(s, past), contract.KindUnprocessable, ddb.TooLargeContract)
 	if _, err := s.GetContract(ctx, "t1", "ctr_past"); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("the refused create wrote something: %v", err)
 	}
@@ -161,18 +150,14 @@ func TestTooLargeContractIsRefused(t *testing.T) {
 	grown := *at
 	grown.Version++
 	grown.Attributes = append([]byte(`{"b":1,`), at.Attributes[1:]...)
-	if got := fieldOf(t, s.ReplaceContract(ctx, &grown, contract.Companions{}, nil)); got != ddb.TooLargeContract {
-		t.Fatalf("replace names %q", got)
-	}
+	contracttest.Refused(t, s.ReplaceContract(ctx, &grown, contract.Companions{}, nil), contract.KindUnprocessable, ddb.TooLargeContract)
 	stored, err := s.GetContract(ctx, "t1", at.Number)
 	if err != nil || stored.Version != at.Version {
 		t.Fatalf("the refused replace wrote something: %v, %+v", err, stored)
 	}
 
 	action := &contract.Action{TenantID: "t1", ID: "a1", Number: "CA-0000000001", Request: []byte(`{}`), Status: contract.StatusActive}
-	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, []*contract.Contract{&grown}, "", nil)); got != ddb.TooLargeContract {
-		t.Fatalf("contract actions name %q", got)
-	}
+	contracttest.Refused(t, s.ApplyActions(ctx, action, nil, []*contract.Contract{&grown}, "", nil), contract.KindUnprocessable, ddb.TooLargeContract)
 	if _, err := s.GetAction(ctx, "t1", action.Number); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("the refused actions wrote their record: %v", err)
 	}
@@ -193,9 +178,7 @@ func TestTooLargeTransactionIsRefused(t *testing.T) {
 		changed = append(changed, c)
 	}
 	action := &contract.Action{TenantID: "t1", ID: "a1", Number: "CA-0000000001", Request: []byte(`{}`), Status: contract.StatusActive}
-	if got := fieldOf(t, s.ApplyActions(ctx, action, nil, changed, "", nil)); got != ddb.TooLargeRequest {
-		t.Fatalf("names %q", got)
-	}
+	contracttest.Refused(t, s.ApplyActions(ctx, action, nil, changed, "", nil), contract.KindUnprocessable, ddb.TooLargeRequest)
 	for _, c := range changed {
 		stored, err := s.GetContract(ctx, "t1", c.Number)
 		if err != nil || stored.Version != c.Version-1 {
@@ -243,9 +226,7 @@ func TestLargeIdempotentAnswers(t *testing.T) {
 	noise := make([]byte, 600_000)
 	rand.Read(noise)
 	incompressible := `{"a":"` + base64.StdEncoding.EncodeToString(noise) + `"}`
-	if got := fieldOf(t, keyedCreate(s, newContract("t1", "ctr_3", "clnt_1"), "k2", incompressible)); got != ddb.TooLargeAnswer {
-		t.Fatalf("names %q", got)
-	}
+	contracttest.Refused(t, keyedCreate(s, newContract("t1", "ctr_3", "clnt_1"), "k2", incompressible), contract.KindUnprocessable, ddb.TooLargeAnswer)
 	if _, err := s.GetContract(ctx, "t1", "ctr_3"); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("the refused write wrote its contract: %v", err)
 	}

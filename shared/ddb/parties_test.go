@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 )
 
@@ -96,15 +97,12 @@ func TestPaymentAccountBound(t *testing.T) {
 	}
 
 	past := contract.MaxPaymentAccounts + 1
-	if _, err := withAccount(past); fieldOf(t, err) != "paymentAccount" {
-		t.Fatalf("a create names %v", err)
-	}
+	_, err = withAccount(past)
+	contracttest.Refused(t, err, contract.KindUnprocessable, "paymentAccount")
 	replaced := *last
 	replaced.Version++
 	replaced.PaymentAccountID = fmt.Sprintf("pa-%d", past)
-	if err := store.ReplaceContract(ctx, &replaced, contract.Companions{PaymentAccount: account(past)}, nil); fieldOf(t, err) != "paymentAccount" {
-		t.Fatalf("a replace names %v", err)
-	}
+	contracttest.Refused(t, store.ReplaceContract(ctx, &replaced, contract.Companions{PaymentAccount: account(past)}, nil), contract.KindUnprocessable, "paymentAccount")
 	if _, err := store.GetPaymentAccount(ctx, "t1", fmt.Sprintf("pa-%d", past)); contract.KindOf(err) != contract.KindNotFound {
 		t.Fatalf("a refused write stored the payment account: %v", err)
 	}

@@ -85,22 +85,6 @@ func create(t *testing.T, s store, tenantID, id string, party contract.Party) *c
 	return c
 }
 
-// refused checks err is a *contract.Error of kind naming fields, in order.
-func refused(t *testing.T, err error, kind contract.Kind, fields ...string) {
-	t.Helper()
-	var e *contract.Error
-	if !errors.As(err, &e) || e.Kind != kind {
-		t.Fatalf("err = %v, want %v", err, kind)
-	}
-	var got []string
-	for _, f := range e.Fields {
-		got = append(got, f.Field)
-	}
-	if !slices.Equal(got, fields) {
-		t.Fatalf("err %v names %v, want %v", err, got, fields)
-	}
-}
-
 // absent checks the tenant has no contract id.
 func absent(t *testing.T, s store, tenantID, id string) {
 	t.Helper()
@@ -154,7 +138,7 @@ func TestTakenIDIsAConflictAndWritesNothing(t *testing.T) {
 	conform(t, func(t *testing.T, s store) {
 		create(t, s, "a", "ctr_1", client)
 		dup := newContract("a", 2, "ctr_1", client)
-		refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "id")
+		contracttest.Refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "id")
 		absent(t, s, "a", dup.Number)
 		// The same id in another tenant is another contract.
 		if err := s.CreateContract(ctx, newContract("b", 1, "ctr_1", client), contract.Companions{}, nil); err != nil {
@@ -184,7 +168,7 @@ func TestReferenceIsUniquePerParty(t *testing.T) {
 		}
 		dup := newContract("a", 2, "x2", org)
 		dup.Reference = "r"
-		refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "reference")
+		contracttest.Refused(t, s.CreateContract(ctx, dup, contract.Companions{}, nil), contract.KindConflict, "reference")
 		absent(t, s, "a", "x2")
 		other := newContract("a", 3, "x3", contract.Party{Kind: contract.PartyOrganization, ID: "org-2"})
 		other.Reference = "r"
@@ -217,14 +201,14 @@ func TestAContractWithoutANumberIsNumberedByTheStore(t *testing.T) {
 		if got, err := s.GetContractByReference(ctx, "a", org, "r"); err != nil || got.Number != c.Number {
 			t.Fatalf("by reference: %+v, %v", got, err)
 		}
-		refused(t, s.CreateContract(ctx, unnumbered("a", "x2", "r"), contract.Companions{}, nil), contract.KindConflict, "reference")
+		contracttest.Refused(t, s.CreateContract(ctx, unnumbered("a", "x2", "r"), contract.Companions{}, nil), contract.KindConflict, "reference")
 		cu := &contract.Customer{TenantID: "a", ID: "cu-1", ExternalID: "ext-1", Name: "Acme", CreatedAt: t0, UpdatedAt: t0}
 		if err := s.CreateCustomer(ctx, cu, nil); err != nil {
 			t.Fatal(err)
 		}
 		again := *cu
 		again.ID = "cu-2"
-		refused(t, s.CreateContract(ctx, unnumbered("a", "x3", ""), contract.Companions{Customer: &again}, nil), contract.KindConflict, "externalId")
+		contracttest.Refused(t, s.CreateContract(ctx, unnumbered("a", "x3", ""), contract.Companions{Customer: &again}, nil), contract.KindConflict, "externalId")
 		if n, err := s.NextContractNumber(ctx, "a"); err != nil || n != 4 {
 			t.Fatalf("after two refused creates the next number is %d, %v; want 4", n, err)
 		}
@@ -306,7 +290,7 @@ func TestACustomersContractNamesPartiesThatExist(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				c := newContract("a", 0, "x2", contract.Party{Kind: contract.PartyCustomer, ID: tc.customer})
 				c.Number, c.PaymentAccountID = "", tc.account
-				refused(t, s.CreateContract(ctx, c, tc.with, nil), tc.kind, tc.fields...)
+				contracttest.Refused(t, s.CreateContract(ctx, c, tc.with, nil), tc.kind, tc.fields...)
 				absent(t, s, "a", "x2")
 			})
 		}
@@ -465,14 +449,14 @@ func TestCompanionsAreUniqueAndKept(t *testing.T) {
 			{"payment account of no customer", contract.Companions{PaymentAccount: &contract.PaymentAccount{TenantID: "a", ID: "pa-9", CustomerID: "cu-9"}}, "paymentAccount", contract.KindUnprocessable},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				refused(t, s.CreateContract(ctx, newContract("a", 2, "x2", client), tc.with, nil), tc.kind, tc.field)
+				contracttest.Refused(t, s.CreateContract(ctx, newContract("a", 2, "x2", client), tc.with, nil), tc.kind, tc.field)
 				absent(t, s, "a", "x2")
 			})
 		}
 		if _, err := s.GetCustomer(ctx, "a", "cu-2"); contract.KindOf(err) != contract.KindNotFound {
 			t.Fatalf("a refused customer was stored: %v", err)
 		}
-		refused(t, s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "cu-3", ExternalID: "ext-1"}, nil), contract.KindConflict, "externalId")
+		contracttest.Refused(t, s.CreateCustomer(ctx, &contract.Customer{TenantID: "a", ID: "cu-3", ExternalID: "ext-1"}, nil), contract.KindConflict, "externalId")
 
 		// A replace may bring a new payment account of the same customer,
 		// which counts in the customer's.
@@ -489,7 +473,7 @@ func TestCompanionsAreUniqueAndKept(t *testing.T) {
 		}
 		// A taken payment account id refuses the whole write.
 		c.Version = 3
-		refused(t, s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-1")}, nil), contract.KindConflict, "paymentAccount.id")
+		contracttest.Refused(t, s.ReplaceContract(ctx, c, contract.Companions{PaymentAccount: account("pa-1")}, nil), contract.KindConflict, "paymentAccount.id")
 		if stored, _ := s.GetContract(ctx, "a", "x1"); stored.Version != 2 {
 			t.Fatalf("the refused replace was stored: version %d", stored.Version)
 		}
