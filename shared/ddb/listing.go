@@ -9,12 +9,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/contracts-service/contracts/shared/contract"
 )
@@ -116,24 +116,18 @@ func (s *Store) ListOrdered(ctx context.Context, tenantID string, q contract.Ord
 	}
 	indexed := q.Indexed()
 	entries := make([][]listingEntry, len(parts))
-	errs := make([]error, len(parts))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range parts {
-		wg.Go(func() {
+		g.Go(func() (err error) {
 			if indexed {
-				entries[i], errs[i] = s.readListing(ctx, order.index, order.sortKey, p, !q.Descending, need)
+				entries[i], err = s.readListing(gctx, order.index, order.sortKey, p, !q.Descending, need)
 			} else {
-				entries[i], errs[i] = s.scanListing(ctx, order.sortKey, p, q)
+				entries[i], err = s.scanListing(gctx, order.sortKey, p, q)
 			}
-			if errs[i] != nil {
-				cancel()
-			}
+			return err
 		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return contract.OrderedPage{}, fmt.Errorf("ddb: list contracts of %s %s: %w", q.Party.Kind, q.Party.ID, err)
 	}
 
@@ -417,24 +411,12 @@ func (s *Store) LoadContracts(ctx context.Context, cs []contract.Contract) error
 			counts[tp][c.Listing()]++
 		}
 	}
-	batches := make(chan []types.WriteRequest)
-	errs := make([]error, loadWorkers)
-	var wg sync.WaitGroup
-	for w := range loadWorkers {
-		wg.Go(func() {
-			for batch := range batches {
-				if errs[w] == nil {
-					errs[w] = s.batchWrite(ctx, batch)
-				}
-			}
-		})
-	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(loadWorkers)
 	for batch := range slices.Chunk(requests, maxBatchWrite) {
-		batches <- batch
+		g.Go(func() error { return s.batchWrite(gctx, batch) })
 	}
-	close(batches)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return fmt.Errorf("ddb: load contracts: %w", err)
 	}
 	for tp, byListing := range counts {

@@ -6,13 +6,13 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
@@ -288,22 +288,12 @@ func TestListingCountsStayExactUnderConcurrency(t *testing.T) {
 	ids := make([]string, creates)
 	run := func(n int, do func(i int) error) {
 		t.Helper()
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		next := make(chan int)
-		for range writers {
-			wg.Go(func() {
-				for i := range next {
-					errs[i] = do(i)
-				}
-			})
-		}
+		var g errgroup.Group
+		g.SetLimit(writers)
 		for i := range n {
-			next <- i
+			g.Go(func() error { return do(i) })
 		}
-		close(next)
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		if err := g.Wait(); err != nil {
 			t.Fatal(err)
 		}
 	}
