@@ -67,6 +67,7 @@ func TestReportJudgesTheTargets(t *testing.T) {
 		"EndToEnd/Kukkingu/get/floor":                 {"sec/op": {0.002, 0.05}},
 		"Warm/Kukkingu/get":                           {"handler-sec/op": {0.002, 0.02}, "floor-sec/op": {0.001, 0.02}, "handler-to-floor": {2, 0.03}, "roundtrips/op": {1, 0}, "Query/op": {1, 0}},
 		"Warm/Kukkingu/create":                        {"handler-sec/op": {0.005, 0.02}, "floor-sec/op": {0.005, 0.02}, "handler-to-floor": {1, 0.03}, "roundtrips/op": {3, 0}},
+		"Warm/Kukkingu/list":                          {"handler-sec/op": {0.002, 0.05}, "floor-sec/op": {0.002, 0.05}, "handler-to-floor": {1.12, 0.05}, "roundtrips/op": {1, 0}},
 		"ListScale/fabric/default/contracts=100":      {"p50-ms": {4, math.NaN()}},
 		"ListScale/fabric/default/contracts=50000":    {"p50-ms": {6, math.NaN()}},
 		"ListScale/Kukkingu/clientId/contracts=100":   {"p50-ms": {2, math.NaN()}},
@@ -83,6 +84,8 @@ func TestReportJudgesTheTargets(t *testing.T) {
 	for _, want := range []string{
 		"| CreateContractFunction: init over hello world (p50) |", "| ≤ +4 ms | +6.000 ms | **missed** by 2.000 ms |",
 		"| Kukkingu get: handler / floor (p50) |", "| ≤ 1.10x | 2.000x | **missed** by 0.900x |",
+		"| Kukkingu list: handler / floor (p50) |", "| ≤ 1.10x | 1.120x | **inconclusive**: by 0.020x, inside the interval |",
+		"- Kukkingu list: handler / floor (p50): 1.120x (limit ≤ 1.10x), **inconclusive**: by 0.020x, inside the interval.",
 		"| Kukkingu create: DynamoDB round trips |", "| ≤ 2 | 3 | **missed** by 1",
 		"| Kukkingu get: DynamoDB round trips |", "| ≤ 1 | 1 | met |",
 		"| Kukkingu get end to end: Lambda invocations per warm request |", "| 1 | 1 | met |",
