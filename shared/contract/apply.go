@@ -41,7 +41,8 @@ type ActionsRequest struct {
 	Request json.RawMessage
 	// Dedupe, when set, names the delivery that carried the request (an
 	// SQS message, an EventBridge event): a redelivery applies nothing and
-	// is ErrAlreadyApplied.
+	// is ErrAlreadyApplied; another request under the same name is
+	// ErrDeliveryKeyReused.
 	Dedupe string
 }
 

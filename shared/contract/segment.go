@@ -82,6 +82,12 @@ type Action struct {
 // already applied: a redelivery, which must succeed without a change.
 var ErrAlreadyApplied = errors.New("contract: already applied")
 
+// ErrDeliveryKeyReused refuses a delivery whose dedupe key was recorded
+// for another request (a producer's Idempotency-Key sent again with
+// another body): it is not a redelivery, and nothing is written.
+var ErrDeliveryKeyReused = &Error{Kind: KindUnprocessable, Code: "IDEMPOTENCY_KEY_REUSED",
+	Message: "the Idempotency-Key was used for another request"}
+
 // ErrActionNumberTaken reports that the action number drawn is already
 // an action's: while a deployment moves the action count (see
 // ActionStore.DrawNumbers), a function deployed before it may draw from
@@ -104,9 +110,11 @@ type ActionStore interface {
 	// new contracts and the changed ones (each written only if its stored
 	// version is still the one read). A version conflict is
 	// ErrVersionConflict and writes nothing. A non-empty dedupe key (an
-	// SQS message id, an EventBridge event id) is recorded in the same
-	// transaction; a request with a key already recorded writes nothing
-	// and returns ErrAlreadyApplied, so a redelivery applies nothing twice.
+	// SQS message's Idempotency-Key or id, an EventBridge event id) is
+	// recorded in the same transaction, with the request; a request with
+	// a key already recorded writes nothing and returns ErrAlreadyApplied,
+	// so a redelivery applies nothing twice, unless the key was recorded
+	// for another request (ErrDeliveryKeyReused).
 	// A claim that is not nil (an HTTP request's Idempotency-Key) has its
 	// record stored in the same transaction too, as Store's writes do.
 	ApplyActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string, claim *idempotency.Claim) error

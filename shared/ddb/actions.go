@@ -2,6 +2,8 @@ package ddb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,18 +93,43 @@ type actionItem struct {
 }
 
 // deliveryItem records that a delivery (an SQS message, an EventBridge
-// event) was applied, until it can no longer be redelivered.
+// event) was applied, and the hash of its request, until it can no longer
+// be delivered again.
 type deliveryItem struct {
 	PK           string `dynamodbav:"PK"`
 	SK           string `dynamodbav:"SK"`
 	Type         string `dynamodbav:"type"`
 	ActionNumber string `dynamodbav:"actionNumber"`
+	RequestHash  string `dynamodbav:"requestHash"`
 	ExpiresAt    int64  `dynamodbav:"expiresAt"`
 }
 
-// deliveryRetention outlives SQS's longest message retention (14 days),
-// so no redelivery can find its record gone.
-const deliveryRetention = 15 * 24 * time.Hour
+// deliveryRetention outlives a message's longest life in the queue and
+// then in its dead-letter queue (14 days each), so a message redriven
+// under its Idempotency-Key still finds its record.
+const deliveryRetention = 30 * 24 * time.Hour
+
+// requestHash names a delivery's request in its record.
+func requestHash(request []byte) string {
+	sum := sha256.Sum256(request)
+	return hex.EncodeToString(sum[:])
+}
+
+// redelivered tells a delivery whose record is in the way of the
+// transaction (err) at index at: the same request again is
+// ErrAlreadyApplied, another request under the same key
+// ErrDeliveryKeyReused. A record written before records kept the hash
+// is taken for the same request.
+func redelivered(err error, at int, a *contract.Action) error {
+	var tx *types.TransactionCanceledException
+	if errors.As(err, &tx) && at < len(tx.CancellationReasons) {
+		held, ok := tx.CancellationReasons[at].Item["requestHash"].(*types.AttributeValueMemberS)
+		if ok && held.Value != requestHash(a.Request) {
+			return contract.ErrDeliveryKeyReused
+		}
+	}
+	return contract.ErrAlreadyApplied
+}
 
 // DrawNumbers implements contract.ActionStore with one UpdateItem of the
 // tenant's contract counter, which counts actions too (lastAction): a
@@ -227,12 +254,17 @@ func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Co
 		w.deliveryAt = len(news)
 		news = append(news, deliveryItem{
 			PK: tenantPK(a.TenantID), SK: dedupeSK(dedupe), Type: typeDelivery, ActionNumber: a.Number,
-			ExpiresAt: a.CreatedAt.Add(deliveryRetention).Unix(),
+			RequestHash: requestHash(a.Request), ExpiresAt: a.CreatedAt.Add(deliveryRetention).Unix(),
 		})
 	}
 	items, err := s.newItems(news...)
 	if err != nil {
 		return actionWrites{}, fmt.Errorf("ddb: encode action %s: %w", a.Number, err)
+	}
+	if w.deliveryAt >= 0 {
+		// A record in the way is handed back, to tell a redelivery
+		// from another request under the same key.
+		items[w.deliveryAt].Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	w.firstChanged = len(items)
 	// Contracts of listed parties (fabric's) are not changed by actions;
@@ -313,7 +345,7 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 	err = s.transact(ctx, items, claim)
 	if failed := conditionFailed(err); failed != nil {
 		if deliveryAt >= 0 && deliveryAt < len(failed) && failed[deliveryAt] {
-			return contract.ErrAlreadyApplied
+			return redelivered(err, deliveryAt, a)
 		}
 		if failed[0] {
 			return contract.ErrActionNumberTaken

@@ -546,6 +546,10 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 		if c, err := s.GetContract(ctx, "a", "x2"); err != nil || c.Number != "CT-0000000002" {
 			t.Fatalf("created contract: %+v, %v", c, err)
 		}
+		// The same key with another request is no redelivery: a
+		// producer reusing its key for another request is refused.
+		another := action(2)
+		another.Request = []byte(`{"a":2}`)
 		many := make([]*contract.Contract, 50)
 		for i := range many {
 			many[i] = newContract("a", int64(10+i), "m"+string(rune('A'+i)), acc)
@@ -559,6 +563,7 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 			want    func(error) bool
 		}{
 			{"a redelivery", action(2), []*contract.Contract{newContract("a", 3, "x3", acc)}, nil, "msg-1", func(err error) bool { return errors.Is(err, contract.ErrAlreadyApplied) }},
+			{"another request under a delivered key", another, []*contract.Contract{newContract("a", 3, "x3", acc)}, nil, "msg-1", func(err error) bool { return errors.Is(err, contract.ErrDeliveryKeyReused) }},
 			{"a stale change", action(2), []*contract.Contract{newContract("a", 3, "x3", acc)}, []*contract.Contract{&changed}, "", func(err error) bool { return errors.Is(err, contract.ErrVersionConflict) }},
 			{"a taken id", action(2), []*contract.Contract{newContract("a", 3, "x3", acc), newContract("a", 4, "x2", acc)}, nil, "", func(err error) bool { return err != nil }},
 			{"a taken action number", action(1), []*contract.Contract{newContract("a", 3, "x3", acc)}, nil, "", func(err error) bool { return err != nil }},

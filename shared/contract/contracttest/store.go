@@ -74,7 +74,7 @@ type tenant struct {
 
 	LastAction int64
 	Actions    map[string]*contract.Action
-	Deliveries map[string]bool // dedupe keys applied
+	Deliveries map[string]string // dedupe keys applied: the request each carried
 
 	Keys map[string]*idempotency.Record // Idempotency-Key -> record
 }
@@ -92,7 +92,7 @@ func (s *Store) tenant(id string) *tenant {
 			ByParty:   map[contract.Party][]string{},
 			Customers: map[string]*contract.Customer{}, ExternalID: map[string]string{},
 			Accounts: map[string]*contract.PaymentAccount{}, AccountsOf: map[string][]string{},
-			Plans: map[string]contract.Plan{}, Actions: map[string]*contract.Action{}, Deliveries: map[string]bool{},
+			Plans: map[string]contract.Plan{}, Actions: map[string]*contract.Action{}, Deliveries: map[string]string{},
 			Keys: map[string]*idempotency.Record{},
 		}
 		s.tenants[id] = t
@@ -564,7 +564,8 @@ func (s *Store) CheckActions(_ context.Context, _ *contract.Action, created, cha
 // ApplyActions implements contract.ActionStore: the action record, the
 // new contracts and the changed ones, all or nothing, with the DynamoDB
 // store's refusals: more records than one transaction holds is
-// CheckActions' refusal, a recorded dedupe key ErrAlreadyApplied, a
+// CheckActions' refusal, a recorded dedupe key ErrAlreadyApplied (or
+// ErrDeliveryKeyReused when recorded for another request), a
 // changed contract whose stored version is not the one read
 // ErrVersionConflict, and a taken number, id or action number an error.
 func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, changed []*contract.Contract, dedupe string, claim *idempotency.Claim) error {
@@ -575,7 +576,10 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 	defer s.mu.Unlock()
 	t := s.tenant(a.TenantID)
 	return t.write(claim, func() error {
-		if dedupe != "" && t.Deliveries[dedupe] {
+		if request, ok := t.Deliveries[dedupe]; dedupe != "" && ok {
+			if request != string(a.Request) {
+				return contract.ErrDeliveryKeyReused
+			}
 			return contract.ErrAlreadyApplied
 		}
 		for _, c := range changed {
@@ -603,7 +607,7 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 		}
 		t.Actions[a.Number] = clonePtr(a)
 		if dedupe != "" {
-			t.Deliveries[dedupe] = true
+			t.Deliveries[dedupe] = string(a.Request)
 		}
 	})
 }
