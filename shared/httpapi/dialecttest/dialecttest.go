@@ -1,0 +1,150 @@
+// Package dialecttest is the harness of the dialects' fuzz tests: one
+// dialect's real handler behind a router, over the in-memory store, with
+// the clock pinned so that a corpus entry answers the same on every run.
+// It holds, in one place, what every dialect's fuzz test holds its
+// answers to: the exchange matches infra/openapi.yaml and the service's
+// rule (see httpapitest.Serve), and a refused write leaves the tenant's
+// store as it was (see API.Write). What each dialect's properties are
+// (what a success must store and answer) stays in its own test.
+package dialecttest
+
+import (
+	"log/slog"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/contract/contracttest"
+	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
+)
+
+// Tenant is who every fuzzed request acts for, with the credential
+// CredentialID.
+const (
+	Tenant       = "tenant-f"
+	CredentialID = "cred-f"
+)
+
+// Now is the pinned clock of every fuzzed request: a corpus entry answers
+// the same on every run, and a write that changes nothing answers what a
+// read does.
+var Now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+
+// API serves one dialect's handler over an in-memory store.
+type API struct {
+	Router *httpapi.Router
+	Store  *contracttest.Store
+	// Caller is who every request acts for: Tenant with CredentialID,
+	// unless the dialect's test gives it more (its aliases).
+	Caller httpapitest.Caller
+	// Headers are sent with every request; a request's own are set over
+	// them, and one with an empty value is left out.
+	Headers map[string]string
+	// Check, when set, holds every answer to a rule of the dialect's own
+	// as well as the service's.
+	Check func(t testing.TB, r httpapitest.Request, resp events.APIGatewayV2HTTPResponse)
+}
+
+// New serves over store the routes register registers on the router,
+// with a service whose clock reads Now.
+func New(store *contracttest.Store, register func(*contract.Service, *httpapi.Router)) *API {
+	service := contract.NewService(store)
+	service.Now = func() time.Time { return Now }
+	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
+	register(service, rt)
+	return &API{Router: rt, Store: store, Caller: httpapitest.Caller{TenantID: Tenant, CredentialID: CredentialID}}
+}
+
+// Serve sends method target with body as Serve does any request.
+func (a *API) Serve(t testing.TB, method, target, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	return a.ServeRequest(t, httpapitest.Request{Method: method, Target: target, Body: body}, allowed...)
+}
+
+// ServeRequest sends r as Caller, with Headers under its own, checks the
+// exchange against infra/openapi.yaml, and holds the answer to the
+// service's rule (httpapitest.Serve: one of allowed when any are given,
+// never a 5xx, an error as a problem+json naming its fields, a success
+// as a body that reads back strictly) and to Check.
+func (a *API) ServeRequest(t testing.TB, r httpapitest.Request, allowed ...int) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	if r.Caller == (httpapitest.Caller{}) {
+		r.Caller = a.Caller
+	}
+	if r.RequestID == "" {
+		r.RequestID = "req-fuzz"
+	}
+	headers := maps.Clone(a.Headers)
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	maps.Copy(headers, r.Headers)
+	r.Headers = headers
+	resp := httpapitest.Serve(t, a.Router, r, allowed...)
+	if a.Check != nil {
+		a.Check(t, r, resp)
+	}
+	return resp
+}
+
+// State is what a refused write must leave as it was: the tenant's
+// records and its contracts' versions, and the contract and action
+// numbers it has drawn (a request answered 4xx draws none).
+type State struct {
+	contracttest.Counts
+	Numbers, ActionNumbers int64
+}
+
+// State returns the State of the store's tenant tenantID.
+func (a *API) State(tenantID string) State {
+	numbers, actions := a.Store.Drawn(tenantID)
+	return State{Counts: a.Store.Counts(tenantID), Numbers: numbers, ActionNumbers: actions}
+}
+
+// Write is ServeRequest for r, a request that writes when it is answered
+// applied: any other answer is a refusal, and fails t if it changed the
+// State of the caller's tenant. It returns the answer and the State
+// before and after it, for the checks of what an applied write stored.
+func (a *API) Write(t testing.TB, r httpapitest.Request, applied int, allowed ...int) (resp events.APIGatewayV2HTTPResponse, before, after State) {
+	t.Helper()
+	tenantID := a.Caller.TenantID
+	if r.Caller != (httpapitest.Caller{}) {
+		tenantID = r.Caller.TenantID
+	}
+	before = a.State(tenantID)
+	resp = a.ServeRequest(t, r, allowed...)
+	after = a.State(tenantID)
+	if resp.StatusCode != applied && after != before {
+		t.Fatalf("%s %s: a refusal (%d) changed the store: %+v -> %+v\n%s", r.Method, r.Target, resp.StatusCode, before, after, resp.Body)
+	}
+	return resp, before, after
+}
+
+// Once is a state that many fuzzed requests start from, built once, at
+// the first Get, by the first test that asks for it (through the handler,
+// so that it holds what the dialect writes). Each request then works on
+// its own fork of it (contracttest.Store.Clone) or only reads it.
+type Once[T any] struct {
+	once  sync.Once
+	built bool
+	v     T
+}
+
+// Get returns the state, built by build at the first call. A build that
+// failed fails that test, and every later one that asks for the state.
+func (o *Once[T]) Get(t testing.TB, build func(testing.TB) T) T {
+	t.Helper()
+	o.once.Do(func() {
+		o.v = build(t)
+		o.built = true
+	})
+	if !o.built {
+		t.Fatal("the state the fuzzed requests start from could not be built")
+	}
+	return o.v
+}
