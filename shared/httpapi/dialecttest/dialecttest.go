@@ -1,14 +1,22 @@
-// Package dialecttest is the harness of the dialects' fuzz tests: one
-// dialect's real handler behind a router, over the in-memory store, with
-// the clock pinned so that a corpus entry answers the same on every run.
-// It holds, in one place, what every dialect's fuzz test holds its
-// answers to: the exchange matches infra/openapi.yaml and the service's
-// rule (see httpapitest.Serve), and a refused write leaves the tenant's
-// store as it was (see API.Write). What each dialect's properties are
-// (what a success must store and answer) stays in its own test.
+// Package dialecttest is what the dialects' tests share beyond the event
+// builder of httpapitest.
+//
+// Above all, the harness of their fuzz tests: one dialect's real handler
+// behind a router, over the in-memory store, with the clock pinned so
+// that a corpus entry answers the same on every run. It holds, in one
+// place, what every dialect's fuzz test holds its answers to: the
+// exchange matches infra/openapi.yaml and the service's rule (see
+// httpapitest.Serve), and a refused write leaves the tenant's store as it
+// was (see API.Write). What each dialect's properties are (what a success
+// must store and answer) stays in its own test.
+//
+// Then, for the tests that read the other APIs' contracts through a
+// dialect: CreateAsOwner stores one as its own API does, and
+// DerivedParties checks the names a dialect derives for their parties.
 package dialecttest
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"sync"
@@ -147,4 +155,57 @@ func (o *Once[T]) Get(t testing.TB, build func(testing.TB) T) T {
 		t.Fatal("the state the fuzzed requests start from could not be built")
 	}
 	return o.v
+}
+
+// CreateAsOwner creates c through service as the API that owns it does:
+// an Aira contract with the customer and payment account it names. It
+// fails t on an error.
+func CreateAsOwner(t testing.TB, service *contract.Service, actor contract.Actor, c *contract.Contract) {
+	t.Helper()
+	var opts contract.CreateOptions
+	if c.Party.Kind == contract.PartyCustomer {
+		opts.With = contracttest.NewParties(c)
+	}
+	if err := service.Create(context.Background(), actor, nil, c, opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Instant is the RFC 3339 date-time s, as a contract's dates hold it;
+// text that is not one fails t.
+func Instant(t testing.TB, s string) *time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &at
+}
+
+// DerivedParties checks, case after case, the names a dialect derives for
+// the parties of other APIs' contracts (an EasyBilling account number, a
+// Kukkingu client id): one party shows one name, and another party
+// another.
+type DerivedParties struct {
+	// What is what the name is called in a failure: "account", "client".
+	What     string
+	previous string
+	seen     map[string]string // name -> the case that showed it first
+}
+
+// Check holds name, shown for the case named caseName, to the names shown
+// before: the one of the case before when sameAsPrevious (the two cases'
+// contracts have one party), and one no earlier case showed otherwise.
+func (d *DerivedParties) Check(t testing.TB, name, caseName string, sameAsPrevious bool) {
+	t.Helper()
+	if sameAsPrevious != (name == d.previous) {
+		t.Errorf("%s %q after %q: one party shows one %s, another party another", d.What, name, d.previous, d.What)
+	}
+	if other, ok := d.seen[name]; ok && !sameAsPrevious {
+		t.Errorf("%s %q shows for %s too", d.What, name, other)
+	}
+	if d.seen == nil {
+		d.seen = map[string]string{}
+	}
+	d.previous, d.seen[name] = name, caseName
 }
