@@ -10,15 +10,17 @@
 // was (see API.Write). What each dialect's properties are (what a success
 // must store and answer) stays in its own test.
 //
-// Then, for the tests that read the other APIs' contracts through a
-// dialect: CreateAsOwner stores one as its own API does, and
-// DerivedParties checks the names a dialect derives for their parties.
+// Then, for the tests of how a dialect shows the other APIs' contracts:
+// CreateAsOwner stores one as its own API does; DerivedIDs and
+// CheckPartyNames check the ids and party names a dialect derives for
+// them, and DerivedParties the names it shows, case after case.
 package dialecttest
 
 import (
 	"context"
 	"log/slog"
 	"maps"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -208,4 +210,64 @@ func (d *DerivedParties) Check(t testing.TB, name, caseName string, sameAsPrevio
 		d.seen = map[string]string{}
 	}
 	d.previous, d.seen[name] = name, caseName
+}
+
+// DerivedIDs is how a dialect names a contract another API made: by an
+// id derived from its number, of a form no id the dialect hands out has.
+type DerivedIDs struct {
+	// Of is the id of the contract numbered number, and NumberOf the
+	// number a derived id names (ok false for any other id).
+	Of       func(number string) string
+	NumberOf func(id string) (number string, ok bool)
+	// Shape reports whether id has the dialect's shape of an id, and
+	// the derived form.
+	Shape func(id string) bool
+	// Documented is the id the README gives CT-0000000042.
+	Documented string
+}
+
+// Check holds d to its rule: numbers across their range (the first, one
+// of the README's example, the last) give ids of the derived shape that
+// name them again, CT-0000000042's is the documented one, and none of
+// notDerived (near the form, or of it without a number that gives it)
+// names a number.
+func (d DerivedIDs) Check(t testing.TB, notDerived ...string) {
+	t.Helper()
+	for _, n := range []int64{1, 42, 9999999999} {
+		number := contract.FormatNumber(n)
+		id := d.Of(number)
+		if !d.Shape(id) {
+			t.Errorf("%s -> %s, not a derived id of the dialect's shape", number, id)
+		}
+		if back, ok := d.NumberOf(id); !ok || back != number {
+			t.Errorf("%s -> %s -> %s %v", number, id, back, ok)
+		}
+	}
+	if id := d.Of("CT-0000000042"); id != d.Documented {
+		t.Errorf("CT-0000000042 -> %s, not the documented form %s", id, d.Documented)
+	}
+	for _, id := range notDerived {
+		if number, ok := d.NumberOf(id); ok {
+			t.Errorf("%s names %s", id, number)
+		}
+	}
+}
+
+// CheckPartyNames checks the name nameOf gives each of parties, the
+// party another API's contract is filed under: of shape, the same every
+// time, and another for each party, a kind's id under another kind
+// included.
+func CheckPartyNames(t testing.TB, nameOf func(contract.Party) string, shape *regexp.Regexp, parties ...contract.Party) {
+	t.Helper()
+	seen := map[string]contract.Party{}
+	for _, p := range parties {
+		name := nameOf(p)
+		if !shape.MatchString(name) || nameOf(p) != name {
+			t.Errorf("%+v -> %s, not one name of the shape %s", p, name, shape)
+		}
+		if other, ok := seen[name]; ok {
+			t.Errorf("%+v and %+v both show as %s", p, other, name)
+		}
+		seen[name] = p
+	}
 }
