@@ -70,7 +70,7 @@ func New(store *contracttest.Store, register func(*contract.Service, *httpapi.Ro
 	return &API{Router: rt, Store: store, Caller: httpapitest.Caller{TenantID: Tenant, CredentialID: CredentialID}}
 }
 
-// Serve sends method target with body as Serve does any request.
+// Serve is ServeRequest for a request of method to target with body.
 func (a *API) Serve(t testing.TB, method, target, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
 	t.Helper()
 	return a.ServeRequest(t, httpapitest.Request{Method: method, Target: target, Body: body}, allowed...)
