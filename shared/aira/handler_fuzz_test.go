@@ -3,20 +3,17 @@ package aira_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/aira"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
@@ -29,12 +26,11 @@ func stored(s *contracttest.Store, tenantID, id string) *contract.Contract {
 	return c
 }
 
-// Who every fuzzed request acts for, and what its tenant already holds: a
-// customer with a payment account, and another customer with one, so that
-// requests naming existing records can succeed or be refused as the
-// other customer's.
+// What the tenant of every fuzzed request already holds: a customer with
+// a payment account, and another customer with one, so that requests
+// naming existing records can succeed or be refused as the other
+// customer's.
 const (
-	fzTenant            = "tenant-f"
 	fzPlan              = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 	fzCustomerID        = "0f6a1f64-5717-4562-b3fc-2c963f66afa6"
 	fzAccountID         = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
@@ -45,40 +41,30 @@ const (
 	fzUnknownCustomerID = "5a9e3f1c-7b2d-4e8f-9a6b-3c1d2e4f5a6b"
 )
 
-// fzNow pins the clock, so that a corpus entry answers the same on every
-// run.
-var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
-
 var fzUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
-// fzAPI serves the real Aira handler over the in-memory store.
-type fzAPI struct {
-	rt    *httpapi.Router
-	store *contracttest.Store
-}
 
 // newFzStoreWithParties is a store whose tenant has the plans and the
 // existing customers and payment accounts the seeds name.
-func newFzStoreWithParties(t *testing.T) *contracttest.Store {
+func newFzStoreWithParties(t testing.TB) *contracttest.Store {
 	store := contracttest.New()
-	if err := store.PutPlans(context.Background(), fzTenant, []contract.Plan{
+	if err := store.PutPlans(context.Background(), dialecttest.Tenant, []contract.Plan{
 		{ID: fzPlan, Name: "Plano Pro", Description: "Mensal", Currencies: []string{"BRL"}},
 		{ID: "plan-basic", Name: "Plano Basico", Currencies: []string{"BRL"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	at := fzNow.Add(-time.Hour)
+	at := dialecttest.Now.Add(-time.Hour)
 	address := contract.Address{ZipCode: "69900-062", Number: "1", Street: "Rua A", City: "Rio Branco", State: "AC", Country: "Brasil"}
 	for _, r := range []struct{ customer, external, account string }{
 		{fzCustomerID, fzTakenExternalID, fzAccountID},
 		{fzOtherCustomerID, fzOtherExternalID, fzOtherAccountID},
 	} {
-		err := store.AddCompanions(fzTenant, contract.Companions{
-			Customer: &contract.Customer{TenantID: fzTenant, ID: r.customer, ExternalID: r.external, Name: "Existing",
-				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
-			PaymentAccount: &contract.PaymentAccount{TenantID: fzTenant, ID: r.account, CustomerID: r.customer,
+		err := store.AddCompanions(dialecttest.Tenant, contract.Companions{
+			Customer: &contract.Customer{TenantID: dialecttest.Tenant, ID: r.customer, ExternalID: r.external, Name: "Existing",
+				CreatedAt: at, UpdatedAt: at, CreatedBy: dialecttest.CredentialID, UpdatedBy: dialecttest.CredentialID},
+			PaymentAccount: &contract.PaymentAccount{TenantID: dialecttest.Tenant, ID: r.account, CustomerID: r.customer,
 				BusinessName: "Existing Ltda", TaxID: "11222333000181", Email: "a@example.com", Address: address,
-				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f"},
+				CreatedAt: at, UpdatedAt: at, CreatedBy: dialecttest.CredentialID, UpdatedBy: dialecttest.CredentialID},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -87,12 +73,11 @@ func newFzStoreWithParties(t *testing.T) *contracttest.Store {
 	return store
 }
 
-func newFzAPI(store *contracttest.Store) *fzAPI {
-	service := contract.NewService(store)
-	service.Now = func() time.Time { return fzNow }
-	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
-	aira.NewHandler(service, store).Register(rt)
-	return &fzAPI{rt: rt, store: store}
+// newFzAPI serves the real Aira handler over store.
+func newFzAPI(store *contracttest.Store) *dialecttest.API {
+	return dialecttest.New(store, func(service *contract.Service, rt *httpapi.Router) {
+		aira.NewHandler(service, store).Register(rt)
+	})
 }
 
 // fzBase is the state every fuzzed request starts from, built once
@@ -105,20 +90,17 @@ type fzBase struct {
 	activeAt, cancelAt string // answers to a read
 }
 
-var (
-	fzBaseOnce  sync.Once
-	fzBaseState *fzBase
-)
+var fzBaseState dialecttest.Once[*fzBase]
 
 func fzBaseFor(t *testing.T) *fzBase {
-	fzBaseOnce.Do(func() {
+	return fzBaseState.Get(t, func(t testing.TB) *fzBase {
 		b := httpapitest.ReadFile(t, "testdata/seed-create.json")
 		var seed map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(b), &seed); err != nil {
 			t.Fatal(err)
 		}
 		a := newFzAPI(newFzStoreWithParties(t))
-		base := &fzBase{store: a.store}
+		base := &fzBase{store: a.Store}
 		for _, c := range []struct {
 			id   *string
 			body string
@@ -128,44 +110,28 @@ func fzBaseFor(t *testing.T) *fzBase {
 			// creates that start from it.
 			{&base.canceled, strings.Replace(b, "cust_1234567890abcdef", "cust_base", 1)},
 		} {
-			r := a.serve(t, "POST", "/v1/contracts/", c.body, fzCreateStatuses...)
+			r := a.Serve(t, "POST", "/v1/contracts/", c.body, fzCreateStatuses...)
 			if r.StatusCode != http.StatusCreated {
 				t.Fatalf("setup: %d %s", r.StatusCode, r.Body)
 			}
 			*c.id = httpapitest.Decode[fzAnswer](t, r.Body).Contract.ID
 		}
-		a.serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
+		a.Serve(t, "POST", "/v1/contracts/"+base.canceled+"/cancel", "", http.StatusOK)
 		// The creates that start from the seed must be able to succeed
 		// over this state, or the fuzzing never leaves the refusals.
-		if r := newFzAPI(a.store.Clone()).serve(t, "POST", "/v1/contracts/", b, fzCreateStatuses...); r.StatusCode != http.StatusCreated {
+		if r := newFzAPI(a.Store.Clone()).Serve(t, "POST", "/v1/contracts/", b, fzCreateStatuses...); r.StatusCode != http.StatusCreated {
 			t.Fatalf("the seed request does not create over the base state: %d %s", r.StatusCode, r.Body)
 		}
-		base.activeAt = a.serve(t, "GET", "/v1/contracts/"+base.active, "", http.StatusOK).Body
-		base.cancelAt = a.serve(t, "GET", "/v1/contracts/"+base.canceled, "", http.StatusOK).Body
-		fzBaseState = base
+		base.activeAt = a.Serve(t, "GET", "/v1/contracts/"+base.active, "", http.StatusOK).Body
+		base.cancelAt = a.Serve(t, "GET", "/v1/contracts/"+base.canceled, "", http.StatusOK).Body
+		return base
 	})
-	if fzBaseState == nil {
-		t.Fatal("the base state could not be built")
-	}
-	return fzBaseState
 }
 
 // newFzAPIFromBase serves the handler over a fork of the base state.
-func newFzAPIFromBase(t *testing.T) (*fzAPI, *fzBase) {
+func newFzAPIFromBase(t *testing.T) (*dialecttest.API, *fzBase) {
 	base := fzBaseFor(t)
 	return newFzAPI(base.store.Clone()), base
-}
-
-// serve sends one request, checks the exchange against infra/openapi.yaml,
-// and holds the answer to the service's rule: one of the statuses the
-// route documents short of a 5xx, an error as a problem+json naming its
-// fields, a success as a body that reads back strictly.
-func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
-	t.Helper()
-	return httpapitest.Serve(t, a.rt, httpapitest.Request{
-		Method: method, Target: path, Body: body,
-		Caller: httpapitest.Caller{TenantID: fzTenant, CredentialID: "cred-f"}, RequestID: "req-fuzz",
-	}, allowed...)
 }
 
 // fzAnswer is the part of a contract answer the properties look at.
@@ -202,11 +168,11 @@ type fzCustomerAnswer struct {
 // readBack checks that a contract answer reads back unchanged, and that
 // its own fields, sent back as a replace, are accepted and change nothing
 // but the version: what the service writes passes its own validation.
-func (a *fzAPI) readBack(t *testing.T, answer string) {
+func readBack(t *testing.T, a *dialecttest.API, answer string) {
 	t.Helper()
 	got := httpapitest.Decode[fzAnswer](t, answer)
 	path := "/v1/contracts/" + got.Contract.ID
-	if r := a.serve(t, "GET", path, "", http.StatusOK, http.StatusNotFound); r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
+	if r := a.Serve(t, "GET", path, "", http.StatusOK, http.StatusNotFound); r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("read back %d %s, want %s", r.StatusCode, r.Body, answer)
 	}
 	if got.Contract.Status == string(contract.StatusCanceled) {
@@ -232,13 +198,13 @@ func (a *fzAPI) readBack(t *testing.T, answer string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := stored(a.store, fzTenant, got.Contract.ID)
-	r := a.serve(t, "PUT", path, string(again), http.StatusOK, http.StatusBadRequest, http.StatusNotFound,
+	before := stored(a.Store, dialecttest.Tenant, got.Contract.ID)
+	r := a.Serve(t, "PUT", path, string(again), http.StatusOK, http.StatusBadRequest, http.StatusNotFound,
 		http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
 	if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("the answer's own fields, sent back as a replace %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
 	}
-	if after := stored(a.store, fzTenant, got.Contract.ID); after.Version != before.Version+1 {
+	if after := stored(a.Store, dialecttest.Tenant, got.Contract.ID); after.Version != before.Version+1 {
 		t.Fatalf("a replace stored version %d over %d", after.Version, before.Version)
 	}
 }
@@ -382,16 +348,11 @@ func FuzzAiraCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a, _ := newFzAPIFromBase(t)
-		before := a.store.Counts(fzTenant)
-		resp := a.serve(t, "POST", "/v1/contracts/", body, fzCreateStatuses...)
-		after := a.store.Counts(fzTenant)
+		resp, before, after := a.Write(t, httpapitest.Request{Method: "POST", Target: "/v1/contracts/", Body: body}, http.StatusCreated, fzCreateStatuses...)
 		if resp.StatusCode != http.StatusCreated {
-			if after != before {
-				t.Fatalf("a refused create (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
 			return
 		}
-		want := before
+		want := before.Counts
 		want.Contracts++
 		want.Versions++
 		if hasKey(body, "customer") {
@@ -400,8 +361,8 @@ func FuzzAiraCreate(f *testing.F) {
 		if hasKey(body, "paymentAccount") {
 			want.PaymentAccounts++
 		}
-		if after != want {
-			t.Fatalf("a create stored %+v over %+v, want %+v", after, before, want)
+		if after.Counts != want {
+			t.Fatalf("a create stored %+v over %+v, want %+v", after.Counts, before.Counts, want)
 		}
 		got := httpapitest.Decode[fzAnswer](t, resp.Body)
 		for _, id := range []string{got.Contract.ID, got.Customer.ID, got.PaymentAccount.ID} {
@@ -409,12 +370,12 @@ func FuzzAiraCreate(f *testing.F) {
 				t.Fatalf("id %q is not a UUID: %s", id, resp.Body)
 			}
 		}
-		stored := stored(a.store, fzTenant, got.Contract.ID)
+		stored := stored(a.Store, dialecttest.Tenant, got.Contract.ID)
 		if stored == nil || stored.Party != (contract.Party{Kind: contract.PartyCustomer, ID: got.Customer.ID}) ||
 			stored.PaymentAccountID != got.PaymentAccount.ID || string(stored.Status) != got.Contract.Status {
 			t.Fatalf("stored %+v for the answer %s", stored, resp.Body)
 		}
-		a.readBack(t, resp.Body)
+		readBack(t, a, resp.Body)
 	})
 }
 
@@ -455,14 +416,9 @@ func FuzzAiraReplace(f *testing.F) {
 			id, current = base.canceled, base.cancelAt
 		}
 		path := "/v1/contracts/" + id
-		before := a.store.Counts(fzTenant)
-		resp := a.serve(t, "PUT", path, body, fzReplaceStatuses...)
-		after := a.store.Counts(fzTenant)
+		resp, before, after := a.Write(t, httpapitest.Request{Method: "PUT", Target: path, Body: body}, http.StatusOK, fzReplaceStatuses...)
 		if resp.StatusCode != http.StatusOK {
-			if after != before {
-				t.Fatalf("a refused replace (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
-			if r := a.serve(t, "GET", path, "", http.StatusOK); !httpapitest.SameJSON(r.Body, current) {
+			if r := a.Serve(t, "GET", path, "", http.StatusOK); !httpapitest.SameJSON(r.Body, current) {
 				t.Fatalf("a refused replace changed the contract: %s -> %s", current, r.Body)
 			}
 			return
@@ -470,19 +426,19 @@ func FuzzAiraReplace(f *testing.F) {
 		if canceled {
 			t.Fatalf("a canceled contract was replaced: %s", resp.Body)
 		}
-		want := before
+		want := before.Counts
 		want.Versions++
 		if hasKey(body, "paymentAccount") {
 			want.PaymentAccounts++
 		}
-		if after != want {
-			t.Fatalf("a replace stored %+v over %+v, want %+v", after, before, want)
+		if after.Counts != want {
+			t.Fatalf("a replace stored %+v over %+v, want %+v", after.Counts, before.Counts, want)
 		}
 		was, got := httpapitest.Decode[fzAnswer](t, current), httpapitest.Decode[fzAnswer](t, resp.Body)
 		if got.Contract.ID != id || got.Customer != was.Customer || got.Contract.Status != was.Contract.Status {
 			t.Fatalf("a replace changed id, customer or status: %s -> %s", current, resp.Body)
 		}
-		a.readBack(t, resp.Body)
+		readBack(t, a, resp.Body)
 	})
 }
 
@@ -518,20 +474,15 @@ func FuzzAiraCustomer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a, _ := newFzAPIFromBase(t)
-		before := a.store.Counts(fzTenant)
-		resp := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
-		after := a.store.Counts(fzTenant)
+		resp, before, after := a.Write(t, httpapitest.Request{Method: "POST", Target: "/v1/customers", Body: body}, http.StatusCreated, fzCustomerStatuses...)
 		if resp.StatusCode != http.StatusCreated {
-			if after != before {
-				t.Fatalf("a refused customer (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
 			return
 		}
-		if want := (contracttest.Counts{Contracts: before.Contracts, Customers: before.Customers + 1, PaymentAccounts: before.PaymentAccounts, Versions: before.Versions}); after != want {
-			t.Fatalf("a customer create stored %+v over %+v", after, before)
+		if want := (contracttest.Counts{Contracts: before.Contracts, Customers: before.Customers + 1, PaymentAccounts: before.PaymentAccounts, Versions: before.Versions}); after.Counts != want {
+			t.Fatalf("a customer create stored %+v over %+v", after.Counts, before.Counts)
 		}
 		got := httpapitest.Decode[fzCustomerAnswer](t, resp.Body)
-		stored, err := a.store.GetCustomer(context.Background(), fzTenant, got.ID)
+		stored, err := a.Store.GetCustomer(context.Background(), dialecttest.Tenant, got.ID)
 		if err != nil || !fzUUID.MatchString(got.ID) || stored.ExternalID != got.ExternalID || stored.Name != got.Name {
 			t.Fatalf("stored %+v (%v) for the answer %s", stored, err, resp.Body)
 		}
@@ -539,7 +490,7 @@ func FuzzAiraCustomer(f *testing.F) {
 			want == nil && string(got.CustomFields) != "{}" {
 			t.Fatalf("stored customFields %s, answered %s", want, got.CustomFields)
 		}
-		again := a.serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
+		again := a.Serve(t, "POST", "/v1/customers", body, fzCustomerStatuses...)
 		p := httpapitest.Decode[httpapi.Problem](t, again.Body)
 		if again.StatusCode != http.StatusConflict || len(p.Errors) != 1 || p.Errors[0].Field != "externalId" {
 			t.Fatalf("a second customer with externalId %q: %d %s", got.ExternalID, again.StatusCode, again.Body)

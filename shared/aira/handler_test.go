@@ -63,12 +63,8 @@ type response = httpapitest.Reply
 
 func (a *api) do(tenant, method, target, body string) response {
 	a.t.Helper()
-	r, err := httpapitest.ExchangeJSON(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body,
+	return httpapitest.Send(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body,
 		Headers: map[string]string{"tenant-id": tenant}, Caller: httpapitest.Caller{TenantID: tenant, CredentialID: "cred-" + tenant}, RequestID: "req"})
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return r
 }
 
 func (a *api) must(status int, r response) map[string]any {
@@ -142,16 +138,6 @@ func shape(v any, prefix string) []string {
 	return keys
 }
 
-func fieldNames(body map[string]any) []string {
-	var names []string
-	list, _ := body["errors"].([]any)
-	for _, e := range list {
-		names = append(names, e.(map[string]any)["field"].(string))
-	}
-	sort.Strings(names)
-	return names
-}
-
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
 	got := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
@@ -221,8 +207,8 @@ func TestCreateRefusals(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldNames(r.Body), tt.fields) {
-				t.Fatalf("fields %v, want %v", fieldNames(r.Body), tt.fields)
+			if tt.fields != nil && !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v", httpapitest.ProblemFields(r.Body), tt.fields)
 			}
 		})
 	}
@@ -235,7 +221,7 @@ func TestRefusedCreateLeavesNoOrphan(t *testing.T) {
 	a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t))))
 	before := a.itemTypes()
 	r := a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(seed(t)))
-	if r.Status != 409 || !reflect.DeepEqual(fieldNames(r.Body), []string{"customer.externalId"}) {
+	if r.Status != 409 || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"customer.externalId"}) {
 		t.Fatalf("got %d %v, want 409 naming customer.externalId", r.Status, r.Body)
 	}
 	after := a.itemTypes()

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
@@ -29,9 +27,7 @@ func BenchmarkWire(b *testing.B) {
 	h := NewHandler(nil, nil)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	plans := map[string]contract.Plan{"3c90c3cc-0d44-4b50-8888-8dd25736052a": {ID: "3c90c3cc-0d44-4b50-8888-8dd25736052a", Name: "Plan"}}
-	r := &httpapi.Request{Event: events.APIGatewayV2HTTPRequest{
-		Body: sample.Body, Headers: map[string]string{"content-type": "application/json"},
-	}}
+	r := &httpapi.Request{Event: httpapitest.Request{Body: sample.Body}.Event()}
 	b.Run("aira/create", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -80,6 +80,26 @@ func (a *api) checkStored(t testing.TB, c map[string]any) {
 	}
 }
 
+// checkNewSegment checks got, the answer of an action of type typ that
+// wrote one segment after a one-segment contract's: the contract has two,
+// the second new, following the first and holding the fields want names;
+// the action is recorded as writing it, and the contract reads back as
+// answered. It returns the contract and its segments, for the checks of
+// the action's own.
+func (a *api) checkNewSegment(t testing.TB, got map[string]any, typ string, want map[string]any) (c map[string]any, segs []map[string]any) {
+	t.Helper()
+	c = info(t, got)
+	segs = segments(t, c)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments, want 2", len(segs))
+	}
+	checkFollows(t, segs[0], segs[1])
+	checkSegment(t, segs[1], want)
+	a.checkRecord(t, got, typ, segs[1]["id"])
+	a.checkStored(t, c)
+	return c, segs
+}
+
 func TestSwitchPlan(t *testing.T) {
 	a := newAPI(t)
 	for _, ref := range refs {
@@ -87,30 +107,21 @@ func TestSwitchPlan(t *testing.T) {
 			before := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
 			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("switch-plan",
 				with(ref.of(before), "planId", proPlan, "effectiveDate", "2090-04-15", "currency", []string{"EUR", "USD"}))))
-			c := info(t, got)
-			segs := segments(t, c)
-			if len(segs) != 2 {
-				t.Fatalf("%d segments, want 2", len(segs))
-			}
+			c, segs := a.checkNewSegment(t, got, "switch-plan", map[string]any{
+				"planId": proPlan, "currency": []any{"EUR", "USD"}, "effectiveDate": "2090-04-15", "expirationDate": end,
+				"billingCycleDay": 15.0, "billingCycleType": "quarterly", "status": "active", "contractNumber": before["contractNumber"],
+			})
 			// The first segment was not rewritten: it reads as ending
 			// where the new one starts, and nothing else of it changed.
 			if was := segments(t, before)[0]; !reflect.DeepEqual(segs[0], with(was, "expirationDate", "2090-04-15")) {
 				t.Errorf("the first segment reads\n%v\nwas\n%v", segs[0], was)
 			}
-			checkFollows(t, segs[0], segs[1])
-			want := map[string]any{
-				"planId": proPlan, "currency": []any{"EUR", "USD"}, "effectiveDate": "2090-04-15", "expirationDate": end,
-				"billingCycleDay": 15.0, "billingCycleType": "quarterly", "status": "active", "contractNumber": before["contractNumber"],
-			}
-			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != end || c["status"] != "active" || c["id"] != before["id"] {
 				t.Errorf("contract %v", c)
 			}
 			if c["createdOn"] != before["createdOn"] || c["updatedOn"] == before["updatedOn"] {
 				t.Errorf("contract stamped %v/%v, was %v/%v", c["createdOn"], c["updatedOn"], before["createdOn"], before["updatedOn"])
 			}
-			a.checkRecord(t, got, "switch-plan", segs[1]["id"])
-			a.checkStored(t, c)
 		})
 	}
 }
@@ -124,22 +135,13 @@ func TestEarlyRenew(t *testing.T) {
 			before := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
 			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("early-renew", with(ref.of(before),
 				"planId", proPlan, "currency", []string{"EUR"}, "effectiveDate", "2090-10-20", "expirationDate", "2091-10-19"))))
-			c := info(t, got)
-			segs := segments(t, c)
-			if len(segs) != 2 {
-				t.Fatalf("%d segments, want 2", len(segs))
-			}
-			checkFollows(t, segs[0], segs[1])
-			want := map[string]any{
+			c, _ := a.checkNewSegment(t, got, "early-renew", map[string]any{
 				"planId": proPlan, "currency": []any{"EUR"}, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
 				"billingCycleDay": 20.0, "billingCycleType": "quarterly",
-			}
-			checkSegment(t, segs[1], want)
+			})
 			if c["effectiveDate"] != start || c["expirationDate"] != "2091-10-19" {
 				t.Errorf("contract spans %v to %v, want %s to 2091-10-19", c["effectiveDate"], c["expirationDate"], start)
 			}
-			a.checkRecord(t, got, "early-renew", segs[1]["id"])
-			a.checkStored(t, c)
 		})
 	}
 }

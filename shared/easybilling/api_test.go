@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -98,18 +99,9 @@ func serve(t testing.TB, rt *httpapi.Router, who tenant, method, target, body st
 	return httpapitest.ExchangeJSON(t, rt, sent(who, method, target, body, headers...))
 }
 
-func (a *api) serve(t testing.TB, who tenant, method, target, body string, headers ...string) (response, error) {
-	t.Helper()
-	return serve(t, a.rt, who, method, target, body, headers...)
-}
-
 func (a *api) do(t testing.TB, who tenant, method, target, body string, headers ...string) response {
 	t.Helper()
-	r, err := a.serve(t, who, method, target, body, headers...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return httpapitest.Send(t, a.rt, sent(who, method, target, body, headers...))
 }
 
 // must fails the test unless r has status.
@@ -276,20 +268,6 @@ func (a *api) create(t testing.TB, who tenant, account, plan, effective, expirat
 	return info(t, a.act(t, who, prod, request(t, account, act1("create-contract-with-plan", term(plan, effective, expiration, currencies...)))))
 }
 
-// fieldsOf lists, sorted, the fields a problem response names.
-func fieldsOf(body map[string]any) []string {
-	fields := []string{}
-	list, _ := body["errors"].([]any)
-	for _, e := range list {
-		if m, ok := e.(map[string]any); ok {
-			s, _ := m["field"].(string)
-			fields = append(fields, s)
-		}
-	}
-	sort.Strings(fields)
-	return fields
-}
-
 // refused fails the test unless r is a problem of status naming exactly
 // fields (in any order), with a trace-id.
 func refused(t testing.TB, r response, status int, fields ...string) {
@@ -301,7 +279,7 @@ func refused(t testing.TB, r response, status int, fields ...string) {
 	if fields == nil {
 		fields = []string{}
 	}
-	if got := fieldsOf(r.Body); !reflect.DeepEqual(got, fields) {
+	if got := httpapitest.ProblemFields(r.Body); !reflect.DeepEqual(got, fields) {
 		t.Fatalf("fields %q, want %q: %s", got, fields, r.Raw)
 	}
 	if r.Headers["trace-id"] == "" {
@@ -337,14 +315,8 @@ func shape(v any, prefix string) []string {
 	return keys
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// keys lists, sorted, the members of an object.
+func keys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // naming is the pair of audit timestamp names a route uses, and the pair
 // it must never use.

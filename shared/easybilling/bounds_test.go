@@ -15,6 +15,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 )
 
 // renewals are n renew entries for the contract ref names, each a month
@@ -233,15 +234,15 @@ func TestInvocationBodyBound(t *testing.T) {
 			`{"planId": "` + fzPlan + `", "effectiveDate": "2090-01-01", "expirationDate": "2090-12-31", "currency": ["USD"]}]}]}`
 		return []byte(body + strings.Repeat(" ", size-len(body)))
 	}
-	if _, err := f.handler.HandleDirect(context.Background(), f.store, log, easybilling.Invocation{TenantID: fzTenant, Request: request(httpapi.MaxBodyBytes)}); err != nil {
+	if _, err := f.handler.HandleDirect(context.Background(), f.Store, log, easybilling.Invocation{TenantID: dialecttest.Tenant, Request: request(httpapi.MaxBodyBytes)}); err != nil {
 		t.Fatalf("a request of %d bytes: %v", httpapi.MaxBodyBytes, err)
 	}
-	before := state(f.store, fzTenant)
-	_, err := f.handler.HandleDirect(context.Background(), f.store, log, easybilling.Invocation{TenantID: fzTenant, Request: request(httpapi.MaxBodyBytes + 1)})
+	before := f.State(dialecttest.Tenant)
+	_, err := f.handler.HandleDirect(context.Background(), f.Store, log, easybilling.Invocation{TenantID: dialecttest.Tenant, Request: request(httpapi.MaxBodyBytes + 1)})
 	if err == nil || !strings.Contains(err.Error(), "request: must be at most") {
 		t.Fatalf("a request one byte over: %v", err)
 	}
-	if after := state(f.store, fzTenant); after != before {
+	if after := f.State(dialecttest.Tenant); after != before {
 		t.Fatal("the refused request wrote something")
 	}
 }

@@ -19,25 +19,16 @@ func TestRenew(t *testing.T) {
 			// gap and no overlap.
 			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("renew",
 				with(ref.of(before), "effectiveDate", end, "expirationDate", "2091-12-31"))))
-			c := info(t, got)
-			segs := segments(t, c)
-			if len(segs) != 2 {
-				t.Fatalf("%d segments, want 2", len(segs))
-			}
-			checkFollows(t, segs[0], segs[1])
+			c, segs := a.checkNewSegment(t, got, "renew", map[string]any{
+				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": end,
+				"expirationDate": "2091-12-31", "billingCycleDay": 31.0, "billingCycleType": "monthly",
+			})
 			if was := segments(t, before)[0]; !reflect.DeepEqual(segs[0], was) {
 				t.Errorf("the renewed segment reads\n%v\nwas\n%v", segs[0], was)
 			}
-			want := map[string]any{
-				"planId": seedPlan, "currency": []any{"CNY"}, "contractPrice": 12.5, "effectiveDate": end,
-				"expirationDate": "2091-12-31", "billingCycleDay": 31.0, "billingCycleType": "monthly",
-			}
-			checkSegment(t, segs[1], want)
 			if c["effectiveDate"] != start || c["expirationDate"] != "2091-12-31" {
 				t.Errorf("contract spans %v to %v, want %s to 2091-12-31", c["effectiveDate"], c["expirationDate"], start)
 			}
-			a.checkRecord(t, got, "renew", segs[1]["id"])
-			a.checkStored(t, c)
 		})
 	}
 }
@@ -53,26 +44,16 @@ func TestUpdatePrice(t *testing.T) {
 			// The price goes in as written, so its text is kept.
 			body = strings.Replace(body, `"planId"`, `"contractPrice":49.90,"planId"`, 1)
 			r := a.do(t, tenantA, "POST", prod+"/contract-actions", body)
-			got := must(t, 200, r)
-			c := info(t, got)
-			segs := segments(t, c)
-			if len(segs) != 2 {
-				t.Fatalf("%d segments, want 2", len(segs))
-			}
-			checkFollows(t, segs[0], segs[1])
+			_, segs := a.checkNewSegment(t, must(t, 200, r), "update-price", map[string]any{
+				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
+				"expirationDate": end, "billingCycleDay": 30.0,
+			})
 			if want := with(current, "expirationDate", "2090-06-30"); !reflect.DeepEqual(segs[0], want) {
 				t.Errorf("the repriced segment reads\n%v\nwant it as written, ending where the new price starts\n%v", segs[0], want)
 			}
-			want := map[string]any{
-				"planId": seedPlan, "currency": []any{"USD", "CNY"}, "contractPrice": 49.9, "effectiveDate": "2090-06-30",
-				"expirationDate": end, "billingCycleDay": 30.0,
-			}
-			checkSegment(t, segs[1], want)
 			if !strings.Contains(r.Raw, `"contractPrice":49.90`) {
 				t.Errorf("the price is not kept as written: %s", r.Raw)
 			}
-			a.checkRecord(t, got, "update-price", segs[1]["id"])
-			a.checkStored(t, c)
 		})
 	}
 }
@@ -101,25 +82,16 @@ func TestEarlyRenewKeepingTerms(t *testing.T) {
 				entry[k] = v
 			}
 			got := a.act(t, tenantA, prod, request(t, "ACC-1", act1("early-renew", entry)))
-			c := info(t, got)
-			segs := segments(t, c)
-			if len(segs) != 2 {
-				t.Fatalf("%d segments, want 2", len(segs))
-			}
-			checkFollows(t, segs[0], segs[1])
+			c, segs := a.checkNewSegment(t, got, "early-renew", map[string]any{
+				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
+				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
+			})
 			if segs[0]["expirationDate"] != "2090-10-20" {
 				t.Errorf("the renewed segment ends %v, want 2090-10-20, where the renewal starts", segs[0]["expirationDate"])
 			}
-			want := map[string]any{
-				"planId": tt.plan, "currency": tt.coins, "effectiveDate": "2090-10-20", "expirationDate": "2091-10-19",
-				"billingCycleDay": 20.0, "billingCycleType": tt.cycle,
-			}
-			checkSegment(t, segs[1], want)
 			if c["expirationDate"] != "2091-10-19" {
 				t.Errorf("contract expires %v, want 2091-10-19", c["expirationDate"])
 			}
-			a.checkRecord(t, got, "early-renew", segs[1]["id"])
-			a.checkStored(t, c)
 		})
 	}
 }

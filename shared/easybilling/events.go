@@ -207,13 +207,7 @@ func (h *Handler) HandleDirect(ctx context.Context, tenants TenantChecker, log *
 	tenant := slog.String("tenant", inv.TenantID)
 	out, err := h.applyBody(ctx, tenants, inv.TenantID, PrincipalDirect, inv.Request, "")
 	if err != nil {
-		if retryable(err) {
-			delivered(ctx, log, slog.LevelError, "direct invocation failed", metrics.SourceDirect, err, counts,
-				tenant, slog.String("error", err.Error()))
-		} else {
-			delivered(ctx, log, slog.LevelWarn, "direct invocation refused", metrics.SourceDirect, err, counts,
-				tenant, slog.String("problem", problemText(err)))
-		}
+		notApplied(ctx, log, "direct invocation", metrics.SourceDirect, err, counts, tenant)
 		return nil, problemError(err)
 	}
 	delivered(ctx, log, slog.LevelInfo, "direct invocation applied", metrics.SourceDirect, nil, counts,
@@ -242,6 +236,18 @@ func delivered(ctx context.Context, log *slog.Logger, msgLevel slog.Level, msg, 
 	unavailable := contract.KindOf(err) == contract.KindUnavailable
 	log.LogAttrs(ctx, max(msgLevel, metrics.Level(ctx, log)), msg,
 		append(attrs, metrics.Delivery(time.Now(), source, outcome, replayed, unavailable, counts)...)...)
+}
+
+// notApplied writes the line of a delivery of source, what ("message",
+// "direct invocation"), that ended with err: a retryable fault as failed,
+// an error with its text; anything else as refused, a warning with the
+// problem as problemText has it.
+func notApplied(ctx context.Context, log *slog.Logger, what, source string, err error, counts *metrics.Counts, attrs ...slog.Attr) {
+	if retryable(err) {
+		delivered(ctx, log, slog.LevelError, what+" failed", source, err, counts, append(attrs, slog.String("error", err.Error()))...)
+		return
+	}
+	delivered(ctx, log, slog.LevelWarn, what+" refused", source, err, counts, append(attrs, slog.String("problem", problemText(err)))...)
 }
 
 // problemText is what a refusal says, the values it quotes elided: the
@@ -334,13 +340,7 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 		case errors.Is(err, contract.ErrAlreadyApplied):
 			delivered(ctx, mlog, slog.LevelInfo, "message already applied", metrics.SourceSQS, err, counts, tenantAttr)
 		case err != nil:
-			if retryable(err) {
-				delivered(ctx, mlog, slog.LevelError, "message failed", metrics.SourceSQS, err, counts,
-					tenantAttr, slog.String("error", err.Error()))
-			} else {
-				delivered(ctx, mlog, slog.LevelWarn, "message refused", metrics.SourceSQS, err, counts,
-					tenantAttr, slog.String("problem", problemText(err)))
-			}
+			notApplied(ctx, mlog, "message", metrics.SourceSQS, err, counts, tenantAttr)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		default:
 			delivered(ctx, mlog, slog.LevelInfo, "message applied", metrics.SourceSQS, nil, counts,

@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
@@ -30,23 +30,10 @@ func hasSegment(s *contracttest.Store, tenantID, id string) bool {
 	})
 }
 
-// fzState is what a refused request must leave as it was: the records, the
-// contracts' versions, and the numbers drawn.
-type fzState struct {
-	contracttest.Counts
-	numbers, actionNos int64
-}
-
-func state(s *contracttest.Store, tenantID string) fzState {
-	numbers, actionNos := s.Drawn(tenantID)
-	return fzState{s.Counts(tenantID), numbers, actionNos}
-}
-
-// Who every fuzzed request acts for, and what its tenant holds: the seed's
-// plan, and one contract of account ACC-1 with one segment, in effect on
-// the pinned day, so that every change action can apply to it.
+// What the tenant of every fuzzed request holds: the seed's plan, and one
+// contract of account ACC-1 with one segment, in effect on the pinned day
+// (dialecttest.Now), so that every change action can apply to it.
 const (
-	fzTenant    = "tenant-f"
 	fzPlan      = "16ad814a-dd1b-41c8-9b4b-4e8551170fee"
 	fzAccount   = "ACC-1"
 	fzNumber    = "CT-0000000001"
@@ -54,38 +41,31 @@ const (
 	fzSegmentID = "c9f0f895-fb98-4b91-9c3e-6d1e2a7b4f50"
 )
 
-// fzNow pins the clock, inside the existing contract's segment, so that a
-// corpus entry answers the same on every run.
-var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
-
-var (
-	fzBaseOnce sync.Once
-	fzBase     *contracttest.Store
-)
+var fzBase dialecttest.Once[*contracttest.Store]
 
 // fzBaseStore is the state every fuzzed request starts from.
-func fzBaseStore(t *testing.T) *contracttest.Store {
-	fzBaseOnce.Do(func() {
+func fzBaseStore(t testing.TB) *contracttest.Store {
+	return fzBase.Get(t, func(t testing.TB) *contracttest.Store {
 		ctx := context.Background()
 		s := contracttest.New()
-		at := fzNow.Add(-24 * time.Hour)
+		at := dialecttest.Now.Add(-24 * time.Hour)
 		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		to := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-		n, err := s.NextContractNumber(ctx, fzTenant)
+		n, err := s.NextContractNumber(ctx, dialecttest.Tenant)
 		if err != nil || contract.FormatNumber(n) != fzNumber {
 			t.Fatalf("drew %d, %v", n, err)
 		}
 		for _, err := range []error{
-			s.CreateTenant(ctx, auth.Tenant{ID: fzTenant, CreatedAt: at}),
-			s.PutPlans(ctx, fzTenant, []contract.Plan{{ID: fzPlan, Name: "Standard", Currencies: []string{"USD", "CNY"}}}),
+			s.CreateTenant(ctx, auth.Tenant{ID: dialecttest.Tenant, CreatedAt: at}),
+			s.PutPlans(ctx, dialecttest.Tenant, []contract.Plan{{ID: fzPlan, Name: "Standard", Currencies: []string{"USD", "CNY"}}}),
 			s.CreateContract(ctx, &contract.Contract{
-				TenantID: fzTenant, Number: fzNumber, ID: fzID, Party: contract.Party{Kind: contract.PartyAccount, ID: fzAccount},
+				TenantID: dialecttest.Tenant, Number: fzNumber, ID: fzID, Party: contract.Party{Kind: contract.PartyAccount, ID: fzAccount},
 				Status: contract.StatusActive, Version: 1, ValidFrom: &from, ValidTo: &to,
-				CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
+				CreatedAt: at, UpdatedAt: at, CreatedBy: dialecttest.CredentialID, UpdatedBy: dialecttest.CredentialID,
 				Segments: []contract.Segment{{
 					ID: fzSegmentID, PlanID: fzPlan, Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2027-01-01",
 					BillingCycleDay: 1, BillingCycleType: contract.DefaultBillingCycleType, Price: "49.90",
-					CreatedAt: at, UpdatedAt: at, CreatedBy: "cred-f", UpdatedBy: "cred-f",
+					CreatedAt: at, UpdatedAt: at, CreatedBy: dialecttest.CredentialID, UpdatedBy: dialecttest.CredentialID,
 				}},
 			}, contract.Companions{}, nil),
 		} {
@@ -93,46 +73,30 @@ func fzBaseStore(t *testing.T) *contracttest.Store {
 				t.Fatal(err)
 			}
 		}
-		fzBase = s
-	})
-	if fzBase == nil {
-		t.Fatal("the base store could not be built")
-	}
-	return fzBase.Clone()
+		return s
+	}).Clone()
 }
 
-// fzAPI serves the real EasyBilling handler over the in-memory store.
+// fzAPI serves the real EasyBilling handler over a fork of the base
+// state, every answer with a trace-id.
 type fzAPI struct {
-	rt      *httpapi.Router
+	*dialecttest.API
 	handler *easybilling.Handler
-	store   *contracttest.Store
 }
 
 func newFzAPI(t *testing.T) *fzAPI {
 	store := fzBaseStore(t)
-	service := contract.NewService(store)
-	service.Now = func() time.Time { return fzNow }
-	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
-	h := easybilling.NewHandler(service, store)
-	h.Register(rt)
-	return &fzAPI{rt: rt, handler: h, store: store}
-}
-
-// serve sends one request, checks the exchange against infra/openapi.yaml,
-// and holds the answer to the service's rule: one of the statuses the
-// route documents short of a 5xx, with a trace-id, an error as a
-// problem+json naming its fields, a success as a body that reads back
-// strictly.
-func (a *fzAPI) serve(t *testing.T, method, path, body string, allowed ...int) events.APIGatewayV2HTTPResponse {
-	t.Helper()
-	resp := httpapitest.Serve(t, a.rt, httpapitest.Request{
-		Method: method, Target: path, Body: body,
-		Caller: httpapitest.Caller{TenantID: fzTenant, CredentialID: "cred-f"}, RequestID: "req-fuzz",
-	}, allowed...)
-	if resp.Headers["trace-id"] == "" {
-		t.Fatalf("%s %s: %d without a trace-id", method, path, resp.StatusCode)
+	var h *easybilling.Handler
+	a := dialecttest.New(store, func(service *contract.Service, rt *httpapi.Router) {
+		h = easybilling.NewHandler(service, store)
+		h.Register(rt)
+	})
+	a.Check = func(t testing.TB, r httpapitest.Request, resp events.APIGatewayV2HTTPResponse) {
+		if resp.Headers["trace-id"] == "" {
+			t.Fatalf("%s %s: %d without a trace-id", r.Method, r.Target, resp.StatusCode)
+		}
 	}
-	return resp
+	return &fzAPI{API: a, handler: h}
 }
 
 // fzAnswer is the part of an action answer the properties look at.
@@ -148,28 +112,28 @@ type fzAnswer struct {
 // first the tenant has, recording the request as sent and only segments
 // that exist, and answering the contract as it reads back. answer is the
 // action body, HTTP's or a direct invocation's.
-func (a *fzAPI) checkApplied(t *testing.T, before fzState, request, answer []byte) {
+func (a *fzAPI) checkApplied(t *testing.T, before dialecttest.State, request, answer []byte) {
 	t.Helper()
-	after := state(a.store, fzTenant)
-	if after.Actions != before.Actions+1 || after.actionNos != before.actionNos+1 || int64(after.Contracts-before.Contracts) != after.numbers-before.numbers {
+	after := a.State(dialecttest.Tenant)
+	if after.Actions != before.Actions+1 || after.ActionNumbers != before.ActionNumbers+1 || int64(after.Contracts-before.Contracts) != after.Numbers-before.Numbers {
 		t.Fatalf("an applied request stored %+v over %+v", after, before)
 	}
 	got := httpapitest.Decode[fzAnswer](t, string(answer))
-	if got.ContractActionNumber != contract.FormatActionNumber(after.actionNos) || !httpapitest.SameJSON(string(got.ContractActionItemRequest), string(request)) {
+	if got.ContractActionNumber != contract.FormatActionNumber(after.ActionNumbers) || !httpapitest.SameJSON(string(got.ContractActionItemRequest), string(request)) {
 		t.Fatalf("the record of %s: %s", request, answer)
 	}
 	for _, id := range got.ContractSegmentIDs {
-		if !hasSegment(a.store, fzTenant, id) {
+		if !hasSegment(a.Store, dialecttest.Tenant, id) {
 			t.Fatalf("the record names segment %s, which no contract has: %s", id, answer)
 		}
 	}
 	info := httpapitest.Decode[struct {
 		ContractNumber string `json:"contractNumber"`
 	}](t, string(got.ContractInfo))
-	if r := a.serve(t, "GET", "/api/contracts/"+info.ContractNumber, "", http.StatusOK); !httpapitest.SameJSON(r.Body, string(got.ContractInfo)) {
+	if r := a.Serve(t, "GET", "/api/contracts/"+info.ContractNumber, "", http.StatusOK); !httpapitest.SameJSON(r.Body, string(got.ContractInfo)) {
 		t.Fatalf("contract %s reads back as %s, answered as %s", info.ContractNumber, r.Body, got.ContractInfo)
 	}
-	a.serve(t, "GET", "/api/contract-actions/"+got.ContractActionNumber, "", http.StatusOK)
+	a.Serve(t, "GET", "/api/contract-actions/"+got.ContractActionNumber, "", http.StatusOK)
 }
 
 // fzActionsStatuses are the statuses POST /api/contract-actions documents,
@@ -273,12 +237,8 @@ func FuzzContractActions(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a := newFzAPI(t)
-		before := state(a.store, fzTenant)
-		resp := a.serve(t, "POST", "/api/contract-actions", body, fzActionsStatuses...)
+		resp, before, _ := a.Write(t, httpapitest.Request{Method: "POST", Target: "/api/contract-actions", Body: body}, http.StatusOK, fzActionsStatuses...)
 		if resp.StatusCode != http.StatusOK {
-			if after := state(a.store, fzTenant); after != before {
-				t.Fatalf("a refused request (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
 			return
 		}
 		a.checkApplied(t, before, []byte(body), []byte(resp.Body))
@@ -293,7 +253,7 @@ func FuzzContractActions(f *testing.F) {
 func FuzzActionsInvocation(f *testing.F) {
 	seeds := fzSeeds(f)
 	for _, s := range seeds {
-		f.Add(fzTenant, []byte(s))
+		f.Add(dialecttest.Tenant, []byte(s))
 	}
 	for _, tenant := range []string{"tenant-x", "", "../tenant-f", "tenant f", strings.Repeat("t", 129), "TENANT-F", "tenant-f\x00"} {
 		f.Add(tenant, []byte(seeds[0]))
@@ -301,8 +261,8 @@ func FuzzActionsInvocation(f *testing.F) {
 	log := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, tenant string, request []byte) {
 		a := newFzAPI(t)
-		before := state(a.store, tenant)
-		out, err := a.handler.HandleDirect(context.Background(), a.store, log, easybilling.Invocation{TenantID: tenant, Request: request})
+		before := a.State(tenant)
+		out, err := a.handler.HandleDirect(context.Background(), a.Store, log, easybilling.Invocation{TenantID: tenant, Request: request})
 		if err != nil {
 			if out != nil {
 				t.Fatalf("an error with a body: %v, %+v", err, out)
@@ -311,7 +271,7 @@ func FuzzActionsInvocation(f *testing.F) {
 			if msg == "" || strings.Contains(msg, "failed to apply") {
 				t.Fatalf("tenant %q, request %q: the error does not name the problem: %q", tenant, request, msg)
 			}
-			if after := state(a.store, tenant); after != before {
+			if after := a.State(tenant); after != before {
 				t.Fatalf("a refused invocation changed the store: %+v -> %+v", before, after)
 			}
 		} else {
@@ -320,7 +280,7 @@ func FuzzActionsInvocation(f *testing.F) {
 			if merr != nil || strictjson.Decode(body, &v) != nil {
 				t.Fatalf("the answer %+v does not encode as JSON that re-decodes: %v", out, merr)
 			}
-			if tenant != fzTenant {
+			if tenant != dialecttest.Tenant {
 				t.Fatalf("applied for tenant %q, which does not exist", tenant)
 			}
 			a.checkApplied(t, before, request, body)
@@ -329,11 +289,11 @@ func FuzzActionsInvocation(f *testing.F) {
 		// The HTTP route, which takes the same request for the same
 		// tenant, must agree on whether it applies, and name the same
 		// fields; it refuses a body over its limit on its own.
-		if tenant != fzTenant || len(request) > httpapi.MaxBodyBytes {
+		if tenant != dialecttest.Tenant || len(request) > httpapi.MaxBodyBytes {
 			return
 		}
 		h := newFzAPI(t)
-		resp := h.serve(t, "POST", "/api/contract-actions", string(request), fzActionsStatuses...)
+		resp := h.Serve(t, "POST", "/api/contract-actions", string(request), fzActionsStatuses...)
 		if (resp.StatusCode == http.StatusOK) != (err == nil) {
 			t.Fatalf("request %q: HTTP answers %d %s, a direct invocation %v", request, resp.StatusCode, resp.Body, err)
 		}

@@ -31,7 +31,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		for typ, entry := range changes(obj{"contractId": id}, segments(t, c)[0]) {
 			r := a.do(t, tenantB, "POST", prefix+"/contract-actions", request(t, "ACC-0000000001", act1(typ, entry)))
-			if r.Status != http.StatusNotFound || len(fieldsOf(r.Body)) != 1 {
+			if r.Status != http.StatusNotFound || len(httpapitest.ProblemFields(r.Body)) != 1 {
 				t.Errorf("tenant B's %s of tenant A's contract by id: %d %s", typ, r.Status, r.Raw)
 			}
 		}

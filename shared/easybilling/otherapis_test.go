@@ -1,7 +1,6 @@
 package easybilling_test
 
 import (
-	"context"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
-	"github.com/contracts-service/contracts/shared/contract/contracttest"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 )
 
 var (
@@ -43,13 +42,7 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 	a := newAPI(t)
 	service := contract.NewService(a.store)
 	actor := contract.Actor{TenantID: tenantA.id, CredentialID: tenantA.credential()}
-	at := func(s string) *time.Time {
-		d, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &d
-	}
+	at := func(s string) *time.Time { return dialecttest.Instant(t, s) }
 	client := contract.Party{Kind: contract.PartyClient, ID: "clnt_z2b3mo8qa5kzptgsu26q2wmh"}
 	org := contract.Party{Kind: contract.PartyOrganization, ID: "org-1"}
 	tests := []struct {
@@ -109,18 +102,11 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 		},
 	}
 	own := a.create(t, tenantA, "ACC-1", seedPlan, start, end, "USD")
-	var previousAccount string
-	accounts := map[string]string{}
+	accounts := dialecttest.DerivedParties{What: "account"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.c
-			var opts contract.CreateOptions
-			if c.Party.Kind == contract.PartyCustomer {
-				opts.With = contracttest.NewParties(&c)
-			}
-			if err := service.Create(context.Background(), actor, nil, &c, opts); err != nil {
-				t.Fatal(err)
-			}
+			dialecttest.CreateAsOwner(t, service, actor, &c)
 			id := derivedIDOf(c.Number)
 			got := a.contract(t, tenantA, prod, c.Number)
 			// Every read answers the same, but for the naming of the
@@ -172,13 +158,7 @@ func TestOtherAPIsContractsInEasyBillingSchema(t *testing.T) {
 					t.Errorf("date %v is not a calendar day", d)
 				}
 			}
-			if tt.sameAccountAsPrevious != (account == previousAccount) {
-				t.Errorf("account %s after %s: one party shows one account, another party another", account, previousAccount)
-			}
-			if other, ok := accounts[account]; ok && !tt.sameAccountAsPrevious {
-				t.Errorf("account %s shows for %s too", account, other)
-			}
-			previousAccount, accounts[account] = account, tt.name
+			accounts.Check(t, account, tt.name, tt.sameAccountAsPrevious)
 			// The derived account names no EasyBilling account: its list
 			// shows none of the party's contracts.
 			if listed := a.list(t, tenantA, prod, account, 20); len(listed) != 0 {

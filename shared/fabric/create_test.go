@@ -197,7 +197,7 @@ func TestContractIDNeverShadowsAnID(t *testing.T) {
 	first := a.create(t, tenantA, orgA, `{`+dates+`,"contractId":"FIRST-1"}`)
 	id := first["_id"].(string)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{`+dates+`,"contractId":"`+id+`"}`)
-	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) {
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"contractId"}) {
 		t.Fatalf("a contractId equal to another contract's _id: %d %s", r.Status, r.Raw)
 	}
 	for _, method := range []string{"GET", "PUT", "DELETE"} {
@@ -275,8 +275,8 @@ func TestCreateRefusals(t *testing.T) {
 			if r.Status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400: %s", r.Status, r.Raw)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
-				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.Body), tt.fields, r.Raw)
+			if tt.fields != nil && !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v: %s", httpapitest.ProblemFields(r.Body), tt.fields, r.Raw)
 			}
 		})
 	}
@@ -312,7 +312,7 @@ func TestContractIDUniqueInOrganization(t *testing.T) {
 			r := a.do(t, tenantA, "POST", contractsPath(orgA), req)
 			// fabric documents a taken contractId as a 400, with
 			// its {"code", "message"} error body.
-			if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) ||
+			if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"contractId"}) ||
 				r.Body["code"] != "CONTRACT_ID_TAKEN" || r.Body["message"] != "contract id already exists" {
 				t.Fatalf("duplicate: %d %s, want 400 CONTRACT_ID_TAKEN naming contractId", r.Status, r.Raw)
 			}
@@ -394,8 +394,8 @@ func TestSiteContextHeader(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Raw)
 			}
-			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
-				t.Fatalf("fields %v, want x-site-context: %s", fieldsOf(r.Body), r.Raw)
+			if tt.status == 400 && !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"x-site-context"}) {
+				t.Fatalf("fields %v, want x-site-context: %s", httpapitest.ProblemFields(r.Body), r.Raw)
 			}
 			if tt.status == 200 && r.Body["accountId"] != tenantA.account {
 				t.Fatalf("accountId %v, want %s", r.Body["accountId"], tenantA.account)
@@ -417,11 +417,11 @@ func TestSiteContextHeader(t *testing.T) {
 	for _, rt := range routes {
 		t.Run(rt.name, func(t *testing.T) {
 			r := a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", "")
-			if r.Status != 400 || !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
+			if r.Status != 400 || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"x-site-context"}) {
 				t.Fatalf("without the header: %d %s", r.Status, r.Raw)
 			}
 			r = a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", `{"account":"short"}`)
-			if r.Status != 400 || !reflect.DeepEqual(fieldsOf(r.Body), []string{"x-site-context"}) {
+			if r.Status != 400 || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"x-site-context"}) {
 				t.Fatalf("with a short account: %d %s", r.Status, r.Raw)
 			}
 			r = a.do(t, tenantA, rt.method, rt.target, rt.body, "x-site-context", siteContext(tenantB.account))

@@ -61,7 +61,7 @@ func TestGet(t *testing.T) {
 
 	t.Run("includeDeleted not a boolean", func(t *testing.T) {
 		r := a.do(t, tenantA, "GET", contractPath(orgA, id)+"?includeDeleted=maybe", "")
-		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"includeDeleted"}) {
+		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"includeDeleted"}) {
 			t.Fatalf("got %d %s, want 400 naming includeDeleted", r.Status, r.Raw)
 		}
 	})
@@ -119,7 +119,7 @@ func TestSoftDelete(t *testing.T) {
 	}
 	t.Run("the contractId stays taken", func(t *testing.T) {
 		r := a.do(t, tenantA, "POST", contractsPath(orgA), seed)
-		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"contractId"}) || r.Body["code"] != "CONTRACT_ID_TAKEN" {
+		if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"contractId"}) || r.Body["code"] != "CONTRACT_ID_TAKEN" {
 			t.Fatalf("create with a deleted contract's contractId: %d %s", r.Status, r.Raw)
 		}
 	})
@@ -290,8 +290,8 @@ func TestUpdateRefusals(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Raw)
 			}
-			if tt.fields != nil && !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
-				t.Fatalf("fields %v, want %v: %s", fieldsOf(r.Body), tt.fields, r.Raw)
+			if tt.fields != nil && !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), tt.fields) {
+				t.Fatalf("fields %v, want %v: %s", httpapitest.ProblemFields(r.Body), tt.fields, r.Raw)
 			}
 			if tt.message != "" && messageOf(r.Body, tt.fields[0]) != tt.message {
 				t.Fatalf("%s: %q, want %q", tt.fields[0], messageOf(r.Body, tt.fields[0]), tt.message)
@@ -370,7 +370,7 @@ func TestConcurrentUpdates(t *testing.T) {
 func TestSubMillisecondDates(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0009Z"}`)
-	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"endDate"}) {
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"endDate"}) {
 		t.Fatalf("dates within one millisecond: %d %s, want 400 naming endDate", r.Status, r.Raw)
 	}
 	c := a.create(t, tenantA, orgA, `{"startDate":"2024-01-01T00:00:00.0001Z","endDate":"2024-01-01T00:00:00.0019Z","contractId":"CNTR-SUBMS"}`)
@@ -383,7 +383,7 @@ func TestSubMillisecondDates(t *testing.T) {
 func TestCommaFractionRefused(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "POST", contractsPath(orgA), `{"startDate":"2024-01-01T00:00:00,5Z","endDate":"2024-12-31T00:00:00Z"}`)
-	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"startDate"}) {
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"startDate"}) {
 		t.Fatalf("%d %s, want 400 naming startDate", r.Status, r.Raw)
 	}
 }
@@ -392,7 +392,7 @@ func TestUpdateStatusNull(t *testing.T) {
 	a := newAPI(t)
 	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
 	r := a.do(t, tenantA, "PUT", contractPath(orgA, c["_id"].(string)), `{"status":null}`)
-	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"status"}) {
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"status"}) {
 		t.Fatalf("%d %s, want 400 naming status", r.Status, r.Raw)
 	}
 	if got := a.get(t, tenantA, orgA, c["_id"].(string)); got["status"] != "ACTIVE" {
@@ -403,7 +403,7 @@ func TestUpdateStatusNull(t *testing.T) {
 func TestListRefusesEveryParameterAtOnce(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, tenantA, "GET", contractsPath(orgA)+"?limit=0&includeDeleted=maybe", "")
-	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), []string{"includeDeleted", "limit"}) {
+	if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"includeDeleted", "limit"}) {
 		t.Fatalf("%d %s, want 400 naming includeDeleted and limit", r.Status, r.Raw)
 	}
 }

@@ -3,42 +3,37 @@ package fabric_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/fabric"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // byReference returns the stored contract of the organization with the
 // given contractId, or nil.
 func byReference(s *contracttest.Store, org, reference string) *contract.Contract {
-	c, err := s.GetContractByReference(context.Background(), fzTenant, contract.Party{Kind: contract.PartyOrganization, ID: org}, reference)
+	c, err := s.GetContractByReference(context.Background(), dialecttest.Tenant, contract.Party{Kind: contract.PartyOrganization, ID: org}, reference)
 	if err != nil {
 		return nil
 	}
 	return c
 }
 
-// Who every fuzzed request acts for. The tenant answers to the account as
-// an alias; another 24-character account is not its own.
+// The tenant of every fuzzed request answers to the account as an alias;
+// another 24-character account is not its own.
 const (
-	fzTenant       = "tenant-f"
 	fzAliases      = "acme-retail,1234567890abcdef12345678"
 	fzAccount      = "1234567890abcdef12345678"
 	fzOtherAccount = "abcdefabcdefabcdefabcdef"
@@ -53,10 +48,6 @@ const (
 	fzDeleted       = "CNTR-DELETED"
 )
 
-// fzNow pins the clock, so that a corpus entry answers the same on every
-// run and an update that changes nothing answers what a read does.
-var fzNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
-
 func fzSiteContext(account string) string {
 	b, err := json.Marshal(map[string]string{"account": account})
 	if err != nil {
@@ -65,45 +56,17 @@ func fzSiteContext(account string) string {
 	return string(b)
 }
 
-// fzAPI serves the real fabric handler over the in-memory store.
-type fzAPI struct {
-	rt    *httpapi.Router
-	store *contracttest.Store
-}
-
-func newFzAPI(store *contracttest.Store) *fzAPI {
-	service := contract.NewService(store)
-	service.Now = func() time.Time { return fzNow }
-	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
-	fabric.NewHandler(service, store).Register(rt)
-	return &fzAPI{rt: rt, store: store}
-}
-
-// fzRequest is one request to serve. A nil siteContext sends the tenant's
-// own account as x-site-context; an empty one sends no header at all.
-type fzRequest struct {
-	method, path, rawQuery, body string
-	siteContext                  *string
-}
-
-// serve sends one request, checks the exchange against infra/openapi.yaml,
-// and holds the answer to the service's rule: one of the statuses the
-// route documents short of a 5xx, an error as a problem+json naming its
-// fields, a success as a body that reads back strictly.
-func (a *fzAPI) serve(t *testing.T, r fzRequest, allowed ...int) events.APIGatewayV2HTTPResponse {
-	t.Helper()
-	siteContext := fzSiteContext(fzAccount)
-	if r.siteContext != nil {
-		siteContext = *r.siteContext
-	}
-	target := r.path
-	if r.rawQuery != "" {
-		target += "?" + r.rawQuery
-	}
-	return httpapitest.Serve(t, a.rt, httpapitest.Request{
-		Method: r.method, Target: target, Body: r.body, Headers: map[string]string{"x-site-context": siteContext},
-		Caller: httpapitest.Caller{TenantID: fzTenant, CredentialID: "cred-f", Aliases: fzAliases}, RequestID: "req-fuzz",
-	}, allowed...)
+// newFzAPI serves the real fabric handler over store, to a caller whose
+// tenant has the account as an alias, sending that account as the
+// x-site-context of every request that does not send its own (an empty
+// one sends no header at all).
+func newFzAPI(store *contracttest.Store) *dialecttest.API {
+	a := dialecttest.New(store, func(service *contract.Service, rt *httpapi.Router) {
+		fabric.NewHandler(service, store).Register(rt)
+	})
+	a.Caller.Aliases = fzAliases
+	a.Headers = map[string]string{"x-site-context": fzSiteContext(fzAccount)}
+	return a
 }
 
 func fzContracts(org string) string { return "/v1/organizations/" + org + "/contracts" }
@@ -161,7 +124,7 @@ var (
 // and its contractId, and that its own fields, sent back as an update, are
 // accepted and change nothing: what the service writes passes its own
 // validation.
-func (a *fzAPI) readBack(t *testing.T, org, answer string) {
+func readBack(t *testing.T, a *dialecttest.API, org, answer string) {
 	t.Helper()
 	got := httpapitest.Decode[fzBody](t, answer)
 	ids := []string{got.ID}
@@ -171,7 +134,7 @@ func (a *fzAPI) readBack(t *testing.T, org, answer string) {
 		ids = append(ids, got.ContractID)
 	}
 	for _, id := range ids {
-		r := a.serve(t, fzRequest{method: "GET", path: fzContract(org, id)}, http.StatusOK, http.StatusNotFound)
+		r := a.Serve(t, "GET", fzContract(org, id), "", http.StatusOK, http.StatusNotFound)
 		if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 			t.Fatalf("read back by %q: %d %s, want %s", id, r.StatusCode, r.Body, answer)
 		}
@@ -180,7 +143,7 @@ func (a *fzAPI) readBack(t *testing.T, org, answer string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := a.serve(t, fzRequest{method: "PUT", path: fzContract(org, got.ID), body: string(again)}, fzUpdateStatuses...)
+	r := a.Serve(t, "PUT", fzContract(org, got.ID), string(again), fzUpdateStatuses...)
 	if r.StatusCode != http.StatusOK || !httpapitest.SameJSON(r.Body, answer) {
 		t.Fatalf("the answer's own fields, sent back as an update %s, answer %d %s; want %s", again, r.StatusCode, r.Body, answer)
 	}
@@ -195,11 +158,7 @@ var (
 )
 
 func fzSeed(tb testing.TB) string {
-	b, err := os.ReadFile("testdata/seed-create.json")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
+	return httpapitest.ReadFile(tb, "testdata/seed-create.json")
 }
 
 // fzWith returns body with its top-level key set to raw JSON, or removed
@@ -221,34 +180,27 @@ func fzWith(tb testing.TB, body, key, raw string) string {
 	return string(b)
 }
 
-var (
-	fzBaseOnce sync.Once
-	fzBase     *contracttest.Store
-)
+var fzBase dialecttest.Once[*contracttest.Store]
 
 // fzBaseStore is what every fuzzed request starts from, built once through
 // the handler: in the organization, a contract whose client-chosen
 // contractId is the next generated one, a taken contractId and a deleted
 // one; the seed's contractId in another organization only.
-func fzBaseStore(t *testing.T) *contracttest.Store {
-	fzBaseOnce.Do(func() {
+func fzBaseStore(t testing.TB) *contracttest.Store {
+	return fzBase.Get(t, func(t testing.TB) *contracttest.Store {
 		a := newFzAPI(contracttest.New())
 		seed := fzSeed(t)
 		for _, c := range []struct{ org, id string }{
 			{fzOrg, fzNextGenerated}, {fzOrg, fzTaken}, {fzOrg, fzDeleted}, {fzOtherOrg, fzSeedID},
 		} {
-			r := a.serve(t, fzRequest{method: "POST", path: fzContracts(c.org), body: fzWith(t, seed, "contractId", `"`+c.id+`"`)}, 200)
+			r := a.Serve(t, "POST", fzContracts(c.org), fzWith(t, seed, "contractId", `"`+c.id+`"`), 200)
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("setup: %d %s", r.StatusCode, r.Body)
 			}
 		}
-		a.serve(t, fzRequest{method: "DELETE", path: fzContract(fzOrg, fzDeleted)}, 200)
-		fzBase = a.store
-	})
-	if fzBase == nil {
-		t.Fatal("the base store could not be built")
-	}
-	return fzBase.Clone()
+		a.Serve(t, "DELETE", fzContract(fzOrg, fzDeleted), "", 200)
+		return a.Store
+	}).Clone()
 }
 
 // fzCreateSeeds are create bodies: the seed request and, for each refusal
@@ -290,7 +242,7 @@ var fzSiteContexts = []string{
 	`{"account":"` + fzAccount + `","channel":12,"stage":"production","date":"2024-01-01"}`,
 	fzSiteContext(fzOtherAccount),
 	fzSiteContext("acme-retail"),
-	fzSiteContext(fzTenant),
+	fzSiteContext(dialecttest.Tenant),
 	fzSiteContext(strings.Repeat("é", 12)),
 	`{"account":null}`, `{"account":123456789012345678901234}`, `{}`, `[]`, `null`, `"` + fzAccount + `"`,
 	`{"account":"` + fzOtherAccount + `","account":"` + fzAccount + `"}`,
@@ -314,17 +266,14 @@ func FuzzFabricCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, siteContext, body string) {
 		a := newFzAPI(fzBaseStore(t))
-		before := a.store.Counts(fzTenant)
-		resp := a.serve(t, fzRequest{method: "POST", path: fzContracts(fzOrg), body: body, siteContext: &siteContext}, fzCreateStatuses...)
-		after := a.store.Counts(fzTenant)
+		resp, before, after := a.Write(t, httpapitest.Request{
+			Method: "POST", Target: fzContracts(fzOrg), Body: body, Headers: map[string]string{"x-site-context": siteContext},
+		}, http.StatusOK, fzCreateStatuses...)
 		if resp.StatusCode != http.StatusOK {
-			if after != before {
-				t.Fatalf("a refused create (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
 			return
 		}
-		if after != (contracttest.Counts{Contracts: before.Contracts + 1, Versions: before.Versions + 1}) {
-			t.Fatalf("a create stored %v over %v", after, before)
+		if after.Counts != (contracttest.Counts{Contracts: before.Contracts + 1, Versions: before.Versions + 1}) {
+			t.Fatalf("a create stored %v over %v", after.Counts, before.Counts)
 		}
 		got := httpapitest.Decode[fzBody](t, resp.Body)
 		var sent struct {
@@ -340,10 +289,10 @@ func FuzzFabricCreate(f *testing.F) {
 		if sent.ContractID == nil && !fzGenerated.MatchString(got.ContractID) {
 			t.Fatalf("created without a contractId, given %q", got.ContractID)
 		}
-		if stored := byReference(a.store, fzOrg, got.ContractID); stored == nil || stored.ID != got.ID || stored.Version != 1 {
+		if stored := byReference(a.Store, fzOrg, got.ContractID); stored == nil || stored.ID != got.ID || stored.Version != 1 {
 			t.Fatalf("stored %+v for the answer %s", stored, resp.Body)
 		}
-		a.readBack(t, fzOrg, resp.Body)
+		readBack(t, a, fzOrg, resp.Body)
 	})
 }
 
@@ -384,25 +333,20 @@ func FuzzFabricUpdate(f *testing.F) {
 	seed := fzSeed(f)
 	f.Fuzz(func(t *testing.T, patch string) {
 		a := newFzAPI(fzBaseStore(t))
-		created := a.serve(t, fzRequest{method: "POST", path: fzContracts(fzOrg), body: seed}, fzCreateStatuses...)
+		created := a.Serve(t, "POST", fzContracts(fzOrg), seed, fzCreateStatuses...)
 		if created.StatusCode != http.StatusOK {
 			t.Fatalf("seed create: %d %s", created.StatusCode, created.Body)
 		}
 		path := fzContract(fzOrg, fzSeedID)
-		before := a.store.Counts(fzTenant)
-		resp := a.serve(t, fzRequest{method: "PUT", path: path, body: patch}, fzUpdateStatuses...)
-		after := a.store.Counts(fzTenant)
+		resp, before, after := a.Write(t, httpapitest.Request{Method: "PUT", Target: path, Body: patch}, http.StatusOK, fzUpdateStatuses...)
 		if resp.StatusCode != http.StatusOK {
-			if after != before {
-				t.Fatalf("a refused update (%d) changed the store: %+v -> %+v", resp.StatusCode, before, after)
-			}
-			if r := a.serve(t, fzRequest{method: "GET", path: path}, http.StatusOK); !httpapitest.SameJSON(r.Body, created.Body) {
+			if r := a.Serve(t, "GET", path, "", http.StatusOK); !httpapitest.SameJSON(r.Body, created.Body) {
 				t.Fatalf("a refused update changed the contract: %s -> %s", created.Body, r.Body)
 			}
 			return
 		}
-		if after != (contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}) {
-			t.Fatalf("an update stored %v over %v", after, before)
+		if after.Counts != (contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}) {
+			t.Fatalf("an update stored %v over %v", after.Counts, before.Counts)
 		}
 		was, got := httpapitest.Decode[fzBody](t, created.Body), httpapitest.Decode[fzBody](t, resp.Body)
 		if got.ID != was.ID || got.ContractID != was.ContractID || got.CreatedAt != was.CreatedAt || got.PartyID != was.PartyID {
@@ -437,7 +381,7 @@ func FuzzFabricUpdate(f *testing.F) {
 		if !httpapitest.SameJSON(string(wantJSON), string(haveJSON)) {
 			t.Fatalf("update %s of %s answered %s, want the fields %s", patch, created.Body, resp.Body, wantJSON)
 		}
-		a.readBack(t, fzOrg, resp.Body)
+		readBack(t, a, fzOrg, resp.Body)
 	})
 }
 
@@ -477,8 +421,7 @@ var fzListParams = []string{
 }
 
 var (
-	fzListOnce  sync.Once
-	fzListAPI   *fzAPI
+	fzList      dialecttest.Once[*dialecttest.API]
 	fzListTotal [2]int // the organization's contracts, without and with the deleted ones
 )
 
@@ -486,8 +429,8 @@ var (
 // handler: every status, price lists or none, types or none, dates across
 // years, and a deleted contract. Listing writes nothing, so every fuzzed
 // request shares it.
-func fzListFixture(t *testing.T) *fzAPI {
-	fzListOnce.Do(func() {
+func fzListFixture(t *testing.T) *dialecttest.API {
+	return fzList.Get(t, func(t testing.TB) *dialecttest.API {
 		a := newFzAPI(fzBaseStore(t))
 		statuses := []string{"ACTIVE", "DRAFT", "INACTIVE"}
 		for i := range 12 {
@@ -506,12 +449,12 @@ func fzListFixture(t *testing.T) *fzAPI {
 				c["contractId"] = "CNTR-" + string(rune('A'+i)) + "-0001"
 			}
 			body, _ := json.Marshal(c)
-			if r := a.serve(t, fzRequest{method: "POST", path: fzContracts(fzOrg), body: string(body)}, 200); r.StatusCode != 200 {
+			if r := a.Serve(t, "POST", fzContracts(fzOrg), string(body), 200); r.StatusCode != 200 {
 				t.Fatalf("list setup: %d %s", r.StatusCode, r.Body)
 			}
 		}
-		a.serve(t, fzRequest{method: "DELETE", path: fzContract(fzOrg, "CNTR-B-0001")}, 200)
-		for _, c := range a.store.Contracts(fzTenant) {
+		a.Serve(t, "DELETE", fzContract(fzOrg, "CNTR-B-0001"), "", 200)
+		for _, c := range a.Store.Contracts(dialecttest.Tenant) {
 			if c.Party.ID == fzOrg {
 				fzListTotal[1]++
 				if !c.Deleted() {
@@ -519,12 +462,8 @@ func fzListFixture(t *testing.T) *fzAPI {
 				}
 			}
 		}
-		fzListAPI = a
+		return a
 	})
-	if fzListAPI == nil {
-		t.Fatal("the list fixture could not be built")
-	}
-	return fzListAPI
 }
 
 // FuzzFabricListQuery sends arbitrary query strings to the list, parsed
@@ -553,7 +492,7 @@ func FuzzFabricListQuery(f *testing.F) {
 		a := fzListFixture(t)
 		raw := fzRawQuery(s)
 		query := httpapitest.Query(raw)
-		resp := a.serve(t, fzRequest{method: "GET", path: fzContracts(fzOrg), rawQuery: raw}, fzListStatuses...)
+		resp := a.Serve(t, "GET", fzContracts(fzOrg)+"?"+raw, "", fzListStatuses...)
 		if resp.StatusCode != http.StatusOK {
 			p := httpapitest.Decode[httpapi.Problem](t, resp.Body)
 			for _, e := range p.Errors {

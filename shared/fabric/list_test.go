@@ -592,7 +592,7 @@ func TestList(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
 				r := f.a.do(t, tenantA, "GET", contractsPath(listOrg)+"?"+tt.query, "")
-				if r.Status != http.StatusBadRequest || !reflect.DeepEqual(fieldsOf(r.Body), tt.fields) {
+				if r.Status != http.StatusBadRequest || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), tt.fields) {
 					t.Fatalf("got %d %s, want 400 naming %v", r.Status, r.Raw, tt.fields)
 				}
 			})

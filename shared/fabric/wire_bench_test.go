@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // benchCreateBody is the create of infra/events/fabric-create.json.
@@ -24,9 +23,7 @@ func BenchmarkWire(b *testing.B) {
 	h := NewHandler(nil, nil)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.Run("fabric/create", func(b *testing.B) {
-		r := &httpapi.Request{Event: events.APIGatewayV2HTTPRequest{
-			Body: benchCreateBody, Headers: map[string]string{"content-type": "application/json"},
-		}}
+		r := &httpapi.Request{Event: httpapitest.Request{Body: benchCreateBody}.Event()}
 		b.ReportAllocs()
 		for b.Loop() {
 			var in contractFields

@@ -2,7 +2,6 @@ package kukkingu_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -16,36 +15,21 @@ import (
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 	"github.com/contracts-service/contracts/shared/kukkingu"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
-// fuzzTenant is who every fuzzed request acts for.
-const fuzzTenant = "tenant-f"
-
-// fuzzAPI serves the real Kukkingu handler over the in-memory store.
-type fuzzAPI struct {
-	rt    *httpapi.Router
-	store *contracttest.Store
-}
-
-func newFuzzAPI() *fuzzAPI {
+// newFuzzAPI serves the real Kukkingu handler over an empty store, every
+// request naming the caller's tenant in its tenant-id header.
+func newFuzzAPI() *dialecttest.API {
 	store := contracttest.New()
-	rt := httpapi.NewRouter(slog.New(slog.DiscardHandler))
-	kukkingu.NewHandler(contract.NewService(store)).Register(rt)
-	return &fuzzAPI{rt: rt, store: store}
-}
-
-// serve sends one request, checks the answer against infra/openapi.yaml,
-// and holds every answer to the service's rule: a success or a 4xx
-// problem, never a 5xx.
-func (a *fuzzAPI) serve(t *testing.T, method, path, body string) events.APIGatewayV2HTTPResponse {
-	t.Helper()
-	return httpapitest.Serve(t, a.rt, httpapitest.Request{
-		Method: method, Target: path, Body: body, Headers: map[string]string{"tenant-id": fuzzTenant},
-		Caller: httpapitest.Caller{TenantID: fuzzTenant, CredentialID: "cred-f"}, RequestID: "req-fuzz",
+	a := dialecttest.New(store, func(service *contract.Service, rt *httpapi.Router) {
+		kukkingu.NewHandler(service).Register(rt)
 	})
+	a.Headers = map[string]string{"tenant-id": dialecttest.Tenant}
+	return a
 }
 
 // writable is a contract as a client writes it, with the names of a
@@ -212,9 +196,9 @@ func storedMatches(t *testing.T, sent writable, c *contract.Contract) {
 // readBack checks that a contract reads back, through the handler, as it
 // was answered, and that what it answers is accepted as a create
 // unchanged: the service's output passes its own validation.
-func readBack(t *testing.T, a *fuzzAPI, want wireContract) {
+func readBack(t *testing.T, a *dialecttest.API, want wireContract) {
 	t.Helper()
-	got := a.serve(t, "GET", "/api/v1/contracts/"+want.ID, "")
+	got := a.Serve(t, "GET", "/api/v1/contracts/"+want.ID, "")
 	if got.StatusCode != http.StatusOK || !reflect.DeepEqual(dataOf(t, got), want) {
 		t.Fatalf("read back %d %s, want %+v", got.StatusCode, got.Body, want)
 	}
@@ -222,7 +206,7 @@ func readBack(t *testing.T, a *fuzzAPI, want wireContract) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := a.serve(t, "POST", "/api/v1/contracts", string(again))
+	resp := a.Serve(t, "POST", "/api/v1/contracts", string(again))
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("the answer %+v, sent back as a create, is refused: %d %s", want, resp.StatusCode, resp.Body)
 	}
@@ -232,6 +216,13 @@ func readBack(t *testing.T, a *fuzzAPI, want wireContract) {
 		t.Fatalf("a create of the answer %+v answers %+v", want, copied)
 	}
 }
+
+// The statuses a fuzzed write may answer: applied, or refused as the
+// body's fault.
+var (
+	fuzzCreateStatuses = []int{http.StatusCreated, http.StatusBadRequest, http.StatusRequestEntityTooLarge}
+	fuzzPatchStatuses  = []int{http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge}
+)
 
 // fuzzSeeds are create bodies for f.Add: the seed document's and the
 // edges of each rule.
@@ -266,16 +257,9 @@ func FuzzKukkinguCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a := newFuzzAPI()
-		resp := a.serve(t, "POST", "/api/v1/contracts", body)
-		switch resp.StatusCode {
-		case http.StatusCreated:
-		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-			if n := len(a.store.Contracts(fuzzTenant)); n != 0 {
-				t.Fatalf("a refused create stored %d contracts", n)
-			}
+		resp, _, _ := a.Write(t, httpapitest.Request{Method: "POST", Target: "/api/v1/contracts", Body: body}, http.StatusCreated, fuzzCreateStatuses...)
+		if resp.StatusCode != http.StatusCreated {
 			return
-		default:
-			t.Fatalf("create %q: %d %s", body, resp.StatusCode, resp.Body)
 		}
 		got := dataOf(t, resp)
 		var sent writable
@@ -286,7 +270,7 @@ func FuzzKukkinguCreate(f *testing.F) {
 			t.Fatalf("id %q, Location %q", got.ID, resp.Headers["Location"])
 		}
 		matches(t, sent, got)
-		stored := a.store.Contracts(fuzzTenant)
+		stored := a.Store.Contracts(dialecttest.Tenant)
 		if len(stored) != 1 || stored[0].ID != got.ID {
 			t.Fatalf("stored %d contracts", len(stored))
 		}
@@ -314,22 +298,15 @@ func FuzzKukkinguPatch(f *testing.F) {
 	seed := httpapitest.ReadFile(f, "testdata/seed-create.json")
 	f.Fuzz(func(t *testing.T, patch string) {
 		a := newFuzzAPI()
-		created := a.serve(t, "POST", "/api/v1/contracts", seed)
+		created := a.Serve(t, "POST", "/api/v1/contracts", seed)
 		if created.StatusCode != http.StatusCreated {
 			t.Fatalf("seed create: %d %s", created.StatusCode, created.Body)
 		}
 		before := dataOf(t, created)
-		resp := a.serve(t, "PATCH", "/api/v1/contracts/"+before.ID, patch)
-		switch resp.StatusCode {
-		case http.StatusOK:
-		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-			if s := a.store.Contracts(fuzzTenant); len(s) != 1 || s[0].Version != 1 {
-				t.Fatalf("a refused patch wrote the contract")
-			}
+		resp, _, _ := a.Write(t, httpapitest.Request{Method: "PATCH", Target: "/api/v1/contracts/" + before.ID, Body: patch}, http.StatusOK, fuzzPatchStatuses...)
+		if resp.StatusCode != http.StatusOK {
 			readBack(t, a, before)
 			return
-		default:
-			t.Fatalf("patch %q: %d %s", patch, resp.StatusCode, resp.Body)
 		}
 		after := dataOf(t, resp)
 		if after.ID != before.ID || after.CreatedAt != before.CreatedAt {
@@ -366,7 +343,7 @@ func FuzzKukkinguPatch(f *testing.F) {
 			t.Fatalf("patch %q applied, but its merge does not read as a contract: %v", patch, err)
 		}
 		matches(t, want, after)
-		s := a.store.Contracts(fuzzTenant)
+		s := a.Store.Contracts(dialecttest.Tenant)
 		if len(s) != 1 || s[0].Version != 2 {
 			t.Fatalf("an applied patch left %d contracts, not one at version 2", len(s))
 		}

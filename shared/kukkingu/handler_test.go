@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,12 +56,8 @@ func (a *api) do(who tenant, method, target, body string, headers ...string) res
 	a.t.Helper()
 	h := map[string]string{"tenant-id": who.header}
 	maps.Copy(h, httpapitest.Headers(headers...))
-	r, err := httpapitest.ExchangeJSON(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
+	return httpapitest.Send(a.t, a.rt, httpapitest.Request{Method: method, Target: target, Body: body, Headers: h,
 		Caller: httpapitest.Caller{TenantID: who.id, CredentialID: "cred-" + who.id, Aliases: who.aliases}})
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return r
 }
 
 func (a *api) create(who tenant, body string) map[string]any {
@@ -77,16 +73,6 @@ var (
 	idPattern   = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
 	timePattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 )
-
-func fieldsOf(body map[string]any) []string {
-	var errs []string
-	list, _ := body["errors"].([]any)
-	for _, e := range list {
-		errs = append(errs, e.(map[string]any)["field"].(string))
-	}
-	sort.Strings(errs)
-	return errs
-}
 
 func TestCreateSeedRequest(t *testing.T) {
 	a := newAPI(t)
@@ -124,14 +110,7 @@ func TestCreateSeedRequest(t *testing.T) {
 	}
 }
 
-func keys(m map[string]any) string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return strings.Join(ks, ",")
-}
+func keys(m map[string]any) string { return strings.Join(slices.Sorted(maps.Keys(m)), ",") }
 
 func TestCreateRefusals(t *testing.T) {
 	a := newAPI(t)
@@ -167,7 +146,7 @@ func TestCreateRefusals(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if got := fieldsOf(r.Body); tt.fields != nil && !reflect.DeepEqual(got, tt.fields) {
+			if got := httpapitest.ProblemFields(r.Body); tt.fields != nil && !reflect.DeepEqual(got, tt.fields) {
 				t.Fatalf("fields %v, want %v", got, tt.fields)
 			}
 		})
@@ -199,7 +178,7 @@ func TestTenantHeader(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d: %v", r.Status, tt.status, r.Body)
 			}
-			if tt.status == 400 && !reflect.DeepEqual(fieldsOf(r.Body), []string{"tenant-id"}) {
+			if tt.status == 400 && !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"tenant-id"}) {
 				t.Fatalf("a missing header must be named: %v", r.Body)
 			}
 		})
@@ -244,7 +223,7 @@ func TestGetPatchDelete(t *testing.T) {
 	for _, tt := range refusals {
 		t.Run("patch "+tt.name, func(t *testing.T) {
 			r := a.do(tenantA, "PATCH", path, tt.body)
-			if r.Status != tt.status || !reflect.DeepEqual(fieldsOf(r.Body), []string{tt.field}) {
+			if r.Status != tt.status || !reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{tt.field}) {
 				t.Fatalf("got %d %v, want %d naming %s", r.Status, r.Body, tt.status, tt.field)
 			}
 		})

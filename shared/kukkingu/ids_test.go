@@ -5,37 +5,24 @@ import (
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/contract"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 	"github.com/contracts-service/contracts/shared/ids"
 )
 
 var idShape = regexp.MustCompile(`^ctr_[a-z0-9]{24}$`)
 
 func TestDerivedIDs(t *testing.T) {
-	for _, n := range []int64{1, 42, 9999999999} {
-		number := contract.FormatNumber(n)
-		id := derivedID(number)
-		if !idShape.MatchString(id) || !isDerivedForm(id) {
-			t.Errorf("%s -> %s, not a derived id of Kukkingu's shape", number, id)
-		}
-		if back, ok := numberOfDerived(id); !ok || back != number {
-			t.Errorf("%s -> %s -> %s %v", number, id, back, ok)
-		}
-	}
-	if id := derivedID("CT-0000000042"); id != "ctr_ct0000000000000000000042" {
-		t.Errorf("CT-0000000042 -> %s, not the documented form", id)
-	}
-	for _, id := range []string{
+	dialecttest.DerivedIDs{
+		Of: derivedID, NumberOf: numberOfDerived, Documented: "ctr_ct0000000000000000000042",
+		Shape: func(id string) bool { return idShape.MatchString(id) && isDerivedForm(id) },
+	}.Check(t,
 		"ctr_ct1000000000000000000001", // of the form, but no number gives it
 		"ctr_ct00000000000000000001",   // too short
 		"ctr_ct000000000000000000000a",
 		"ctr_cu0000000000000000000001",
 		"ctr_z23aoo8naxk68ewcr64tchh5",
 		"CT-0000000001",
-	} {
-		if number, ok := numberOfDerived(id); ok {
-			t.Errorf("%s names %s", id, number)
-		}
-	}
+	)
 }
 
 // TestGeneratedIDsAreNeverDerived: newID draws again whenever a draw has
@@ -55,7 +42,6 @@ func TestGeneratedIDsAreNeverDerived(t *testing.T) {
 }
 
 func TestPartyClients(t *testing.T) {
-	shape := regexp.MustCompile(`^clnt_[0-9a-f]{24}$`)
 	parties := []contract.Party{
 		{Kind: contract.PartyAccount, ID: "ACC-0000000001"},
 		{Kind: contract.PartyOrganization, ID: "ACC-0000000001"},
@@ -63,17 +49,7 @@ func TestPartyClients(t *testing.T) {
 		{Kind: contract.PartyOrganization, ID: "org-1"},
 		{Kind: contract.PartyOrganization, ID: "org-"},
 	}
-	seen := map[string]contract.Party{}
-	for _, p := range parties {
-		c := partyClient(p)
-		if !shape.MatchString(c) || c != partyClient(p) {
-			t.Errorf("%+v -> %s", p, c)
-		}
-		if other, ok := seen[c]; ok {
-			t.Errorf("%+v and %+v both show as %s", p, other, c)
-		}
-		seen[c] = p
-	}
+	dialecttest.CheckPartyNames(t, partyClient, regexp.MustCompile(`^clnt_[0-9a-f]{24}$`), parties...)
 	own := &contract.Contract{ID: "ctr_z23aoo8naxk68ewcr64tchh5", Number: "CT-0000000001", Party: contract.Party{Kind: contract.PartyClient, ID: "clnt_1"}}
 	if got := bodyOf(own, "2026-01-01"); got.Client != "clnt_1" || got.ID != own.ID {
 		t.Errorf("a Kukkingu contract shows client %s and id %s, not its own", got.Client, got.ID)

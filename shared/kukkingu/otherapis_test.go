@@ -1,7 +1,6 @@
 package kukkingu_test
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -9,8 +8,8 @@ import (
 	"time"
 
 	"github.com/contracts-service/contracts/shared/contract"
-	"github.com/contracts-service/contracts/shared/contract/contracttest"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/httpapi/dialecttest"
 )
 
 // derivedClient is the shape of the client id another API's party shows.
@@ -39,13 +38,7 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 		}
 		return &d
 	}
-	at := func(s string) *time.Time {
-		d, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &d
-	}
+	at := func(s string) *time.Time { return dialecttest.Instant(t, s) }
 	account := contract.Party{Kind: contract.PartyAccount, ID: "ACC-0000000001"}
 	longReference := strings.Repeat("é", 127) + "x" // 255 bytes, 128 characters
 	tests := []struct {
@@ -87,19 +80,12 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 	}
 	own := a.create(tenantA, `{"clientId":"clnt_z2b3mo8qa5kzptgsu26q2wmh","name":"n","amountMinor":1,"currencyCode":"EUR"}`)
 	ownNumber := "CT-0000000001"
-	var previousClient string
-	clients := map[string]string{}
+	clients := dialecttest.DerivedParties{What: "client"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a.t = t
 			c := tt.c
-			var opts contract.CreateOptions
-			if c.Party.Kind == contract.PartyCustomer {
-				opts.With = contracttest.NewParties(&c)
-			}
-			if err := service.Create(context.Background(), actor, nil, &c, opts); err != nil {
-				t.Fatal(err)
-			}
+			dialecttest.CreateAsOwner(t, service, actor, &c)
 			id := derivedIDOf(c.Number)
 			if !idPattern.MatchString(id) {
 				t.Fatalf("the derived id %s is not of Kukkingu's shape", id)
@@ -149,13 +135,7 @@ func TestOtherAPIsContractsInKukkinguSchema(t *testing.T) {
 			if !derivedClient.MatchString(client) || client == c.Party.ID {
 				t.Errorf("client %q, want one derived from the party", client)
 			}
-			if tt.sameClientAsPrevious != (client == previousClient) {
-				t.Errorf("client %q after %q: one party shows one client, another party another", client, previousClient)
-			}
-			if other, ok := clients[client]; ok && !tt.sameClientAsPrevious {
-				t.Errorf("client %q shows for %s too", client, other)
-			}
-			previousClient, clients[client] = client, tt.name
+			clients.Check(t, client, tt.name, tt.sameClientAsPrevious)
 			// The derived client is no Kukkingu client: it filters nothing.
 			if r := a.do(tenantA, "GET", "/api/v1/contracts?clientId="+client, ""); len(r.Body["data"].([]any)) != 0 {
 				t.Errorf("clientId=%s lists %v", client, r.Body["data"])

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
 
 // benchCreateBody is the create request of Kukkingu's documentation.
@@ -22,9 +21,7 @@ const benchCreateBody = `{"clientId":"clnt_z2b3mo8qa5kzptgsu26q2wmh","name":"Sta
 func BenchmarkWire(b *testing.B) {
 	h := NewHandler(nil)
 	b.Run("kukkingu/create", func(b *testing.B) {
-		r := &httpapi.Request{Event: events.APIGatewayV2HTTPRequest{
-			Body: benchCreateBody, Headers: map[string]string{"content-type": "application/json"},
-		}}
+		r := &httpapi.Request{Event: httpapitest.Request{Body: benchCreateBody}.Event()}
 		b.ReportAllocs()
 		for b.Loop() {
 			var in contractFields

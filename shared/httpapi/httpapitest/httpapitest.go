@@ -184,6 +184,32 @@ func ExchangeJSON(t testing.TB, rt *httpapi.Router, r Request) (Reply, error) {
 	return out, nil
 }
 
+// Send is ExchangeJSON that stops the test on a failure to serve; a
+// mismatch with the document is still reported with t.Errorf.
+func Send(t testing.TB, rt *httpapi.Router, r Request) Reply {
+	t.Helper()
+	reply, err := ExchangeJSON(t, rt, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply
+}
+
+// ProblemFields lists, sorted, the fields a problem body names: an empty
+// list, not nil, when it names none.
+func ProblemFields(body map[string]any) []string {
+	fields := []string{}
+	list, _ := body["errors"].([]any)
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			s, _ := m["field"].(string)
+			fields = append(fields, s)
+		}
+	}
+	slices.Sort(fields)
+	return fields
+}
+
 // ExchangeAll sends requests through rt, workers of them in flight at
 // once, and returns their answers in the order of requests (see
 // ExchangeJSON). A failure to serve fails the test once every request
