@@ -17,6 +17,7 @@ import (
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
+	"github.com/contracts-service/contracts/shared/idempotency"
 	"github.com/contracts-service/contracts/shared/metrics"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
@@ -29,6 +30,14 @@ const EventDetailType = "ContractActionRequested"
 // queue is trusted through IAM, so the tenant comes with the message
 // rather than from a token.
 const TenantAttribute = "tenantId"
+
+// KeyAttribute is the SQS message attribute a producer may set to its
+// request's Idempotency-Key, 1 to 255 printable ASCII characters as the
+// HTTP header: the message is then applied at most once per tenant and
+// key, even when it is redriven from the dead-letter queue (which gives
+// it a new message id); the same key with another request is refused.
+// Without it, the message id names the delivery.
+const KeyAttribute = idempotency.HeaderKey
 
 // The principals recorded (createdBy, updatedBy) for requests that came
 // without HTTP. Each names what AWS itself reports of the sender, never
@@ -306,14 +315,28 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 	return nil
 }
 
+// deliveryKey names a message's delivery for its record: the producer's
+// Idempotency-Key attribute when it set one, else the message id.
+func deliveryKey(rec events.SQSMessage) (string, error) {
+	attr, ok := rec.MessageAttributes[KeyAttribute]
+	if !ok {
+		return "sqs:" + rec.MessageId, nil
+	}
+	if attr.StringValue == nil || !idempotency.ValidKey(*attr.StringValue) {
+		return "", contract.Invalid(contract.FieldError{Field: KeyAttribute, Message: "message attribute must be a String of 1 to 255 printable ASCII characters"})
+	}
+	return "sqs-key:" + *attr.StringValue, nil
+}
+
 // HandleSQS applies each message of a batch, for the tenant its tenantId
 // attribute names, recorded as sent by the IAM identity SQS reports
 // (SenderId), and reports exactly the messages that failed, so SQS
 // redelivers only those (and, past the queue's receive limit, moves them
 // to its dead-letter queue); a bad message never blocks the others. A
 // message of a queue other than trust's is refused: only that queue's
-// policy names who may send. The message id makes a redelivery of a
-// message that was applied apply nothing.
+// policy names who may send. The message's Idempotency-Key attribute,
+// or else its id, makes a redelivery of a message that was applied apply
+// nothing.
 func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slog.Logger, trust Trust, ev events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, rec := range ev.Records {
@@ -333,7 +356,10 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 			err = contract.Errorf(contract.KindForbidden, "the message carries no SenderId of an IAM identity")
 		default:
 			mlog = mlog.With("sender", sender)
-			out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), "sqs:"+rec.MessageId)
+			var dedupe string
+			if dedupe, err = deliveryKey(rec); err == nil {
+				out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), dedupe)
+			}
 		}
 		tenantAttr := slog.String("tenant", tenant)
 		switch {

@@ -329,3 +329,60 @@ func TestTrustFromEnv(t *testing.T) {
 		t.Fatalf("TrustFromEnv = %+v, %v", got, err)
 	}
 }
+
+// TestRedrivenMessageAppliesOnceUnderItsKey: SQS gives a message redriven
+// from the dead-letter queue a new id, so only a key the producer set
+// (the Idempotency-Key message attribute) tells it is the same request.
+// With one, the message applied once applies nothing again under any id;
+// the same key with another request is refused; a key that is not 1 to
+// 255 printable ASCII characters is refused. Without one, a new id is a
+// new delivery.
+func TestRedrivenMessageAppliesOnceUnderItsKey(t *testing.T) {
+	f := newAsyncFunction(t)
+	keyed := func(id, key, body string) events.SQSMessage {
+		rec := sqsRecord(id, trustQueue, "AROAEXAMPLEID:x", "tenant-a", body)
+		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
+		return rec
+	}
+	actions := func() int {
+		t.Helper()
+		n := 0
+		for i := int64(1); i <= 10; i++ {
+			_, err := f.store.GetAction(context.Background(), "tenant-a", contract.FormatActionNumber(i))
+			if contract.KindOf(err) == contract.KindNotFound {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}
+	for _, step := range []struct {
+		name    string
+		rec     events.SQSMessage
+		failed  bool
+		actions int
+	}{
+		{"a keyed message", keyed("m-1", "order-7", actionsRequest("ACC-1")), false, 1},
+		{"the same message, redelivered", keyed("m-1", "order-7", actionsRequest("ACC-1")), false, 1},
+		{"the same message, redriven under a new id", keyed("m-2", "order-7", actionsRequest("ACC-1")), false, 1},
+		{"another request under the key", keyed("m-3", "order-7", actionsRequest("ACC-2")), true, 1},
+		{"an empty key", keyed("m-4", "", actionsRequest("ACC-3")), true, 1},
+		{"a key of control characters", keyed("m-5", "order\n8", actionsRequest("ACC-3")), true, 1},
+		{"an unkeyed message", sqsRecord("m-6", trustQueue, "AROAEXAMPLEID:x", "tenant-a", actionsRequest("ACC-1")), false, 2},
+		{"the unkeyed message under a new id", sqsRecord("m-7", trustQueue, "AROAEXAMPLEID:x", "tenant-a", actionsRequest("ACC-1")), false, 3},
+	} {
+		out, err := f.invoke(events.SQSEvent{Records: []events.SQSMessage{step.rec}})
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if failed := len(out.(events.SQSEventResponse).BatchItemFailures) == 1; failed != step.failed {
+			t.Errorf("%s: reported failed %v, want %v", step.name, failed, step.failed)
+		}
+		if n := actions(); n != step.actions {
+			t.Fatalf("%s: the tenant has %d actions, want %d", step.name, n, step.actions)
+		}
+	}
+}
