@@ -313,18 +313,9 @@ func (h *Handler) getContract(ctx context.Context, r *httpapi.Request, n naming)
 // id here it is: the derived form of an EasyBilling contract's number is
 // not found.
 func (h *Handler) find(ctx context.Context, actor contract.Actor, ref string) (*contract.Contract, error) {
-	if !isDerivedForm(ref) {
+	return derivedContractIDs.Find(ctx, contract.APIEasyBilling, ref, func(ctx context.Context, ref string) (*contract.Contract, error) {
 		return h.service.Get(ctx, actor, ref)
-	}
-	number, ok := numberOfDerived(ref)
-	if !ok {
-		return nil, contract.NotFound(ref)
-	}
-	c, err := h.service.Get(ctx, actor, number)
-	if contract.KindOf(err) == contract.KindNotFound || err == nil && !foreign(c) {
-		return nil, contract.NotFound(ref)
-	}
-	return c, err
+	})
 }
 
 // resolveDerived rewrites, in in, each contractId (or contractNumber,
@@ -340,7 +331,7 @@ func (h *Handler) resolveDerived(ctx context.Context, actor contract.Actor, in *
 		if ref.ContractNumber != "" {
 			sent = &ref.ContractNumber
 		}
-		if !isDerivedForm(*sent) {
+		if !derivedContractIDs.Has(*sent) {
 			return nil
 		}
 		c, err := h.find(ctx, actor, *sent)

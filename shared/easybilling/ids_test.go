@@ -14,8 +14,8 @@ var uuidShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{
 
 func TestDerivedIDs(t *testing.T) {
 	dialecttest.DerivedIDs{
-		Of: derivedContractID, NumberOf: numberOfDerived, Documented: "00000000-0000-8000-8000-000000000042",
-		Shape: func(id string) bool { return isVersion8(id) && isDerivedForm(id) },
+		Of: derivedContractIDs.Of, NumberOf: derivedContractIDs.Number, Documented: "00000000-0000-8000-8000-000000000042",
+		Shape: func(id string) bool { return isVersion8(id) && derivedContractIDs.Has(id) },
 	}.Check(t,
 		"00000000-0000-8000-8000-100000000001", // of the form, but no number gives it
 		"00000000-0000-8000-8000-0000000001",   // too short
@@ -28,13 +28,13 @@ func TestDerivedIDs(t *testing.T) {
 	// A segment's id is of its own form, beside its contract's.
 	for _, n := range []int64{1, 42, 9999999999} {
 		number := contract.FormatNumber(n)
-		if id := derivedSegmentID(number); !isVersion8(id) || id == derivedContractID(number) || isDerivedForm(id) {
+		if id := derivedSegmentIDs.Of(number); !isVersion8(id) || id == derivedContractIDs.Of(number) || derivedContractIDs.Has(id) {
 			t.Errorf("%s: the segment's id %s is not a version 8 UUID of its own form", number, id)
 		}
 	}
 	// Every id the service draws is a version 4 UUID, never of the form.
 	for range 1000 {
-		if id := ids.UUID(); isDerivedForm(id) {
+		if id := ids.UUID(); derivedContractIDs.Has(id) {
 			t.Fatalf("drew %s", id)
 		}
 	}

@@ -485,13 +485,13 @@ func fillInfo(info *contractInfo, segs []segmentBody, c *contract.Contract, n na
 // currency's exponent).
 func fillForeign(info *contractInfo, seg *segmentBody, c *contract.Contract, cycleDay int, today string) {
 	info.AccountNumber = partyAccount(c.Party)
-	info.ID = derivedContractID(c.Number)
+	info.ID = derivedContractIDs.Of(c.Number)
 	*seg = segmentBody{
 		AccountNumber: info.AccountNumber, ContractNumber: c.Number,
 		EffectiveDate: info.EffectiveDate, ExpirationDate: info.ExpirationDate,
 		Currency: []string{c.CurrencyCodeOn(today)}, PlanID: planOf(c),
 		BillingCycleDay: cycleDay, BillingCycleType: foreignCycle,
-		Status: info.Status, ID: derivedSegmentID(c.Number), audit: info.audit,
+		Status: info.Status, ID: derivedSegmentIDs.Of(c.Number), audit: info.audit,
 	}
 }
 

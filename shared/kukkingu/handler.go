@@ -124,18 +124,9 @@ func (h *Handler) today() string { return contract.Today(h.service.Clock()) }
 // number it carries, and names only a contract whose Kukkingu id it is:
 // a Kukkingu contract is found by its own id, never by a derived one.
 func (h *Handler) find(ctx context.Context, actor contract.Actor, id string) (*contract.Contract, error) {
-	if !isDerivedForm(id) {
-		return h.service.Get(ctx, actor, id)
-	}
-	number, ok := numberOfDerived(id)
-	if !ok {
-		return nil, contract.NotFound(id)
-	}
-	c, err := h.service.Get(ctx, actor, number)
-	if contract.KindOf(err) == contract.KindNotFound || err == nil && idOf(c) != id {
-		return nil, contract.NotFound(id)
-	}
-	return c, err
+	return derivedIDs.Find(ctx, contract.APIKukkingu, id, func(ctx context.Context, ref string) (*contract.Contract, error) {
+		return h.service.Get(ctx, actor, ref)
+	})
 }
 
 // target is what a write hands the service to find the contract a path
@@ -143,7 +134,7 @@ func (h *Handler) find(ctx context.Context, actor contract.Actor, id string) (*c
 // it names (another API's, so the write is refused as one: see
 // contract.Contract.ChangeableVia).
 func (h *Handler) target(ctx context.Context, actor contract.Actor, id string) (string, error) {
-	if !isDerivedForm(id) {
+	if !derivedIDs.Has(id) {
 		return id, nil
 	}
 	c, err := h.find(ctx, actor, id)

@@ -167,7 +167,7 @@ func bodiesOf(n int, at func(i int) *contract.Contract, day string) []contractBo
 				derived = make([]byte, 0, (n-i)*(len(idPrefix)+idLength+len(clientPrefix)+idLength))
 				ends = make([]int, 0, 2*(n-i))
 			}
-			derived = appendDerivedID(derived, c.Number)
+			derived = derivedIDs.Append(derived, c.Number)
 			ends = append(ends, len(derived))
 			derived = appendPartyClient(derived, c.Party)
 			ends = append(ends, len(derived))
