@@ -120,7 +120,7 @@ func (h *Handler) get(ctx context.Context, r *httpapi.Request) (events.APIGatewa
 func (h *Handler) today() string { return contract.Today(h.service.Clock()) }
 
 // find reads the contract a path names: by its Kukkingu id, its number,
-// or the id another API gave it. A derived id (see idOf) is read by the
+// or the id another API gave it. A derived id (see derivedIDs) is read by the
 // number it carries, and names only a contract whose Kukkingu id it is:
 // a Kukkingu contract is found by its own id, never by a derived one.
 func (h *Handler) find(ctx context.Context, actor contract.Actor, id string) (*contract.Contract, error) {

@@ -16,14 +16,6 @@ import (
 // (newID), so a derived id never names a Kukkingu contract.
 var derivedIDs = derivedid.Form{Prefix: idPrefix + "ct", Digits: idLength - len("ct")}
 
-// idOf is c's Kukkingu id.
-func idOf(c *contract.Contract) string {
-	if c.Owner() == contract.APIKukkingu {
-		return c.ID
-	}
-	return derivedIDs.Of(c.Number)
-}
-
 // newID draws a new Kukkingu contract id with draw, again whenever it
 // has the derived form (under 1 in 10^15 of draws), so a
 // generated id never names another API's contract.

@@ -136,7 +136,7 @@ func bodyOf(c *contract.Contract, day string) contractBody {
 // bodiesOf renders n contracts, the i-th at(i), as Kukkingu returns them
 // on day. A contract another API made fits Kukkingu's schema too, each
 // field from a documented source (the README's table "One contract in
-// every reader's fields"): its derived id (idOf), its party's client id
+// every reader's fields"): its derived id (derivedIDs), its party's client id
 // (clientOf), a name (nameOf), its amount or 0, its currency or XXX
 // (contract.Contract.CurrencyCodeOn), every date-time to the millisecond.
 //
