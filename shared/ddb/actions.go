@@ -230,14 +230,15 @@ func (s *Store) migrateActionCounter(ctx context.Context, tenantID string) error
 // actionWrites are the writes of contract actions: the action record,
 // each new contract with its id item, the delivery's record when dedupe
 // is set (at deliveryAt, or -1), and each changed contract conditioned on
-// the version that was read (from firstChanged on). They are refused when
-// more than one transaction holds (checkActionCount); claimed is whether
-// an Idempotency-Key's record goes with them.
+// the version that was read (from firstChanged on).
 type actionWrites struct {
 	items                    []types.TransactWriteItem
 	deliveryAt, firstChanged int
 }
 
+// actionWrites builds the writes of contract actions, refused when they
+// are more than one transaction holds (checkActionCount); claimed is
+// whether an Idempotency-Key's record goes with them.
 func (s *Store) actionWrites(a *contract.Action, created, changed []*contract.Contract, dedupe string, claimed bool) (actionWrites, error) {
 	news := []any{actionItem{
 		PK: tenantPK(a.TenantID), SK: actionSK(a.Number), Type: typeAction, TenantID: a.TenantID,

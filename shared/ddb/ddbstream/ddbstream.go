@@ -312,7 +312,9 @@ type memory struct {
 func (c *memory) Load() (map[string]Position, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return maps.Clone(c.m), nil
+	out := make(map[string]Position, len(c.m))
+	maps.Copy(out, c.m)
+	return out, nil
 }
 
 func (c *memory) Save(shard string, p Position) error {
@@ -362,7 +364,9 @@ func (f *FileCheckpoints) Load() (map[string]Position, error) {
 	if cf.Stream == f.Stream {
 		maps.Copy(f.m, cf.Shards)
 	}
-	return maps.Clone(f.m), nil
+	out := make(map[string]Position, len(f.m))
+	maps.Copy(out, f.m)
+	return out, nil
 }
 
 func (f *FileCheckpoints) Save(shard string, p Position) error {

@@ -121,6 +121,28 @@ func Canceled(reasons ...string) Fault {
 	}
 }
 
+// Unprocessed answers a batch call as DynamoDB does under load: it
+// processes nothing and hands back every key of a BatchGetItem as
+// UnprocessedKeys, every request of a BatchWriteItem as UnprocessedItems.
+func Unprocessed(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
+	var in struct{ RequestItems json.RawMessage }
+	if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+		return nil, err
+	}
+	left := "UnprocessedItems"
+	if strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".BatchGetItem") {
+		left = "UnprocessedKeys"
+	}
+	body, err := json.Marshal(map[string]json.RawMessage{left: in.RequestItems})
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("X-Amz-Crc32", fmt.Sprint(crc32.ChecksumIEEE(body)))
+	return &http.Response{StatusCode: http.StatusOK, Header: h, Body: io.NopCloser(bytes.NewReader(body)), Request: req}, nil
+}
+
 // ConnectionReset fails as a connection the peer reset does, before
 // anything was sent.
 func ConnectionReset(req *http.Request, _ aws.HTTPClient) (*http.Response, error) {
