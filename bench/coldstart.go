@@ -37,6 +37,9 @@ type coldTarget struct {
 type coldResult struct {
 	ID, First, Answered string
 	Trace               initTrace
+	// MostInitCalls is the most DynamoDB requests any start made before
+	// its first request: one start that made any is a miss.
+	MostInitCalls int
 }
 
 // coldName is a target's name in benchmark lines.
@@ -112,6 +115,7 @@ func measureColdStarts(ctx context.Context, targets []coldTarget, env map[string
 				return nil, fmt.Errorf("%s: %w", targets[i].ID, err)
 			}
 			results[i].Answered = s.answered
+			results[i].MostInitCalls = max(results[i].MostInitCalls, s.initCalls)
 			fmt.Fprintf(lines, "BenchmarkColdStart/%s 1 %.4f init-ms %.4f first-answer-ms %d init-ddb-requests %d first-ddb-requests\n",
 				coldName(targets[i].ID), float64(s.init)/1e6, float64(s.answer)/1e6, s.initCalls, s.requestCalls)
 		}

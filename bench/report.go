@@ -461,10 +461,10 @@ func scaleRank(shape string) int {
 func (r *report) Targets() []target {
 	var out []target
 	helloInit := r.Stats.value("ColdStart/HelloWorld", "init-ms")
-	var initCalls float64
+	initCalls := 0
 	for _, c := range r.Cold {
 		name := "ColdStart/" + coldName(c.ID)
-		initCalls = math.Max(initCalls, r.Stats.value(name, "init-ddb-requests"))
+		initCalls = max(initCalls, c.MostInitCalls)
 		if c.ID == helloWorldID {
 			continue
 		}
@@ -472,8 +472,8 @@ func (r *report) Targets() []target {
 		out = append(out, target{Name: c.ID + ": init over hello world (p50)", How: "start to first Runtime API next, median of " + fmt.Sprint(r.Settings.Starts) + " starts, interleaved with hello world",
 			Limit: fmt.Sprintf("≤ +%.0f ms", coldLimitMS), Measured: fmt.Sprintf("%+.3f ms", d), Met: d <= coldLimitMS, Miss: fmt.Sprintf("by %.3f ms", d-coldLimitMS)})
 	}
-	out = append(out, target{Name: "DynamoDB requests during init, all functions", How: "counted by a proxy in front of DynamoDB Local, every start (median per function, the largest shown)",
-		Limit: "0", Measured: num(initCalls), Met: initCalls == 0, Miss: "(see section 1)"})
+	out = append(out, target{Name: "DynamoDB requests during init, all functions", How: "counted by a proxy in front of DynamoDB Local, every start (the most any start made)",
+		Limit: "0", Measured: num(float64(initCalls)), Met: initCalls == 0, Miss: "(see section 1)"})
 	for _, e := range r.EndToEnd {
 		out = append(out, target{Name: e.Dialect + " get end to end: Lambda invocations per warm request", How: "the local gateway's invocation counts, route and authorizer, the most any of " + fmt.Sprint(r.Settings.Rounds) + " requests cost",
 			Limit: "1", Measured: num(float64(e.MaxInvocations)), Met: e.MaxInvocations <= 1, Miss: "(see section 3)"})

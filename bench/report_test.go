@@ -53,7 +53,7 @@ func testReport(s stats) *report {
 	return &report{
 		Settings: settings{Starts: 3, Rounds: 5, Count: 6, Sizes: "100,50000"},
 		Machine:  machine{CPUs: 2, GOOS: "linux", GOARCH: "amd64", CPUModel: "test CPU", GoVersion: "go", DynamoDBLocal: "x", Date: time.Unix(0, 0)},
-		Cold:     []*coldResult{{ID: helloWorldID}, {ID: "CreateContractFunction"}},
+		Cold:     []*coldResult{{ID: helloWorldID}, {ID: "CreateContractFunction", MostInitCalls: 1}},
 		EndToEnd: []endToEnd{{Dialect: "Kukkingu", Function: "CreateContractFunction", Route: "GET /api/v1/contracts/{contractId}", AuthorizerTTL: 5 * time.Minute, MaxInvocations: 1}},
 		Stats:    s,
 	}
@@ -83,6 +83,7 @@ func TestReportJudgesTheTargets(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| CreateContractFunction: init over hello world (p50) |", "| ≤ +4 ms | +6.000 ms | **missed** by 2.000 ms |",
+		"| DynamoDB requests during init, all functions |", "| 0 | 1 | **missed** (see section 1) |",
 		"| Kukkingu get: handler / floor (p50) |", "| ≤ 1.10x | 2.000x | **missed** by 0.900x |",
 		"| Kukkingu list: handler / floor (p50) |", "| ≤ 1.10x | 1.120x | **inconclusive**: by 0.020x, inside the interval |",
 		"- Kukkingu list: handler / floor (p50): 1.120x (limit ≤ 1.10x), **inconclusive**: by 0.020x, inside the interval.",
