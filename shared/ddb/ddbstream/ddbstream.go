@@ -312,9 +312,15 @@ type memory struct {
 func (c *memory) Load() (map[string]Position, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.positions(), nil
+}
+
+// positions is a copy of the positions, for a caller that may change
+// it; c.mu is held.
+func (c *memory) positions() map[string]Position {
 	out := make(map[string]Position, len(c.m))
 	maps.Copy(out, c.m)
-	return out, nil
+	return out
 }
 
 func (c *memory) Save(shard string, p Position) error {
@@ -364,9 +370,7 @@ func (f *FileCheckpoints) Load() (map[string]Position, error) {
 	if cf.Stream == f.Stream {
 		maps.Copy(f.m, cf.Shards)
 	}
-	out := make(map[string]Position, len(f.m))
-	maps.Copy(out, f.m)
-	return out, nil
+	return f.positions(), nil
 }
 
 func (f *FileCheckpoints) Save(shard string, p Position) error {
