@@ -133,6 +133,15 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 	if len(fields) > 0 {
 		return Invalid(fields...)
 	}
+	// A delivery applied before is known before anything is read or
+	// drawn: a redelivery draws no number, and is not refused by what it
+	// changed the first time (a renewal from the end of the segment it
+	// renewed).
+	if req.Dedupe != "" {
+		if err := store.CheckDelivery(ctx, actor.TenantID, req.Dedupe, req.Request); err != nil {
+			return err
+		}
+	}
 	plans, err := store.GetPlans(ctx, actor.TenantID, plansNamed(req))
 	if err != nil {
 		return err
@@ -161,7 +170,7 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 				last, err = s.changeAll(ctx, actor, store, account, at, a, i)
 			}
 			if err != nil {
-				return err
+				return deliveredMeanwhile(ctx, store, actor, req, err)
 			}
 		}
 		created, changed, segmentIDs := at.writes(numbers, now, actor)
@@ -208,6 +217,20 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 		}
 		return err
 	}
+}
+
+// deliveredMeanwhile is refusal, the rules' refusal of req, unless req's
+// delivery was applied since ApplyActions checked it (a copy of it
+// delivered at the same moment won): the refusal is then of what that
+// copy changed, and req is a redelivery.
+func deliveredMeanwhile(ctx context.Context, store ActionStore, actor Actor, req *ActionsRequest, refusal error) error {
+	if req.Dedupe == "" || KindOf(refusal) == KindInternal || KindOf(refusal) == KindUnavailable {
+		return refusal
+	}
+	if err := store.CheckDelivery(ctx, actor.TenantID, req.Dedupe, req.Request); errors.Is(err, ErrAlreadyApplied) {
+		return err
+	}
+	return refusal
 }
 
 // plansNamed lists the plans a request names, to load them in one read.

@@ -126,6 +126,10 @@ type ActionStore interface {
 	// (FormatNumber(0), FormatActionNumber(0)), and a refused request
 	// draws none.
 	CheckActions(ctx context.Context, a *Action, created, changed []*Contract, dedupe string, claim *idempotency.Claim) error
+	// CheckDelivery reads, consistently, the record of a delivery's
+	// dedupe key: nil when none holds it, ErrAlreadyApplied when it holds
+	// request, ErrDeliveryKeyReused when it holds another request.
+	CheckDelivery(ctx context.Context, tenantID, dedupe string, request json.RawMessage) error
 	// GetAction returns an action by number; a missing one is
 	// KindNotFound.
 	GetAction(ctx context.Context, tenantID, number string) (*Action, error)

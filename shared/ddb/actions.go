@@ -131,6 +131,25 @@ func redelivered(err error, at int, a *contract.Action) error {
 	return contract.ErrAlreadyApplied
 }
 
+// errNoDelivery is a delivery's record not found.
+var errNoDelivery = errors.New("no delivery record")
+
+// CheckDelivery implements contract.ActionStore with one consistent
+// GetItem of the delivery's record.
+func (s *Store) CheckDelivery(ctx context.Context, tenantID, dedupe string, request json.RawMessage) error {
+	var it deliveryItem
+	err := s.getItem(ctx, tenantPK(tenantID), dedupeSK(dedupe), &it, errNoDelivery)
+	switch {
+	case errors.Is(err, errNoDelivery):
+		return nil
+	case err != nil:
+		return fmt.Errorf("ddb: read delivery %s: %w", dedupe, err)
+	case it.RequestHash != "" && it.RequestHash != requestHash(request):
+		return contract.ErrDeliveryKeyReused
+	}
+	return contract.ErrAlreadyApplied
+}
+
 // DrawNumbers implements contract.ActionStore with one UpdateItem of the
 // tenant's contract counter, which counts actions too (lastAction): a
 // request's contract numbers and its action number in one round trip,

@@ -386,3 +386,40 @@ func TestRedrivenMessageAppliesOnceUnderItsKey(t *testing.T) {
 		}
 	}
 }
+
+// TestRedeliveryIsKnownBeforeTheRules: a redelivered message is known
+// as applied before its actions are read, so a change its first delivery
+// made does not refuse it (a renewal from the end of the segment it
+// renewed, which then starts before the current one ends: refused, it
+// would go to the dead-letter queue), and it draws no number: the next
+// request's numbers follow the last applied ones.
+func TestRedeliveryIsKnownBeforeTheRules(t *testing.T) {
+	f := newAsyncFunction(t)
+	create := `{"accountNumber": "ACC-1", "actions": [{"type": "create-contract-with-plan",
+		"createContractWithPlan": [{"planId": "` + trustPlan + `", "effectiveDate": "2090-03-01",
+		"expirationDate": "2091-03-01", "currency": ["USD"]}]}]}`
+	renew := `{"accountNumber": "ACC-1", "actions": [{"type": "renew",
+		"renew": [{"contractNumber": "CT-0000000001", "effectiveDate": "2091-03-01", "expirationDate": "2092-03-01"}]}]}`
+	for _, step := range []struct {
+		name string
+		rec  events.SQSMessage
+	}{
+		{"a create", sqsRecord("m-1", trustQueue, "AROAEXAMPLEID:x", "tenant-a", create)},
+		{"a renewal", sqsRecord("m-2", trustQueue, "AROAEXAMPLEID:x", "tenant-a", renew)},
+		{"the renewal again", sqsRecord("m-2", trustQueue, "AROAEXAMPLEID:x", "tenant-a", renew)},
+		{"the create again", sqsRecord("m-1", trustQueue, "AROAEXAMPLEID:x", "tenant-a", create)},
+		{"another create", sqsRecord("m-3", trustQueue, "AROAEXAMPLEID:x", "tenant-a", create)},
+	} {
+		out, err := f.invoke(events.SQSEvent{Records: []events.SQSMessage{step.rec}})
+		if err != nil || len(out.(events.SQSEventResponse).BatchItemFailures) != 0 {
+			t.Fatalf("%s: %+v %v", step.name, out, err)
+		}
+	}
+	ctx := context.Background()
+	if c, err := f.store.GetContract(ctx, "tenant-a", "CT-0000000002"); err != nil || c.Status != contract.StatusActive {
+		t.Fatalf("the next create's contract: %+v, %v; want CT-0000000002, no number skipped", c, err)
+	}
+	if a, err := f.store.GetAction(ctx, "tenant-a", "CA-0000000003"); err != nil || a.Type != "create-contract-with-plan" {
+		t.Fatalf("the next create's action: %+v, %v; want CA-0000000003, no number skipped", a, err)
+	}
+}

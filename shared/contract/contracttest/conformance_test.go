@@ -582,6 +582,23 @@ func TestActionsApplyAllOrNothing(t *testing.T) {
 		if _, err := s.GetAction(ctx, "a", "CA-0000000002"); contract.KindOf(err) != contract.KindNotFound {
 			t.Fatalf("a refused request stored its action: err = %v", err)
 		}
+		// A delivery's record is read before anything is drawn: the
+		// request it holds is a redelivery, another is a reused key, and
+		// a key of no delivery (or of another tenant's) is free.
+		for _, tc := range []struct {
+			tenant, dedupe string
+			request        string
+			want           error
+		}{
+			{"a", "msg-1", `{"a":1}`, contract.ErrAlreadyApplied},
+			{"a", "msg-1", `{"a":2}`, contract.ErrDeliveryKeyReused},
+			{"a", "msg-9", `{"a":1}`, nil},
+			{"b", "msg-1", `{"a":1}`, nil},
+		} {
+			if err := s.CheckDelivery(ctx, tc.tenant, tc.dedupe, []byte(tc.request)); !errors.Is(err, tc.want) {
+				t.Errorf("delivery %s of tenant %s with %s: err = %v, want %v", tc.dedupe, tc.tenant, tc.request, err, tc.want)
+			}
+		}
 		if err := s.CheckActions(ctx, action(2), many[:49], nil, "msg-2", nil); err != nil {
 			t.Fatalf("100 records: %v", err)
 		}

@@ -18,6 +18,7 @@ package contracttest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -610,6 +611,20 @@ func (s *Store) ApplyActions(ctx context.Context, a *contract.Action, created, c
 			t.Deliveries[dedupe] = string(a.Request)
 		}
 	})
+}
+
+// CheckDelivery implements contract.ActionStore.
+func (s *Store) CheckDelivery(_ context.Context, tenantID, dedupe string, request json.RawMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held, ok := s.tenant(tenantID).Deliveries[dedupe]
+	switch {
+	case !ok:
+		return nil
+	case held != string(request):
+		return contract.ErrDeliveryKeyReused
+	}
+	return contract.ErrAlreadyApplied
 }
 
 // GetAction implements contract.ActionStore.
