@@ -28,7 +28,7 @@ import (
 //	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
 //	action       TENANT#<tenant>          ACTION#<number>        -                               -
-//	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires)
+//	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires; <id>: a message id, an event id, or a producer's key)
 //	idempotency  TENANT#<tenant>          IDEMPOTENCY#<key>      -                               -   (expires)
 //	published    TENANT#<tenant>          PUBLISHED#<event id>   -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>
@@ -102,7 +102,10 @@ import (
 //	apply contract actions      TransactWriteItems: the action record, new contracts with their
 //	                            id items, changed contracts with version = :read
 //	action by number            GetItem action
-//	apply a delivery once       the same transaction, plus its delivery item (attribute_not_exists)
+//	apply a delivery once       GetItem (consistent) of its delivery item first, then the same
+//	                            transaction plus the delivery item (attribute_not_exists), which
+//	                            holds the request's hash; a record in the way comes back with the
+//	                            refusal (ReturnValuesOnConditionCheckFailure)
 //	keep a keyed write's answer a Put of the key's item, answer included, inside the request's
 //	                            write transaction, if the key is free (never used, or expired); a
 //	                            taken key's record comes back with the refusal
