@@ -13,6 +13,12 @@ type Plan struct {
 	Currencies       []string `json:"currencies"`
 }
 
+// NoPlan is RFC 9562's Nil UUID, the plan id a reader is shown for a
+// contract billed on no plan of the catalog (EasyBilling shows it for
+// Kukkingu's and fabric's contracts): no plan of a catalog may take it,
+// or such a contract would read as billed on that plan.
+const NoPlan = "00000000-0000-0000-0000-000000000000"
+
 // DefaultBillingCycleType is the billing cycle of a plan that names none.
 const DefaultBillingCycleType = "monthly"
 
@@ -25,8 +31,11 @@ const maxPlanDescription = 1000
 // Validate checks a catalog entry, naming fields by their JSON names.
 func (p *Plan) Validate() error {
 	var fields []FieldError
-	if p.ID == "" || len(p.ID) > 128 {
+	switch {
+	case p.ID == "" || len(p.ID) > 128:
 		fields = append(fields, FieldError{Field: "id", Message: "is required, at most 128 characters"})
+	case p.ID == NoPlan:
+		fields = append(fields, FieldError{Field: "id", Message: "must not be the Nil UUID, which names no plan"})
 	}
 	if p.Name == "" || len(p.Name) > 255 {
 		fields = append(fields, FieldError{Field: "name", Message: "is required, at most 255 characters"})

@@ -271,6 +271,9 @@ func TestPlanValidate(t *testing.T) {
 	if !errors.As(bad.Validate(), &e) || len(e.Fields) != 4 {
 		t.Fatalf("got %+v, want id, name, currencies[0] and billingCycleType", e)
 	}
+	// The Nil UUID names no plan where a contract is shown with none.
+	nilPlan := contract.Plan{ID: contract.NoPlan, Name: "n", Currencies: []string{"USD"}}
+	contracttest.Refused(t, nilPlan.Validate(), contract.KindInvalid, "id")
 }
 
 func TestCreateRetriesADerivedReferenceThatIsTaken(t *testing.T) {

@@ -266,22 +266,18 @@ func statusOf(c *contract.Contract, now time.Time) string {
 	return string(contract.StatusCanceled)
 }
 
-// noPlan is RFC 9562's Nil UUID, the planId of another API's contract
-// that names no plan (Kukkingu's, fabric's): EasyBilling's plan ids are
-// UUIDs, and this one is the standard's "no UUID", as XXX is ISO 4217's
-// "no currency".
-const noPlan = "00000000-0000-0000-0000-000000000000"
-
 // maxPlanID is the longest planId EasyBilling's schema allows.
 const maxPlanID = 128
 
 // planOf is the planId of another API's contract: the first of the
-// plans it bills on (Aira's planIds), or noPlan.
+// plans it bills on (Aira's planIds), or contract.NoPlan, the Nil UUID
+// (EasyBilling's plan ids are UUIDs, and this one is the standard's "no
+// UUID", as XXX is ISO 4217's "no currency"), which no plan may take.
 func planOf(c *contract.Contract) string {
 	if len(c.PlanIDs) > 0 && c.PlanIDs[0] != "" && len(c.PlanIDs[0]) <= maxPlanID {
 		return c.PlanIDs[0]
 	}
-	return noPlan
+	return contract.NoPlan
 }
 
 // foreignCycle is the billingCycleType of another API's contract, which
