@@ -133,8 +133,8 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 	if len(fields) > 0 {
 		return Invalid(fields...)
 	}
-	// A delivery applied before is known before anything is read or
-	// drawn: a redelivery draws no number, and is not refused by what it
+	// A delivery applied before is known before its contracts are read
+	// or its numbers drawn: a redelivery draws no number, and is not refused by what it
 	// changed the first time (a renewal from the end of the segment it
 	// renewed).
 	if req.Dedupe != "" {
@@ -187,7 +187,7 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 		}
 		*out = Applied{Action: action, Contract: last}
 		if err := store.CheckActions(ctx, action, created, changed, req.Dedupe, claim); err != nil {
-			return err
+			return deliveredMeanwhile(ctx, store, actor, req, err)
 		}
 		// One draw gives the request its contract numbers and its action
 		// number; a lost race wrote nothing, so the retry keeps them.
@@ -219,15 +219,17 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 	}
 }
 
-// deliveredMeanwhile is refusal, the rules' refusal of req, unless req's
-// delivery was applied since ApplyActions checked it (a copy of it
-// delivered at the same moment won): the refusal is then of what that
-// copy changed, and req is a redelivery.
+// deliveredMeanwhile is refusal, a refusal of req by the rules or by
+// the store's check, unless req's delivery was recorded since
+// ApplyActions checked it (a copy of it delivered at the same moment, or
+// another request under its key, won): then it is what the record says
+// (ErrAlreadyApplied, the refusal being of what that copy changed, or
+// ErrDeliveryKeyReused), or the fault that kept it from being read.
 func deliveredMeanwhile(ctx context.Context, store ActionStore, actor Actor, req *ActionsRequest, refusal error) error {
 	if req.Dedupe == "" || KindOf(refusal) == KindInternal || KindOf(refusal) == KindUnavailable {
 		return refusal
 	}
-	if err := store.CheckDelivery(ctx, actor.TenantID, req.Dedupe, req.Request); errors.Is(err, ErrAlreadyApplied) {
+	if err := store.CheckDelivery(ctx, actor.TenantID, req.Dedupe, req.Request); err != nil {
 		return err
 	}
 	return refusal

@@ -104,9 +104,14 @@ type deliveryItem struct {
 	ExpiresAt    int64  `dynamodbav:"expiresAt"`
 }
 
-// deliveryRetention outlives a message's longest life in the queue and
-// then in its dead-letter queue (14 days each), so a message redriven
-// under its Idempotency-Key still finds its record.
+// deliveryRetention is how long a delivery's record is kept after it was
+// applied. A message lives at most 14 days from its sending, in the queue
+// and then in its dead-letter queue (whose retention counts from the
+// first enqueue); redriven, it is a new message, with up to 14 days
+// again. 30 days outlives a redrive at the very end of the first life, so
+// a message redriven under its Idempotency-Key still finds its record.
+// (The table's TTL removes a record some time after it expires; until
+// then it still counts.)
 const deliveryRetention = 30 * 24 * time.Hour
 
 // requestHash names a delivery's request in its record.

@@ -61,7 +61,7 @@ func (f Form) Number(id string) (number string, ok bool) {
 	}
 	digits := id[len(f.Prefix):]
 	cut := len(digits) - numberDigits
-	if strings.Trim(digits[:cut], "0") != "" {
+	if cut < 0 || strings.Trim(digits[:cut], "0") != "" {
 		return "", false
 	}
 	return "CT-" + digits[cut:], true

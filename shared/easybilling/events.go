@@ -256,7 +256,12 @@ func notApplied(ctx context.Context, log *slog.Logger, what, source string, err 
 		delivered(ctx, log, slog.LevelError, what+" failed", source, err, counts, append(attrs, slog.String("error", err.Error()))...)
 		return
 	}
-	delivered(ctx, log, slog.LevelWarn, what+" refused", source, err, counts, append(attrs, slog.String("problem", problemText(err)))...)
+	attrs = append(attrs, slog.String("problem", problemText(err)))
+	var e *contract.Error
+	if errors.As(err, &e) && e.Code != "" {
+		attrs = append(attrs, slog.String("code", e.Code))
+	}
+	delivered(ctx, log, slog.LevelWarn, what+" refused", source, err, counts, attrs...)
 }
 
 // problemText is what a refusal says, the values it quotes elided: the
@@ -316,16 +321,16 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 }
 
 // deliveryKey names a message's delivery for its record: the producer's
-// Idempotency-Key attribute when it set one, else the message id.
-func deliveryKey(rec events.SQSMessage) (string, error) {
+// Idempotency-Key attribute (key) when it set one, else the message id.
+func deliveryKey(rec events.SQSMessage) (dedupe, key string, err error) {
 	attr, ok := rec.MessageAttributes[KeyAttribute]
 	if !ok {
-		return "sqs:" + rec.MessageId, nil
+		return "sqs:" + rec.MessageId, "", nil
 	}
 	if attr.StringValue == nil || !idempotency.ValidKey(*attr.StringValue) {
-		return "", contract.Invalid(contract.FieldError{Field: KeyAttribute, Message: "message attribute must be a String of 1 to 255 printable ASCII characters"})
+		return "", "", contract.Invalid(contract.FieldError{Field: KeyAttribute, Message: "message attribute must be a String of 1 to 255 printable ASCII characters"})
 	}
-	return "sqs-key:" + *attr.StringValue, nil
+	return "sqs-key:" + *attr.StringValue, *attr.StringValue, nil
 }
 
 // HandleSQS applies each message of a batch, for the tenant its tenantId
@@ -356,8 +361,13 @@ func (h *Handler) HandleSQS(ctx context.Context, tenants TenantChecker, log *slo
 			err = contract.Errorf(contract.KindForbidden, "the message carries no SenderId of an IAM identity")
 		default:
 			mlog = mlog.With("sender", sender)
-			var dedupe string
-			if dedupe, err = deliveryKey(rec); err == nil {
+			var dedupe, key string
+			if dedupe, key, err = deliveryKey(rec); err == nil {
+				if key != "" {
+					// After a redrive the message id is new: the key
+					// is what ties its lines to the first delivery's.
+					mlog = mlog.With("idempotencyKey", key)
+				}
 				out, err = h.applyBody(ctx, tenants, tenant, PrincipalSQSPrefix+sender, []byte(rec.Body), dedupe)
 			}
 		}

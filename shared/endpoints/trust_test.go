@@ -388,11 +388,13 @@ func TestRedrivenMessageAppliesOnceUnderItsKey(t *testing.T) {
 }
 
 // TestRedeliveryIsKnownBeforeTheRules: a redelivered message is known
-// as applied before its actions are read, so a change its first delivery
-// made does not refuse it (a renewal from the end of the segment it
-// renewed, which then starts before the current one ends: refused, it
-// would go to the dead-letter queue), and it draws no number: the next
-// request's numbers follow the last applied ones.
+// as applied before its actions are read, so it draws no number (the next
+// request's numbers follow the last applied ones), and a change its first
+// delivery made does not refuse it (a renewal from the end of the segment
+// it renewed, which then starts before the current one ends: refused, it
+// would go to the dead-letter queue; the check after a refusal, see
+// shared/contract's TestRacingCopyOfADeliveryIsNotRefused, holds that
+// too).
 func TestRedeliveryIsKnownBeforeTheRules(t *testing.T) {
 	f := newAsyncFunction(t)
 	create := `{"accountNumber": "ACC-1", "actions": [{"type": "create-contract-with-plan",
