@@ -16,6 +16,7 @@ import (
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
+	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/metrics"
@@ -54,6 +55,13 @@ func TestDeliveriesAreCounted(t *testing.T) {
 		sqsRecord("m-2", trustQueue, "AROAEXAMPLE:sender", taken, actionsRequest("ACC-2")),
 	}})
 	invoke(events.SQSEvent{Records: []events.SQSMessage{sqsRecord("m-1", trustQueue, "AROAEXAMPLE:sender", "tenant-a", actionsRequest("ACC-1"))}})
+	keyed := func(id, body string) events.SQSMessage {
+		rec := sqsRecord(id, trustQueue, "AROAEXAMPLE:sender", "tenant-a", body)
+		key := "order-1"
+		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
+		return rec
+	}
+	invoke(events.SQSEvent{Records: []events.SQSMessage{keyed("m-3", actionsRequest("ACC-7")), keyed("m-4", actionsRequest("ACC-8"))}})
 	invoke(busEvent("e-1", trustSource, "444455556666", "tenant-a", actionsRequest("ACC-3")))
 	invoke(busEvent("e-2", "com.example.unlisted", "444455556666", "tenant-a", actionsRequest("ACC-4")))
 	invoke(map[string]any{"tenantId": "tenant-a", "request": json.RawMessage(actionsRequest("ACC-5"))})
@@ -80,6 +88,8 @@ func TestDeliveriesAreCounted(t *testing.T) {
 		{"sqs", "applied", "tenant-a", 0, 0},
 		{"sqs", "refused", taken, 0, 0},
 		{"sqs", "applied", "tenant-a", 1, 0},
+		{"sqs", "applied", "tenant-a", 0, 0},
+		{"sqs", "refused", "tenant-a", 0, 0},
 		{"eventbridge", "applied", "tenant-a", 0, 0},
 		{"eventbridge", "refused", "", 0, 0},
 		{"direct", "applied", "tenant-a", 0, 0},
@@ -87,6 +97,16 @@ func TestDeliveriesAreCounted(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("deliveries\n  %+v\nwant\n  %+v\n%s", got, want, &buf)
+	}
+	// A key used again for another request is refused with its code, and
+	// its lines name the key, which outlives the message id on a redrive.
+	reused := false
+	for _, line := range strings.Split(buf.String(), "\n") {
+		reused = reused || strings.Contains(line, `"message refused"`) &&
+			strings.Contains(line, `"code":"IDEMPOTENCY_KEY_REUSED"`) && strings.Contains(line, `"idempotencyKey":"order-1"`)
+	}
+	if !reused {
+		t.Errorf("no refused line names the reused key and its code:\n%s", &buf)
 	}
 	// The refused message names its tenant as a property, and its problem
 	// without the value it quotes.
