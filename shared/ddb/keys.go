@@ -28,7 +28,7 @@ import (
 //	customer     TENANT#<tenant>          CUSTOMER#<id>          -                               -
 //	external id  TENANT#<tenant>          CUSTOMER-EXTERNAL#<externalId>  -                      -
 //	action       TENANT#<tenant>          ACTION#<number>        -                               -
-//	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires; sqs:<message id>, events:<event id>, sqs-key:<producer's key>)
+//	delivery     TENANT#<tenant>          DEDUPE#<source>:<id>   -                               -   (expires; sqs:<message id>, events:<event id>, key:<producer's key>)
 //	idempotency  TENANT#<tenant>          IDEMPOTENCY#<key>      -                               -   (expires)
 //	published    TENANT#<tenant>          PUBLISHED#<event id>   -                               -   (expires)
 //	pay account  TENANT#<tenant>          PAYMENT-ACCOUNT#<id>   -                               TENANT#<t>#PAYMENT-ACCOUNTS#<customer> / PAYMENT-ACCOUNT#<createdAt>#<id>

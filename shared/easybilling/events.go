@@ -36,8 +36,18 @@ const TenantAttribute = "tenantId"
 // HTTP header: the message is then applied at most once per tenant and
 // key, even when it is redriven from the dead-letter queue (which gives
 // it a new message id); the same key with another request is refused.
-// Without it, the message id names the delivery.
+// Without it, the message id names the delivery. An event's detail may
+// carry the same key (eventDetail), and the two name one request.
 const KeyAttribute = idempotency.HeaderKey
+
+// producerKey is the dedupe key of a delivery its producer named with
+// key, on the queue or on the bus alike.
+func producerKey(key string) string { return "key:" + key }
+
+// badKey refuses a producer's key that is not one (field names it).
+func badKey(field string) error {
+	return contract.Invalid(contract.FieldError{Field: field, Message: "must be a string of 1 to 255 printable ASCII characters"})
+}
 
 // The principals recorded (createdBy, updatedBy) for requests that came
 // without HTTP. Each names what AWS itself reports of the sender, never
@@ -142,6 +152,17 @@ func account(a string) bool {
 type Invocation struct {
 	TenantID string          `json:"tenantId"`
 	Request  json.RawMessage `json:"request"`
+}
+
+// eventDetail is an EventBridge event's detail: an Invocation's members,
+// and the producer's Idempotency-Key, which names the delivery in place
+// of the event id, so that the same request put on the bus again (a
+// PutEvents retried after a lost answer, which makes a new event) applies
+// once; the same key as a queue message's names the same request.
+type eventDetail struct {
+	TenantID       string          `json:"tenantId"`
+	Request        json.RawMessage `json:"request"`
+	IdempotencyKey *string         `json:"idempotencyKey"`
 }
 
 // TenantChecker confirms a tenant named by a trusted source exists, so a
@@ -293,15 +314,22 @@ func (h *Handler) HandleEventBridge(ctx context.Context, tenants TenantChecker, 
 	case !account(ev.AccountID):
 		return refuse(refusal("the event names no account"))
 	}
-	var inv Invocation
+	var inv eventDetail
 	// The detail is the sender's own JSON, held to the rules of every
 	// request body: a tenantId sent twice, or as TenantId, names no
 	// tenant.
 	if err := strictjson.Decode(ev.Detail, &inv); err != nil {
-		return refuse(refusal("the detail is not {tenantId, request}: %s", problemText(err)))
+		return refuse(refusal("the detail is not {tenantId, request, idempotencyKey}: %s", problemText(err)))
+	}
+	dedupe := "events:" + ev.ID
+	if key := inv.IdempotencyKey; key != nil {
+		if !idempotency.ValidKey(*key) {
+			return refuse(refusal("%s", problemText(badKey("idempotencyKey"))))
+		}
+		dedupe, log = producerKey(*key), log.With("idempotencyKey", *key)
 	}
 	principal := PrincipalEventBridgePrefix + ev.AccountID + ":" + ev.Source
-	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, "events:"+ev.ID)
+	out, err := h.applyBody(ctx, tenants, inv.TenantID, principal, inv.Request, dedupe)
 	tenant := slog.String("tenant", inv.TenantID)
 	switch {
 	case errors.Is(err, contract.ErrAlreadyApplied):
@@ -328,9 +356,9 @@ func deliveryKey(rec events.SQSMessage) (dedupe, key string, err error) {
 		return "sqs:" + rec.MessageId, "", nil
 	}
 	if attr.StringValue == nil || !idempotency.ValidKey(*attr.StringValue) {
-		return "", "", contract.Invalid(contract.FieldError{Field: KeyAttribute, Message: "message attribute must be a String of 1 to 255 printable ASCII characters"})
+		return "", "", badKey(KeyAttribute)
 	}
-	return "sqs-key:" + *attr.StringValue, *attr.StringValue, nil
+	return producerKey(*attr.StringValue), *attr.StringValue, nil
 }
 
 // HandleSQS applies each message of a batch, for the tenant its tenantId

@@ -425,3 +425,58 @@ func TestRedeliveryIsKnownBeforeTheRules(t *testing.T) {
 		t.Fatalf("the next create's action: %+v, %v; want CA-0000000003, no number skipped", a, err)
 	}
 }
+
+// TestEventsAndMessagesShareTheProducersKey: an event whose detail names
+// an idempotencyKey is applied once under it, whatever its event id (a
+// PutEvents retried after a lost answer puts a new event), and the same
+// key on the queue names the same request; the key with another request,
+// or a key that is not 1 to 255 printable ASCII characters, is refused.
+func TestEventsAndMessagesShareTheProducersKey(t *testing.T) {
+	f := newAsyncFunction(t)
+	keyedEvent := func(id, key, request string) map[string]any {
+		ev := busEvent(id, trustSource, "444455556666", "tenant-a", request)
+		ev["detail"].(map[string]any)["idempotencyKey"] = key
+		return ev
+	}
+	keyedMessage := func(id, key, body string) events.SQSMessage {
+		rec := sqsRecord(id, trustQueue, "AROAEXAMPLEID:x", "tenant-a", body)
+		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
+		return rec
+	}
+	applied := func() int {
+		t.Helper()
+		n := 0
+		for i := int64(1); i <= 10; i++ {
+			if _, err := f.store.GetAction(context.Background(), "tenant-a", contract.FormatActionNumber(i)); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	for _, step := range []struct {
+		name    string
+		event   any
+		refused bool
+	}{
+		{"a keyed event", keyedEvent("e-1", "order-9", actionsRequest("ACC-1")), false},
+		{"the request put again", keyedEvent("e-2", "order-9", actionsRequest("ACC-1")), false},
+		{"the request on the queue", events.SQSEvent{Records: []events.SQSMessage{keyedMessage("m-1", "order-9", actionsRequest("ACC-1"))}}, false},
+		{"another request under the key", keyedEvent("e-3", "order-9", actionsRequest("ACC-2")), true},
+		{"an empty key", keyedEvent("e-4", "", actionsRequest("ACC-3")), true},
+	} {
+		out, err := f.invoke(step.event)
+		var r *easybilling.Refusal
+		refused := errors.As(err, &r)
+		if sqs, ok := out.(events.SQSEventResponse); ok {
+			refused = len(sqs.BatchItemFailures) > 0
+		} else if err != nil && !refused {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if refused != step.refused {
+			t.Errorf("%s: refused %v (%v), want %v", step.name, refused, err, step.refused)
+		}
+		if n := applied(); n != 1 {
+			t.Fatalf("%s: the tenant has %d actions, want 1", step.name, n)
+		}
+	}
+}
