@@ -16,7 +16,6 @@ import (
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
-	"github.com/contracts-service/contracts/shared/easybilling"
 	"github.com/contracts-service/contracts/shared/endpoints"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/metrics"
@@ -56,10 +55,7 @@ func TestDeliveriesAreCounted(t *testing.T) {
 	}})
 	invoke(events.SQSEvent{Records: []events.SQSMessage{sqsRecord("m-1", trustQueue, "AROAEXAMPLE:sender", "tenant-a", actionsRequest("ACC-1"))}})
 	keyed := func(id, body string) events.SQSMessage {
-		rec := sqsRecord(id, trustQueue, "AROAEXAMPLE:sender", "tenant-a", body)
-		key := "order-1"
-		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
-		return rec
+		return withKey(sqsRecord(id, trustQueue, "AROAEXAMPLE:sender", "tenant-a", body), "order-1")
 	}
 	invoke(events.SQSEvent{Records: []events.SQSMessage{keyed("m-3", actionsRequest("ACC-7")), keyed("m-4", actionsRequest("ACC-8"))}})
 	invoke(busEvent("e-1", trustSource, "444455556666", "tenant-a", actionsRequest("ACC-3")))

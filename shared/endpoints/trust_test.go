@@ -111,6 +111,31 @@ func sqsRecord(id, queue, sender, tenant, body string) events.SQSMessage {
 	}
 }
 
+// withKey is rec carrying its producer's key in the Idempotency-Key
+// message attribute.
+func withKey(rec events.SQSMessage, key string) events.SQSMessage {
+	rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
+	return rec
+}
+
+// actions counts tenant's contract actions among the first ten numbers
+// (a refused or replayed request may leave a number unused).
+func (f *asyncFunction) actions(tenant string) int {
+	f.t.Helper()
+	n := 0
+	for i := int64(1); i <= 10; i++ {
+		_, err := f.store.GetAction(context.Background(), tenant, contract.FormatActionNumber(i))
+		if contract.KindOf(err) == contract.KindNotFound {
+			continue
+		}
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
 // busEvent is an EventBridge event as the rule delivers it.
 func busEvent(id, source, account, tenant, request string) map[string]any {
 	return map[string]any{
@@ -340,24 +365,7 @@ func TestTrustFromEnv(t *testing.T) {
 func TestRedrivenMessageAppliesOnceUnderItsKey(t *testing.T) {
 	f := newAsyncFunction(t)
 	keyed := func(id, key, body string) events.SQSMessage {
-		rec := sqsRecord(id, trustQueue, "AROAEXAMPLEID:x", "tenant-a", body)
-		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
-		return rec
-	}
-	actions := func() int {
-		t.Helper()
-		n := 0
-		for i := int64(1); i <= 10; i++ {
-			_, err := f.store.GetAction(context.Background(), "tenant-a", contract.FormatActionNumber(i))
-			if contract.KindOf(err) == contract.KindNotFound {
-				continue
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
-		return n
+		return withKey(sqsRecord(id, trustQueue, "AROAEXAMPLEID:x", "tenant-a", body), key)
 	}
 	for _, step := range []struct {
 		name    string
@@ -381,7 +389,7 @@ func TestRedrivenMessageAppliesOnceUnderItsKey(t *testing.T) {
 		if failed := len(out.(events.SQSEventResponse).BatchItemFailures) == 1; failed != step.failed {
 			t.Errorf("%s: reported failed %v, want %v", step.name, failed, step.failed)
 		}
-		if n := actions(); n != step.actions {
+		if n := f.actions("tenant-a"); n != step.actions {
 			t.Fatalf("%s: the tenant has %d actions, want %d", step.name, n, step.actions)
 		}
 	}
@@ -438,21 +446,6 @@ func TestEventsAndMessagesShareTheProducersKey(t *testing.T) {
 		ev["detail"].(map[string]any)["idempotencyKey"] = key
 		return ev
 	}
-	keyedMessage := func(id, key, body string) events.SQSMessage {
-		rec := sqsRecord(id, trustQueue, "AROAEXAMPLEID:x", "tenant-a", body)
-		rec.MessageAttributes[easybilling.KeyAttribute] = events.SQSMessageAttribute{StringValue: &key, DataType: "String"}
-		return rec
-	}
-	applied := func() int {
-		t.Helper()
-		n := 0
-		for i := int64(1); i <= 10; i++ {
-			if _, err := f.store.GetAction(context.Background(), "tenant-a", contract.FormatActionNumber(i)); err == nil {
-				n++
-			}
-		}
-		return n
-	}
 	for _, step := range []struct {
 		name    string
 		event   any
@@ -460,7 +453,7 @@ func TestEventsAndMessagesShareTheProducersKey(t *testing.T) {
 	}{
 		{"a keyed event", keyedEvent("e-1", "order-9", actionsRequest("ACC-1")), false},
 		{"the request put again", keyedEvent("e-2", "order-9", actionsRequest("ACC-1")), false},
-		{"the request on the queue", events.SQSEvent{Records: []events.SQSMessage{keyedMessage("m-1", "order-9", actionsRequest("ACC-1"))}}, false},
+		{"the request on the queue", events.SQSEvent{Records: []events.SQSMessage{withKey(sqsRecord("m-1", trustQueue, "AROAEXAMPLEID:x", "tenant-a", actionsRequest("ACC-1")), "order-9")}}, false},
 		{"another request under the key", keyedEvent("e-3", "order-9", actionsRequest("ACC-2")), true},
 		{"an empty key", keyedEvent("e-4", "", actionsRequest("ACC-3")), true},
 	} {
@@ -475,7 +468,7 @@ func TestEventsAndMessagesShareTheProducersKey(t *testing.T) {
 		if refused != step.refused {
 			t.Errorf("%s: refused %v (%v), want %v", step.name, refused, err, step.refused)
 		}
-		if n := applied(); n != 1 {
+		if n := f.actions("tenant-a"); n != 1 {
 			t.Fatalf("%s: the tenant has %d actions, want 1", step.name, n)
 		}
 	}
