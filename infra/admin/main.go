@@ -49,6 +49,7 @@ import (
 	"github.com/contracts-service/contracts/shared/auth"
 	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/ddb"
+	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
 // Local defaults: the same DynamoDB Local endpoint and table make run uses.
@@ -487,30 +488,19 @@ func readPlans(path string) ([]contract.Plan, error) {
 		return nil, refused("read %s: %v", path, err)
 	}
 	var plans []contract.Plan
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&plans); err != nil {
-		return nil, refused("%s: not a JSON array of plans: %v", path, err)
-	}
-	if len(plans) == 0 || len(plans) > maxPlans {
-		return nil, refused("%s: must hold 1 to %d plans, has %d", path, maxPlans, len(plans))
-	}
-	var problems []string
-	ids := map[string]bool{}
-	for i, p := range plans {
-		var e *contract.Error
-		if err := p.Validate(); errors.As(err, &e) {
-			for _, f := range e.Fields {
-				problems = append(problems, fmt.Sprintf("[%d].%s %s", i, f.Field, f.Message))
-			}
+	err = strictjson.DecodeValid(data, &plans, func() error { return contract.ValidateCatalog(plans) })
+	var e *contract.Error
+	switch {
+	case errors.As(err, &e) && len(e.Fields) > 0:
+		problems := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			problems[i] = f.Field + " " + f.Message
 		}
-		if ids[p.ID] {
-			problems = append(problems, fmt.Sprintf("[%d].id %q appears twice", i, p.ID))
-		}
-		ids[p.ID] = true
-	}
-	if len(problems) > 0 {
 		return nil, refused("%s: %s", path, strings.Join(problems, "; "))
+	case err != nil:
+		return nil, refused("%s: not a JSON array of plans: %v", path, err)
+	case len(plans) == 0 || len(plans) > maxPlans:
+		return nil, refused("%s: must hold 1 to %d plans, has %d", path, maxPlans, len(plans))
 	}
 	return plans, nil
 }

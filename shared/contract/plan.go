@@ -1,6 +1,9 @@
 package contract
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Plan is an entry of a tenant's plan catalog: what a contract can be
 // billed on. Aira and EasyBilling contracts name plans by id; the catalog
@@ -27,6 +30,32 @@ const DefaultBillingCycleType = "monthly"
 // about the contract, which must fit in one response and in the record
 // an Idempotency-Key keeps.
 const maxPlanDescription = 1000
+
+// ValidateCatalog checks the entries of one write to a tenant's catalog,
+// naming every failing field of each by its index ("[2].currencies[0]"),
+// and refuses an id given twice: one write holds each plan once, so that
+// which of two entries stands is never a matter of order.
+func ValidateCatalog(plans []Plan) error {
+	var fields []FieldError
+	first := make(map[string]int, len(plans))
+	for i, p := range plans {
+		var e *Error
+		if err := p.Validate(); errors.As(err, &e) {
+			for _, f := range e.Fields {
+				fields = append(fields, FieldError{Field: fmt.Sprintf("[%d].%s", i, f.Field), Message: f.Message})
+			}
+		}
+		if j, seen := first[p.ID]; seen && p.ID != "" {
+			fields = append(fields, FieldError{Field: fmt.Sprintf("[%d].id", i), Message: fmt.Sprintf("names the same plan as [%d]", j)})
+		} else if !seen {
+			first[p.ID] = i
+		}
+	}
+	if len(fields) > 0 {
+		return Invalid(fields...)
+	}
+	return nil
+}
 
 // Validate checks a catalog entry, naming fields by their JSON names.
 func (p *Plan) Validate() error {

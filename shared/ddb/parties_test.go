@@ -32,7 +32,7 @@ func TestGetRelated(t *testing.T) {
 	if err := store.CreateContract(ctx, other, contract.Companions{PaymentAccount: pa}, nil); err != nil {
 		t.Fatal(err)
 	}
-	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "plan-a", Name: "A"}, {ID: "plan-b", Name: "B"}})
+	ddbtest.PutPlans(t, store, "t1", []contract.Plan{{ID: "plan-a", Name: "A", Currencies: []string{"USD"}}, {ID: "plan-b", Name: "B", Currencies: []string{"USD"}}})
 
 	faults.Reset()
 	rel, err := store.GetRelated(ctx, "t1", c)

@@ -30,10 +30,14 @@ type planItem struct {
 
 // PutPlans writes plans into the tenant's catalog, replacing entries with
 // the same id, all or nothing (one transaction, so at most 100 plans per
-// call).
+// call). Plans contract.ValidateCatalog refuses are a KindInvalid
+// *contract.Error naming every failing field, and nothing is written.
 func (s *Store) PutPlans(ctx context.Context, tenantID string, plans []contract.Plan) error {
 	if len(plans) == 0 || len(plans) > maxTransactItems {
 		return fmt.Errorf("ddb: put plans: between 1 and %d plans per call, got %d", maxTransactItems, len(plans))
+	}
+	if err := contract.ValidateCatalog(plans); err != nil {
+		return err
 	}
 	items := make([]types.TransactWriteItem, 0, len(plans))
 	for _, p := range plans {

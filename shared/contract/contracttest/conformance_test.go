@@ -523,6 +523,24 @@ func TestCatalogHoldsWhatWasPut(t *testing.T) {
 	})
 }
 
+// A catalog write with a bad entry writes none of its entries: a plan
+// under the Nil UUID would read as the plan of every contract billed on
+// none, and a plan without currencies could bill nothing.
+func TestCatalogRefusesBadPlansWhole(t *testing.T) {
+	conform(t, func(t *testing.T, s store) {
+		err := s.PutPlans(ctx, "a", []contract.Plan{
+			{ID: "p1", Name: "one", Currencies: []string{"USD"}},
+			{ID: contract.NoPlan, Name: "none", Currencies: []string{"USD"}},
+			{ID: "p3", Name: "three"},
+			{ID: "p1", Name: "one again", Currencies: []string{"EUR"}},
+		})
+		contracttest.Refused(t, err, contract.KindInvalid, "[1].id", "[2].currencies", "[3].id")
+		if got, err := s.GetPlans(ctx, "a", []string{"p1", "p3", contract.NoPlan}); err != nil || len(got) != 0 {
+			t.Fatalf("a refused catalog write left %v (%v)", got, err)
+		}
+	})
+}
+
 func TestActionsApplyAllOrNothing(t *testing.T) {
 	conform(t, func(t *testing.T, s store) {
 		acc := contract.Party{Kind: contract.PartyAccount, ID: "acc"}

@@ -479,8 +479,12 @@ func (s *Store) ListPaymentAccounts(_ context.Context, tenantID, customerID stri
 }
 
 // PutPlans writes plans into the tenant's catalog, replacing entries with
-// the same id, as the DynamoDB store's PutPlans does.
+// the same id, and refuses what contract.ValidateCatalog refuses, as the
+// DynamoDB store's PutPlans does.
 func (s *Store) PutPlans(_ context.Context, tenantID string, plans []contract.Plan) error {
+	if err := contract.ValidateCatalog(plans); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenantID)
