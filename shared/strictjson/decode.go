@@ -209,7 +209,7 @@ func pointerPath(p jsontext.Pointer, s *shape) string {
 			s = s.elem
 			continue
 		}
-		path = append(path, segment{key: tok})
+		path = append(path, segment{key: []byte(tok)})
 		switch {
 		case s == nil:
 		case s.kind == kindMap:
@@ -246,7 +246,7 @@ func CheckKeys(obj map[string]stdjson.RawMessage, target any) error {
 		if _, ok := s.fields[name]; ok {
 			continue
 		}
-		fields = append(fields, contract.FieldError{Field: pathString([]segment{{key: name}}), Message: unknownField(s, name)})
+		fields = append(fields, contract.FieldError{Field: pathString([]segment{{key: []byte(name)}}), Message: unknownField(s, name)})
 		if len(fields) == maxFieldErrors {
 			break
 		}

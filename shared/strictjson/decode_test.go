@@ -28,6 +28,7 @@ type payload struct {
 	Inner  *inner            `json:"inner"`
 	Attrs  map[string]string `json:"attrs"`
 	Price  *json.Number      `json:"price"`
+	Size   uint16            `json:"size"`
 }
 
 const safeRange = "must be an integer from -9007199254740991 to 9007199254740991"
@@ -78,6 +79,8 @@ func TestDecodeRefusals(t *testing.T) {
 		{"integer past int64", `{"order":9223372036854775808}`, []contract.FieldError{{Field: "order", Message: safeRange}}},
 		{"integer written with a fraction", `{"order":5.0}`, []contract.FieldError{{Field: "order", Message: safeRange + ", without a fraction or exponent"}}},
 		{"integer written with an exponent", `{"order":5e0}`, []contract.FieldError{{Field: "order", Message: safeRange + ", without a fraction or exponent"}}},
+		{"negative into unsigned", `{"size":-1}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
+		{"minus zero into unsigned", `{"size":-0}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
 		{"nested integer past 2^53-1", `{"inner":{"count":18014398509481984}}`, []contract.FieldError{{Field: "inner.count", Message: safeRange}}},
 		{"number past float64", `{"ratio":1e400}`, []contract.FieldError{{Field: "ratio", Message: "must be a number from -1.7976931348623157e+308 to 1.7976931348623157e+308"}}},
 		{"number past float32", `{"small":1e39}`, []contract.FieldError{{Field: "small", Message: "must be a number from -3.4028234663852886e+38 to 3.4028234663852886e+38"}}},

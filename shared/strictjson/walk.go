@@ -21,7 +21,7 @@ import (
 // element, for the path of a refusal.
 type segment struct {
 	array bool
-	key   string
+	key   []byte // unescaped
 	index int
 }
 
@@ -30,6 +30,7 @@ type span struct{ start, end int64 }
 
 // walker is the state of one pass over a body.
 type walker struct {
+	data   []byte // the body, which names are read from in place
 	dec    *jsontext.Decoder
 	path   []segment // one per open object or array
 	fields []contract.FieldError
@@ -59,6 +60,7 @@ const smallObject = 16
 // stops at the first: each is named with every other refusal of the body.
 func walk(data []byte, root *shape) (*walker, error) {
 	w := &walker{
+		data: data,
 		dec:  jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true)),
 		path: make([]segment, 0, 8),
 	}
@@ -147,30 +149,29 @@ func (w *walker) object(want *shape) (int64, error) {
 	}
 	start := w.dec.InputOffset() - 1 // the brace
 	w.path = append(w.path, segment{})
-	var small [smallObject]string
+	var small [smallObject][]byte
 	names := small[:0]
 	var seen map[string]bool
 	for n := 1; w.dec.PeekKind() != '}'; n++ {
 		if n > MaxObjectMembers {
 			return 0, w.abort(at, fmt.Sprintf("has more than %d members", MaxObjectMembers))
 		}
-		tok, err := w.dec.ReadToken()
+		name, err := w.name()
 		if err != nil {
-			return 0, malformed(err)
+			return 0, err
 		}
-		name := tok.String()
 		w.path[at].key = name
 
 		// A repeated name is refused once, whatever else is wrong with it.
 		var repeated bool
 		if seen != nil {
-			repeated = seen[name]
-			seen[name] = true
-		} else if repeated = slices.Contains(names, name); !repeated {
+			repeated = seen[string(name)]
+			seen[string(name)] = true
+		} else if repeated = slices.ContainsFunc(names, func(k []byte) bool { return bytes.Equal(k, name) }); !repeated {
 			if names = append(names, name); len(names) == smallObject {
 				seen = make(map[string]bool, 4*smallObject)
 				for _, k := range names {
-					seen[k] = true
+					seen[string(k)] = true
 				}
 			}
 		}
@@ -184,8 +185,8 @@ func (w *walker) object(want *shape) (int64, error) {
 			child = want.elem
 		default:
 			var known bool
-			if child, known = want.fields[name]; !known && !want.open {
-				msg = unknownField(want, name)
+			if child, known = want.fields[string(name)]; !known && !want.open {
+				msg = unknownField(want, string(name))
 			}
 		}
 		if msg != "" {
@@ -202,6 +203,22 @@ func (w *walker) object(want *shape) (int64, error) {
 		}
 	}
 	return w.close(at, start, wrong)
+}
+
+// name reads an object member's name. One without escapes, as nearly
+// every name is, is the body's own bytes: a body's names, read for every
+// request, cost no allocation.
+func (w *walker) name() ([]byte, error) {
+	quoted, err := w.dec.ReadValue()
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if bytes.IndexByte(quoted, '\\') >= 0 {
+		return jsontext.AppendUnquote(nil, quoted) // sound: the decoder has read it
+	}
+	// The decoder's bytes last only until its next read; the body's stay.
+	end := w.dec.InputOffset()
+	return w.data[end-int64(len(quoted))+1 : end-1], nil
 }
 
 // array reads an array whose destination has shape want.
@@ -269,7 +286,10 @@ func (w *walker) number(lit []byte, want *shape) string {
 		return fmt.Sprintf("must be a number from %g to %g", -limit, limit)
 	case want.kind == kindInteger:
 		fraction := bytes.ContainsAny(lit, ".eE")
-		if !fraction {
+		// json/v2 refuses a minus sign for an unsigned destination,
+		// even on -0, which ParseInt reads as 0.
+		negative := lit[0] == '-' && want.min == 0
+		if !fraction && !negative {
 			if n, err := strconv.ParseInt(string(lit), 10, 64); err == nil && n >= want.min && n <= want.max {
 				return ""
 			}
@@ -370,7 +390,7 @@ func pathString(path []segment) string {
 			b.WriteByte(']')
 			continue
 		}
-		key := seg.key
+		key := string(seg.key)
 		if len(key) > maxPathSegment {
 			cut := maxPathSegment
 			for cut > 0 && !utf8.RuneStart(key[cut]) {
