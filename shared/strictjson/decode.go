@@ -148,9 +148,11 @@ func decode(data []byte, v any) (refused *contract.Error, err error) {
 		return nil, err
 	}
 	w, err := walk(data, root)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
+	}
+	defer w.release()
+	switch {
 	case len(w.fields) == maxFieldErrors:
 		return nil, &contract.Error{Kind: contract.KindInvalid, Fields: w.fields,
 			Message: fmt.Sprintf("the request has invalid fields; the first %d are listed", maxFieldErrors)}

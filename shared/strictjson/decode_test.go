@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/contract"
@@ -345,4 +346,42 @@ func TestCheckKeys(t *testing.T) {
 	if err := strictjson.CheckKeys(patch, map[string]any{}); err != nil {
 		t.Fatalf("a map takes any key, got %v", err)
 	}
+}
+
+// Decodes running at once (a Lambda instance serves one request at a
+// time, the local gateway many) each get their own answer: the walk's
+// state is reused from one body to the next, and a refusal handed out
+// must not change when another body is walked (make test runs it under
+// -race).
+func TestConcurrentDecodes(t *testing.T) {
+	bodies := []struct {
+		body string
+		want []contract.FieldError
+	}{
+		{`{"name":"a","order":1,"tags":["x"]}`, nil},
+		{`{"name":1,"nmae":"b"}`, []contract.FieldError{{Field: "name", Message: "must be a string"}, {Field: "nmae", Message: "is not a known field"}}},
+		{`{"inner":{"count":"x","count":2}}`, []contract.FieldError{{Field: "inner.count", Message: "must be an integer"}, {Field: "inner.count", Message: "appears more than once"}}},
+		{`{"attrs":{"k\u00e9":"v","kë":1}}`, []contract.FieldError{{Field: "attrs.kë", Message: "must be a string"}}},
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				tt := bodies[(g+i)%len(bodies)]
+				var got payload
+				err := strictjson.Decode([]byte(tt.body), &got)
+				if tt.want == nil {
+					if err != nil {
+						t.Errorf("%s: %v", tt.body, err)
+					}
+					continue
+				}
+				var e *contract.Error
+				if !errors.As(err, &e) || !reflect.DeepEqual(e.Fields, tt.want) {
+					t.Errorf("%s: %v, want %+v", tt.body, err, tt.want)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -31,8 +32,9 @@ type span struct{ start, end int64 }
 // walker is the state of one pass over a body.
 type walker struct {
 	data   []byte // the body, which names are read from in place
-	dec    *jsontext.Decoder
-	path   []segment // one per open object or array
+	buf    bytes.Buffer
+	dec    jsontext.Decoder // reads buf, which holds data without a copy
+	path   []segment        // one per open object or array
 	fields []contract.FieldError
 	// refused holds the values the refusals name, so that the rest of
 	// the body can be decoded without them.
@@ -58,22 +60,39 @@ const smallObject = 16
 //
 // Duplicate names are found here rather than by jsontext, whose decoder
 // stops at the first: each is named with every other refusal of the body.
+//
+// The walker returned is the caller's to release once its refusals are
+// taken.
 func walk(data []byte, root *shape) (*walker, error) {
-	w := &walker{
-		data: data,
-		dec:  jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true)),
-		path: make([]segment, 0, 8),
-	}
+	w := walkers.Get().(*walker)
+	w.data, w.buf = data, *bytes.NewBuffer(data)
+	w.dec.Reset(&w.buf, jsontext.AllowDuplicateNames(true))
+	w.path, w.fields, w.refused, w.stopped = w.path[:0], nil, w.refused[:0], false
 	switch _, err := w.value(root); {
 	case errors.Is(err, errStop):
 		return w, nil
 	case err != nil:
+		w.release()
 		return nil, err
 	}
 	if _, err := w.dec.ReadToken(); err != io.EOF {
+		w.release()
 		return nil, contract.Errorf(contract.KindInvalid, "the body holds data after the JSON value")
 	}
 	return w, nil
+}
+
+// walkers keeps walkers from one body to the next, as json/v2 keeps its
+// decoders: a decoder's state and a walker's path grow with a body's
+// nesting, and a request would otherwise allocate them anew.
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+// release returns w to walkers, keeping neither the body nor the
+// refusals, which the caller may still hold.
+func (w *walker) release() {
+	w.data, w.buf, w.fields = nil, bytes.Buffer{}, nil
+	w.dec.Reset(&w.buf)
+	walkers.Put(w)
 }
 
 // malformed is the refusal of a body jsontext cannot read.
