@@ -124,7 +124,7 @@ func runAll(ctx context.Context, s settings) error {
 	defer load.Stop()
 
 	progress("building the bootstraps with the Makefile's targets")
-	paths, err := gateway.Build(ctx, root, tmp, ids, nil)
+	paths, err := gateway.Build(ctx, root, tmp, ids, nil, "GO="+s.Go)
 	if err != nil {
 		return err
 	}

@@ -59,8 +59,9 @@ func fileExists(path string) bool {
 // architecture with the Makefile target sam build itself calls
 // (build-<LogicalId>, BuildMethod: makefile), into dir/<LogicalId>/bootstrap.
 // It returns the bootstrap path of each function. make's output goes to
-// out.
-func Build(ctx context.Context, root, dir string, functions []string, out io.Writer) (map[string]string, error) {
+// out; makeVars are added to make's command line ("GO=go1.26.1" builds
+// with another toolchain).
+func Build(ctx context.Context, root, dir string, functions []string, out io.Writer, makeVars ...string) (map[string]string, error) {
 	if out == nil {
 		out = io.Discard
 	}
@@ -71,8 +72,9 @@ func Build(ctx context.Context, root, dir string, functions []string, out io.Wri
 	paths := map[string]string{}
 	for _, id := range functions {
 		artifacts := filepath.Join(dir, id)
-		cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "build-"+id,
-			"ARCH="+runtime.GOARCH, "GOOS="+runtime.GOOS, "ARTIFACTS_DIR="+artifacts)
+		args := append([]string{"--no-print-directory", "build-" + id,
+			"ARCH=" + runtime.GOARCH, "GOOS=" + runtime.GOOS, "ARTIFACTS_DIR=" + artifacts}, makeVars...)
+		cmd := exec.CommandContext(ctx, "make", args...)
 		cmd.Dir = root
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Run(); err != nil {
