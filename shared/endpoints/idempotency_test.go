@@ -180,16 +180,37 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 
 // A refusal is an answer too: a retry of a refused request gets it again
 // without running, and the key stays bound to that request.
-func TestIdempotentRefusalReplays(t *testing.T) {
+// A refusal for what the tenant's data holds is kept under its key and
+// replayed, as any answer is; a refusal of the request as sent (its body's
+// shape, a header the key does not cover) keeps nothing, so the request
+// mended and sent again under the same key is applied, once.
+func TestIdempotentRefusals(t *testing.T) {
 	_, a, _ := newClients(t)
-	bad := `{"clientId":"clnt_1","name":"","amountMinor":5000,"currencyCode":"EUR"}`
-	first := a.do("POST", "/api/v1/contracts", "refused", bad)
-	again := a.do("POST", "/api/v1/contracts", "refused", bad)
-	if first.StatusCode != 400 || again.StatusCode != 400 || again.Body != first.Body || again.Headers[idempotency.HeaderReplayed] != "true" {
-		t.Fatalf("refusal and retry: %d %s / %d %v %s", first.StatusCode, first.Body, again.StatusCode, again.Headers, again.Body)
+	missing := a.do("PATCH", "/api/v1/contracts/ctr_000000000000000000000000", "gone", `{"name":"x"}`)
+	again := a.do("PATCH", "/api/v1/contracts/ctr_000000000000000000000000", "gone", `{"name":"x"}`)
+	if missing.StatusCode != 404 || again.StatusCode != 404 || again.Body != missing.Body || again.Headers[idempotency.HeaderReplayed] != "true" {
+		t.Fatalf("a 404 and its retry: %d %s / %d %v %s", missing.StatusCode, missing.Body, again.StatusCode, again.Headers, again.Body)
 	}
-	if r := a.do("POST", "/api/v1/contracts", "refused", seedBody); r.StatusCode != http.StatusUnprocessableEntity {
-		t.Fatalf("the refused request's key with another body: %d %s", r.StatusCode, r.Body)
+
+	bad := `{"clientId":"clnt_1","name":"","amountMinor":5000,"currencyCode":"EUR"}`
+	first := a.do("POST", "/api/v1/contracts", "mended", bad)
+	if first.StatusCode != 400 {
+		t.Fatalf("a body without a name: %d %s", first.StatusCode, first.Body)
+	}
+	// tenant-id names a tenant the caller's credential is not.
+	wrongTenant, err := httpapitest.Exchange(t, a.rt, httpapitest.Request{Method: "POST", Target: "/api/v1/contracts", Body: seedBody,
+		Headers: map[string]string{"tenant-id": "tenant-b", "idempotency-key": "mended"},
+		Caller:  httpapitest.Caller{TenantID: a.tenant, CredentialID: "cred-" + a.tenant}})
+	if err != nil || wrongTenant.StatusCode != 403 {
+		t.Fatalf("a tenant-id of another tenant: %d %s %v", wrongTenant.StatusCode, wrongTenant.Body, err)
+	}
+	mended := a.do("POST", "/api/v1/contracts", "mended", seedBody)
+	retry := a.do("POST", "/api/v1/contracts", "mended", seedBody)
+	if mended.StatusCode != 201 || mended.Headers[idempotency.HeaderReplayed] != "" || retry.Body != mended.Body || retry.Headers[idempotency.HeaderReplayed] != "true" {
+		t.Fatalf("the mended request and its retry: %d %v %s / %d %v", mended.StatusCode, mended.Headers, mended.Body, retry.StatusCode, retry.Headers)
+	}
+	if n := a.count(); n != 1 {
+		t.Fatalf("%d contracts, want 1", n)
 	}
 }
 
@@ -384,10 +405,20 @@ func TestIdempotencyKeyReusedOnEveryWriteRoute(t *testing.T) {
 				if first.StatusCode >= 500 {
 					t.Fatalf("first use: %d %s", first.StatusCode, first.Body)
 				}
-				if again := c.do(method, one, key, `{}`); again.Headers[idempotency.HeaderReplayed] != "true" || again.Body != first.Body {
+				again := c.do(method, one, key, `{}`)
+				second := c.do(method, other, key, `{}`)
+				if first.StatusCode == http.StatusBadRequest {
+					// An empty body is refused for its shape: the key
+					// keeps nothing, and each request is answered anew.
+					if again.Headers[idempotency.HeaderReplayed] != "" || again.Body != first.Body || second.StatusCode == http.StatusUnprocessableEntity {
+						t.Fatalf("after a refusal of the request as sent: %d %v %s; another request: %d %s",
+							again.StatusCode, again.Headers, again.Body, second.StatusCode, second.Body)
+					}
+					return
+				}
+				if again.Headers[idempotency.HeaderReplayed] != "true" || again.Body != first.Body {
 					t.Fatalf("a retry of the first use: %d %v %s", again.StatusCode, again.Headers, again.Body)
 				}
-				second := c.do(method, other, key, `{}`)
 				if second.StatusCode != http.StatusUnprocessableEntity || second.Headers[idempotency.HeaderReplayed] != "" {
 					t.Errorf("the key reused on %s: %d %v %s", other, second.StatusCode, second.Headers, second.Body)
 				}

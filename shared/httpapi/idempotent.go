@@ -79,12 +79,16 @@ func AnswerOnWrite(claim *idempotency.Claim, render func() (events.APIGatewayV2H
 // find the key free; they race on the write transaction, which lets one
 // apply and hands the others its record.
 //
-// An answer that no write carried (a refusal, or a request that changed
-// nothing) is kept by one conditional put, which also finds the record of
-// a request that was applied first: a retry of a delete that went
-// through gets the delete's answer, not a 404. An answer a retry may not
-// meet again is never kept: a 5xx, and a refusal for a transient reason
-// (a race lost to other writers too often), which asks to be retried.
+// An answer that no write carried (a request that changed nothing, or a
+// refusal for what the tenant's data holds: a 404, 409 or 422) is kept by
+// one conditional put, which also finds the record of a request that was
+// applied first: a retry of a delete that went through gets the delete's
+// answer, not a 404. An answer a retry may not meet again is never kept:
+// a 5xx; a refusal for a transient reason (a race lost to other writers
+// too often), which asks to be retried; and a refusal of the request as
+// sent (see keptRefusal), which the client may mend and send again under
+// the same key. Such a refusal only looks for the record of an attempt
+// that applied meanwhile, and gives its answer if there is one.
 func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Request, key string, log *slog.Logger) (events.APIGatewayV2HTTPResponse, error) {
 	if !idempotency.ValidKey(key) {
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(contract.FieldError{
@@ -127,9 +131,14 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if claim.IsWritten() || resp.StatusCode >= http.StatusInternalServerError || contract.Transient(err) {
 		return resp, nil
 	}
-	held, err = rt.idem.Keep(ctx, claim, idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body})
+	if resp.StatusCode >= http.StatusBadRequest && !keptRefusal(resp.StatusCode) {
+		held, err = rt.idem.Find(ctx, claim)
+	} else {
+		held, err = rt.idem.Keep(ctx, claim, idempotency.Response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body})
+	}
 	if err != nil {
-		// The answer stands; only a retry's replay of it is lost.
+		// The answer stands; only a retry's replay of it, or the answer
+		// of an attempt that applied meanwhile, is lost.
 		log.Warn("could not keep an idempotent answer", "error", err.Error())
 		return resp, nil
 	}
@@ -137,6 +146,25 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 		return answerUsed(held, claim)
 	}
 	return resp, nil
+}
+
+// keptRefusal reports whether a refusal with status is kept under its
+// key: a refusal for what the tenant's data holds (a contract that does
+// not exist, a state it cannot change from, a plan the catalog lacks),
+// which a retry of the same request would meet again. A refusal of the
+// request as sent is not kept: its shape (400), a header naming another
+// tenant or organization (403), its size (413) or media type (415). A
+// key is bound to the method, path, query and body, not to every header,
+// so a client that mends a header and retries under the same key, as
+// clients do, must have the mended request run: nothing was applied. So
+// Stripe's keys work too: a request refused before it began executing
+// keeps no result.
+func keptRefusal(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
+		return false
+	}
+	return true
 }
 
 // answerUsed answers a request whose key an earlier request used: that
