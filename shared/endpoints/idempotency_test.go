@@ -381,13 +381,7 @@ func TestIdempotencyKeyIsBoundToTheResource(t *testing.T) {
 // resource (whatever its answer) and reused on another of the same route,
 // or with another query, is a 422.
 func TestIdempotencyKeyReusedOnEveryWriteRoute(t *testing.T) {
-	store := ddbtest.NewStore(t)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	for name, rt := range map[string]*httpapi.Router{
-		"CreateContract":        endpoints.CreateContract(store, log),
-		"ContractActions":       endpoints.ContractActions(store, log),
-		"OrganizationContracts": endpoints.OrganizationContracts(store, log),
-	} {
+	for name, rt := range httpRouters(ddbtest.NewStore(t)) {
 		c := client{t, rt, "tenant-a"}
 		for _, route := range rt.RouteKeys() {
 			method, template, _ := strings.Cut(route, " ")
@@ -424,6 +418,17 @@ func TestIdempotencyKeyReusedOnEveryWriteRoute(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// httpRouters are the routers of the functions API Gateway calls, by
+// function, over store.
+func httpRouters(store *ddb.Store) map[string]*httpapi.Router {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	return map[string]*httpapi.Router{
+		"CreateContract":        endpoints.CreateContract(store, log),
+		"ContractActions":       endpoints.ContractActions(store, log),
+		"OrganizationContracts": endpoints.OrganizationContracts(store, log),
 	}
 }
 

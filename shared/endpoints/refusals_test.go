@@ -2,11 +2,14 @@ package endpoints_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/contracts-service/contracts/shared/ddb/ddbtest"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
+	"github.com/contracts-service/contracts/shared/idempotency"
 )
 
 // TestEveryFailingFieldAtOnce: a body's type errors, pair rules and value
@@ -55,5 +58,37 @@ func TestEveryFailingFieldAtOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEveryRouteRefusesWhatItCannotRead: on every route of every API, an
+// identifier that is not UTF-8 once decoded (API Gateway passes %FF on
+// as the byte) and, on every write, an Idempotency-Key outside printable
+// ASCII are 400s naming it, as infra/openapi.yaml declares for each
+// route (every exchange is checked against it).
+func TestEveryRouteRefusesWhatItCannotRead(t *testing.T) {
+	for name, rt := range httpRouters(ddbtest.NewStore(t)) {
+		c := client{t, rt, "tenant-a"}
+		for _, route := range rt.RouteKeys() {
+			method, template, _ := strings.Cut(route, " ")
+			t.Run(name+" "+route, func(t *testing.T) {
+				c.t = t
+				if strings.Contains(template, "{") {
+					resp := c.do(method, fillParams(template, "%FF"), "", `{}`)
+					if resp.StatusCode != http.StatusBadRequest {
+						t.Errorf("an identifier that is not UTF-8: %d %s", resp.StatusCode, resp.Body)
+					}
+				}
+				if method == "GET" {
+					return
+				}
+				resp := c.do(method, fillParams(template, "one"), "clé", `{}`)
+				var body map[string]any
+				_ = json.Unmarshal([]byte(resp.Body), &body)
+				if resp.StatusCode != http.StatusBadRequest || !slices.Contains(httpapitest.ProblemFields(body), idempotency.HeaderKey) {
+					t.Errorf("a key outside printable ASCII: %d %s", resp.StatusCode, resp.Body)
+				}
+			})
+		}
 	}
 }
