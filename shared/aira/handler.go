@@ -291,9 +291,6 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		if in.PaymentAccount != nil && in.PaymentAccountID != nil {
 			pairs = append(pairs, invalid("paymentAccount", "send at most one of paymentAccount and paymentAccountId"))
 		}
-		if in.Contract != nil && in.Contract.Status != nil {
-			pairs = append(pairs, invalid("contract.status", "is changed with /activate or /cancel, not by a replace"))
-		}
 		return contract.JoinInvalid(append(pairs, h.validator.Struct(&in), checkContract(in.Contract, "contract."))...)
 	})
 	if err != nil {
@@ -327,6 +324,12 @@ func (h *Handler) replace(ctx context.Context, r *httpapi.Request) (events.APIGa
 		updated = c
 		if c.Status == contract.StatusCanceled {
 			return contract.Companions{}, statusConflict(c.Status, "replaced")
+		}
+		// A client that sends back the contract it read sends its status:
+		// the same status is kept, another is changed only by /activate
+		// or /cancel.
+		if s := in.Contract.Status; s != nil && contract.Status(*s) != c.Status {
+			return contract.Companions{}, invalid("contract.status", fmt.Sprintf("is %s: a replace keeps it; it changes with /activate or /cancel", c.Status))
 		}
 		in.Contract.apply(c)
 		c.PaymentAccountID = accountID

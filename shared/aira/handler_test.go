@@ -273,6 +273,13 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 
+	// The contract as read, its status included, sent back: the same
+	// status is no change of status.
+	same := a.must(200, a.do("tenant-a", "PUT", path, httpapitest.MustJSON(map[string]any{"contract": with(replace["contract"].(map[string]any), "status", "draft")})))
+	if same["contract"].(map[string]any)["status"] != "draft" {
+		t.Fatalf("replaced with its own status: %v", same["contract"])
+	}
+
 	// Another customer's payment account is refused.
 	other := a.must(201, a.do("tenant-a", "POST", "/v1/contracts/", httpapitest.MustJSON(with(seed(t), "customer.externalId", "other"))))
 	otherAccount := other["paymentAccount"].(map[string]any)["id"].(string)

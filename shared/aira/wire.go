@@ -63,7 +63,8 @@ type contractFields struct {
 	BillingSettings *billingSettings `json:"billingSettings"`
 	CustomFields    json.RawMessage  `json:"customFields"`
 	// Status is "active" (the default) or "draft" on a create; a replace
-	// may not send it: status changes through /activate and /cancel.
+	// may send only the status the contract has: status changes through
+	// /activate and /cancel.
 	Status *string `json:"status" validate:"omitempty,oneof=active draft"`
 }
 
