@@ -169,13 +169,16 @@ func TestUpdateFields(t *testing.T) {
 		{"every field at once", `{"startDate":"2024-03-01T00:00:00Z","endDate":"2024-09-01T00:00:00Z","status":"DRAFT","contractType":null,"additionalAttributes":{"a":[1,2]}}`,
 			map[string]any{"startDate": "2024-03-01T00:00:00.000Z", "endDate": "2024-09-01T00:00:00.000Z", "status": "DRAFT", "contractType": nil, "additionalAttributes": map[string]any{"a": []any{1.0, 2.0}}}},
 		{"nothing", `{}`, nil},
+		// A client that sends back the fields it read sends the
+		// contractId the contract has ($REF): no change, and no refusal.
+		{"contractId as it is, beside contractType", `{"contractId":"$REF","contractType":"RETAIL"}`, map[string]any{"contractType": "RETAIL"}},
 	}
 	seed := httpapitest.ReadFile(t, "testdata/seed-create.json")
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ref := "CNTR-UPDATE-" + string(rune('A'+i))
 			before := a.create(t, tenantA, orgA, strings.Replace(seed, "CNTR-2024-ACME-0001", ref, 1))
-			r := a.do(t, tenantA, "PUT", contractPath(orgA, ref), tt.patch)
+			r := a.do(t, tenantA, "PUT", contractPath(orgA, ref), strings.ReplaceAll(tt.patch, "$REF", ref))
 			if r.Status != http.StatusOK {
 				t.Fatalf("update: %d %s", r.Status, r.Raw)
 			}
@@ -271,7 +274,8 @@ func TestUpdateRefusals(t *testing.T) {
 		{"endDate cleared", `{"endDate":null}`, 400, []string{"endDate"}, ""},
 		{"startDate a date only", `{"startDate":"2024-02-01"}`, 400, []string{"startDate"}, ""},
 		{"contractId", `{"contractId":"CNTR-OTHER"}`, 400, []string{"contractId"}, "cannot be changed"},
-		{"contractId unchanged", `{"contractId":"CNTR-2024-ACME-0001"}`, 400, []string{"contractId"}, "cannot be changed"},
+		{"contractId null", `{"contractId":null}`, 400, []string{"contractId"}, "cannot be changed"},
+		{"contractId beside a bad startDate", `{"contractId":"CNTR-OTHER","startDate":"2025-01-01T00:00:00Z"}`, 400, []string{"contractId", "endDate"}, "cannot be changed"},
 		{"_id", `{"_id":"0123456789abcdef01234567"}`, 400, []string{"_id"}, ""},
 		{"isDeleted", `{"isDeleted":true}`, 400, []string{"isDeleted"}, ""},
 		{"an unknown field", `{"addressId":"x"}`, 400, []string{"addressId"}, ""},

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -300,7 +301,8 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 	for k := range patch {
 		switch {
 		case k == "contractId":
-			fields = append(fields, contract.FieldError{Field: k, Message: "cannot be changed"})
+			// Checked against the contract: a client sending back the
+			// contract it read sends its contractId unchanged.
 		case !updatable[k]:
 			// named by strictjson.CheckKeys
 		case string(patch[k]) == "null" && !clearable[k]:
@@ -311,14 +313,24 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, contract.Invalid(fields...)
 	}
 	resp, err := h.change(ctx, r, s, func(c *contract.Contract) error {
+		var kept error
+		if raw, ok := patch["contractId"]; ok {
+			var id *string
+			if json.Unmarshal(raw, &id) != nil || id == nil || *id != c.Reference {
+				kept = contract.Invalid(contract.FieldError{Field: "contractId", Message: "cannot be changed"})
+			}
+		}
+		unchanged := maps.Clone(patch)
+		delete(unchanged, "contractId")
 		var f contractFields
-		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
-			return err
+		if err := httpapi.MergePatch(fieldsOf(c), unchanged, &f); err != nil {
+			return contract.JoinInvalid(kept, err)
 		}
-		if err := h.validate(&f); err != nil {
-			return err
+		err := h.validate(&f)
+		if err == nil {
+			err = f.apply(c, h.service.Clock(), func() string { return ids.Hex(12) })
 		}
-		return f.apply(c, h.service.Clock(), func() string { return ids.Hex(12) })
+		return contract.JoinInvalid(kept, err) // a refusal writes nothing
 	})
 	return resp, contract.RenameFields(err, domainFieldNames)
 }
