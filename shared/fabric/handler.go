@@ -376,11 +376,7 @@ func notDeleted(r *httpapi.Request, id string) (events.APIGatewayV2HTTPResponse,
 	if err != nil {
 		return resp, err
 	}
-	path := r.Event.RawPath
-	if path == "" {
-		path = r.Event.RequestContext.HTTP.Path
-	}
-	resp.Headers["Location"] = strings.TrimSuffix(path, "/resurrect")
+	resp.Headers["Location"] = strings.TrimSuffix(r.RawPath(), "/resurrect")
 	return resp, nil
 }
 

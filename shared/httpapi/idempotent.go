@@ -98,13 +98,9 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 	if req.Event.IsBase64Encoded {
 		body = "base64:" + body
 	}
-	path := req.Event.RawPath
-	if path == "" {
-		path = req.Event.RequestContext.HTTP.Path
-	}
 	claim := &idempotency.Claim{
 		TenantID: req.Actor.TenantID, Key: key,
-		Hash: idempotency.Hash(req.Event.RequestContext.HTTP.Method, idempotency.Target(path, req.Event.RawQueryString), body),
+		Hash: idempotency.Hash(req.Event.RequestContext.HTTP.Method, idempotency.Target(req.RawPath(), req.Event.RawQueryString), body),
 		At:   time.Now(),
 	}
 	held, err := rt.idem.Find(ctx, claim)

@@ -48,6 +48,12 @@ type Request struct {
 	TenantAliases []string
 }
 
+// RawPath is the request's path as the client sent it, the stage
+// included when it called a named stage by the API's own endpoint (a
+// custom domain's mapping takes it out): what a Location the client
+// follows is built from.
+func (r *Request) RawPath() string { return rawPath(&r.Event) }
+
 // PathParam returns a path parameter of the route.
 func (r *Request) PathParam(name string) string { return r.Event.PathParameters[name] }
 

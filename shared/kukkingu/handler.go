@@ -95,7 +95,9 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 	answer := httpapi.AnswerOnWrite(r.Claim, func() (events.APIGatewayV2HTTPResponse, error) {
 		resp, err := httpapi.JSON(http.StatusCreated, dataEnvelope{Data: bodyOf(c, h.today())})
 		if err == nil {
-			resp.Headers["Location"] = "/api/v1/contracts/" + c.ID
+			// Where the create was sent, so the stage or a custom
+			// domain's base path stays in it.
+			resp.Headers["Location"] = r.RawPath() + "/" + c.ID
 		}
 		return resp, err
 	})

@@ -110,6 +110,25 @@ func TestCreateSeedRequest(t *testing.T) {
 	}
 }
 
+// Called at a named stage by the API's own endpoint, a create's Location
+// keeps the stage: resolved against the endpoint, it is where the
+// contract reads.
+func TestCreateLocationKeepsTheStage(t *testing.T) {
+	a := newAPI(t)
+	r := httpapitest.Send(t, a.rt, httpapitest.Request{Method: "POST", Target: "/api/v1/contracts", Stage: "prod",
+		Body: `{"clientId":"clnt_1","name":"n","amountMinor":1,"currencyCode":"EUR"}`, Headers: map[string]string{"tenant-id": tenantA.header},
+		Caller: httpapitest.Caller{TenantID: tenantA.id, CredentialID: "cred-a", Aliases: tenantA.aliases}})
+	id, _ := r.Body["data"].(map[string]any)["id"].(string)
+	if r.Status != http.StatusCreated || r.Headers["Location"] != "/prod/api/v1/contracts/"+id {
+		t.Fatalf("%d, Location %q", r.Status, r.Headers["Location"])
+	}
+	if got := httpapitest.Send(t, a.rt, httpapitest.Request{Method: "GET", Target: strings.TrimPrefix(r.Headers["Location"], "/prod"), Stage: "prod",
+		Headers: map[string]string{"tenant-id": tenantA.header}, Routes: a.rt.RouteKeys(),
+		Caller: httpapitest.Caller{TenantID: tenantA.id, CredentialID: "cred-a", Aliases: tenantA.aliases}}); got.Status != http.StatusOK {
+		t.Fatalf("reading the Location: %d %v", got.Status, got.Body)
+	}
+}
+
 func keys(m map[string]any) string { return strings.Join(slices.Sorted(maps.Keys(m)), ",") }
 
 func TestCreateRefusals(t *testing.T) {

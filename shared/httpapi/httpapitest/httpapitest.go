@@ -61,6 +61,10 @@ type Request struct {
 	StackID, AccountID string
 	// RequestID is API Gateway's request id; "req-1" when empty.
 	RequestID string
+	// Stage, when set, is the named stage the client called by the API's
+	// own endpoint: the paths API Gateway hands over start with it, the
+	// route key does not ($default when empty).
+	Stage string
 }
 
 // Event returns the event API Gateway hands a function for r.
@@ -77,12 +81,16 @@ func (r Request) Event() events.APIGatewayV2HTTPRequest {
 			delete(headers, k)
 		}
 	}
+	stage, sent := "$default", path
+	if r.Stage != "" {
+		stage, sent = r.Stage, "/"+r.Stage+path
+	}
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: path, RawQueryString: rawQuery, QueryStringParameters: Query(rawQuery),
+		Version: "2.0", RouteKey: key, RawPath: sent, RawQueryString: rawQuery, QueryStringParameters: Query(rawQuery),
 		PathParameters: params, Headers: headers, Body: r.Body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: r.RequestID, RouteKey: key, Stage: "$default", AccountID: r.AccountID,
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: path},
+			RequestID: r.RequestID, RouteKey: key, Stage: stage, AccountID: r.AccountID,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: sent},
 		},
 	}
 	if ev.RequestContext.RequestID == "" {

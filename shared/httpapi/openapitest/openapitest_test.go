@@ -152,7 +152,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:  "an undocumented content type fails",
 			req:   createReq,
-			resp:  events.APIGatewayV2HTTPResponse{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "text/plain", "Location": "/api/v1/contracts/x"}, Body: "created"},
+			resp:  events.APIGatewayV2HTTPResponse{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "text/plain", "Location": "/api/v1/contracts/ctr_z23aoo8naxk68ewcr64tchh5"}, Body: "created"},
 			fails: []string{"POST /api/v1/contracts", "201", "text/plain"},
 		},
 		{
