@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -30,32 +31,36 @@ type Change struct {
 }
 
 func unprocessable(field, format string, args ...any) *Error {
-	return &Error{Kind: KindUnprocessable, Message: "the action cannot be applied",
-		Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+	return refusedFields(FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func refusedFields(fields ...FieldError) *Error {
+	return &Error{Kind: KindUnprocessable, Message: "the action cannot be applied", Fields: fields}
 }
 
 // segment makes a new segment of terms t following previous, checking the
-// plan exists and supports every currency.
+// plan exists and supports every currency, and naming every field it
+// refuses.
 func (ch *Change) segment(t Terms, previous string) (Segment, error) {
+	var fields []FieldError
 	plan, ok := ch.Plans[t.PlanID]
 	if !ok {
-		return Segment{}, unprocessable("planId", "plan %q is not in this tenant's catalog", t.PlanID)
+		fields = append(fields, FieldError{Field: "planId", Message: fmt.Sprintf("plan %q is not in this tenant's catalog", t.PlanID)})
 	}
 	for i, cur := range t.Currencies {
-		supported := false
-		for _, pc := range plan.Currencies {
-			supported = supported || pc == cur
+		if ok && !slices.Contains(plan.Currencies, cur) {
+			fields = append(fields, FieldError{Field: fmt.Sprintf("currency[%d]", i), Message: fmt.Sprintf("plan %q does not bill in %s", t.PlanID, cur)})
 		}
-		if !supported {
-			return Segment{}, unprocessable(fmt.Sprintf("currency[%d]", i), "plan %q does not bill in %s", t.PlanID, cur)
-		}
-	}
-	if t.ExpirationDate <= t.EffectiveDate {
-		return Segment{}, unprocessable("expirationDate", "must be after effectiveDate")
 	}
 	effective, err := time.Parse(DateLayout, t.EffectiveDate)
-	if err != nil {
-		return Segment{}, unprocessable("effectiveDate", "must be a calendar date")
+	switch {
+	case err != nil:
+		fields = append(fields, FieldError{Field: "effectiveDate", Message: "must be a calendar date"})
+	case t.ExpirationDate <= t.EffectiveDate:
+		fields = append(fields, FieldError{Field: "expirationDate", Message: "must be after effectiveDate (the first day the segment is no longer in effect)"})
+	}
+	if len(fields) > 0 {
+		return Segment{}, refusedFields(fields...)
 	}
 	cycle := plan.BillingCycleType
 	if cycle == "" {
@@ -73,25 +78,31 @@ func (ch *Change) segment(t Terms, previous string) (Segment, error) {
 // Start gives a new contract its first segments, one per entry, in order:
 // each ends after it starts, and starts on or after the expirationDate of
 // the one before it (on it, the two are contiguous). The contract spans
-// them.
-func (ch *Change) Start(c *Contract, entries []Terms) (fieldIndex int, err error) {
+// them. Every entry is checked, each against the request's own dates: the
+// refusal of each refused entry is at its index in refused, which is nil
+// when none is.
+func (ch *Change) Start(c *Contract, entries []Terms) (refused []error) {
 	previous := ""
 	for i, t := range entries {
-		if t.ExpirationDate <= t.EffectiveDate {
-			return i, unprocessable("expirationDate", "must be after effectiveDate (the first day the segment is no longer in effect)")
-		}
-		if i > 0 && t.EffectiveDate < entries[i-1].ExpirationDate {
-			return i, unprocessable("effectiveDate", "must be on or after the expirationDate of the entry before it (%s)", entries[i-1].ExpirationDate)
-		}
 		seg, err := ch.segment(t, previous)
+		if i > 0 && t.EffectiveDate < entries[i-1].ExpirationDate {
+			err = JoinUnprocessable(err, unprocessable("effectiveDate", "must be on or after the expirationDate of the entry before it (%s)", entries[i-1].ExpirationDate))
+		}
 		if err != nil {
-			return i, err
+			if refused == nil {
+				refused = make([]error, len(entries))
+			}
+			refused[i] = err
+			continue
 		}
 		c.Segments = append(c.Segments, seg)
 		previous = seg.ID
 	}
+	if refused != nil {
+		return refused
+	}
 	c.span()
-	return 0, nil
+	return nil
 }
 
 // span sets the contract's period from its first segment's start to its

@@ -26,8 +26,8 @@ func newChange() *contract.Change {
 func started(t *testing.T, ch *contract.Change) *contract.Contract {
 	t.Helper()
 	c := &contract.Contract{Number: "CT-0000000001", Status: contract.StatusActive}
-	if _, err := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31", ExpirationDate: "2027-01-01"}}); err != nil {
-		t.Fatal(err)
+	if refused := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-31", ExpirationDate: "2027-01-01"}}); refused != nil {
+		t.Fatal(refused)
 	}
 	return c
 }
@@ -42,34 +42,46 @@ func TestStart(t *testing.T) {
 	if c.ValidFrom.Format(time.RFC3339Nano) != "2026-01-31T00:00:00Z" || c.ValidTo.Format(time.RFC3339Nano) != "2027-01-01T00:00:00Z" {
 		t.Fatalf("span %v .. %v, want the segment's half-open period", c.ValidFrom, c.ValidTo)
 	}
-	contiguous, err := newChange().Start(&contract.Contract{}, []contract.Terms{
+	if refused := newChange().Start(&contract.Contract{}, []contract.Terms{
 		{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-07-01"},
 		{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-07-01", ExpirationDate: "2027-01-01"},
-	})
-	if err != nil {
-		t.Fatalf("entry %d: contiguous entries refused: %v", contiguous, err)
+	}); refused != nil {
+		t.Fatalf("contiguous entries refused: %v", refused)
 	}
+	// Every entry is checked, and every rule each breaks is named.
 	refusals := []struct {
 		name    string
 		entries []contract.Terms
-		index   int
-		field   string
+		fields  [][]string // by entry; nil where an entry is accepted
 	}{
-		{"unknown plan", []contract.Terms{{PlanID: "gold", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, 0, "planId"},
-		{"currency the plan lacks", []contract.Terms{{PlanID: "pro", Currencies: []string{"USD", "EUR"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, 0, "currency[1]"},
-		{"expiration not after effective", []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-01-01"}}, 0, "expirationDate"},
+		{"unknown plan", []contract.Terms{{PlanID: "gold", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, [][]string{{"planId"}}},
+		{"currencies the plan lacks", []contract.Terms{{PlanID: "pro", Currencies: []string{"USD", "EUR", "GBP"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-02-01"}}, [][]string{{"currency[1]", "currency[2]"}}},
+		{"expiration not after effective", []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-01-01"}}, [][]string{{"expirationDate"}}},
+		{"unknown plan and dates in the wrong order", []contract.Terms{{PlanID: "gold", Currencies: []string{"USD"}, EffectiveDate: "2026-02-01", ExpirationDate: "2026-01-01"}}, [][]string{{"planId", "expirationDate"}}},
 		{"overlapping entries", []contract.Terms{
 			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-07-01"},
 			{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-06-30", ExpirationDate: "2027-01-01"},
-		}, 1, "effectiveDate"},
+		}, [][]string{nil, {"effectiveDate"}}},
+		{"two entries refused, the second overlapping too", []contract.Terms{
+			{PlanID: "gold", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2026-07-01"},
+			{PlanID: "pro", Currencies: []string{"EUR"}, EffectiveDate: "2026-06-30", ExpirationDate: "2027-01-01"},
+		}, [][]string{{"planId"}, {"currency[0]", "effectiveDate"}}},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
-			i, err := newChange().Start(&contract.Contract{}, tt.entries)
-			if i != tt.index {
-				t.Fatalf("entry %d refused, want %d", i, tt.index)
+			refused := newChange().Start(&contract.Contract{}, tt.entries)
+			if len(refused) != len(tt.entries) {
+				t.Fatalf("refusals %v, want one place per entry", refused)
 			}
-			contracttest.Refused(t, err, contract.KindUnprocessable, tt.field)
+			for i, fields := range tt.fields {
+				if fields == nil {
+					if refused[i] != nil {
+						t.Fatalf("entry %d refused: %v", i, refused[i])
+					}
+					continue
+				}
+				contracttest.Refused(t, refused[i], contract.KindUnprocessable, fields...)
+			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/contracts-service/contracts/shared/idempotency"
@@ -84,6 +85,30 @@ func (e *EntryError) Error() string { return e.Err.Error() }
 // Unwrap returns the refusal.
 func (e *EntryError) Unwrap() error { return e.Err }
 
+// EntryErrors are the refusals of a request's entries, in the order the
+// request gives them, all of one Kind: ApplyActions refuses a request
+// with every rule its creates break, and with the first its changes do (a
+// change's checks read the contract as the changes before it left it).
+type EntryErrors []*EntryError
+
+func (e EntryErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, entry := range e {
+		msgs[i] = fmt.Sprintf("actions[%d] entry %d: %v", entry.Action, entry.Entry, entry.Err)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the refusals, so that errors.As and KindOf find the
+// first.
+func (e EntryErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, entry := range e {
+		out[i] = entry
+	}
+	return out
+}
+
 // Applied is what a contract-actions request wrote: its action record,
 // and the contract its last action made or changed.
 type Applied struct {
@@ -159,6 +184,9 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 			created: map[int]*Contract{}, loaded: map[string]*Contract{}, segments: map[string]int{},
 		}
 		var last *Contract
+		// refused holds the refusals of the creates so far: a create's
+		// checks are of the request's own terms, so every one is named.
+		var refused EntryErrors
 		for i, a := range req.Actions {
 			var err error
 			if a.Type == ActionCreate {
@@ -169,9 +197,25 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 			} else {
 				last, err = s.changeAll(ctx, actor, store, account, at, a, i)
 			}
-			if err != nil {
+			var entries EntryErrors
+			var entry *EntryError
+			switch {
+			case err == nil:
+			case errors.As(err, &entries):
+				refused = append(refused, entries...)
+			case errors.As(err, &entry):
+				if refused != nil && KindOf(err) != KindOf(refused) {
+					// A refusal of another kind (a contract not found)
+					// stands alone: one answer has one status.
+					refused = nil
+				}
+				return deliveredMeanwhile(ctx, store, actor, req, append(refused, entry))
+			default:
 				return deliveredMeanwhile(ctx, store, actor, req, err)
 			}
+		}
+		if refused != nil {
+			return deliveredMeanwhile(ctx, store, actor, req, refused)
 		}
 		created, changed, segmentIDs := at.writes(numbers, now, actor)
 		action := &Action{
@@ -267,8 +311,14 @@ func (at *applying) create(actor Actor, account Party, id string, entries []Acti
 	for j, e := range entries {
 		terms[j] = e.Terms
 	}
-	if j, err := at.change.Start(c, terms); err != nil {
-		return nil, &EntryError{Action: i, Entry: j, Err: err}
+	if refused := at.change.Start(c, terms); refused != nil {
+		var errs EntryErrors
+		for j, err := range refused {
+			if err != nil {
+				errs = append(errs, &EntryError{Action: i, Entry: j, Err: err})
+			}
+		}
+		return nil, errs
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

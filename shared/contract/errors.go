@@ -77,20 +77,28 @@ func Invalid(fields ...FieldError) *Error {
 // message kept). An error that is not a KindInvalid *Error (a fault, a
 // refusal of another kind) stands alone and is returned as it is. nil
 // errors are skipped; all nil is nil.
-func JoinInvalid(errs ...error) error {
+func JoinInvalid(errs ...error) error { return join(KindInvalid, errs) }
+
+// JoinUnprocessable is JoinInvalid for refusals of KindUnprocessable:
+// the rules one request breaks, every one named in one answer, under the
+// first refusal's message.
+func JoinUnprocessable(errs ...error) error { return join(KindUnprocessable, errs) }
+
+func join(kind Kind, errs []error) error {
 	var fields []FieldError
 	named := map[string]bool{}
-	var first error
+	var first *Error
+	var firstErr error
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Kind != KindInvalid {
+		if !errors.As(err, &e) || e.Kind != kind {
 			return err
 		}
 		if first == nil {
-			first = err
+			first, firstErr = e, err
 		}
 		for _, f := range e.Fields {
 			if !named[f.Field] {
@@ -99,11 +107,16 @@ func JoinInvalid(errs ...error) error {
 			}
 		}
 	}
-	if first == nil || len(fields) == 0 {
+	switch {
+	case first == nil:
+		return nil
+	case len(fields) == 0:
 		// A refusal of the body as a whole has no fields to join.
-		return first
+		return firstErr
+	case kind == KindInvalid:
+		return Invalid(fields...)
 	}
-	return Invalid(fields...)
+	return &Error{Kind: kind, Code: first.Code, Message: first.Message, Fields: fields}
 }
 
 // KindOf returns the Kind of the first *Error in err's chain, or

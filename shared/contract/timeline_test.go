@@ -58,8 +58,8 @@ func TestContractExpiresOnItsExpirationDate(t *testing.T) {
 func TestSegmentsReadByTheDay(t *testing.T) {
 	ch := newChange()
 	c := &contract.Contract{Number: "CT-0000000001", Status: contract.StatusActive}
-	if _, err := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2027-01-01"}}); err != nil {
-		t.Fatal(err)
+	if refused := ch.Start(c, []contract.Terms{{PlanID: "basic", Currencies: []string{"USD"}, EffectiveDate: "2026-01-01", ExpirationDate: "2027-01-01"}}); refused != nil {
+		t.Fatal(refused)
 	}
 	if err := ch.SwitchPlan(c, contract.Terms{PlanID: "pro", Currencies: []string{"USD"}, EffectiveDate: "2026-06-01"}); err != nil {
 		t.Fatal(err)

@@ -243,12 +243,19 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, claim *idempo
 	}
 	req := domainRequest(in, request, dedupe)
 	err := h.service.ApplyActions(ctx, actor, claim, h.store, req, out)
-	var entry *contract.EntryError
-	if errors.As(err, &entry) {
-		a := in.Actions[entry.Action]
-		key := payloadKeys[a.Type]
-		names := map[string]string{"contractNumber": a.refField(entry.Entry)}
-		return prefixed(contract.RenameFields(entry.Err, names), fmt.Sprintf("actions[%d].%s[%d].", entry.Action, key, entry.Entry))
+	var entries contract.EntryErrors
+	if errors.As(err, &entries) {
+		named := make([]error, len(entries))
+		for i, entry := range entries {
+			a := in.Actions[entry.Action]
+			key := payloadKeys[a.Type]
+			names := map[string]string{"contractNumber": a.refField(entry.Entry)}
+			named[i] = prefixed(contract.RenameFields(entry.Err, names), fmt.Sprintf("actions[%d].%s[%d].", entry.Action, key, entry.Entry))
+		}
+		if len(named) == 1 {
+			return named[0]
+		}
+		return contract.JoinUnprocessable(named...)
 	}
 	return contract.RenameFields(err, storageFields)
 }

@@ -113,6 +113,16 @@ func TestRefusals(t *testing.T) {
 		{"entries out of order", []obj{create(term(seedPlan, "2091-01-01", "2091-06-30", "USD"), good)}, 422, []string{"actions[0].createContractWithPlan[1].effectiveDate"}},
 		{"plan not in the catalog", []obj{create(with(good, "planId", "no-such-plan"))}, 422, []string{cpw + "planId"}},
 		{"currency the plan does not bill in", []obj{create(with(good, "currency", []string{"USD", "EUR"}))}, 422, []string{cpw + "currency[1]"}},
+		// Every rule the creates break, named at once; a change's
+		// refusal after them joins them.
+		{"every currency the plan does not bill in", []obj{create(with(good, "currency", []string{"USD", "JPY", "GBP"}))}, 422, []string{cpw + "currency[1]", cpw + "currency[2]"}},
+		{"an unknown plan beside dates in the wrong order", []obj{create(with(good, "planId", "no-such-plan", "expirationDate", "2089-12-31"))}, 422, []string{cpw + "planId", cpw + "expirationDate"}},
+		{"two creates on unknown plans", []obj{create(with(good, "planId", "no-such-plan-1")), create(good), create(with(good, "planId", "no-such-plan-2"))}, 422,
+			[]string{cpw + "planId", "actions[2].createContractWithPlan[0].planId"}},
+		{"a create's refusal beside a change's", []obj{create(with(good, "planId", "no-such-plan")), act1("switch-plan", with(changes(active, nil)["switch-plan"], "planId", "no-such-plan"))}, 422,
+			[]string{cpw + "planId", "actions[1].switchPlan[0].planId"}},
+		{"a create's refusal beside an unknown contract", []obj{create(with(good, "planId", "no-such-plan")), act1("cancel", obj{"contractNumber": "CT-0000009999", "effectiveDate": "2090-03-01"})}, 404,
+			[]string{"actions[1].cancel[0].contractNumber"}},
 		{"switch to a plan not in the catalog", []obj{act1("switch-plan", with(changes(active, nil)["switch-plan"], "planId", "no-such-plan"))}, 422, []string{"actions[0].switchPlan[0].planId"}},
 		{"switch to a currency the plan does not bill in", []obj{act1("switch-plan", with(changes(active, nil)["switch-plan"], "currency", []string{"CNY"}))}, 422, []string{"actions[0].switchPlan[0].currency[0]"}},
 		{"early-renew onto a plan not in the catalog", []obj{act1("early-renew", with(changes(active, nil)["early-renew"], "planId", "no-such-plan"))}, 422, []string{"actions[0].earlyRenew[0].planId"}},
