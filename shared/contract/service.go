@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -180,7 +182,7 @@ func (s *Service) List(ctx context.Context, actor Actor, q ListQuery) (Page, err
 
 // Update applies change to the tenant's contract id and stores the result,
 // validated, as a new version, with the record of claim's key when claim
-// is not nil. If another writer got there first, it re-reads and
+// is not nil; a change that leaves the contract as it was stores nothing. If another writer got there first, it re-reads and
 // re-applies change, so no concurrent update is lost. change must be safe
 // to call more than once.
 func (s *Service) Update(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, change func(*Contract) error) (*Contract, error) {
@@ -227,12 +229,19 @@ func (s *Service) update(ctx context.Context, actor Actor, claim *idempotency.Cl
 		if err := c.ChangeableVia(actor.Via); err != nil {
 			return nil, err
 		}
+		before, _ := json.Marshal(c)
 		with, err := change(c)
 		if err != nil {
 			return nil, err
 		}
 		if err := c.Validate(); err != nil {
 			return nil, err
+		}
+		// A change that changes nothing (an empty patch, the contract
+		// sent back as read) writes nothing: no new version, no event,
+		// and the contract is answered as it is.
+		if after, err := json.Marshal(c); err == nil && bytes.Equal(before, after) && with == (Companions{}) {
+			return c, nil
 		}
 		now := s.now()
 		s.stampCompanions(actor, with, now)

@@ -191,11 +191,29 @@ func TestUpdateRetriesOnVersionConflict(t *testing.T) {
 	}
 }
 
+// A change that leaves the contract as it was (an empty patch, the
+// contract sent back as read) writes nothing: no version, so no event.
+func TestUpdateThatChangesNothingWritesNothing(t *testing.T) {
+	store := newStore()
+	store.put(t, validContract())
+	svc := newService(store)
+	c, err := svc.Update(context.Background(), actor, nil, "ctr_x", func(c *contract.Contract) error {
+		c.Name = c.Name + "" // set, to the value it has
+		return nil
+	})
+	if err != nil || store.writes != 0 || c.Version != 1 {
+		t.Fatalf("err=%v writes=%d version=%d, want nothing written", err, store.writes, c.Version)
+	}
+	if _, err := svc.Update(context.Background(), actor, nil, "ctr_x", func(c *contract.Contract) error { c.Name = "changed"; return nil }); err != nil || store.writes != 1 {
+		t.Fatalf("err=%v writes=%d, want a change written once", err, store.writes)
+	}
+}
+
 func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 	store := newStore()
 	store.put(t, validContract())
 	store.race = func(int) { store.bump(t, "ctr_x") }
-	_, err := newService(store).Update(context.Background(), actor, nil, "ctr_x", func(*contract.Contract) error { return nil })
+	_, err := newService(store).Update(context.Background(), actor, nil, "ctr_x", func(c *contract.Contract) error { c.Name = "changed"; return nil })
 	if !errors.Is(err, contract.ErrVersionConflict) || contract.KindOf(err) != contract.KindConflict {
 		t.Fatalf("err = %v, want the version conflict", err)
 	}

@@ -345,8 +345,14 @@ func FuzzFabricUpdate(f *testing.F) {
 			}
 			return
 		}
-		if after.Counts != (contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}) {
-			t.Fatalf("an update stored %v over %v", after.Counts, before.Counts)
+		// An update that changes nothing is answered the contract as it
+		// was, and stores no version.
+		counts := contracttest.Counts{Contracts: before.Contracts, Versions: before.Versions + 1}
+		if httpapitest.SameJSON(resp.Body, created.Body) {
+			counts.Versions--
+		}
+		if after.Counts != counts {
+			t.Fatalf("an update stored %v over %v, want %v", after.Counts, before.Counts, counts)
 		}
 		was, got := httpapitest.Decode[fzBody](t, created.Body), httpapitest.Decode[fzBody](t, resp.Body)
 		if got.ID != was.ID || got.ContractID != was.ContractID || got.CreatedAt != was.CreatedAt || got.PartyID != was.PartyID {

@@ -343,9 +343,15 @@ func FuzzKukkinguPatch(f *testing.F) {
 			t.Fatalf("patch %q applied, but its merge does not read as a contract: %v", patch, err)
 		}
 		matches(t, want, after)
+		// A patch that changes nothing is answered the contract as it
+		// was, and stores no version.
+		version := int64(2)
+		if httpapitest.SameJSON(resp.Body, created.Body) {
+			version = 1
+		}
 		s := a.Store.Contracts(dialecttest.Tenant)
-		if len(s) != 1 || s[0].Version != 2 {
-			t.Fatalf("an applied patch left %d contracts, not one at version 2", len(s))
+		if len(s) != 1 || s[0].Version != version {
+			t.Fatalf("an applied patch left %d contracts, not one at version %d", len(s), version)
 		}
 		storedMatches(t, want, s[0])
 		readBack(t, a, after)
