@@ -30,14 +30,14 @@ type replaceRequest struct {
 }
 
 type customerFields struct {
-	ExternalID   string          `json:"externalId" validate:"required,max=255"`
-	Name         string          `json:"name" validate:"required,max=255"`
+	ExternalID   string          `json:"externalId" validate:"required,max=255,singleline"`
+	Name         string          `json:"name" validate:"required,max=255,singleline"`
 	CustomFields json.RawMessage `json:"customFields"`
 }
 
 type paymentAccountFields struct {
-	BusinessName string        `json:"businessName" validate:"required,max=255"`
-	TradeName    string        `json:"tradeName" validate:"omitempty,max=255"`
+	BusinessName string        `json:"businessName" validate:"required,max=255,singleline"`
+	TradeName    string        `json:"tradeName" validate:"omitempty,max=255,singleline"`
 	TaxID        string        `json:"taxId" validate:"required,brazil_taxid"`
 	Email        string        `json:"email" validate:"required,max=254,email"`
 	Address      addressFields `json:"address" validate:"required"`
@@ -58,7 +58,7 @@ type contractFields struct {
 	StartDate       string           `json:"startDate" validate:"required,aira_date"`
 	EndDate         *string          `json:"endDate" validate:"omitempty,aira_date"`
 	BillingEndDay   *int             `json:"billingEndDay" validate:"omitempty,min=1,max=31"`
-	PlanIDs         []string         `json:"planIds" validate:"required,min=1,max=20,dive,required,max=128"`
+	PlanIDs         []string         `json:"planIds" validate:"required,min=1,max=20,dive,required,max=128,singleline"`
 	PaymentSettings *paymentSettings `json:"paymentSettings"`
 	BillingSettings *billingSettings `json:"billingSettings"`
 	CustomFields    json.RawMessage  `json:"customFields"`

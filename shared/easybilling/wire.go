@@ -10,7 +10,7 @@ import (
 
 // actionsRequest is the body of POST /api/contract-actions.
 type actionsRequest struct {
-	AccountNumber string        `json:"accountNumber" validate:"required,min=1,max=64"`
+	AccountNumber string        `json:"accountNumber" validate:"required,min=1,max=64,singleline"`
 	Actions       []actionEntry `json:"actions" validate:"required,min=1,max=25,dive"`
 }
 
@@ -45,7 +45,7 @@ func (a *actionEntry) entries() map[string]int {
 }
 
 type createEntry struct {
-	PlanID         string       `json:"planId" validate:"required,max=128"`
+	PlanID         string       `json:"planId" validate:"required,max=128,singleline"`
 	EffectiveDate  string       `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string       `json:"expirationDate" validate:"required,eb_date"`
 	Currency       []string     `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
@@ -98,7 +98,7 @@ func (r contractRef) id() string {
 
 type switchPlanEntry struct {
 	contractRef
-	PlanID        string   `json:"planId" validate:"required,max=128"`
+	PlanID        string   `json:"planId" validate:"required,max=128,singleline"`
 	EffectiveDate string   `json:"effectiveDate" validate:"required,eb_date"`
 	Currency      []string `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
 }
@@ -111,7 +111,7 @@ type renewEntry struct {
 
 type earlyRenewEntry struct {
 	contractRef
-	PlanID         string   `json:"planId,omitempty" validate:"omitempty,max=128"`
+	PlanID         string   `json:"planId,omitempty" validate:"omitempty,max=128,singleline"`
 	EffectiveDate  string   `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string   `json:"expirationDate" validate:"required,eb_date"`
 	Currency       []string `json:"currency,omitempty" validate:"omitempty,max=10,dive,iso4217"`
@@ -120,7 +120,7 @@ type earlyRenewEntry struct {
 type updatePriceEntry struct {
 	contractRef
 	ContractSegmentID string       `json:"contractSegmentId" validate:"required,max=64"`
-	PlanID            string       `json:"planId,omitempty" validate:"omitempty,max=128"`
+	PlanID            string       `json:"planId,omitempty" validate:"omitempty,max=128,singleline"`
 	ContractPrice     *json.Number `json:"contractPrice" validate:"required,max=32,eb_price"`
 	EffectiveDate     string       `json:"effectiveDate" validate:"required,eb_date"`
 }

@@ -19,7 +19,7 @@ type contractFields struct {
 	StartDate            *string         `json:"startDate" validate:"required,fabric_datetime"`
 	EndDate              *string         `json:"endDate" validate:"required,fabric_datetime"`
 	ContractID           *string         `json:"contractId,omitempty" validate:"omitempty,min=2,max=255,printascii,fabric_not_internal_id"`
-	ContractType         *string         `json:"contractType,omitempty" validate:"omitempty,max=255"`
+	ContractType         *string         `json:"contractType,omitempty" validate:"omitempty,max=255,singleline"`
 	PriceListID          *int64          `json:"priceListId,omitempty" validate:"omitempty,min=0,max=9007199254740991"`
 	Status               *string         `json:"status,omitempty" validate:"omitempty,oneof=ACTIVE DRAFT INACTIVE"`
 	AdditionalAttributes json.RawMessage `json:"additionalAttributes,omitempty"`

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,6 +21,7 @@ import (
 	"github.com/contracts-service/contracts/shared/logs"
 	"github.com/contracts-service/contracts/shared/metrics"
 	"github.com/contracts-service/contracts/shared/routes"
+	"github.com/contracts-service/contracts/shared/validate"
 )
 
 // HandlerFunc handles one route. It returns the response, or an error that
@@ -262,11 +262,8 @@ func checkPathParameters(params map[string]string) error {
 			fields = append(fields, contract.FieldError{Field: name, Message: "path parameter must be valid UTF-8"})
 			continue
 		}
-		for _, r := range v {
-			if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-				fields = append(fields, contract.FieldError{Field: name, Message: "path parameter must not hold control characters"})
-				break
-			}
+		if !validate.SingleLine(v) {
+			fields = append(fields, contract.FieldError{Field: name, Message: "path parameter must not hold control characters"})
 		}
 	}
 	if len(fields) == 0 {

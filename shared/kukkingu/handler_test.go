@@ -144,6 +144,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"nulls for required fields", `{"clientId":null,"name":null,"amountMinor":null,"currencyCode":null}`, 400, []string{"amountMinor", "clientId", "currencyCode", "name"}},
 		{"empty name", `{"clientId":"c","name":"","amountMinor":1,"currencyCode":"EUR"}`, 400, []string{"name"}},
 		{"name of 256", `{"clientId":"c","name":"` + strings.Repeat("x", 256) + `","amountMinor":1,"currencyCode":"EUR"}`, 400, []string{"name"}},
+		{"a NUL in clientId and a line break in name", `{"clientId":"c\u0000","name":"two\nlines","amountMinor":1,"currencyCode":"EUR"}`, 400, []string{"clientId", "name"}},
 		{"fractional amount", `{"clientId":"c","name":"n","amountMinor":1.5,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
 		{"string amount", `{"clientId":"c","name":"n","amountMinor":"5000","currencyCode":"EUR"}`, 400, []string{"amountMinor"}},
 		{"amount past 2^53-1", `{"clientId":"c","name":"n","amountMinor":9007199254740992,"currencyCode":"EUR"}`, 400, []string{"amountMinor"}},

@@ -12,8 +12,8 @@ import (
 // fields and the result validated with the same tags, so both paths
 // enforce one set of rules.
 type contractFields struct {
-	ClientID     string  `json:"clientId" validate:"required,max=255"`
-	Name         string  `json:"name" validate:"required,min=1,max=255"`
+	ClientID     string  `json:"clientId" validate:"required,max=255,singleline"`
+	Name         string  `json:"name" validate:"required,min=1,max=255,singleline"`
 	AmountMinor  *int64  `json:"amountMinor" validate:"required,min=0,max=9007199254740991"`
 	CurrencyCode string  `json:"currencyCode" validate:"required,len=3,iso4217"`
 	Description  *string `json:"description,omitempty" validate:"omitempty,max=10000"`

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 
@@ -36,7 +37,17 @@ func New() *Validator {
 		}
 		return name
 	})
-	return &Validator{v: v, messages: map[string]string{}}
+	val := &Validator{v: v, messages: map[string]string{}}
+	val.RegisterPattern("singleline", "must be one line of text, without control characters", SingleLine)
+	return val
+}
+
+// SingleLine reports whether s holds no control character (a NUL, an
+// escape, a line break or tab) and no Unicode line or paragraph
+// separator: what an identifier or a name a client filters on may hold,
+// so that it reads back, logs and exports as one line.
+func SingleLine(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' })
 }
 
 // RegisterPattern adds a tag that accepts strings for which ok is true;

@@ -52,3 +52,24 @@ func TestStructNamesEveryFieldByJSONPath(t *testing.T) {
 		t.Fatalf("valid request refused: %v", err)
 	}
 }
+
+// singleline, registered on every Validator, refuses what would break a
+// log line or an export of an identifier or a name, and nothing else.
+func TestSingleLine(t *testing.T) {
+	type named struct {
+		Name string `json:"name" validate:"singleline"`
+	}
+	v := validate.New()
+	for _, s := range []string{"", "Acme GmbH", "Vertrag für Zoë ☃", "a/b:c-d_e.f", "emoji 🙂"} {
+		if err := v.Struct(&named{Name: s}); err != nil {
+			t.Errorf("%q refused: %v", s, err)
+		}
+	}
+	for _, s := range []string{"a\x00b", "a\nb", "a\tb", "\x1b[31mred", "a\u0085b", "a\u2028b", "a\u2029b", "\x7f"} {
+		var e *contract.Error
+		if err := v.Struct(&named{Name: s}); !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "name" ||
+			e.Fields[0].Message != "must be one line of text, without control characters" {
+			t.Errorf("%q: %v", s, err)
+		}
+	}
+}
