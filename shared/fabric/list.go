@@ -2,6 +2,7 @@ package fabric
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,9 +43,11 @@ func parseListQuery(r *httpapi.Request, party contract.Party) (contract.OrderedQ
 	var fields []contract.FieldError
 	bad := func(name, msg string) { fields = append(fields, contract.FieldError{Field: name, Message: msg}) }
 	if v, ok := r.Query("offset"); ok {
+		// The answer echoes it: past 2^53-1 a client reading numbers as
+		// doubles would read another one.
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			bad("offset", "must be an integer of 0 or more")
+		if err != nil || n < 0 || n > contract.MaxSafeInteger {
+			bad("offset", fmt.Sprintf("must be an integer from 0 to %d", contract.MaxSafeInteger))
 		}
 		q.Offset = n
 	}

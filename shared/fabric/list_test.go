@@ -566,6 +566,7 @@ func TestList(t *testing.T) {
 			{"limit=", []string{"limit"}},
 			{"offset=-1", []string{"offset"}},
 			{"offset=1.5", []string{"offset"}},
+			{"offset=9007199254740992", []string{"offset"}}, // echoed in the answer: past 2^53-1 a double misreads it
 			{"sortBy=name", []string{"sortBy"}},
 			{"sortBy=createdAt", []string{"sortBy"}},
 			{"sortBy=contractid", []string{"sortBy"}},

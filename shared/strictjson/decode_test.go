@@ -30,6 +30,7 @@ type payload struct {
 	Attrs  map[string]string `json:"attrs"`
 	Price  *json.Number      `json:"price"`
 	Size   uint16            `json:"size"`
+	Extra  json.RawMessage   `json:"extra"`
 }
 
 const safeRange = "must be an integer from -9007199254740991 to 9007199254740991"
@@ -82,6 +83,8 @@ func TestDecodeRefusals(t *testing.T) {
 		{"integer written with an exponent", `{"order":5e0}`, []contract.FieldError{{Field: "order", Message: safeRange + ", without a fraction or exponent"}}},
 		{"negative into unsigned", `{"size":-1}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
 		{"minus zero into unsigned", `{"size":-0}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
+		{"free-form integer past 2^53-1", `{"extra":{"a":[1,{"n":9007199254740992}]}}`, []contract.FieldError{{Field: "extra.a[1].n", Message: "must be an integer from -9007199254740991 to 9007199254740991 (a larger one can be sent as a string)"}}},
+		{"free-form integer past int64", `{"extra":-92233720368547758080}`, []contract.FieldError{{Field: "extra", Message: "must be an integer from -9007199254740991 to 9007199254740991 (a larger one can be sent as a string)"}}},
 		{"nested integer past 2^53-1", `{"inner":{"count":18014398509481984}}`, []contract.FieldError{{Field: "inner.count", Message: safeRange}}},
 		{"number past float64", `{"ratio":1e400}`, []contract.FieldError{{Field: "ratio", Message: "must be a number from -1.7976931348623157e+308 to 1.7976931348623157e+308"}}},
 		{"number past float32", `{"small":1e39}`, []contract.FieldError{{Field: "small", Message: "must be a number from -3.4028234663852886e+38 to 3.4028234663852886e+38"}}},
@@ -161,6 +164,8 @@ func TestDecodeAcceptsAtTheBounds(t *testing.T) {
 		{"large float", `{"ratio":1.7976931348623157e308}`, payload{Ratio: 1.7976931348623157e308}},
 		{"float that underflows to zero", `{"ratio":1e-400}`, payload{}},
 		{"a price kept as written", `{"price":-0.5e-3}`, payload{Price: &price}},
+		{"free-form numbers at the bounds, and floats", `{"extra":[9007199254740991,-9007199254740991,-0,1.5e300,1e30]}`,
+			payload{Extra: json.RawMessage(`[9007199254740991,-9007199254740991,-0,1.5e300,1e30]`)}},
 		// NUL is valid JSON; whether a field may hold it is its
 		// validator's rule, not the decoder's.
 		{"escaped NUL", `{"name":"a\u0000b"}`, payload{Name: "a\x00b"}},

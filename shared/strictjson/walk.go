@@ -289,6 +289,14 @@ func (w *walker) close(at int, start int64, wrong bool) (int64, error) {
 // number checks a number literal against its destination, and returns
 // what is wrong with it, if anything.
 func (w *walker) number(lit []byte, want *shape) string {
+	if want == nil && !bytes.ContainsAny(lit, ".eE") {
+		// Free-form JSON (attributes kept as sent) is read back by
+		// clients as they read numbers: an integer past ±(2^53-1) does
+		// not survive one that reads them as doubles, as JavaScript does.
+		if n, err := strconv.ParseInt(string(lit), 10, 64); err != nil || n > contract.MaxSafeInteger || n < -contract.MaxSafeInteger {
+			return fmt.Sprintf("must be an integer from %d to %d (a larger one can be sent as a string)", -contract.MaxSafeInteger, contract.MaxSafeInteger)
+		}
+	}
 	switch {
 	case want == nil || want.kind == kindFloat:
 		bits := 64
