@@ -91,26 +91,26 @@ func parseListQuery(r *httpapi.Request, party contract.Party) (contract.OrderedQ
 	} {
 		fromV, hasFrom := r.Query(pair.from)
 		toV, hasTo := r.Query(pair.to)
-		if hasFrom != hasTo {
-			missing := pair.to
-			if !hasFrom {
-				missing = pair.from
-			}
-			bad(missing, "is required with "+map[bool]string{true: pair.from, false: pair.to}[hasFrom])
+		if !hasFrom && !hasTo {
 			continue
 		}
-		if !hasFrom {
-			continue
-		}
+		// The one sent is checked too, so a single answer names both
+		// what is missing and what is wrong.
 		from, okFrom := filterTime(fromV, false)
 		to, okTo := filterTime(toV, true)
-		if !okFrom {
+		switch {
+		case !hasFrom:
+			bad(pair.from, "is required with "+pair.to)
+		case !okFrom:
 			bad(pair.from, "must be a date (2024-01-31) or an ISO 8601 date-time")
 		}
-		if !okTo {
+		switch {
+		case !hasTo:
+			bad(pair.to, "is required with "+pair.from)
+		case !okTo:
 			bad(pair.to, "must be a date (2024-01-31) or an ISO 8601 date-time")
 		}
-		if okFrom && okTo && to.Before(from) {
+		if hasFrom && hasTo && okFrom && okTo && to.Before(from) {
 			bad(pair.to, "must not be before "+pair.from)
 		}
 		*pair.period = &contract.Period{From: from, To: to}

@@ -578,6 +578,7 @@ func TestList(t *testing.T) {
 			{"startDateTo=2024-01-01", []string{"startDateFrom"}},
 			{"endDateFrom=2024-01-01", []string{"endDateTo"}},
 			{"endDateTo=2024-01-01", []string{"endDateFrom"}},
+			{"startDateFrom=q", []string{"startDateFrom", "startDateTo"}}, // what is wrong beside what is missing
 			{"startDateFrom=2024-01-01&endDateTo=2024-12-31", []string{"endDateFrom", "startDateTo"}},
 			{"startDateFrom=yesterday&startDateTo=2024-01-01", []string{"startDateFrom"}},
 			{"startDateFrom=2024-01-01&startDateTo=2024-13-01", []string{"startDateTo"}},
