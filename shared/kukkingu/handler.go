@@ -81,11 +81,14 @@ func checkTenantHeader(r *httpapi.Request) error {
 }
 
 func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
-	if err := checkTenantHeader(r); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	// A missing tenant-id is named beside the body's failing fields; a
+	// tenant-id naming another tenant stands alone (a 403).
+	header := checkTenantHeader(r)
+	if contract.KindOf(header) == contract.KindForbidden {
+		return events.APIGatewayV2HTTPResponse{}, header
 	}
 	var in contractFields
-	if err := r.DecodeValid(&in, func() error { return h.validator.Struct(&in) }); err != nil {
+	if err := contract.JoinInvalid(header, r.DecodeValid(&in, func() error { return h.validator.Struct(&in) })); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c := &contract.Contract{ID: newID(func() string { return ids.LowerAlnum(idPrefix, idLength) }), Status: contract.StatusActive}

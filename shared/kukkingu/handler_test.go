@@ -203,6 +203,19 @@ func TestTenantHeader(t *testing.T) {
 			}
 		})
 	}
+	// A missing header is named beside the body's failing fields; a
+	// header naming another tenant is a 403 whatever the body holds.
+	missing := tenantA
+	missing.header = ""
+	if r := a.do(missing, "POST", "/api/v1/contracts", `{"clientId":1,"amountMinor":-1}`); r.Status != 400 ||
+		!reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"amountMinor", "clientId", "currencyCode", "name", "tenant-id"}) {
+		t.Fatalf("a missing header beside a bad body: %d %v", r.Status, r.Body)
+	}
+	other := tenantA
+	other.header = "tenant-b"
+	if r := a.do(other, "POST", "/api/v1/contracts", `{"clientId":1}`); r.Status != 403 {
+		t.Fatalf("another tenant's header beside a bad body: %d %v", r.Status, r.Body)
+	}
 }
 
 func TestGetPatchDelete(t *testing.T) {
