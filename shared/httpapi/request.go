@@ -131,8 +131,11 @@ func (r *Request) jsonBody() ([]byte, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes)}
 	}
+	if enc := r.Header("content-encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return nil, &statusError{http.StatusUnsupportedMediaType, "the body must be sent without a Content-Encoding (" + enc + " is not read)"}
+	}
 	if !isJSONMediaType(r.Header("content-type")) {
-		return nil, &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json"}
+		return nil, &statusError{http.StatusUnsupportedMediaType, "the body must be sent as Content-Type: application/json (UTF-8)"}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -150,12 +153,16 @@ func (r *Request) jsonBody() ([]byte, error) {
 }
 
 // isJSONMediaType reports whether a Content-Type names JSON:
-// application/json or a +json type, with any parameters. The plain
-// "application/json" most clients send is recognised without parsing.
+// application/json or a +json type, with no charset but UTF-8, the one
+// JSON is exchanged in (RFC 8259, 8.1). The plain "application/json" most
+// clients send is recognised without parsing.
 func isJSONMediaType(ct string) bool {
 	if ct == "application/json" {
 		return true
 	}
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return false
+	}
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }

@@ -134,6 +134,12 @@ func TestDecodeJSONRefuses(t *testing.T) {
 		{"form", jsonEvent("application/x-www-form-urlencoded", `name=x`), 415, "", ""},
 		{"json lookalike", jsonEvent("application/jsonx", `{"name":"x"}`), 415, "", ""},
 		{"unparsable content type", jsonEvent("application/json; =", `{"name":"x"}`), 415, "", ""},
+		{"a charset but UTF-8", jsonEvent("application/json; charset=iso-8859-1", `{"name":"x"}`), 415, "", ""},
+		{"a compressed body", func() events.APIGatewayV2HTTPRequest {
+			ev := b64(jsonEvent("application/json", `{"name":"x"}`))
+			ev.Headers["Content-Encoding"] = "gzip"
+			return ev
+		}(), 415, "", ""},
 		{"empty body", jsonEvent("application/json", ""), 400, "", ""},
 		{"whitespace body", jsonEvent("application/json", " \n\t\r "), 400, "", ""},
 		{"invalid base64", func() events.APIGatewayV2HTTPRequest {
