@@ -89,6 +89,7 @@ func NewHandler(service *contract.Service, store Store) *Handler {
 // trace-id.
 func (h *Handler) Register(rt *httpapi.Router) {
 	rt.EchoTraceID()
+	rt.ServeErrorsAsJSON()
 	rt.HandleVia(contract.APIEasyBilling, RouteActions, h.named(namedOn, h.actions))
 	rt.HandleVia(contract.APIEasyBilling, RouteHubActions, h.named(namedAt, h.actions))
 	rt.HandleVia(contract.APIEasyBilling, RouteGetContract, h.named(namedOn, h.getContract))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -47,6 +48,9 @@ type Router struct {
 	// traceHeader, when set, names a header every answer echoes: the
 	// request's own trace id, or one made up for it.
 	traceHeader string
+	// errorsAsJSON serves problems as application/json (see
+	// ServeErrorsAsJSON).
+	errorsAsJSON bool
 	// idem keeps Idempotency-Keys; nil serves writes without them.
 	idem idempotency.Store
 	// origin, when set, is the only origin of the events served (see
@@ -97,6 +101,30 @@ const maxTraceID = 128
 // or one that is not 1 to 128 printable ASCII characters; every log line
 // of the request carries it too.
 func (rt *Router) EchoTraceID() { rt.traceHeader = "trace-id" }
+
+// ServeErrorsAsJSON makes every error answer's Content-Type
+// application/json, its body the same RFC 9457 problem, unless the
+// request's Accept names application/problem+json: EasyBilling's
+// published clients read an error's body only when its type is JSON, and
+// a check for application/json does not match application/problem+json.
+func (rt *Router) ServeErrorsAsJSON() { rt.errorsAsJSON = true }
+
+// acceptsProblems reports whether a request's Accept header names
+// application/problem+json (with a quality above 0).
+func acceptsProblems(headers map[string]string) bool {
+	for k, v := range headers {
+		if !strings.EqualFold(k, "accept") {
+			continue
+		}
+		for part := range strings.SplitSeq(v, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err == nil && mt == ProblemContentType && params["q"] != "0" && !strings.HasPrefix(params["q"], "0.0") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // traceID returns the client's trace-id header, whatever the casing of its
 // name (sam local start-api passes names as the client wrote them), or ""
@@ -181,6 +209,9 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 				resp.Headers = map[string]string{}
 			}
 			resp.Headers[rt.traceHeader] = trace
+		}
+		if rt.errorsAsJSON && resp.Headers["Content-Type"] == ProblemContentType && !acceptsProblems(ev.Headers) {
+			resp.Headers["Content-Type"] = "application/json"
 		}
 		// The request's own line is also its metrics record (EMF), so
 		// it is written at a level no filter drops.

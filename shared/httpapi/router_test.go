@@ -683,6 +683,50 @@ func TestTraceIDIsBounded(t *testing.T) {
 	}
 }
 
+// A router that serves errors as JSON (EasyBilling's) gives a problem the
+// Content-Type application/json, unless the request's Accept names
+// application/problem+json; successes keep their own type, and a router
+// without the setting always answers problems as problem+json.
+func TestErrorsAsJSON(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		asJSON bool
+		accept string
+		want   string
+	}{
+		{"no Accept", true, "", "application/json"},
+		{"Accept: application/json", true, "application/json", "application/json"},
+		{"Accept: */*", true, "*/*", "application/json"},
+		{"Accept names problem+json", true, "application/json, application/problem+json;q=0.9", httpapi.ProblemContentType},
+		{"Accept refuses problem+json", true, "application/problem+json;q=0", "application/json"},
+		{"another router", false, "", httpapi.ProblemContentType},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, _ := newRouter()
+			if tt.asJSON {
+				rt.ServeErrorsAsJSON()
+			}
+			rt.Handle("GET /x", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return events.APIGatewayV2HTTPResponse{}, contract.Errorf(contract.KindNotFound, "no x")
+			})
+			rt.Handle("GET /y", func(context.Context, *httpapi.Request) (events.APIGatewayV2HTTPResponse, error) {
+				return httpapi.JSON(http.StatusOK, map[string]string{"y": "1"})
+			})
+			ev := event("GET", "/x")
+			if tt.accept != "" {
+				ev.Headers["accept"] = tt.accept
+			}
+			if resp := serve(t, rt, ev); resp.StatusCode != 404 || resp.Headers["Content-Type"] != tt.want || !strings.Contains(resp.Body, `"status":404`) {
+				t.Fatalf("%d %v %s, want a problem as %s", resp.StatusCode, resp.Headers, resp.Body, tt.want)
+			}
+			ok := event("GET", "/y")
+			if resp := serve(t, rt, ok); resp.Headers["Content-Type"] != "application/json" {
+				t.Fatalf("a success: %v", resp.Headers)
+			}
+		})
+	}
+}
+
 // Path parameters must name one resource: invalid UTF-8 (which reaches
 // the function as U+FFFD) and control characters are a 400 naming the
 // parameter, before any handler runs.
