@@ -191,9 +191,12 @@ func validCustomFields(raw json.RawMessage) bool {
 	return true
 }
 
-// customFieldsOf keeps customFields as sent, dropping an explicit null.
+// customFieldsOf keeps customFields as sent, dropping an explicit null and
+// an empty object: Aira answers {} for none, so a client sending back the
+// contract it read changes nothing.
 func customFieldsOf(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || string(trimmed) == "null" ||
+		trimmed[0] == '{' && len(bytes.TrimSpace(trimmed[1:len(trimmed)-1])) == 0 {
 		return nil
 	}
 	return raw

@@ -136,7 +136,8 @@ type applying struct {
 // ApplyActions applies req for actor: each action in order, every new
 // contract and every changed one stored in one transaction with the
 // request's action record (its CA number), or nothing at all. A refusal
-// of an entry is an *EntryError. Numbers are drawn only once every
+// of entries is an EntryErrors naming each entry refused (see refused
+// below). Numbers are drawn only once every
 // action has applied and store has said it can hold the result, so a
 // refused request draws none, and then all at once (one DrawNumbers); a
 // request that loses a race re-reads its contracts and applies again,
@@ -184,11 +185,18 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 			created: map[int]*Contract{}, loaded: map[string]*Contract{}, segments: map[string]int{},
 		}
 		var last *Contract
-		// refused holds the refusals of the creates so far: a create's
-		// checks are of the request's own terms, so every one is named.
+		// refused holds the refusals so far: every one a create meets
+		// (its checks are of the request's own terms), and the first a
+		// change meets, after which no change is checked (a change is
+		// checked against the contract as the changes before it left
+		// it).
 		var refused EntryErrors
+		changeRefused := false
 		for i, a := range req.Actions {
 			var err error
+			if changeRefused && a.Type != ActionCreate {
+				continue
+			}
 			if a.Type == ActionCreate {
 				if ids[i] == "" {
 					ids[i] = s.newID()
@@ -203,13 +211,12 @@ func (s *Service) ApplyActions(ctx context.Context, actor Actor, claim *idempote
 			case err == nil:
 			case errors.As(err, &entries):
 				refused = append(refused, entries...)
+			case errors.As(err, &entry) && KindOf(err) == KindUnprocessable:
+				refused, changeRefused = append(refused, entry), true
 			case errors.As(err, &entry):
-				if refused != nil && KindOf(err) != KindOf(refused) {
-					// A refusal of another kind (a contract not found)
-					// stands alone: one answer has one status.
-					refused = nil
-				}
-				return deliveredMeanwhile(ctx, store, actor, req, append(refused, entry))
+				// A refusal of another kind (a contract not found)
+				// stands alone: one answer has one status.
+				return deliveredMeanwhile(ctx, store, actor, req, EntryErrors{entry})
 			default:
 				return deliveredMeanwhile(ctx, store, actor, req, err)
 			}

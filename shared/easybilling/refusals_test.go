@@ -121,6 +121,8 @@ func TestRefusals(t *testing.T) {
 			[]string{cpw + "planId", "actions[2].createContractWithPlan[0].planId"}},
 		{"a create's refusal beside a change's", []obj{create(with(good, "planId", "no-such-plan")), act1("switch-plan", with(changes(active, nil)["switch-plan"], "planId", "no-such-plan"))}, 422,
 			[]string{cpw + "planId", "actions[1].switchPlan[0].planId"}},
+		{"a change's refusal, then a create's", []obj{act1("switch-plan", with(changes(active, nil)["switch-plan"], "planId", "no-such-plan")), create(with(good, "planId", "no-such-plan"))}, 422,
+			[]string{"actions[0].switchPlan[0].planId", "actions[1].createContractWithPlan[0].planId"}},
 		{"a create's refusal beside an unknown contract", []obj{create(with(good, "planId", "no-such-plan")), act1("cancel", obj{"contractNumber": "CT-0000009999", "effectiveDate": "2090-03-01"})}, 404,
 			[]string{"actions[1].cancel[0].contractNumber"}},
 		{"switch to a plan not in the catalog", []obj{act1("switch-plan", with(changes(active, nil)["switch-plan"], "planId", "no-such-plan"))}, 422, []string{"actions[0].switchPlan[0].planId"}},

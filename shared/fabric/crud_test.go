@@ -1,12 +1,15 @@
 package fabric_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/httpapi"
 	"github.com/contracts-service/contracts/shared/httpapi/httpapitest"
 )
@@ -331,6 +334,32 @@ func TestUpdateRefusals(t *testing.T) {
 	})
 	if got := a.get(t, tenantA, orgA, c["_id"].(string)); !reflect.DeepEqual(got, c) {
 		t.Fatalf("refused updates changed the contract:\n%v\nwas\n%v", got, c)
+	}
+}
+
+// An update holds what it sends to the rules, not what is stored: an
+// additionalAttributes integer past 2^53-1, refused when sent since it
+// would not read back in a JavaScript client, stored before that rule,
+// stops no change of another field and stays as it was.
+func TestUpdateKeepsWhatWasStoredBeforeARule(t *testing.T) {
+	a := newAPI(t)
+	c := a.create(t, tenantA, orgA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
+	path := contractPath(orgA, c["contractId"].(string))
+	big := `{"orderId":12345678901234567890}`
+	if r := a.do(t, tenantA, "PUT", path, `{"additionalAttributes":`+big+`}`); r.Status != 400 ||
+		!reflect.DeepEqual(httpapitest.ProblemFields(r.Body), []string{"additionalAttributes.orderId"}) {
+		t.Fatalf("a big integer sent: %d %s", r.Status, r.Raw)
+	}
+	actor := contract.Actor{TenantID: tenantA.id, CredentialID: "cred", Via: contract.APIFabric}
+	if _, err := a.service.Update(context.Background(), actor, nil, c["_id"].(string), func(c *contract.Contract) error {
+		c.Attributes = json.RawMessage(big)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := a.do(t, tenantA, "PUT", path, `{"status":"DRAFT"}`)
+	if r.Status != 200 || r.Body["status"] != "DRAFT" || !strings.Contains(r.Raw, big) {
+		t.Fatalf("a change of another field: %d %s", r.Status, r.Raw)
 	}
 }
 

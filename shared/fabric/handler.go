@@ -214,7 +214,9 @@ func (h *Handler) create(ctx context.Context, r *httpapi.Request) (events.APIGat
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var in contractFields
-	if err := r.DecodeValid(&in, func() error { return h.validate(&in) }); err != nil {
+	if err := r.DecodeValid(&in, func() error {
+		return contract.JoinInvalid(h.validate(&in), strictjson.CheckSafeIntegers("additionalAttributes", in.AdditionalAttributes))
+	}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	c := &contract.Contract{ID: ids.Hex(12), Party: s.party, AccountID: s.account}
@@ -326,7 +328,12 @@ func (h *Handler) update(ctx context.Context, r *httpapi.Request) (events.APIGat
 		if err := httpapi.MergePatch(fieldsOf(c), unchanged, &f); err != nil {
 			return contract.JoinInvalid(kept, err)
 		}
-		err := h.validate(&f)
+		// The rules hold for what the patch sent; what is stored stays as
+		// it was accepted.
+		err := httpapi.PatchedOnly(h.validate(&f), patch)
+		if _, sent := patch["additionalAttributes"]; sent {
+			err = contract.JoinInvalid(err, strictjson.CheckSafeIntegers("additionalAttributes", f.AdditionalAttributes))
+		}
 		if err == nil {
 			err = f.apply(c, h.service.Clock(), func() string { return ids.Hex(12) })
 		}

@@ -148,7 +148,9 @@ func (rt *Router) serveIdempotent(ctx context.Context, h HandlerFunc, req *Reque
 // key: a refusal for what the tenant's data holds (a contract that does
 // not exist, a state it cannot change from, a plan the catalog lacks),
 // which a retry of the same request would meet again. A refusal of the
-// request as sent is not kept: its shape (400), a header naming another
+// request as sent is not kept: a 400 (its fields, a header missing; one
+// that reads the stored contract, as fabric's contractId that cannot
+// change, meets the same answer when run again), a header naming another
 // tenant or organization (403), its size (413) or media type (415). A
 // key is bound to the method, path, query and body, not to every header,
 // so a client that mends a header and retries under the same key, as

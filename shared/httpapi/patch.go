@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/contracts-service/contracts/shared/contract"
 	"github.com/contracts-service/contracts/shared/strictjson"
 )
 
@@ -38,4 +41,30 @@ func MergePatch(base any, patch map[string]json.RawMessage, dst any) error {
 		return fmt.Errorf("httpapi: encode merged patch: %w", err)
 	}
 	return strictjson.Decode(merged, dst)
+}
+
+// PatchedOnly keeps, of a refusal of a merged patch's shape rules, the
+// fields the patch sent (a field is named by its path, whose first name is
+// the patch's key): a stored value that a rule added since it was written
+// refuses does not stop a change of the other fields, and stays as it is.
+// A refusal left with no field is nil; any other error is returned as it
+// is. Only shape rules, each of one field, are filtered: rules across
+// fields (dates in order) hold whatever the patch sent.
+func PatchedOnly(err error, patch map[string]json.RawMessage) error {
+	var e *contract.Error
+	if !errors.As(err, &e) || e.Kind != contract.KindInvalid || len(e.Fields) == 0 {
+		return err
+	}
+	var kept []contract.FieldError
+	for _, f := range e.Fields {
+		key, _, _ := strings.Cut(f.Field, ".")
+		key, _, _ = strings.Cut(key, "[")
+		if _, sent := patch[key]; sent {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return contract.Invalid(kept...)
 }

@@ -94,6 +94,11 @@ func TestDecodeJSONAccepts(t *testing.T) {
 		{"base64", b64(jsonEvent("application/json", body)), want},
 		// The limit applies to the decoded body, not its larger
 		// base64 form.
+		{"Content-Encoding identity", func() events.APIGatewayV2HTTPRequest {
+			ev := jsonEvent("application/json", `{"name":"x"}`)
+			ev.Headers["Content-Encoding"] = "identity"
+			return ev
+		}(), payload{Name: "x"}},
 		{"base64 at the size limit", b64(jsonEvent("application/json", `{"name":"`+filler+`"}`)), payload{Name: filler}},
 		{"content type header not lower case", func() events.APIGatewayV2HTTPRequest {
 			ev := jsonEvent("", body)

@@ -228,7 +228,9 @@ func (h *Handler) patch(ctx context.Context, r *httpapi.Request) (events.APIGate
 		if err := httpapi.MergePatch(fieldsOf(c), patch, &f); err != nil {
 			return err
 		}
-		if err := h.validator.Struct(&f); err != nil {
+		// The rules hold for what the patch sent; what is stored stays as
+		// it was accepted.
+		if err := httpapi.PatchedOnly(h.validator.Struct(&f), patch); err != nil {
 			return err
 		}
 		return f.apply(c)

@@ -1,6 +1,7 @@
 package kukkingu_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -215,6 +216,30 @@ func TestTenantHeader(t *testing.T) {
 	other.header = "tenant-b"
 	if r := a.do(other, "POST", "/api/v1/contracts", `{"clientId":1}`); r.Status != 403 {
 		t.Fatalf("another tenant's header beside a bad body: %d %v", r.Status, r.Body)
+	}
+}
+
+// A patch holds what it sends to the rules, not what is stored: a name of
+// two lines, refused when sent, stored before that rule, stops no change
+// of another field and stays as it was.
+func TestPatchKeepsWhatWasStoredBeforeARule(t *testing.T) {
+	service := contract.NewService(ddbtest.NewStore(t))
+	a := newAPIOver(t, service)
+	created := a.create(tenantA, httpapitest.ReadFile(t, "testdata/seed-create.json"))
+	path := "/api/v1/contracts/" + created["id"].(string)
+	if r := a.do(tenantA, "PATCH", path, `{"name":"two\nlines"}`); r.Status != 400 {
+		t.Fatalf("a name of two lines sent: %d %v", r.Status, r.Body)
+	}
+	actor := contract.Actor{TenantID: tenantA.id, CredentialID: "cred", Via: contract.APIKukkingu}
+	if _, err := service.Update(context.Background(), actor, nil, created["id"].(string), func(c *contract.Contract) error {
+		c.Name = "two\nlines"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := a.do(tenantA, "PATCH", path, `{"amountMinor":2}`)
+	if data, _ := r.Body["data"].(map[string]any); r.Status != 200 || data["amountMinor"] != 2.0 || data["name"] != "two\nlines" {
+		t.Fatalf("a change of another field: %d %v", r.Status, r.Body)
 	}
 }
 

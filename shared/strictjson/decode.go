@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -147,7 +148,7 @@ func decode(data []byte, v any) (refused *contract.Error, err error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := walk(data, root)
+	w, err := walk(data, root, false)
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +224,36 @@ func pointerPath(p jsontext.Pointer, s *shape) string {
 		}
 	}
 	return pathString(path)
+}
+
+// CheckSafeIntegers refuses, naming each by its path under field, the
+// integers past ±(2^53-1) in raw, free-form JSON a client sends to be kept
+// and read back (fabric's additionalAttributes): a client that reads
+// numbers as doubles, as JavaScript does, would read another. Typed
+// fields refuse them when decoded; free-form JSON says nothing of its
+// numbers, so a dialect asks for this of what its client sent, never of
+// what is stored. raw is JSON already decoded.
+func CheckSafeIntegers(field string, raw []byte) error {
+	if len(raw) == 0 || raw[0] != '{' && raw[0] != '[' {
+		return nil // nothing kept as sent, or refused for its type
+	}
+	w, err := walk(raw, nil, true)
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	if len(w.fields) == 0 {
+		return nil
+	}
+	fields := make([]contract.FieldError, len(w.fields))
+	for i, f := range w.fields {
+		sep := "."
+		if strings.HasPrefix(f.Field, "[") {
+			sep = ""
+		}
+		fields[i] = contract.FieldError{Field: field + sep + f.Field, Message: f.Message}
+	}
+	return contract.Invalid(fields...)
 }
 
 // CheckKeys refuses, naming each, the names of obj that are not fields of

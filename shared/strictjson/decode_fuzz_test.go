@@ -113,7 +113,7 @@ func FuzzDecode(f *testing.F) {
 				continue
 			}
 			root, _ := shapeOf(reflect.TypeOf(v).Elem())
-			w, err := walk(data, root)
+			w, err := walk(data, root, false)
 			switch {
 			case err != nil || w.stopped:
 			case len(w.fields) == 0:
@@ -265,7 +265,7 @@ func BenchmarkDecodeSeed(b *testing.B) {
 		{"json/v2", func(v *seedFields) error { return json.Unmarshal(body, v, strict) }},
 		{"walk", func(*seedFields) error {
 			root, _ := shapeOf(reflect.TypeFor[seedFields]())
-			_, err := walk(body, root)
+			_, err := walk(body, root, false)
 			return err
 		}},
 		{"Decode", func(v *seedFields) error { return Decode(body, v) }},

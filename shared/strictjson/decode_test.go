@@ -83,8 +83,6 @@ func TestDecodeRefusals(t *testing.T) {
 		{"integer written with an exponent", `{"order":5e0}`, []contract.FieldError{{Field: "order", Message: safeRange + ", without a fraction or exponent"}}},
 		{"negative into unsigned", `{"size":-1}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
 		{"minus zero into unsigned", `{"size":-0}`, []contract.FieldError{{Field: "size", Message: "must be an integer from 0 to 65535"}}},
-		{"free-form integer past 2^53-1", `{"extra":{"a":[1,{"n":9007199254740992}]}}`, []contract.FieldError{{Field: "extra.a[1].n", Message: "must be an integer from -9007199254740991 to 9007199254740991 (a larger one can be sent as a string)"}}},
-		{"free-form integer past int64", `{"extra":-92233720368547758080}`, []contract.FieldError{{Field: "extra", Message: "must be an integer from -9007199254740991 to 9007199254740991 (a larger one can be sent as a string)"}}},
 		{"nested integer past 2^53-1", `{"inner":{"count":18014398509481984}}`, []contract.FieldError{{Field: "inner.count", Message: safeRange}}},
 		{"number past float64", `{"ratio":1e400}`, []contract.FieldError{{Field: "ratio", Message: "must be a number from -1.7976931348623157e+308 to 1.7976931348623157e+308"}}},
 		{"number past float32", `{"small":1e39}`, []contract.FieldError{{Field: "small", Message: "must be a number from -3.4028234663852886e+38 to 3.4028234663852886e+38"}}},
@@ -164,8 +162,10 @@ func TestDecodeAcceptsAtTheBounds(t *testing.T) {
 		{"large float", `{"ratio":1.7976931348623157e308}`, payload{Ratio: 1.7976931348623157e308}},
 		{"float that underflows to zero", `{"ratio":1e-400}`, payload{}},
 		{"a price kept as written", `{"price":-0.5e-3}`, payload{Price: &price}},
-		{"free-form numbers at the bounds, and floats", `{"extra":[9007199254740991,-9007199254740991,-0,1.5e300,1e30]}`,
-			payload{Extra: json.RawMessage(`[9007199254740991,-9007199254740991,-0,1.5e300,1e30]`)}},
+		// Free-form JSON says nothing of its numbers: CheckSafeIntegers
+		// holds what a client sends to be kept to 2^53-1.
+		{"free-form numbers of any size", `{"extra":[9007199254740992,-92233720368547758080,-0,1.5e300]}`,
+			payload{Extra: json.RawMessage(`[9007199254740992,-92233720368547758080,-0,1.5e300]`)}},
 		// NUL is valid JSON; whether a field may hold it is its
 		// validator's rule, not the decoder's.
 		{"escaped NUL", `{"name":"a\u0000b"}`, payload{Name: "a\x00b"}},
@@ -389,4 +389,29 @@ func TestConcurrentDecodes(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestCheckSafeIntegers(t *testing.T) {
+	const msg = "must be an integer from -9007199254740991 to 9007199254740991 (a larger one can be sent as a string)"
+	for _, tt := range []struct {
+		raw  string
+		want []contract.FieldError
+	}{
+		{``, nil},
+		{`{"a":[9007199254740991,-9007199254740991,-0,1.5e300,1e30,"9007199254740992"]}`, nil},
+		{`{"a":[1,{"n":9007199254740992}],"b":-92233720368547758080}`, []contract.FieldError{{Field: "attrs.a[1].n", Message: msg}, {Field: "attrs.b", Message: msg}}},
+		{`[12345678901234567890]`, []contract.FieldError{{Field: "attrs[0]", Message: msg}}},
+		{`12345678901234567890`, nil}, // not an object or array: refused for its type, not here
+	} {
+		err := strictjson.CheckSafeIntegers("attrs", []byte(tt.raw))
+		if tt.want == nil {
+			if err != nil {
+				t.Errorf("%s: %v", tt.raw, err)
+			}
+			continue
+		}
+		if fields := fieldsOf(t, err); !reflect.DeepEqual(fields, tt.want) {
+			t.Errorf("%s: %+v, want %+v", tt.raw, fields, tt.want)
+		}
+	}
 }

@@ -42,6 +42,9 @@ type walker struct {
 	// stopped is set when the walk ended before the body did: past a
 	// bound, or with a response's worth of refusals.
 	stopped bool
+	// safeIntegers refuses integers past ±(2^53-1) where the destination
+	// says nothing of them (see CheckSafeIntegers).
+	safeIntegers bool
 }
 
 // errStop ends a walk that need not read on: its refusals are recorded.
@@ -63,11 +66,11 @@ const smallObject = 16
 //
 // The walker returned is the caller's to release once its refusals are
 // taken.
-func walk(data []byte, root *shape) (*walker, error) {
+func walk(data []byte, root *shape, safeIntegers bool) (*walker, error) {
 	w := walkers.Get().(*walker)
 	w.data, w.buf = data, *bytes.NewBuffer(data)
 	w.dec.Reset(&w.buf, jsontext.AllowDuplicateNames(true))
-	w.path, w.fields, w.refused, w.stopped = w.path[:0], nil, w.refused[:0], false
+	w.path, w.fields, w.refused, w.stopped, w.safeIntegers = w.path[:0], nil, w.refused[:0], false, safeIntegers
 	switch _, err := w.value(root); {
 	case errors.Is(err, errStop):
 		return w, nil
@@ -87,9 +90,10 @@ func walk(data []byte, root *shape) (*walker, error) {
 // nesting, and a request would otherwise allocate them anew.
 var walkers = sync.Pool{New: func() any { return new(walker) }}
 
-// release returns w to walkers, keeping neither the body nor the
-// refusals, which the caller may still hold.
+// release returns w to walkers, keeping neither the body (the path's
+// names point into it) nor the refusals, which the caller may still hold.
 func (w *walker) release() {
+	clear(w.path[:cap(w.path)])
 	w.data, w.buf, w.fields = nil, bytes.Buffer{}, nil
 	w.dec.Reset(&w.buf)
 	walkers.Put(w)
@@ -289,10 +293,7 @@ func (w *walker) close(at int, start int64, wrong bool) (int64, error) {
 // number checks a number literal against its destination, and returns
 // what is wrong with it, if anything.
 func (w *walker) number(lit []byte, want *shape) string {
-	if want == nil && !bytes.ContainsAny(lit, ".eE") {
-		// Free-form JSON (attributes kept as sent) is read back by
-		// clients as they read numbers: an integer past ±(2^53-1) does
-		// not survive one that reads them as doubles, as JavaScript does.
+	if want == nil && w.safeIntegers && !bytes.ContainsAny(lit, ".eE") {
 		if n, err := strconv.ParseInt(string(lit), 10, 64); err != nil || n > contract.MaxSafeInteger || n < -contract.MaxSafeInteger {
 			return fmt.Sprintf("must be an integer from %d to %d (a larger one can be sent as a string)", -contract.MaxSafeInteger, contract.MaxSafeInteger)
 		}
