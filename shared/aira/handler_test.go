@@ -200,6 +200,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"customerId of nobody", with(with(s, "customer", nil), "customerId", existingID), 404, []string{"customerId"}},
 		{"paymentAccountId of nobody", with(with(s, "paymentAccount", nil), "paymentAccountId", existingID), 404, []string{"paymentAccountId"}},
 		{"status other than active or draft", with(s, "contract.status", "canceled"), 400, []string{"contract.status"}},
+		{"a plan twice", with(s, "contract.planIds", []string{"3c90c3cc-0d44-4b50-8888-8dd25736052a", "3c90c3cc-0d44-4b50-8888-8dd25736052a"}), 400, []string{"contract.planIds"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ type contractFields struct {
 	StartDate       string           `json:"startDate" validate:"required,aira_date"`
 	EndDate         *string          `json:"endDate" validate:"omitempty,aira_date"`
 	BillingEndDay   *int             `json:"billingEndDay" validate:"omitempty,min=1,max=31"`
-	PlanIDs         []string         `json:"planIds" validate:"required,min=1,max=20,dive,required,max=128,singleline"`
+	PlanIDs         []string         `json:"planIds" validate:"required,min=1,max=20,unique,dive,required,max=128,singleline"`
 	PaymentSettings *paymentSettings `json:"paymentSettings"`
 	BillingSettings *billingSettings `json:"billingSettings"`
 	CustomFields    json.RawMessage  `json:"customFields"`

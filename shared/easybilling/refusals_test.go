@@ -96,6 +96,7 @@ func TestRefusals(t *testing.T) {
 		{"a date-time", []obj{act1("cancel", with(active, "effectiveDate", "2090-03-01T00:00:00Z"))}, 400, []string{"actions[0].cancel[0].effectiveDate"}},
 		{"not a currency", []obj{create(with(good, "currency", []string{"USD", "ABC"}))}, 400, []string{cpw + "currency[1]"}},
 		{"no currency", []obj{create(with(good, "currency", []string{}))}, 400, []string{cpw + "currency"}},
+		{"a currency twice", []obj{create(with(good, "currency", []string{"USD", "USD"}))}, 400, []string{cpw + "currency"}},
 		{"11 currencies", []obj{create(with(good, "currency", []string{"USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD", "USD"}))}, 400, []string{cpw + "currency"}},
 		{"negative price", []obj{create(with(good, "contractPrice", -1))}, 400, []string{cpw + "contractPrice"}},
 		// 32 characters are taken (TestLargeContracts); the price is kept in every segment after it.

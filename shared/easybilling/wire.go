@@ -48,7 +48,7 @@ type createEntry struct {
 	PlanID         string       `json:"planId" validate:"required,max=128,singleline"`
 	EffectiveDate  string       `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string       `json:"expirationDate" validate:"required,eb_date"`
-	Currency       []string     `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
+	Currency       []string     `json:"currency" validate:"required,min=1,max=10,unique,dive,iso4217"`
 	ContractPrice  *json.Number `json:"contractPrice,omitempty" validate:"omitempty,max=32,eb_price"`
 }
 
@@ -100,7 +100,7 @@ type switchPlanEntry struct {
 	contractRef
 	PlanID        string   `json:"planId" validate:"required,max=128,singleline"`
 	EffectiveDate string   `json:"effectiveDate" validate:"required,eb_date"`
-	Currency      []string `json:"currency" validate:"required,min=1,max=10,dive,iso4217"`
+	Currency      []string `json:"currency" validate:"required,min=1,max=10,unique,dive,iso4217"`
 }
 
 type renewEntry struct {
@@ -114,7 +114,7 @@ type earlyRenewEntry struct {
 	PlanID         string   `json:"planId,omitempty" validate:"omitempty,max=128,singleline"`
 	EffectiveDate  string   `json:"effectiveDate" validate:"required,eb_date"`
 	ExpirationDate string   `json:"expirationDate" validate:"required,eb_date"`
-	Currency       []string `json:"currency,omitempty" validate:"omitempty,max=10,dive,iso4217"`
+	Currency       []string `json:"currency,omitempty" validate:"omitempty,max=10,unique,dive,iso4217"`
 }
 
 type updatePriceEntry struct {

@@ -133,6 +133,8 @@ func (val *Validator) message(fe validator.FieldError) string {
 		return "must be an email address"
 	case "uuid", "uuid4":
 		return "must be a UUID"
+	case "unique":
+		return "must not name an item twice"
 	default:
 		return "is invalid (" + fe.Tag() + ")"
 	}
