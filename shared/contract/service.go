@@ -182,9 +182,10 @@ func (s *Service) List(ctx context.Context, actor Actor, q ListQuery) (Page, err
 
 // Update applies change to the tenant's contract id and stores the result,
 // validated, as a new version, with the record of claim's key when claim
-// is not nil; a change that leaves the contract as it was stores nothing. If another writer got there first, it re-reads and
-// re-applies change, so no concurrent update is lost. change must be safe
-// to call more than once.
+// is not nil; a change that leaves the contract as it was stores nothing.
+// If another writer got there first, it re-reads and re-applies change,
+// so no concurrent update is lost. change must be safe to call more than
+// once.
 func (s *Service) Update(ctx context.Context, actor Actor, claim *idempotency.Claim, id string, change func(*Contract) error) (*Contract, error) {
 	return s.UpdateWith(ctx, actor, claim, id, func(c *Contract) (Companions, error) {
 		return Companions{}, change(c)

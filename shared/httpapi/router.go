@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,7 +119,12 @@ func acceptsProblems(headers map[string]string) bool {
 		}
 		for part := range strings.SplitSeq(v, ",") {
 			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err == nil && mt == ProblemContentType && params["q"] != "0" && !strings.HasPrefix(params["q"], "0.0") {
+			if err != nil || mt != ProblemContentType {
+				continue
+			}
+			if q, set := params["q"]; !set {
+				return true
+			} else if weight, err := strconv.ParseFloat(q, 64); err == nil && weight > 0 {
 				return true
 			}
 		}

@@ -699,6 +699,7 @@ func TestErrorsAsJSON(t *testing.T) {
 		{"Accept: */*", true, "*/*", "application/json"},
 		{"Accept names problem+json", true, "application/json, application/problem+json;q=0.9", httpapi.ProblemContentType},
 		{"Accept refuses problem+json", true, "application/problem+json;q=0", "application/json"},
+		{"Accept weighs problem+json lightly", true, "application/json, application/problem+json;q=0.05", httpapi.ProblemContentType},
 		{"another router", false, "", httpapi.ProblemContentType},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
