@@ -253,10 +253,7 @@ func (h *Handler) apply(ctx context.Context, actor contract.Actor, claim *idempo
 			names := map[string]string{"contractNumber": a.refField(entry.Entry)}
 			named[i] = prefixed(contract.RenameFields(entry.Err, names), fmt.Sprintf("actions[%d].%s[%d].", entry.Action, key, entry.Entry))
 		}
-		if len(named) == 1 {
-			return named[0]
-		}
-		return contract.JoinUnprocessable(named...)
+		return contract.JoinUnprocessable(named...) // one of another kind (a 404) stands alone
 	}
 	return contract.RenameFields(err, storageFields)
 }
